@@ -1,0 +1,98 @@
+"""Build the contract's answer object (CONTRACT.md section 3) from a match.
+
+Kept apart from the matcher so that every surface (terminal, JSON Lines, Slack blocks)
+renders one and the same answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.catalogue import OWNER_WORDS, Catalogue, default_catalogue
+from bot.matcher import Matcher, MatchResult
+
+NOTES = {
+    "empty": "Ask a question about who is responsible for something on AWS, e.g. 'who patches the OS on Fargate?'.",
+    "foreign": "demarc covers the AWS Shared Responsibility Model only; {foreign} is not an AWS service I know.",
+    "not-responsibility": "That reads as an AWS question that is not about who is responsible (how-to, "
+    "pricing, limits), so I won't guess. Ask who owns a layer, e.g. 'who patches the OS on EC2?'.",
+    "no-service": "I could not tell which AWS service or model this is about. Name one "
+    "(EC2, Lambda, S3, RDS, Fargate, EKS ...), e.g. 'who encrypts data in S3?'.",
+}
+
+
+@dataclass(frozen=True)
+class Answerer:
+    """A catalogue and its matcher, built once per process."""
+
+    catalogue: Catalogue
+    matcher: Matcher
+
+    @classmethod
+    def from_catalogue(cls, catalogue: Catalogue) -> Answerer:
+        return cls(catalogue, Matcher(catalogue))
+
+    def answer(self, question: str) -> dict[str, Any]:
+        return build_answer(self.catalogue, question, self.matcher.match(question))
+
+
+_DEFAULT: Answerer | None = None
+
+
+def default_answerer() -> Answerer:
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Answerer.from_catalogue(default_catalogue())
+    return _DEFAULT
+
+
+def build_answer(catalogue: Catalogue, question: str, result: MatchResult) -> dict[str, Any]:
+    match: dict[str, Any] | None = None
+    breakdown: dict[str, list[str]] | None = None
+    if result.service is not None:
+        service = catalogue.services[result.service]
+        breakdown = catalogue.breakdown(service.id)
+        match = {
+            "service": service.id,
+            "topic": None,
+            "owner": None,
+            "score": result.score,
+            "summary": service.summary or f"{service.name}: who owns each layer, by owner.",
+            "sources": list(service.sources),
+            "service_name": service.name,
+            "confidence": "high" if result.confident else "low",
+            "team": None,
+            "checks": [],
+        }
+        if result.topic is not None:
+            cell = service.cells[result.topic]
+            match.update(
+                topic=cell.topic,
+                owner=cell.owner,
+                owner_words=OWNER_WORDS[cell.owner],
+                topic_title=catalogue.topics[cell.topic].title,
+                summary=cell.summary,
+                sources=list(cell.sources),
+                team=catalogue.team_for(service.id, cell.topic) if cell.owner != "aws" else None,
+                checks=catalogue.checks_for_cell(service.id, cell.topic),
+            )
+        else:
+            match["checks"] = [c.id for c in catalogue.checks.values() if c.service == service.id]
+    alternatives = []
+    for alt in result.alternatives:
+        owner = catalogue.cell(alt.service, alt.topic).owner if alt.topic else None
+        alternatives.append({"service": alt.service, "topic": alt.topic, "owner": owner, "score": alt.score})
+    note = None
+    if match is None and result.check is None:
+        note = NOTES.get(result.reason, NOTES["no-service"]).format(foreign=result.foreign or "that")
+    elif match is not None and not result.confident:
+        note = "Low confidence: I may have picked the wrong layer; see the alternatives."
+    return {
+        "question": question,
+        "match": match,
+        "breakdown": breakdown,
+        "alternatives": alternatives,
+        "check": result.check,
+        "note": note,
+    }

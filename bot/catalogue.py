@@ -1,0 +1,565 @@
+"""Load the YAML catalogue, merge user directories over the built-in one, and validate it.
+
+A catalogue directory holds any number of YAML files (`*.yaml`, `*.yml`, searched
+recursively, read in name order). Each file is a fragment with any of these keys:
+
+- `topics`: topic id -> {title, description, aliases, hints}
+- `services`: service id -> {name, model, precedence, aliases, hints, neighbours}
+- `service` + `cells` (+ `summary`, `sources`): one service's cells, topic id -> {owner, summary, sources, aliases}
+- `checks`: check id -> {service, topic, title, severity, keywords, unless, fix}
+- `teams`: topic id or `service/topic` -> the team that owns it in this organisation
+- `vocabulary`: cue-word lists for the matcher (lists are extended, not replaced)
+- `lambda_runtimes`: runtime id -> {deprecated: date or null, source}
+
+Later directories override earlier ones field by field, so a user's directory can add a
+service, override one cell's owner, or map `os-patching` to `@platform-oncall`. Every
+problem is reported with its file, entry and reason, and a catalogue with any problem is
+refused whole: the bot never starts with half the data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import yaml
+
+from bot.errors import DemarcError
+from bot.paths import builtin_catalogue_dir
+
+Owner = Literal["aws", "customer", "shared"]
+OWNERS: tuple[Owner, ...] = ("aws", "customer", "shared")
+OWNER_WORDS: Mapping[str, str] = {"aws": "AWS", "customer": "Customer", "shared": "Shared"}
+SEVERITIES = ("critical", "high", "medium", "low")
+FRAGMENT_KEYS = frozenset(
+    {"topics", "services", "service", "cells", "summary", "sources", "checks", "teams", "vocabulary", "lambda_runtimes"}
+)
+VOCABULARY_LISTS = (
+    "responsibility",
+    "trailing_owner_words",
+    "whole_service",
+    "account",
+    "account_requests",
+    "state_words",
+    "yes_no_openers",
+    "not_responsibility",
+    "foreign",
+    "plain_words",
+)
+MAX_SUMMARY = 600
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the catalogue, located precisely enough to fix it."""
+
+    file: str
+    entry: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.entry}: {self.message}"
+
+
+class CatalogueError(DemarcError):
+    """The catalogue cannot be used; `problems` lists every reason."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(str(p) for p in self.problems)
+        super().__init__(f"the catalogue has {len(self.problems)} problem(s):\n{lines}")
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    id: str
+    title: str
+    description: str
+    order: int
+    aliases: tuple[str, ...]
+    hints: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    service: str
+    topic: str
+    owner: Owner
+    summary: str
+    sources: tuple[str, ...]
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    id: str
+    name: str
+    model: str
+    precedence: int
+    aliases: tuple[str, ...]
+    hints: tuple[str, ...]
+    neighbours: tuple[str, ...]
+    summary: str
+    sources: tuple[str, ...]
+    cells: Mapping[str, Cell]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInfo:
+    id: str
+    service: str
+    topic: str
+    title: str
+    severity: str
+    keywords: tuple[tuple[str, ...], ...]
+    unless: tuple[str, ...]
+    fix: str
+
+
+@dataclass(frozen=True, slots=True)
+class LambdaRuntime:
+    id: str
+    deprecated: dt.date | None
+    source: str
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    topics: Mapping[str, Topic]
+    services: Mapping[str, Service]
+    checks: Mapping[str, CheckInfo]
+    teams: Mapping[str, str]
+    vocabulary: Mapping[str, tuple[str, ...]]
+    lambda_runtimes: Mapping[str, LambdaRuntime]
+    directories: tuple[Path, ...] = field(default=())
+
+    @property
+    def topic_order(self) -> list[str]:
+        return sorted(self.topics, key=lambda t: self.topics[t].order)
+
+    def cell(self, service: str, topic: str) -> Cell:
+        return self.services[service].cells[topic]
+
+    def breakdown(self, service: str) -> dict[str, list[str]]:
+        """Topic ids by owner, each list in layer order (facilities up to data)."""
+        result: dict[str, list[str]] = {owner: [] for owner in OWNERS}
+        cells = self.services[service].cells
+        for topic in self.topic_order:
+            if topic in cells:
+                result[cells[topic].owner].append(topic)
+        return result
+
+    def team_for(self, service: str, topic: str) -> str | None:
+        """The user's own team for a cell they own (service/topic beats topic-wide mappings)."""
+        return self.teams.get(f"{service}/{topic}") or self.teams.get(topic)
+
+    def checks_for_cell(self, service: str, topic: str) -> list[str]:
+        return [c.id for c in self.checks.values() if c.service == service and c.topic == topic]
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass
+class _Raw:
+    """Merged raw data, with the file each entry came from (for error messages)."""
+
+    topics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    services: dict[str, dict[str, Any]] = field(default_factory=dict)
+    service_info: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cells: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    teams: dict[str, Any] = field(default_factory=dict)
+    vocabulary: dict[str, list[Any]] = field(default_factory=dict)
+    lambda_runtimes: dict[str, Any] = field(default_factory=dict)
+    origin: dict[str, str] = field(default_factory=dict)
+
+
+def _yaml_loader() -> type[yaml.SafeLoader]:
+    return cast("type[yaml.SafeLoader]", getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def _catalogue_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _merge_fields(target: dict[str, Any], new: Mapping[str, Any]) -> None:
+    for key, value in new.items():
+        target[key] = value
+
+
+def _read_directory(directory: Path, raw: _Raw, problems: list[Problem]) -> None:
+    if not directory.is_dir():
+        problems.append(Problem(_display(directory), "(directory)", "is not a directory"))
+        return
+    files = _catalogue_files(directory)
+    if not files:
+        problems.append(Problem(_display(directory), "(directory)", "holds no .yaml files"))
+    for path in files:
+        name = _display(path)
+        try:
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_yaml_loader())
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}" if mark is not None else "(file)"
+            reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            problems.append(Problem(name, where, f"is not valid YAML: {reason}"))
+            continue
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(name, "(file)", f"cannot be read: {exc}"))
+            continue
+        if data is None:
+            continue
+        if not isinstance(data, dict):
+            problems.append(Problem(name, "(top level)", "must be a mapping of sections (topics, services, cells ...)"))
+            continue
+        _read_fragment(name, data, raw, problems)
+
+
+def _mapping(name: str, entry: str, value: Any, problems: list[Problem]) -> dict[str, Any] | None:
+    if isinstance(value, dict):
+        return value
+    problems.append(Problem(name, entry, f"must be a mapping, got {type(value).__name__}"))
+    return None
+
+
+def _read_fragment(name: str, data: dict[str, Any], raw: _Raw, problems: list[Problem]) -> None:
+    for key in data:
+        if key not in FRAGMENT_KEYS:
+            problems.append(
+                Problem(name, str(key), f"unknown section (expected one of {', '.join(sorted(FRAGMENT_KEYS))})")
+            )
+    for section in ("topics", "services", "checks"):
+        if section not in data:
+            continue
+        entries = _mapping(name, section, data[section], problems)
+        for entry_id, body in (entries or {}).items():
+            fields = _mapping(name, f"{section}.{entry_id}", body, problems)
+            if fields is None:
+                continue
+            target: dict[str, dict[str, Any]] = getattr(raw, section)
+            _merge_fields(target.setdefault(str(entry_id), {}), fields)
+            raw.origin[f"{section}.{entry_id}"] = name
+    if "cells" in data or "service" in data:
+        _read_cells(name, data, raw, problems)
+    if "teams" in data:
+        teams = _mapping(name, "teams", data["teams"], problems) or {}
+        for key, team in teams.items():
+            raw.teams[str(key)] = team
+            raw.origin[f"teams.{key}"] = name
+    if "vocabulary" in data:
+        vocabulary = _mapping(name, "vocabulary", data["vocabulary"], problems) or {}
+        for key, words in vocabulary.items():
+            if key not in VOCABULARY_LISTS:
+                problems.append(Problem(name, f"vocabulary.{key}", f"unknown list (expected {', '.join(VOCABULARY_LISTS)})"))
+            elif not isinstance(words, list):
+                problems.append(Problem(name, f"vocabulary.{key}", "must be a list of phrases"))
+            else:
+                raw.vocabulary.setdefault(key, []).extend(words)
+                raw.origin.setdefault(f"vocabulary.{key}", name)
+    if "lambda_runtimes" in data:
+        runtimes = _mapping(name, "lambda_runtimes", data["lambda_runtimes"], problems) or {}
+        for key, body in runtimes.items():
+            raw.lambda_runtimes[str(key)] = body
+            raw.origin[f"lambda_runtimes.{key}"] = name
+
+
+def _read_cells(name: str, data: dict[str, Any], raw: _Raw, problems: list[Problem]) -> None:
+    service = data.get("service")
+    if not isinstance(service, str) or not service:
+        problems.append(Problem(name, "service", "a file with cells must name its service id (service: <id>)"))
+        return
+    info = raw.service_info.setdefault(service, {})
+    for key in ("summary", "sources"):
+        if key in data:
+            info[key] = data[key]
+            raw.origin[f"service_info.{service}.{key}"] = name
+    cells = _mapping(name, f"cells ({service})", data.get("cells", {}), problems) or {}
+    for topic, body in cells.items():
+        fields = _mapping(name, f"cells.{service}.{topic}", body, problems)
+        if fields is None:
+            continue
+        _merge_fields(raw.cells.setdefault(service, {}).setdefault(str(topic), {}), fields)
+        raw.origin[f"cells.{service}.{topic}"] = name
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _phrases(origin: str, entry: str, value: Any, problems: list[Problem]) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
+        problems.append(Problem(origin, entry, "must be a list of phrases"))
+        return ()
+    return tuple(str(v) for v in value)
+
+
+def _text(origin: str, entry: str, value: Any, problems: list[Problem], *, required: bool = True) -> str:
+    if isinstance(value, str) and value.strip():
+        return " ".join(value.split())
+    if value is None and not required:
+        return ""
+    problems.append(Problem(origin, entry, "must be a non-empty string"))
+    return ""
+
+
+def _sources(origin: str, entry: str, value: Any, problems: list[Problem], *, required: bool) -> tuple[str, ...]:
+    if value is None and not required:
+        return ()
+    if not isinstance(value, list) or (required and not value):
+        problems.append(Problem(origin, entry, "must be a non-empty list of documentation URLs"))
+        return ()
+    urls: list[str] = []
+    for url in value:
+        if not isinstance(url, str) or not url.startswith("https://"):
+            problems.append(Problem(origin, entry, f"source {url!r} is not an https:// URL"))
+        else:
+            urls.append(url)
+    return tuple(urls)
+
+
+def _build(raw: _Raw, problems: list[Problem], directories: tuple[Path, ...]) -> Catalogue:
+    origin = raw.origin
+    topics: dict[str, Topic] = {}
+    for order, (topic_id, body) in enumerate(raw.topics.items()):
+        where = origin.get(f"topics.{topic_id}", "?")
+        topics[topic_id] = Topic(
+            id=topic_id,
+            title=_text(where, f"topics.{topic_id}.title", body.get("title"), problems),
+            description=_text(where, f"topics.{topic_id}.description", body.get("description"), problems, required=False),
+            order=order,
+            aliases=_phrases(where, f"topics.{topic_id}.aliases", body.get("aliases"), problems),
+            hints=_phrases(where, f"topics.{topic_id}.hints", body.get("hints"), problems),
+        )
+    if not topics:
+        problems.append(Problem("(catalogue)", "topics", "no topics are defined"))
+
+    services: dict[str, Service] = {}
+    for service_id, body in raw.services.items():
+        where = origin.get(f"services.{service_id}", "?")
+        precedence = body.get("precedence", 50)
+        if not isinstance(precedence, int) or isinstance(precedence, bool):
+            problems.append(Problem(where, f"services.{service_id}.precedence", "must be an integer"))
+            precedence = 50
+        cells = _build_cells(service_id, raw, topics, problems)
+        info = raw.service_info.get(service_id, {})
+        info_origin = origin.get(f"service_info.{service_id}.summary", where)
+        services[service_id] = Service(
+            id=service_id,
+            name=_text(where, f"services.{service_id}.name", body.get("name"), problems),
+            model=str(body.get("model") or service_id),
+            precedence=precedence,
+            aliases=_phrases(where, f"services.{service_id}.aliases", body.get("aliases"), problems),
+            hints=_phrases(where, f"services.{service_id}.hints", body.get("hints"), problems),
+            neighbours=_phrases(where, f"services.{service_id}.neighbours", body.get("neighbours"), problems),
+            summary=_text(info_origin, f"{service_id}.summary", info.get("summary"), problems, required=False),
+            sources=_sources(info_origin, f"{service_id}.sources", info.get("sources"), problems, required=False),
+            cells=cells,
+        )
+    for service_id in raw.cells:
+        if service_id not in raw.services:
+            where = next(iter(origin[k] for k in origin if k.startswith(f"cells.{service_id}.")), "?")
+            problems.append(
+                Problem(where, f"service {service_id}", "has cells but is not defined under `services:` (name it there first)")
+            )
+    for service in services.values():
+        for neighbour in service.neighbours:
+            if neighbour not in raw.services:
+                problems.append(
+                    Problem(origin.get(f"services.{service.id}", "?"), f"services.{service.id}.neighbours",
+                            f"unknown service {neighbour!r}")
+                )
+        model = service.model
+        if model not in raw.services:
+            problems.append(
+                Problem(origin.get(f"services.{service.id}", "?"), f"services.{service.id}.model", f"unknown model {model!r}")
+            )
+
+    checks = _build_checks(raw, services, topics, problems)
+    teams = _build_teams(raw, services, topics, problems)
+    vocabulary = {
+        key: _phrases(origin.get(f"vocabulary.{key}", "?"), f"vocabulary.{key}", raw.vocabulary.get(key, []), problems)
+        for key in VOCABULARY_LISTS
+    }
+    runtimes = _build_runtimes(raw, problems)
+    return Catalogue(topics, services, checks, teams, vocabulary, runtimes, directories)
+
+
+def _build_cells(
+    service_id: str, raw: _Raw, topics: Mapping[str, Topic], problems: list[Problem]
+) -> dict[str, Cell]:
+    cells: dict[str, Cell] = {}
+    given = raw.cells.get(service_id, {})
+    service_origin = raw.origin.get(f"services.{service_id}", "?")
+    for topic_id, body in given.items():
+        where = raw.origin.get(f"cells.{service_id}.{topic_id}", "?")
+        entry = f"cells.{service_id}.{topic_id}"
+        if topic_id not in topics:
+            problems.append(Problem(where, entry, f"unknown topic {topic_id!r}"))
+            continue
+        unknown = set(body) - {"owner", "summary", "sources", "aliases"}
+        if unknown:
+            problems.append(Problem(where, entry, f"unknown field(s) {', '.join(sorted(unknown))}"))
+        owner = body.get("owner")
+        if owner not in OWNERS:
+            problems.append(Problem(where, entry, f"owner {owner!r} is not one of aws, customer, shared"))
+            continue
+        summary = _text(where, f"{entry}.summary", body.get("summary"), problems)
+        if len(summary) > MAX_SUMMARY:
+            problems.append(Problem(where, f"{entry}.summary", f"is {len(summary)} characters (at most {MAX_SUMMARY})"))
+        if owner == "shared" and summary and not _says_both_sides(summary):
+            problems.append(
+                Problem(where, f"{entry}.summary", "a shared cell must say which part is AWS's and which is yours")
+            )
+        cells[topic_id] = Cell(
+            service=service_id,
+            topic=topic_id,
+            owner=cast(Owner, owner),
+            summary=summary,
+            sources=_sources(where, f"{entry}.sources", body.get("sources"), problems, required=True),
+            aliases=_phrases(where, f"{entry}.aliases", body.get("aliases"), problems),
+        )
+    missing = [t for t in topics if t not in cells and t not in given]
+    if missing:
+        problems.append(
+            Problem(service_origin, f"service {service_id}", f"has no cell for topic(s): {', '.join(missing)}")
+        )
+    return cells
+
+
+def _says_both_sides(summary: str) -> bool:
+    lowered = summary.lower()
+    return "aws" in lowered and any(word in lowered for word in ("you", "customer", "your"))
+
+
+def _build_checks(
+    raw: _Raw, services: Mapping[str, Service], topics: Mapping[str, Topic], problems: list[Problem]
+) -> dict[str, CheckInfo]:
+    checks: dict[str, CheckInfo] = {}
+    for check_id, body in raw.checks.items():
+        where = raw.origin.get(f"checks.{check_id}", "?")
+        entry = f"checks.{check_id}"
+        service, topic = body.get("service"), body.get("topic")
+        if service not in services:
+            problems.append(Problem(where, f"{entry}.service", f"unknown service {service!r}"))
+        if topic not in topics:
+            problems.append(Problem(where, f"{entry}.topic", f"unknown topic {topic!r}"))
+        severity = body.get("severity", "medium")
+        if severity not in SEVERITIES:
+            problems.append(Problem(where, f"{entry}.severity", f"must be one of {', '.join(SEVERITIES)}"))
+        groups_raw = body.get("keywords", [])
+        groups: list[tuple[str, ...]] = []
+        if not isinstance(groups_raw, list) or not groups_raw:
+            problems.append(Problem(where, f"{entry}.keywords", "must be a non-empty list of phrase lists"))
+        else:
+            for index, group in enumerate(groups_raw):
+                phrases = _phrases(where, f"{entry}.keywords[{index}]", group, problems)
+                if phrases:
+                    groups.append(phrases)
+        checks[check_id] = CheckInfo(
+            id=check_id,
+            service=str(service),
+            topic=str(topic),
+            title=_text(where, f"{entry}.title", body.get("title"), problems),
+            severity=str(severity),
+            keywords=tuple(groups),
+            unless=_phrases(where, f"{entry}.unless", body.get("unless"), problems),
+            fix=_text(where, f"{entry}.fix", body.get("fix"), problems),
+        )
+    return checks
+
+
+def _build_teams(
+    raw: _Raw, services: Mapping[str, Service], topics: Mapping[str, Topic], problems: list[Problem]
+) -> dict[str, str]:
+    teams: dict[str, str] = {}
+    for key, team in raw.teams.items():
+        where = raw.origin.get(f"teams.{key}", "?")
+        service, _, topic = key.rpartition("/")
+        if topic not in topics or (service and service not in services):
+            problems.append(
+                Problem(where, f"teams.{key}", "must be a topic id or service/topic (e.g. os-patching or ec2/os-patching)")
+            )
+            continue
+        if not isinstance(team, str) or not team.strip():
+            problems.append(Problem(where, f"teams.{key}", "must name a team (e.g. '@platform-oncall')"))
+            continue
+        teams[key] = team.strip()
+    return teams
+
+
+def _build_runtimes(raw: _Raw, problems: list[Problem]) -> dict[str, LambdaRuntime]:
+    runtimes: dict[str, LambdaRuntime] = {}
+    for runtime_id, body in raw.lambda_runtimes.items():
+        where = raw.origin.get(f"lambda_runtimes.{runtime_id}", "?")
+        entry = f"lambda_runtimes.{runtime_id}"
+        if not isinstance(body, dict):
+            problems.append(Problem(where, entry, "must be a mapping with `deprecated` (a date or null)"))
+            continue
+        deprecated = body.get("deprecated")
+        if isinstance(deprecated, str):
+            try:
+                deprecated = dt.date.fromisoformat(deprecated)
+            except ValueError:
+                problems.append(Problem(where, f"{entry}.deprecated", f"{deprecated!r} is not a YYYY-MM-DD date"))
+                continue
+        if deprecated is not None and not isinstance(deprecated, dt.date):
+            problems.append(Problem(where, f"{entry}.deprecated", "must be a YYYY-MM-DD date or null"))
+            continue
+        runtimes[runtime_id] = LambdaRuntime(runtime_id, deprecated, str(body.get("source") or ""))
+    return runtimes
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def catalogue_directories(extra: Iterable[Path | str] = ()) -> tuple[Path, ...]:
+    """The built-in catalogue, then `DEMARC_CATALOGUE` (if set), then any extra directories."""
+    dirs = [builtin_catalogue_dir()]
+    configured = os.environ.get("DEMARC_CATALOGUE")
+    if configured:
+        dirs.extend(Path(p).expanduser() for p in configured.split(os.pathsep) if p.strip())
+    dirs.extend(Path(p) for p in extra)
+    return tuple(dirs)
+
+
+def collect_problems(directories: Sequence[Path]) -> tuple[Catalogue | None, list[Problem]]:
+    """Read and validate; returns the catalogue only when there is no problem at all."""
+    raw = _Raw()
+    problems: list[Problem] = []
+    for directory in directories:
+        _read_directory(Path(directory), raw, problems)
+    catalogue = _build(raw, problems, tuple(Path(d) for d in directories))
+    return (None if problems else catalogue), problems
+
+
+def load_catalogue(directories: Sequence[Path] | None = None) -> Catalogue:
+    """Load and validate, or raise CatalogueError listing every problem."""
+    dirs = tuple(directories) if directories is not None else catalogue_directories()
+    catalogue, problems = collect_problems(dirs)
+    if catalogue is None:
+        raise CatalogueError(problems)
+    return catalogue
+
+
+@lru_cache(maxsize=4)
+def _cached(directories: tuple[Path, ...]) -> Catalogue:
+    return load_catalogue(directories)
+
+
+def default_catalogue() -> Catalogue:
+    """The catalogue for this process's configuration, loaded once."""
+    return _cached(catalogue_directories())

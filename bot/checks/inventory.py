@@ -1,0 +1,160 @@
+"""Resources loaded once per account, service and region, and shared by every check.
+
+A `Resource` is a named loader that declares the API calls it makes. The `Inventory` of
+one account memoises each (resource, region) behind a future: the first check that asks
+loads it, concurrent askers wait for that one load, later askers get the stored value.
+So an API call is made once per scan however many checks read its answer, and an error
+is stored too, so every check that needed the data reports the same cause.
+
+Loaders never swallow an exception: a botocore failure becomes a `LoadError` that names
+the IAM action or the region, and the checks that needed the data report it as `error`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from bot.checks.faults import LoadError, describe_fault
+from bot.checks.model import GLOBAL_REGION
+from bot.checks.policy import action_for
+from bot.checks.session import ClientFactory
+
+T = TypeVar("T")
+U = TypeVar("U")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """One AWS operation, as botocore names it."""
+
+    service: str
+    operation: str
+
+    @property
+    def action(self) -> str:
+        return action_for(self.service, self.operation)
+
+
+@dataclass(frozen=True, eq=False)
+class Resource(Generic[T]):
+    """A loader of one kind of data, per region (`regional`) or once per account."""
+
+    name: str
+    regional: bool
+    calls: tuple[ApiCall, ...]
+    load: Callable[[Inventory, str], T]
+    needs: tuple[Resource[Any], ...] = ()
+
+    def all_calls(self) -> frozenset[ApiCall]:
+        """The calls this resource makes, including those of the resources it builds on."""
+        out = set(self.calls)
+        for dep in self.needs:
+            out |= dep.all_calls()
+        return frozenset(out)
+
+
+class ResourceGone(LoadError):
+    """The resource disappeared between listing it and reading it; the check skips it."""
+
+
+class Inventory:
+    """The loaded resources of one account; safe to share between worker threads."""
+
+    def __init__(
+        self, clients: ClientFactory, *, account_id: str, home_region: str, io_pool: Executor
+    ) -> None:
+        self.clients = clients
+        self.account_id = account_id
+        self.home_region = home_region
+        self._io_pool = io_pool
+        self._lock = threading.Lock()
+        self._memo: dict[tuple[str, str], Future[Any]] = {}
+
+    def get(self, resource: Resource[T], region: str) -> T:
+        """The loaded resource (raises the stored LoadError when loading failed)."""
+        key = (resource.name, region if resource.regional else GLOBAL_REGION)
+        with self._lock:
+            future = self._memo.get(key)
+            owner = future is None
+            if future is None:
+                future = Future()
+                self._memo[key] = future
+        if owner:
+            try:
+                future.set_result(resource.load(self, key[1]))
+            except LoadError as exc:
+                future.set_exception(exc)
+            except Exception as exc:  # noqa: BLE001 - reported as the check's error, not hidden
+                future.set_exception(LoadError(f"could not load {resource.name}: {type(exc).__name__}: {exc}"))
+        result: T = future.result()
+        return result
+
+    def region_for(self, region: str) -> str:
+        """The region to send a call to: account-wide data is read from the home region."""
+        return self.home_region if region == GLOBAL_REGION else region
+
+    def call(
+        self,
+        service: str,
+        region: str,
+        operation: str,
+        *,
+        absent: Iterable[str] = (),
+        gone: Iterable[str] = (),
+        **params: Any,
+    ) -> dict[str, Any] | None:
+        """One API call; None when AWS answers with an `absent` error code (no such thing).
+
+        A `gone` error code (the resource was deleted meanwhile) raises ResourceGone.
+        """
+        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.utils import xform_name
+
+        client = self.clients.client(service, self.region_for(region))
+        try:
+            response: dict[str, Any] = getattr(client, xform_name(operation))(**params)
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code in set(absent):
+                return None
+            if code in set(gone):
+                raise ResourceGone(code) from exc
+            raise self._fault(exc, service, operation, region) from exc
+        except BotoCoreError as exc:
+            raise self._fault(exc, service, operation, region) from exc
+        return response
+
+    def pages(self, service: str, region: str, operation: str, key: str, **params: Any) -> list[Any]:
+        """Every item under `key` across all pages of a paginated operation."""
+        return [item for page in self.all_pages(service, region, operation, **params) for item in page.get(key, [])]
+
+    def all_pages(self, service: str, region: str, operation: str, **params: Any) -> list[dict[str, Any]]:
+        """Every page of a paginated operation (for responses with several lists)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.utils import xform_name
+
+        client = self.clients.client(service, self.region_for(region))
+        try:
+            return list(client.get_paginator(xform_name(operation)).paginate(**params))
+        except (ClientError, BotoCoreError) as exc:
+            raise self._fault(exc, service, operation, region) from exc
+
+    def fan_out(self, fn: Callable[[U], R], items: Iterable[U]) -> list[R]:
+        """`fn` over `items` on the shared I/O pool, results in order of `items`.
+
+        `fn` must not wait on other inventory loads (the pool is bounded; waiting there
+        could starve it), so per-item work is plain API calls.
+        """
+        futures = [self._io_pool.submit(fn, item) for item in items]
+        return [f.result() for f in futures]
+
+    def _fault(self, exc: BaseException, service: str, operation: str, region: str) -> LoadError:
+        where = self.region_for(region)
+        return LoadError(
+            describe_fault(exc, service=service, operation=operation, region=where, regional=region != GLOBAL_REGION)
+        )

@@ -1,0 +1,1 @@
+"""Resource loaders, one module per AWS service; checks read only what these load."""

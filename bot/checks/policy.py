@@ -1,0 +1,45 @@
+"""Which IAM action each AWS API operation demarc calls needs.
+
+Most actions are `<prefix>:<Operation>`; the table lists the ones that are not, so that an
+access-denied error can name the action to grant and the least-privilege test can compare
+the calls made with `docs/iam-policy.json`.
+"""
+
+from __future__ import annotations
+
+# botocore service name -> IAM action prefix (s3control shares the s3 prefix).
+_PREFIX = {"s3control": "s3"}
+
+# (botocore service name, operation) -> IAM action, where it is not prefix:Operation.
+_SPECIAL = {
+    ("s3", "ListBuckets"): "s3:ListAllMyBuckets",
+    ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
+    ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
+    ("s3", "GetBucketLocation"): "s3:GetBucketLocation",
+    ("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock",
+    ("lambda", "ListFunctions"): "lambda:ListFunctions",
+}
+
+#: Calls that need no permission in the scanned account (STS answers them for anyone).
+FREE_CALLS = frozenset({("sts", "GetCallerIdentity")})
+
+#: Calls the scanning identity makes to reach other accounts; they belong to the caller's
+#: own policy (management or security account), not to the scanned account's read policy.
+ORCHESTRATION_CALLS = frozenset({("sts", "AssumeRole"), ("organizations", "ListAccounts")})
+
+#: Action verbs that only read. Anything else in the policy fails the least-privilege test.
+READ_ONLY_VERBS = ("List", "Get", "Describe")
+
+
+def action_for(service: str, operation: str) -> str:
+    """The IAM action that authorises `operation` on botocore `service`."""
+    special = _SPECIAL.get((service, operation))
+    if special:
+        return special
+    return f"{_PREFIX.get(service, service)}:{operation}"
+
+
+def is_read_only(action: str) -> bool:
+    """True for List*/Get*/Describe* actions."""
+    _, _, verb = action.partition(":")
+    return verb.startswith(READ_ONLY_VERBS)

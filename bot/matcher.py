@@ -1,0 +1,393 @@
+"""Find the (service, topic) cell a question is about, or decide that it is not about one.
+
+How a question is read:
+
+1. Its words are normalised and stemmed (`bot.text`); a word the catalogue does not know
+   is corrected with rapidfuzz to the nearest catalogue word ("farget" -> "fargate",
+   "versionning" -> "versioning"), and split names are joined ("cloud front").
+2. Every catalogue phrase found in the question is a *hit*: services (by name, or by a
+   generic hint such as "bucket"), topics (aliases weigh 3, hints 1, a service's own
+   feature names more), cue words (who/whose, how-to, other clouds, our account ...), and
+   check keywords. A phrase inside a longer phrase of the same kind does not count twice.
+3. The service is the most specific one named (precedence), the topic the best-scored
+   layer for that service; cue words decide between answering, a whole-service breakdown,
+   an account check, and saying "not something I can answer".
+
+Everything it knows comes from the catalogue; the code only holds the weighing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from bot.catalogue import Catalogue
+from bot.text import MAX_MATCH_CHARS, fold, stem, strip_slack_markup
+
+ALIAS_WEIGHT = 3.0
+HINT_WEIGHT = 1.0
+OWN_CELL_BONUS = 0.0
+OTHER_CELL_WEIGHT = 1.0
+CONFIDENT_SCORE = 60.0
+MIN_FUZZY_LENGTH = 5
+
+# Hit kinds and the category within which a shorter phrase is absorbed by a longer one.
+SERVICE, SERVICE_HINT, TOPIC, CUE, CHECK, CHECK_UNLESS = "service", "hint", "topic", "cue", "check", "unless"
+_CATEGORY = {SERVICE: SERVICE, SERVICE_HINT: SERVICE, TOPIC: TOPIC, CUE: CUE, CHECK: CHECK, CHECK_UNLESS: CHECK}
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What one catalogue phrase means: a service, a topic, a cue, or part of a check."""
+
+    kind: str
+    target: str
+    weight: float = 1.0
+    scope: str | None = None  # the service of a cell alias; the keyword group of a check
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    start: int
+    end: int
+    entry: Entry
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    service: str
+    topic: str | None
+    score: float
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """The matcher's verdict; `bot.answer` turns it into the contract's JSON."""
+
+    service: str | None
+    topic: str | None
+    score: float
+    check: str | None
+    alternatives: tuple[Candidate, ...] = ()
+    reason: str = ""  # why there is no match: empty, foreign, not-responsibility, no-service
+    foreign: str | None = None
+    whole_service: bool = False
+
+    @property
+    def confident(self) -> bool:
+        return self.service is not None and self.score >= CONFIDENT_SCORE
+
+
+@dataclass
+class _Reading:
+    """The hits of one question, grouped for the decisions that follow."""
+
+    words: list[str]
+    corrected: set[int]
+    hits: list[Hit]
+    cues: dict[str, list[Hit]] = field(default_factory=lambda: defaultdict(list))
+
+
+def _parse_weighted(phrase: str, default: float) -> tuple[str, float]:
+    """`patch^2` gives a phrase its own weight."""
+    text, sep, weight = phrase.rpartition("^")
+    if sep and text:
+        try:
+            return text, float(weight)
+        except ValueError:
+            pass
+    return phrase, default
+
+
+class Matcher:
+    """An index over one catalogue; build once, then `match()` many questions."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self._phrases: dict[tuple[str, ...], list[Entry]] = defaultdict(list)
+        self._raw_words: set[str] = set()
+        self._plain = frozenset(fold(" ".join(catalogue.vocabulary.get("plain_words", ()))).split())
+        self._trailing = frozenset(stem(w) for w in fold(" ".join(catalogue.vocabulary["trailing_owner_words"])).split())
+        self._openers = frozenset(stem(w) for w in fold(" ".join(catalogue.vocabulary["yes_no_openers"])).split())
+        self._build()
+        self._max_len = max((len(k) for k in self._phrases), default=1)
+        buckets: dict[str, list[str]] = defaultdict(list)
+        for word in sorted(self._raw_words):
+            if len(word) >= MIN_FUZZY_LENGTH - 1 and not word.isdigit():
+                buckets[word[0]].append(word)
+        self._buckets = dict(buckets)
+        self._correct = lru_cache(maxsize=16384)(self._correct_uncached)
+
+    # ------------------------------------------------------------------ index
+
+    def _add(self, phrase: str, entry: Entry) -> None:
+        words = fold(phrase).split()
+        if not words:
+            return
+        self._raw_words.update(words)
+        key = tuple(stem(w) for w in words)
+        entries = self._phrases[key]
+        if entry not in entries:
+            entries.append(entry)
+
+    def _build(self) -> None:
+        cat = self.catalogue
+        for service in cat.services.values():
+            self._add(service.id.replace("-", " "), Entry(SERVICE, service.id))
+            for alias in service.aliases:
+                self._add(alias, Entry(SERVICE, service.id))
+            for hint in service.hints:
+                self._add(hint, Entry(SERVICE_HINT, service.id))
+            for cell in service.cells.values():
+                for alias in cell.aliases:
+                    self._add(alias, Entry(TOPIC, cell.topic, ALIAS_WEIGHT, scope=service.id))
+        for topic in cat.topics.values():
+            for alias in topic.aliases:
+                text, weight = _parse_weighted(alias, ALIAS_WEIGHT)
+                self._add(text, Entry(TOPIC, topic.id, weight))
+            for hint in topic.hints:
+                text, weight = _parse_weighted(hint, HINT_WEIGHT)
+                self._add(text, Entry(TOPIC, topic.id, weight))
+        for cue in (
+            "responsibility", "whole_service", "account", "account_requests", "state_words", "not_responsibility", "foreign"
+        ):
+            for phrase in cat.vocabulary.get(cue, ()):
+                self._add(phrase, Entry(CUE, cue))
+        for check in cat.checks.values():
+            for index, group in enumerate(check.keywords):
+                for phrase in group:
+                    self._add(phrase, Entry(CHECK, check.id, scope=str(index)))
+            for phrase in check.unless:
+                self._add(phrase, Entry(CHECK_UNLESS, check.id))
+
+    # ------------------------------------------------------------------ reading
+
+    def _correct_uncached(self, word: str) -> str:
+        if word in self._raw_words or word in self._plain or len(word) < MIN_FUZZY_LENGTH:
+            return word
+        if not word.isalpha():
+            return word
+        bucket = self._buckets.get(word[0])
+        if not bucket:
+            return word
+        max_distance = 1 if len(word) <= 5 else 2
+        candidates = [w for w in bucket if abs(len(w) - len(word)) <= max_distance]
+        best = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=max_distance)
+        return str(best[0]) if best is not None else word
+
+    def _words(self, question: str) -> tuple[list[str], set[int]]:
+        raw = fold(strip_slack_markup(question[: MAX_MATCH_CHARS * 2])).split()
+        words: list[str] = []
+        corrected: set[int] = set()
+        i = 0
+        while i < len(raw):
+            word = raw[i]
+            if i + 1 < len(raw):
+                joined = word + raw[i + 1]
+                if len(joined) >= 6 and joined in self._raw_words and raw[i + 1] not in self._raw_words:
+                    words.append(joined)
+                    i += 2
+                    continue
+            fixed = self._correct(word)
+            if fixed != word:
+                corrected.add(len(words))
+            words.append(fixed)
+            i += 1
+        return words, corrected
+
+    def _read(self, question: str) -> _Reading:
+        words, corrected = self._words(question)
+        stems = [stem(w) for w in words]
+        found: list[Hit] = []
+        n = len(stems)
+        for i in range(n):
+            for length in range(min(self._max_len, n - i), 0, -1):
+                entries = self._phrases.get(tuple(stems[i : i + length]))
+                if entries:
+                    found.extend(Hit(i, i + length, e) for e in entries)
+        hits = _drop_absorbed(found)
+        reading = _Reading(words=stems, corrected=corrected, hits=hits)
+        for hit in hits:
+            if hit.entry.kind == CUE:
+                reading.cues[hit.entry.target].append(hit)
+        return reading
+
+    def explain(self, question: str) -> list[str]:
+        """The phrases found in a question and what each means (for `demarc ask --explain`)."""
+        reading = self._read(question)
+        lines = [f"words: {' '.join(reading.words)}"]
+        for hit in reading.hits:
+            e = hit.entry
+            scope = f" [{e.scope}]" if e.scope else ""
+            lines.append(f"  {' '.join(reading.words[hit.start : hit.end])!r}: {e.kind} {e.target} {e.weight:g}{scope}")
+        return lines
+
+    # ------------------------------------------------------------------ deciding
+
+    def match(self, question: str) -> MatchResult:
+        reading = self._read(question)
+        if not reading.words:
+            return MatchResult(None, None, 0.0, None, reason="empty")
+        cues = reading.cues
+        if cues.get("foreign"):
+            first = cues["foreign"][0]
+            return MatchResult(
+                None, None, 0.0, None, reason="foreign", foreign=" ".join(reading.words[first.start : first.end])
+            )
+        asks_who = bool(cues.get("responsibility")) or reading.words[-1] in self._trailing
+        wants_whole = bool(cues.get("whole_service"))
+        check = self._account_check(reading, asks_who)
+        ranked_services = self._rank_services(reading)
+        if not ranked_services:
+            return MatchResult(None, None, 0.0, check, reason="" if check else "no-service")
+        service, service_conf = ranked_services[0]
+        topic_scores = self._topic_scores(reading, service)
+        ranked_topics = sorted(topic_scores.items(), key=lambda kv: (-kv[1][0], kv[1][1]))
+        best_topic = ranked_topics[0][0] if ranked_topics else None
+        best_weight = ranked_topics[0][1][0] if ranked_topics else 0.0
+
+        if not (asks_who or wants_whole or check):
+            if cues.get("not_responsibility"):
+                return MatchResult(None, None, 0.0, None, reason="not-responsibility")
+            if best_topic is None and len(reading.words) > 4:
+                return MatchResult(None, None, 0.0, None, reason="not-responsibility")
+
+        whole = best_topic is None or (wants_whole and best_weight < ALIAS_WEIGHT)
+        if check and best_topic is None:
+            info = self.catalogue.checks[check]
+            if info.service == service:
+                best_topic, best_weight, whole = info.topic, ALIAS_WEIGHT, False
+        if whole:
+            score = 100.0 * service_conf * (1.0 if wants_whole or len(reading.words) <= 4 else 0.85)
+            alternatives = tuple(Candidate(s, None, round(100.0 * c * 0.8, 1)) for s, c in ranked_services[1:3])
+            return MatchResult(service, None, round(score, 1), check, alternatives, whole_service=True)
+
+        assert best_topic is not None
+        runner_up = ranked_topics[1][1][0] if len(ranked_topics) > 1 else 0.0
+        score = 100.0 * service_conf * _topic_confidence(best_weight, runner_up)
+        alternatives = self._alternatives(service, best_topic, ranked_topics, ranked_services, service_conf)
+        return MatchResult(service, best_topic, round(score, 1), check, alternatives)
+
+    def _rank_services(self, reading: _Reading) -> list[tuple[str, float]]:
+        """Services named, most specific first, each with a confidence in 0..1."""
+        strong: dict[str, tuple[int, bool]] = {}
+        weak: dict[str, tuple[int, bool]] = {}
+        for hit in reading.hits:
+            kind = hit.entry.kind
+            if kind not in (SERVICE, SERVICE_HINT):
+                continue
+            fuzzy = any(i in reading.corrected for i in range(hit.start, hit.end))
+            bucket = strong if kind == SERVICE else weak
+            previous = bucket.get(hit.entry.target)
+            if previous is None or (previous[1] and not fuzzy):
+                bucket[hit.entry.target] = (hit.start, fuzzy)
+        services = self.catalogue.services
+        ranked: list[tuple[str, float]] = []
+        for bucket, base in ((strong, 1.0), (weak, 0.75)):
+            order = sorted(bucket.items(), key=lambda kv: (-services[kv[0]].precedence, kv[1][0]))
+            for service_id, (_, fuzzy) in order:
+                if all(service_id != s for s, _ in ranked):
+                    ranked.append((service_id, base * (0.9 if fuzzy else 1.0)))
+        if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+            top, second = services[ranked[0][0]], services[ranked[1][0]]
+            if top.precedence == second.precedence:
+                ranked[0] = (ranked[0][0], ranked[0][1] * 0.9)
+        return ranked
+
+    def _topic_scores(self, reading: _Reading, service: str) -> dict[str, tuple[float, int]]:
+        """Topic -> (weight, first position), for the chosen service."""
+        scores: dict[str, tuple[float, int]] = {}
+        for hit in reading.hits:
+            entry = hit.entry
+            if entry.kind != TOPIC:
+                continue
+            if entry.scope is None:
+                weight = entry.weight
+            elif entry.scope == service:
+                weight = entry.weight + OWN_CELL_BONUS
+            else:
+                weight = OTHER_CELL_WEIGHT
+            total, first = scores.get(entry.target, (0.0, hit.start))
+            scores[entry.target] = (total + weight, min(first, hit.start))
+        return scores
+
+    def _alternatives(
+        self,
+        service: str,
+        topic: str,
+        ranked_topics: Sequence[tuple[str, tuple[float, int]]],
+        ranked_services: Sequence[tuple[str, float]],
+        service_conf: float,
+    ) -> tuple[Candidate, ...]:
+        found: list[Candidate] = []
+        best = ranked_topics[0][1][0] if ranked_topics else ALIAS_WEIGHT
+        for other_topic, (weight, _) in [t for t in ranked_topics if t[0] != topic][:2]:
+            score = 100.0 * service_conf * _topic_confidence(weight, best)
+            found.append(Candidate(service, other_topic, round(score, 1)))
+        for other_service, conf in ranked_services[1:3]:
+            if topic in self.catalogue.services[other_service].cells:
+                found.append(Candidate(other_service, topic, round(100.0 * conf * 0.8, 1)))
+        found.sort(key=lambda c: -c.score)
+        return tuple(found[:3])
+
+    def _account_check(self, reading: _Reading, asks_who: bool) -> str | None:
+        """The check a question about the account's state asks for, if it asks about the account."""
+        groups: dict[str, set[int]] = defaultdict(set)
+        excluded: set[str] = set()
+        for hit in reading.hits:
+            if hit.entry.kind == CHECK:
+                groups[hit.entry.target].add(int(hit.entry.scope or 0))
+            elif hit.entry.kind == CHECK_UNLESS:
+                excluded.add(hit.entry.target)
+        best: tuple[int, str] | None = None
+        for check_id, matched in groups.items():
+            info = self.catalogue.checks[check_id]
+            if check_id in excluded or len(matched) < len(info.keywords):
+                continue
+            rank = len(info.keywords)
+            if best is None or rank > best[0]:
+                best = (rank, check_id)
+        if best is None:
+            return None
+        cues = reading.cues
+        about_account = bool(cues.get("account")) or (
+            not asks_who
+            and (bool(cues.get("account_requests")) or (reading.words[0] in self._openers and bool(cues.get("state_words"))))
+        )
+        return best[1] if about_account else None
+
+
+def _topic_confidence(weight: float, runner_up: float) -> float:
+    confidence = min(1.0, 0.55 + 0.1 * weight)
+    if weight - runner_up < 1.0:
+        confidence *= 0.85
+    return confidence
+
+
+def _drop_absorbed(hits: Iterable[Hit]) -> list[Hit]:
+    """Drop a hit inside a longer hit of its category, and a topic hint inside a service name."""
+    hits = list(hits)
+    spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for hit in hits:
+        spans[_CATEGORY[hit.entry.kind]].append((hit.start, hit.end))
+
+    def inside(hit: Hit, category: str) -> bool:
+        return any(
+            s <= hit.start and hit.end <= e and (e - s) > (hit.end - hit.start) for s, e in spans.get(category, ())
+        )
+
+    kept: list[Hit] = []
+    for hit in hits:
+        category = _CATEGORY[hit.entry.kind]
+        if inside(hit, category):
+            continue
+        # "auto scaling group" names a service; its "scaling" is no hint of the capacity topic.
+        if category == TOPIC and hit.entry.weight < ALIAS_WEIGHT and inside(hit, SERVICE):
+            continue
+        kept.append(hit)
+    return kept

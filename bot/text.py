@@ -1,0 +1,76 @@
+"""Turn what people type into comparable words.
+
+Questions arrive from Slack with markup (`<@U123>`, `<https://x|label>`, `:fire:`), from
+terminals with odd quotes and control characters, and in every inflection ("patches",
+"patched", "patching"). Catalogue phrases go through the same functions, so matching is a
+comparison of equals.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Matching only looks at the start of a huge message: a question is never this long, and
+# the cost of an answer must not grow with whatever was pasted after it.
+MAX_MATCH_CHARS = 4000
+
+_SLACK_LINK = re.compile(r"<([^<>|]*)\|([^<>]*)>")
+_SLACK_SPECIAL = re.compile(r"<[@#!][^<>]*>")
+_SLACK_URL = re.compile(r"<(?:https?|mailto):[^<>]*>")
+_EMOJI = re.compile(r":[a-z0-9_+\-]+:")
+_APOSTROPHE_S = re.compile(r"['’]s\b")
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+_DOUBLE_END = re.compile(r"([bdfgklmnprtvz])\1$")
+
+
+def strip_slack_markup(text: str) -> str:
+    """Drop mentions, channel links, URLs and emoji codes; keep link labels."""
+    text = _SLACK_LINK.sub(lambda m: m.group(2) if not m.group(1).startswith(("@", "!")) else " ", text)
+    text = _SLACK_SPECIAL.sub(" ", text)
+    text = _SLACK_URL.sub(" ", text)
+    return _EMOJI.sub(" ", text)
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII letters and digits, with accents removed and other characters as spaces."""
+    text = unicodedata.normalize("NFKD", text[:MAX_MATCH_CHARS])
+    text = text.encode("ascii", "ignore").decode("ascii").lower()
+    text = text.replace("&amp;", " and ").replace("&lt;", " ").replace("&gt;", " ")
+    text = _APOSTROPHE_S.sub("", text)
+    text = text.replace("'", "").replace("’", "")
+    return _NON_WORD.sub(" ", text)
+
+
+def tokens(text: str) -> list[str]:
+    return fold(strip_slack_markup(text)).split()
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A deliberately small stemmer: plural, -ing, -ed, and a final e.
+
+    It only has to map a word's inflections onto one key, consistently for questions and
+    catalogue phrases; it never has to produce a real word.
+    """
+    if len(word) <= 3 or word.isdigit():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    if word.endswith("ing") and len(word) > 5:
+        word = word[:-3]
+        word = _DOUBLE_END.sub(r"\1", word)
+    elif word.endswith("ed") and len(word) > 4:
+        word = word[:-2]
+        word = _DOUBLE_END.sub(r"\1", word)
+    if word.endswith("e") and len(word) > 4:
+        word = word[:-1]
+    return word
+
+
+def phrase_key(phrase: str) -> tuple[str, ...]:
+    """The lookup key of a catalogue phrase (normalised and stemmed words)."""
+    return tuple(stem(t) for t in fold(phrase).split())
