@@ -301,10 +301,17 @@ def _read_cells(name: str, data: dict[str, Any], raw: _Raw, problems: list[Probl
 def _phrases(origin: str, entry: str, value: Any, problems: list[Problem]) -> tuple[str, ...]:
     if value is None:
         return ()
-    if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
+    if not isinstance(value, list):
         problems.append(Problem(origin, entry, "must be a list of phrases"))
         return ()
-    return tuple(str(v) for v in value)
+    for item in value:
+        if isinstance(item, bool):
+            problems.append(
+                Problem(origin, entry, f"phrase {item!r} is not text (quote on/off/yes/no in YAML: \"on\")")
+            )
+        elif not isinstance(item, (str, int, float)):
+            problems.append(Problem(origin, entry, f"phrase {item!r} is not text"))
+    return tuple(str(v) for v in value if isinstance(v, (str, int, float)) and not isinstance(v, bool))
 
 
 def _text(origin: str, entry: str, value: Any, problems: list[Problem], *, required: bool = True) -> str:

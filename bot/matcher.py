@@ -217,6 +217,17 @@ class Matcher:
                 reading.cues[hit.entry.target].append(hit)
         return reading
 
+    def services_named(self, text: str) -> list[str]:
+        """Services named outright in a short text, most specific first (for `compare`).
+
+        Generic hints ("functions") and other clouds' names ("azure-functions") name nothing.
+        """
+        reading = self._read(text)
+        if reading.cues.get("foreign"):
+            return []
+        named = {hit.entry.target for hit in reading.hits if hit.entry.kind == SERVICE}
+        return [service for service, _ in self._rank_services(reading) if service in named]
+
     def explain(self, question: str) -> list[str]:
         """The phrases found in a question and what each means (for `demarc ask --explain`)."""
         reading = self._read(question)

@@ -1,0 +1,62 @@
+"""Account checks: the customer's side of the shared responsibility line, checked live.
+
+Public API (boto3 is imported only when a scan runs):
+
+- `run_scan(check_ids, regions, *, session_factory, role_arns, org_role_name, progress)`
+  returns one `AccountReport` per account; `report.to_dict()` is the contract JSON.
+- `all_check_ids()`, `checks_for_service(service_id)`.
+- `bot.checks.render.render_text(report)` for terminals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from bot.checks.model import AccountReport, CheckResult, Finding
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from bot.checks.runner import Progress
+    from bot.checks.session import SessionFactory
+
+__all__ = ["AccountReport", "CheckResult", "Finding", "all_check_ids", "checks_for_service", "run_scan"]
+
+
+def all_check_ids() -> list[str]:
+    """Every check id, in the contract's order."""
+    from bot.checks.runner import all_check_ids as ids
+
+    return ids()
+
+
+def checks_for_service(service_id: str) -> list[str]:
+    """The ids of the checks whose catalogue cell is on `service_id` (e.g. "s3")."""
+    from bot.checks.runner import checks_for_service as for_service
+
+    return for_service(service_id)
+
+
+def run_scan(
+    check_ids: Sequence[str] | None = None,
+    regions: Sequence[str] | None = None,
+    *,
+    session_factory: SessionFactory | None = None,
+    role_arns: Sequence[str] = (),
+    org_role_name: str | None = None,
+    progress: Progress | None = None,
+    today: dt.date | None = None,
+) -> list[AccountReport]:
+    """Run the checks (all when none named) in every region and account asked for."""
+    from bot.checks.runner import run_scan as run
+
+    return run(
+        check_ids,
+        regions,
+        session_factory=session_factory,
+        role_arns=role_arns,
+        org_role_name=org_role_name,
+        progress=progress,
+        today=today,
+    )

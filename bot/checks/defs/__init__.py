@@ -1,0 +1,8 @@
+"""The 15 account checks, one decorated function each, grouped by the service they read.
+
+Importing this package registers them; modules are listed in the contract's order.
+"""
+
+from bot.checks.defs import cloudtrail, ebs, ec2, iam, lambda_, rds, s3, vpc  # noqa: F401
+
+__all__ = ["cloudtrail", "ebs", "ec2", "iam", "lambda_", "rds", "s3", "vpc"]

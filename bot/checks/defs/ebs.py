@@ -1,0 +1,28 @@
+"""EBS check: encryption by default per region, and unencrypted volumes."""
+
+from __future__ import annotations
+
+from bot.checks.loaders import ec2
+from bot.checks.model import Finding
+from bot.checks.registry import CheckContext, check
+
+
+@check(
+    "ebs-encryption",
+    service="ebs",
+    topic="encryption",
+    needs=(ec2.EBS_ENCRYPTION_BY_DEFAULT, ec2.VOLUMES),
+    regional=True,
+    remedy="aws ec2 enable-ebs-encryption-by-default --region {region}",
+)
+def ebs_encryption(ctx: CheckContext) -> list[Finding]:
+    # Two independent questions: a denied one must not hide the other's answer.
+    findings: list[Finding] = []
+    with ctx.part():
+        if not ctx.get(ec2.EBS_ENCRYPTION_BY_DEFAULT):
+            findings.append(ctx.finding(ctx.region, f"EBS encryption by default is off in {ctx.region}"))
+    with ctx.part():
+        for volume in ctx.get(ec2.VOLUMES):
+            if not volume.encrypted:
+                findings.append(ctx.finding(volume.id, f"unencrypted volume ({volume.size_gib} GiB)"))
+    return findings

@@ -1,0 +1,65 @@
+"""Lambda functions, their resource policies and function URLs, per region.
+
+The function URL is read with GetFunctionUrlConfig on the unqualified function (the
+URL most functions have); URLs attached only to an alias are not seen.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from bot.checks.faults import LoadError
+from bot.checks.inventory import ApiCall, Inventory, Resource, ResourceGone
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    runtime: str | None  # None for container-image functions
+
+
+def _functions(inv: Inventory, region: str) -> list[Function]:
+    return [Function(f["FunctionName"], f.get("Runtime")) for f in inv.pages("lambda", region, "ListFunctions", "Functions")]
+
+
+FUNCTIONS: Resource[list[Function]] = Resource(
+    "lambda.functions", True, (ApiCall("lambda", "ListFunctions"),), _functions
+)
+
+
+@dataclass(frozen=True)
+class FunctionExposure:
+    function: str
+    policy: dict[str, Any] | None
+    url_auth_type: str | None
+    error: str | None = None
+
+
+def _exposure(inv: Inventory, region: str) -> list[FunctionExposure]:
+    def one(fn: Function) -> FunctionExposure | None:
+        try:
+            policy = inv.call(
+                "lambda", region, "GetPolicy", absent=("ResourceNotFoundException",), FunctionName=fn.name
+            )
+            url = inv.call(
+                "lambda", region, "GetFunctionUrlConfig", absent=("ResourceNotFoundException",), FunctionName=fn.name
+            )
+        except ResourceGone:
+            return None
+        except LoadError as exc:
+            return FunctionExposure(fn.name, None, None, str(exc))
+        document = json.loads(policy["Policy"]) if policy and policy.get("Policy") else None
+        return FunctionExposure(fn.name, document, str(url["AuthType"]) if url else None)
+
+    return [e for e in inv.fan_out(one, inv.get(FUNCTIONS, region)) if e is not None]
+
+
+EXPOSURE: Resource[list[FunctionExposure]] = Resource(
+    "lambda.exposure",
+    True,
+    (ApiCall("lambda", "GetPolicy"), ApiCall("lambda", "GetFunctionUrlConfig")),
+    _exposure,
+    needs=(FUNCTIONS,),
+)

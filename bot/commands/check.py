@@ -1,0 +1,65 @@
+"""`demarc check`: run the account checks against the standard AWS credential chain.
+
+boto3 is imported only inside `run`, so building the parser for other commands stays light.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from bot.commands import SubParsers
+
+
+def register(subparsers: SubParsers) -> None:
+    parser = subparsers.add_parser(
+        "check",
+        help="check the AWS account for customer-side pitfalls",
+        description="Run account checks (all when none named). A CHECK_ID may also be a service id "
+        "such as 's3', meaning every check of that service.",
+    )
+    parser.add_argument("check_ids", nargs="*", metavar="CHECK_ID", help="check ids or service ids")
+    parser.add_argument(
+        "--region", action="append", default=[], metavar="R", help="region to scan (repeatable; default "
+        "DEMARC_REGIONS, else the credential chain's region)"
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object per account, one per line")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when any check fails or errors")
+    parser.add_argument(
+        "--role-arn", action="append", default=[], metavar="ARN", help="scan the account of this role (repeatable)"
+    )
+    parser.add_argument(
+        "--org-role-name", metavar="NAME", help="scan every account of the AWS Organization through this role"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress display on stderr")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from bot.checks import run_scan
+    from bot.checks.progress import ProgressLine
+    from bot.checks.render import render_text
+    from bot.checks.runner import select_checks
+
+    select_checks(args.check_ids)  # unknown ids fail before any AWS call
+    show_progress = not args.json and not args.no_progress and sys.stderr.isatty()
+    progress = ProgressLine() if show_progress else None
+    try:
+        reports = run_scan(
+            args.check_ids or None,
+            args.region or None,
+            role_arns=args.role_arn,
+            org_role_name=args.org_role_name,
+            progress=progress,
+        )
+    finally:
+        if progress is not None:
+            progress.close()
+    for report in reports:
+        if args.json:
+            sys.stdout.write(json.dumps(report.to_dict()) + "\n")
+        else:
+            sys.stdout.write(render_text(report) + ("\n" if len(reports) > 1 else ""))
+    sys.stdout.flush()
+    return 1 if args.strict and any(r.failed for r in reports) else 0

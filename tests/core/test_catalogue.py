@@ -1,0 +1,184 @@
+"""The built-in catalogue covers the contract's taxonomy, and broken catalogues are refused precisely."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from bot.catalogue import OWNERS, Catalogue, collect_problems, load_catalogue, CatalogueError
+from bot.paths import builtin_catalogue_dir
+
+CONTRACT_SERVICES = """ec2 ebs vpc autoscaling elb rds aurora emr ecs fargate eks lambda s3 dynamodb cloudfront
+elastic-beanstalk api-gateway sqs sns elasticache iam cloudtrail infrastructure-services container-services
+abstracted-services""".split()
+CONTRACT_TOPICS = """facilities hardware network-infrastructure virtualization os-patching container-runtime
+control-plane capacity platform application iam network-config encryption data resource-config
+high-availability logging""".split()
+CONTRACT_CHECKS = """iam-password-policy iam-root-mfa iam-root-access-keys iam-user-mfa iam-admin-policy s3-public-access
+s3-encryption ebs-encryption rds-encryption rds-public open-ports lambda-runtime lambda-public ec2-patching
+cloudtrail""".split()
+AWS_DOCS = re.compile(r"^https://(docs\.aws\.amazon\.com|aws\.amazon\.com)/")
+
+
+def test_every_contract_service_and_topic_is_there(catalogue: Catalogue) -> None:
+    assert set(CONTRACT_SERVICES) <= set(catalogue.services)
+    assert set(CONTRACT_TOPICS) <= set(catalogue.topics)
+    assert catalogue.topic_order[0] == "facilities"
+
+
+def test_every_service_has_every_topic_filled(catalogue: Catalogue) -> None:
+    for service in catalogue.services.values():
+        assert set(service.cells) == set(catalogue.topics), service.id
+        for cell in service.cells.values():
+            assert cell.owner in OWNERS
+            assert len(cell.summary) > 40, (service.id, cell.topic)
+            assert cell.sources, (service.id, cell.topic)
+            assert all(AWS_DOCS.match(url) for url in cell.sources), (service.id, cell.topic, cell.sources)
+
+
+def test_shared_cells_say_who_does_which_part(catalogue: Catalogue) -> None:
+    for service in catalogue.services.values():
+        for cell in service.cells.values():
+            if cell.owner == "shared":
+                text = cell.summary.lower()
+                assert "aws" in text and ("you" in text or "customer" in text), (service.id, cell.topic)
+
+
+def test_the_layers_below_the_hypervisor_are_always_aws(catalogue: Catalogue) -> None:
+    for service in catalogue.services.values():
+        for topic in ("facilities", "hardware", "network-infrastructure", "virtualization"):
+            assert service.cells[topic].owner == "aws", (service.id, topic)
+
+
+@pytest.mark.parametrize(
+    ("service", "topic", "owner"),
+    [
+        ("ec2", "os-patching", "customer"),
+        ("ecs", "os-patching", "customer"),
+        ("ecs", "container-runtime", "customer"),
+        ("ecs", "control-plane", "aws"),
+        ("fargate", "os-patching", "aws"),
+        ("fargate", "container-runtime", "aws"),
+        ("eks", "control-plane", "aws"),
+        ("eks", "os-patching", "customer"),
+        ("lambda", "os-patching", "aws"),
+        ("lambda", "application", "customer"),
+        ("rds", "os-patching", "aws"),
+        ("s3", "data", "customer"),
+        ("s3", "iam", "customer"),
+        ("dynamodb", "platform", "aws"),
+        ("iam", "iam", "customer"),
+        ("cloudtrail", "logging", "customer"),
+    ],
+)
+def test_well_known_lines(catalogue: Catalogue, service: str, topic: str, owner: str) -> None:
+    assert catalogue.cell(service, topic).owner == owner
+
+
+def test_every_contract_check_belongs_to_a_cell(catalogue: Catalogue) -> None:
+    assert set(CONTRACT_CHECKS) <= set(catalogue.checks)
+    for check in catalogue.checks.values():
+        assert check.topic in catalogue.services[check.service].cells
+        assert check.fix and check.title
+    assert catalogue.checks_for_cell("s3", "data") == ["s3-public-access"]
+
+
+def test_breakdown_is_in_layer_order_and_partitions_the_topics(catalogue: Catalogue) -> None:
+    breakdown = catalogue.breakdown("fargate")
+    topics = [t for owner in OWNERS for t in breakdown[owner]]
+    assert sorted(topics) == sorted(catalogue.topics)
+    assert breakdown["aws"][:4] == ["facilities", "hardware", "network-infrastructure", "virtualization"]
+
+
+def _write(directory: Path, name: str, text: str) -> None:
+    (directory / name).write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+def test_user_directory_overrides_adds_and_maps_teams(tmp_path: Path) -> None:
+    _write(tmp_path, "teams.yaml", """
+        teams:
+          os-patching: "@platform-oncall"
+          s3/data: "@data-eng"
+        """)
+    _write(tmp_path, "override.yaml", """
+        service: ec2
+        cells:
+          logging:
+            summary: Our SOC reads the logs; you turn them on.
+        """)
+    catalogue = load_catalogue([builtin_catalogue_dir(), tmp_path])
+    assert catalogue.team_for("ec2", "os-patching") == "@platform-oncall"
+    assert catalogue.team_for("s3", "data") == "@data-eng"
+    assert catalogue.team_for("s3", "iam") is None
+    logging = catalogue.cell("ec2", "logging")
+    assert logging.summary.startswith("Our SOC") and logging.owner == "customer" and logging.sources
+
+
+def test_user_directory_can_add_a_service(tmp_path: Path, catalogue: Catalogue) -> None:
+    cells = "\n".join(
+        f"  {t}:\n    owner: aws\n    summary: AWS runs the {t} layer of the widget service for you.\n"
+        f"    sources: [https://docs.aws.amazon.com/widget/]"
+        for t in catalogue.topics
+    )
+    _write(tmp_path, "services.yaml", """
+        services:
+          widget:
+            name: Amazon Widget
+            model: abstracted-services
+            aliases: [widget, widgets]
+        """)
+    (tmp_path / "widget.yaml").write_text(f"service: widget\ncells:\n{cells}\n", encoding="utf-8")
+    merged = load_catalogue([builtin_catalogue_dir(), tmp_path])
+    assert "widget" in merged.services and merged.breakdown("widget")["aws"]
+
+
+def test_broken_catalogue_reports_file_entry_and_reason(tmp_path: Path) -> None:
+    _write(tmp_path, "bad-owner.yaml", """
+        service: s3
+        cells:
+          encryption:
+            owner: us
+          nonsense-topic:
+            owner: aws
+            summary: x
+            sources: [https://docs.aws.amazon.com/]
+        """)
+    _write(tmp_path, "bad-yaml.yaml", "cells: [unclosed\n")
+    _write(tmp_path, "bad-team.yaml", "teams:\n  not-a-topic: '@x'\n")
+    _write(tmp_path, "bad-source.yaml", """
+        service: lambda
+        cells:
+          data:
+            sources: [http://example.com]
+        """)
+    catalogue, problems = collect_problems([builtin_catalogue_dir(), tmp_path])
+    assert catalogue is None
+    text = "\n".join(str(p) for p in problems)
+    assert "bad-owner.yaml: cells.s3.encryption: owner 'us' is not one of aws, customer, shared" in text
+    assert "bad-owner.yaml: cells.s3.nonsense-topic: unknown topic 'nonsense-topic'" in text
+    assert "bad-yaml.yaml: line 2: is not valid YAML" in text
+    assert "bad-team.yaml: teams.not-a-topic:" in text
+    assert "bad-source.yaml: cells.lambda.data.sources: source 'http://example.com' is not an https:// URL" in text
+    with pytest.raises(CatalogueError) as raised:
+        load_catalogue([builtin_catalogue_dir(), tmp_path])
+    assert len(raised.value.problems) == len(problems)
+
+
+def test_a_service_without_all_its_cells_is_refused(tmp_path: Path) -> None:
+    _write(tmp_path, "half.yaml", """
+        services:
+          half:
+            name: Half a service
+            model: abstracted-services
+        service: half
+        cells:
+          data:
+            owner: customer
+            summary: Your data in the half service is yours to protect.
+            sources: [https://docs.aws.amazon.com/]
+        """)
+    _, problems = collect_problems([builtin_catalogue_dir(), tmp_path])
+    assert any(p.entry == "service half" and "has no cell for topic(s): facilities" in p.message for p in problems)

@@ -1,0 +1,86 @@
+"""The matcher against labelled questions, held to the acceptance bars."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.answer import Answerer
+from tests.grading import BARS, DATA, SHARED_DEV_SET, grade, read_questions
+
+QUESTION_SETS = [
+    pytest.param(SHARED_DEV_SET, id="shared-dev"),
+    pytest.param(DATA / "questions_extra.jsonl", id="extra"),
+]
+
+
+@pytest.mark.parametrize("path", QUESTION_SETS)
+def test_question_set_meets_the_bars(answerer: Answerer, path: Path) -> None:
+    if not path.exists():
+        pytest.skip(f"{path} is not present")
+    rates, misses = grade(read_questions(path), answerer.answer)
+    below = {k: round(rates[k], 3) for k, bar in BARS.items() if rates[k] < bar}
+    assert not below, f"below bar: {below}\n" + "\n".join(misses)
+    assert rates["whole"] >= 0.9, "\n".join(misses)
+    assert rates["check_fp"] >= 0.97, "\n".join(misses)
+
+
+@pytest.mark.parametrize(
+    ("question", "service", "topic", "owner"),
+    [
+        ("who patches the OS on farget?", "fargate", "os-patching", "aws"),
+        ("Is the hypervisor our problem on EC2?", "ec2", "virtualization", "aws"),
+        ("Log4j in a Lambda: us or them?", "lambda", "application", "customer"),
+        ("k8s masters on eks, who keeps them patched", "eks", "control-plane", "aws"),
+        ("CVE in the base image of our fargate task - whose job", "fargate", "application", "customer"),
+        ("kernel updates on our ec2 fleet - us?", "ec2", "os-patching", "customer"),
+        ("who rotates the kms keys for dynamdb tables", "dynamodb", "encryption", "customer"),
+        ("<@U024BE7LH> who owns the bucket policy on `s3`? :thinking_face:", "s3", "data", "customer"),
+    ],
+)
+def test_slang_typos_and_slack_markup(answerer: Answerer, question: str, service: str, topic: str, owner: str) -> None:
+    match = answerer.answer(question)["match"]
+    assert match is not None, question
+    assert (match["service"], match["topic"], match["owner"]) == (service, topic, owner)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Is patching GKE nodes on google or us?",
+        "Azure Functions runtime patching: Microsoft's job?",
+        "what's the max timeout for a lambda function",
+        "how much does an NLB cost per hour",
+        "thanks!",
+        "asdfghjkl qwerty",
+        "",
+        "????",
+    ],
+)
+def test_abstains_outside_the_model(answerer: Answerer, question: str) -> None:
+    answer = answerer.answer(question)
+    assert answer["match"] is None and answer["check"] is None
+    assert answer["note"]
+
+
+def test_whole_service_question_returns_the_breakdown(answerer: Answerer) -> None:
+    answer = answerer.answer("what am I responsible for on Fargate?")
+    assert answer["match"]["service"] == "fargate"
+    assert answer["match"]["topic"] is None and answer["match"]["owner"] is None
+    assert "os-patching" in answer["breakdown"]["aws"]
+    assert "application" in answer["breakdown"]["customer"]
+
+
+def test_account_question_names_the_check_and_cell_question_does_not(answerer: Answerer) -> None:
+    assert answerer.answer("are any of our buckets public?")["check"] == "s3-public-access"
+    assert answerer.answer("is root MFA on?")["check"] == "iam-root-mfa"
+    cell = answerer.answer("whose job is MFA on the root user?")
+    assert cell["check"] is None
+    assert cell["match"]["service"] == "iam" and cell["match"]["checks"] == ["iam-password-policy", "iam-root-mfa", "iam-root-access-keys", "iam-user-mfa", "iam-admin-policy"]
+
+
+def test_low_confidence_offers_alternatives(answerer: Answerer) -> None:
+    answer = answerer.answer("rds servers?")
+    assert answer["match"] is not None
+    assert answer["alternatives"] or answer["match"]["confidence"] == "high"
