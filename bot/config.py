@@ -1,0 +1,155 @@
+"""Every setting demarc reads, in one place (12-factor: the environment, never the command line).
+
+Each setting is validated when read, so a typo in a token or a cron line stops `demarc
+serve` at start-up with one clear sentence instead of failing at 9 a.m. Secrets are held
+in `Secret` so that printing a Settings object can never leak them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.errors import ConfigError
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_POSTURE_CRON = "0 9 * * *"
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+
+
+class Secret(str):
+    """A string that never shows itself in repr, logs or f-strings with !r."""
+
+    def __repr__(self) -> str:
+        return "Secret('***')" if self else "Secret('')"
+
+    def masked(self) -> str:
+        return f"{self[:5]}...({len(self)} chars)" if len(self) > 8 else "***"
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: Secret | None = None
+    slack_signing_secret: Secret | None = None
+    slack_app_token: Secret | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    port: int = 3000
+    check_channels: frozenset[str] = field(default_factory=frozenset)
+    posture_channel: str | None = None
+    posture_cron: str = DEFAULT_POSTURE_CRON
+    timezone: str = "UTC"
+    regions: tuple[str, ...] = ()
+    catalogue: tuple[Path, ...] = ()
+    state: str | None = None
+    posture_only_on_change: bool = False
+    posture_mention: str | None = None
+    log_level: str = "INFO"
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+    def checks_allowed_in(self, channel_id: str | None) -> bool:
+        return bool(channel_id) and channel_id in self.check_channels
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    value = env.get(name, "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name}={value!r} is not a boolean (use true or false)")
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate every setting; raise ConfigError naming the variable that is wrong."""
+    env = os.environ if env is None else env
+    problems: list[str] = []
+
+    def secret(name: str, prefix: str | None) -> Secret | None:
+        value = env.get(name, "").strip()
+        if not value:
+            return None
+        if prefix and not value.startswith(prefix):
+            problems.append(f"{name} must start with {prefix!r} (it does not; check you copied the right token)")
+        return Secret(value)
+
+    port_text = env.get("PORT", "3000").strip() or "3000"
+    port = 3000
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        problems.append(f"PORT={port_text!r} is not a TCP port number")
+    else:
+        port = int(port_text)
+
+    check_channels = _split(env.get("DEMARC_CHECK_CHANNELS"))
+    for channel in check_channels:
+        if not _CHANNEL_ID.match(channel):
+            problems.append(f"DEMARC_CHECK_CHANNELS: {channel!r} is not a channel id (like C0123456789)")
+    posture_channel = env.get("DEMARC_POSTURE_CHANNEL", "").strip() or None
+    if posture_channel and not _CHANNEL_ID.match(posture_channel):
+        problems.append(f"DEMARC_POSTURE_CHANNEL={posture_channel!r} is not a channel id (like C0123456789)")
+    regions = _split(env.get("DEMARC_REGIONS"))
+    for region in regions:
+        if not _REGION.match(region):
+            problems.append(f"DEMARC_REGIONS: {region!r} is not an AWS region name (like eu-west-1)")
+    cron = env.get("DEMARC_POSTURE_CRON", "").strip() or DEFAULT_POSTURE_CRON
+    if len(cron.split()) != 5:
+        problems.append(f"DEMARC_POSTURE_CRON={cron!r} must have five fields (minute hour day month weekday)")
+    timezone = env.get("DEMARC_TZ", "").strip() or "UTC"
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(timezone)
+    except (KeyError, ValueError, OSError):
+        problems.append(f"DEMARC_TZ={timezone!r} is not a time zone name (like Europe/Paris)")
+    api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_SLACK_API_URL
+    if not api_url.startswith(("http://", "https://")):
+        problems.append(f"SLACK_API_URL={api_url!r} is not an http(s) URL")
+    if not api_url.endswith("/"):
+        api_url += "/"
+    try:
+        only_on_change = _flag(env, "DEMARC_POSTURE_ONLY_ON_CHANGE")
+    except ConfigError as exc:
+        problems.append(str(exc))
+        only_on_change = False
+
+    settings = Settings(
+        slack_bot_token=secret("SLACK_BOT_TOKEN", "xoxb-"),
+        slack_signing_secret=secret("SLACK_SIGNING_SECRET", None),
+        slack_app_token=secret("SLACK_APP_TOKEN", "xapp-"),
+        slack_api_url=api_url,
+        port=port,
+        check_channels=frozenset(check_channels),
+        posture_channel=posture_channel,
+        posture_cron=cron,
+        timezone=timezone,
+        regions=regions,
+        catalogue=tuple(Path(p) for p in _split(env.get("DEMARC_CATALOGUE", "").replace(os.pathsep, ","))),
+        state=env.get("DEMARC_STATE", "").strip() or None,
+        posture_only_on_change=only_on_change,
+        posture_mention=env.get("DEMARC_POSTURE_MENTION", "").strip() or None,
+        log_level=(env.get("DEMARC_LOG_LEVEL", "").strip() or "INFO").upper(),
+    )
+    if problems:
+        raise ConfigError("; ".join(problems))
+    return settings
+
+
+def require_slack(settings: Settings) -> None:
+    """`demarc serve` and `--post` need these; say exactly which are missing."""
+    missing = []
+    if not settings.slack_bot_token:
+        missing.append("SLACK_BOT_TOKEN (xoxb-...)")
+    if not settings.socket_mode and not settings.slack_signing_secret:
+        missing.append("SLACK_SIGNING_SECRET (HTTP mode verifies every request with it)")
+    if missing:
+        raise ConfigError("missing " + ", ".join(missing) + "; see README 'Set up the Slack app'")
