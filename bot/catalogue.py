@@ -263,7 +263,9 @@ def _read_fragment(name: str, data: dict[str, Any], raw: _Raw, problems: list[Pr
         vocabulary = _mapping(name, "vocabulary", data["vocabulary"], problems) or {}
         for key, words in vocabulary.items():
             if key not in VOCABULARY_LISTS:
-                problems.append(Problem(name, f"vocabulary.{key}", f"unknown list (expected {', '.join(VOCABULARY_LISTS)})"))
+                problems.append(
+                    Problem(name, f"vocabulary.{key}", f"unknown list (expected {', '.join(VOCABULARY_LISTS)})")
+                )
             elif not isinstance(words, list):
                 problems.append(Problem(name, f"vocabulary.{key}", "must be a list of phrases"))
             else:
@@ -306,9 +308,7 @@ def _phrases(origin: str, entry: str, value: Any, problems: list[Problem]) -> tu
         return ()
     for item in value:
         if isinstance(item, bool):
-            problems.append(
-                Problem(origin, entry, f"phrase {item!r} is not text (quote on/off/yes/no in YAML: \"on\")")
-            )
+            problems.append(Problem(origin, entry, f'phrase {item!r} is not text (quote on/off/yes/no in YAML: "on")'))
         elif not isinstance(item, (str, int, float)):
             problems.append(Problem(origin, entry, f"phrase {item!r} is not text"))
     return tuple(str(v) for v in value if isinstance(v, (str, int, float)) and not isinstance(v, bool))
@@ -346,7 +346,9 @@ def _build(raw: _Raw, problems: list[Problem], directories: tuple[Path, ...]) ->
         topics[topic_id] = Topic(
             id=topic_id,
             title=_text(where, f"topics.{topic_id}.title", body.get("title"), problems),
-            description=_text(where, f"topics.{topic_id}.description", body.get("description"), problems, required=False),
+            description=_text(
+                where, f"topics.{topic_id}.description", body.get("description"), problems, required=False
+            ),
             order=order,
             aliases=_phrases(where, f"topics.{topic_id}.aliases", body.get("aliases"), problems),
             hints=_phrases(where, f"topics.{topic_id}.hints", body.get("hints"), problems),
@@ -380,19 +382,30 @@ def _build(raw: _Raw, problems: list[Problem], directories: tuple[Path, ...]) ->
         if service_id not in raw.services:
             where = next(iter(origin[k] for k in origin if k.startswith(f"cells.{service_id}.")), "?")
             problems.append(
-                Problem(where, f"service {service_id}", "has cells but is not defined under `services:` (name it there first)")
+                Problem(
+                    where,
+                    f"service {service_id}",
+                    "has cells but is not defined under `services:` (name it there first)",
+                )
             )
     for service in services.values():
         for neighbour in service.neighbours:
             if neighbour not in raw.services:
                 problems.append(
-                    Problem(origin.get(f"services.{service.id}", "?"), f"services.{service.id}.neighbours",
-                            f"unknown service {neighbour!r}")
+                    Problem(
+                        origin.get(f"services.{service.id}", "?"),
+                        f"services.{service.id}.neighbours",
+                        f"unknown service {neighbour!r}",
+                    )
                 )
         model = service.model
         if model not in raw.services:
             problems.append(
-                Problem(origin.get(f"services.{service.id}", "?"), f"services.{service.id}.model", f"unknown model {model!r}")
+                Problem(
+                    origin.get(f"services.{service.id}", "?"),
+                    f"services.{service.id}.model",
+                    f"unknown model {model!r}",
+                )
             )
 
     checks = _build_checks(raw, services, topics, problems)
@@ -405,9 +418,7 @@ def _build(raw: _Raw, problems: list[Problem], directories: tuple[Path, ...]) ->
     return Catalogue(topics, services, checks, teams, vocabulary, runtimes, directories)
 
 
-def _build_cells(
-    service_id: str, raw: _Raw, topics: Mapping[str, Topic], problems: list[Problem]
-) -> dict[str, Cell]:
+def _build_cells(service_id: str, raw: _Raw, topics: Mapping[str, Topic], problems: list[Problem]) -> dict[str, Cell]:
     cells: dict[str, Cell] = {}
     given = raw.cells.get(service_id, {})
     service_origin = raw.origin.get(f"services.{service_id}", "?")
@@ -498,7 +509,9 @@ def _build_teams(
         service, _, topic = key.rpartition("/")
         if topic not in topics or (service and service not in services):
             problems.append(
-                Problem(where, f"teams.{key}", "must be a topic id or service/topic (e.g. os-patching or ec2/os-patching)")
+                Problem(
+                    where, f"teams.{key}", "must be a topic id or service/topic (e.g. os-patching or ec2/os-patching)"
+                )
             )
             continue
         if not isinstance(team, str) or not team.strip():

@@ -32,12 +32,13 @@ from bot.text import MAX_MATCH_CHARS, fold, stem, strip_slack_markup
 ALIAS_WEIGHT = 3.0
 HINT_WEIGHT = 1.0
 OWN_CELL_BONUS = 0.0
-OTHER_CELL_WEIGHT = 1.0
+OTHER_CELL_WEIGHT = 2.0
 CONFIDENT_SCORE = 60.0
 MIN_FUZZY_LENGTH = 5
 
 # Hit kinds and the category within which a shorter phrase is absorbed by a longer one.
 SERVICE, SERVICE_HINT, TOPIC, CUE, CHECK, CHECK_UNLESS = "service", "hint", "topic", "cue", "check", "unless"
+CANONICAL = "canonical"  # scope of the entry made from a service's own id
 _CATEGORY = {SERVICE: SERVICE, SERVICE_HINT: SERVICE, TOPIC: TOPIC, CUE: CUE, CHECK: CHECK, CHECK_UNLESS: CHECK}
 
 
@@ -90,6 +91,7 @@ class _Reading:
     words: list[str]
     corrected: set[int]
     hits: list[Hit]
+    canonical: list[Hit] = field(default_factory=list)  # services' own ids, even inside longer names
     cues: dict[str, list[Hit]] = field(default_factory=lambda: defaultdict(list))
 
 
@@ -110,9 +112,12 @@ class Matcher:
     def __init__(self, catalogue: Catalogue) -> None:
         self.catalogue = catalogue
         self._phrases: dict[tuple[str, ...], list[Entry]] = defaultdict(list)
-        self._raw_words: set[str] = set()
+        self._raw_words: set[str] = set()  # what a typo may be corrected into
+        self._known_words: set[str] = set()  # every word the catalogue uses
         self._plain = frozenset(fold(" ".join(catalogue.vocabulary.get("plain_words", ()))).split())
-        self._trailing = frozenset(stem(w) for w in fold(" ".join(catalogue.vocabulary["trailing_owner_words"])).split())
+        self._trailing = frozenset(
+            stem(w) for w in fold(" ".join(catalogue.vocabulary["trailing_owner_words"])).split()
+        )
         self._openers = frozenset(stem(w) for w in fold(" ".join(catalogue.vocabulary["yes_no_openers"])).split())
         self._build()
         self._max_len = max((len(k) for k in self._phrases), default=1)
@@ -129,7 +134,9 @@ class Matcher:
         words = fold(phrase).split()
         if not words:
             return
-        self._raw_words.update(words)
+        self._known_words.update(words)
+        if entry.kind != CUE:
+            self._raw_words.update(words)
         key = tuple(stem(w) for w in words)
         entries = self._phrases[key]
         if entry not in entries:
@@ -138,7 +145,7 @@ class Matcher:
     def _build(self) -> None:
         cat = self.catalogue
         for service in cat.services.values():
-            self._add(service.id.replace("-", " "), Entry(SERVICE, service.id))
+            self._add(service.id.replace("-", " "), Entry(SERVICE, service.id, scope=CANONICAL))
             for alias in service.aliases:
                 self._add(alias, Entry(SERVICE, service.id))
             for hint in service.hints:
@@ -154,7 +161,13 @@ class Matcher:
                 text, weight = _parse_weighted(hint, HINT_WEIGHT)
                 self._add(text, Entry(TOPIC, topic.id, weight))
         for cue in (
-            "responsibility", "whole_service", "account", "account_requests", "state_words", "not_responsibility", "foreign"
+            "responsibility",
+            "whole_service",
+            "account",
+            "account_requests",
+            "state_words",
+            "not_responsibility",
+            "foreign",
         ):
             for phrase in cat.vocabulary.get(cue, ()):
                 self._add(phrase, Entry(CUE, cue))
@@ -168,14 +181,14 @@ class Matcher:
     # ------------------------------------------------------------------ reading
 
     def _correct_uncached(self, word: str) -> str:
-        if word in self._raw_words or word in self._plain or len(word) < MIN_FUZZY_LENGTH:
+        if word in self._known_words or word in self._plain or len(word) < MIN_FUZZY_LENGTH:
             return word
         if not word.isalpha():
             return word
         bucket = self._buckets.get(word[0])
         if not bucket:
             return word
-        max_distance = 1 if len(word) <= 5 else 2
+        max_distance = 1 if len(word) <= 7 else 2  # "staying" is not a typo of "scaling"
         candidates = [w for w in bucket if abs(len(w) - len(word)) <= max_distance]
         best = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=max_distance)
         return str(best[0]) if best is not None else word
@@ -211,7 +224,8 @@ class Matcher:
                 if entries:
                     found.extend(Hit(i, i + length, e) for e in entries)
         hits = _drop_absorbed(found)
-        reading = _Reading(words=stems, corrected=corrected, hits=hits)
+        canonical = [h for h in found if h.entry.kind == SERVICE and h.entry.scope == CANONICAL]
+        reading = _Reading(words=stems, corrected=corrected, hits=hits, canonical=canonical)
         for hit in hits:
             if hit.entry.kind == CUE:
                 reading.cues[hit.entry.target].append(hit)
@@ -311,20 +325,46 @@ class Matcher:
         return ranked
 
     def _topic_scores(self, reading: _Reading, service: str) -> dict[str, tuple[float, int]]:
-        """Topic -> (weight, first position), for the chosen service."""
+        """Topic -> (weight, tie-break rank), for the chosen service.
+
+        Equal weights go to the topic with the longest phrase, then to the one named first.
+        """
         scores: dict[str, tuple[float, int]] = {}
+        per_topic: dict[str, list[tuple[float, int, int]]] = defaultdict(list)
+        names = [(h.start, h.end) for h in reading.hits if h.entry.kind in (SERVICE, SERVICE_HINT)]
+        own_names = {(h.start, h.end) for h in reading.canonical if h.entry.target == service}
         for hit in reading.hits:
             entry = hit.entry
             if entry.kind != TOPIC:
                 continue
+            span = (hit.start, hit.end)
+            if span in own_names:
+                # "vpc", "iam", "cloudtrail" name the service; they say nothing about the layer.
+                continue
             if entry.scope is None:
                 weight = entry.weight
+                if any(s <= hit.start and hit.end <= e and (e - s) > (hit.end - hit.start) for s, e in names):
+                    # "control plane" inside "eks control plane" is part of a name: a hint at most.
+                    weight = min(weight, HINT_WEIGHT)
+            elif entry.scope == service and any(
+                hit.start <= s and e <= hit.end and span != (s, e) for s, e in own_names
+            ):
+                # A feature phrase that spells out the service ("data on ec2", "eks control plane") is
+                # half name: it leans towards its topic but yields to a phrase naming the layer outright.
+                weight = min(entry.weight, 2.0)
             elif entry.scope == service:
                 weight = entry.weight + OWN_CELL_BONUS
             else:
                 weight = OTHER_CELL_WEIGHT
-            total, first = scores.get(entry.target, (0.0, hit.start))
-            scores[entry.target] = (total + weight, min(first, hit.start))
+            per_topic[entry.target].append((weight, hit.start, hit.end))
+        for topic, found in per_topic.items():
+            # Overlapping phrases for one topic are one piece of evidence: the strongest counts.
+            taken: list[tuple[int, int]] = []
+            for weight, start, end in sorted(found, key=lambda f: -f[0]):
+                if all(end <= s or start >= e for s, e in taken):
+                    taken.append((start, end))
+                    total, rank = scores.get(topic, (0.0, start - 100 * (end - start)))
+                    scores[topic] = (total + weight, min(rank, start - 100 * (end - start)))
         return scores
 
     def _alternatives(
@@ -368,7 +408,10 @@ class Matcher:
         cues = reading.cues
         about_account = bool(cues.get("account")) or (
             not asks_who
-            and (bool(cues.get("account_requests")) or (reading.words[0] in self._openers and bool(cues.get("state_words"))))
+            and (
+                bool(cues.get("account_requests"))
+                or (reading.words[0] in self._openers and bool(cues.get("state_words")))
+            )
         )
         return best[1] if about_account else None
 
@@ -381,10 +424,12 @@ def _topic_confidence(weight: float, runner_up: float) -> float:
 
 
 def _drop_absorbed(hits: Iterable[Hit]) -> list[Hit]:
-    """Drop a hit inside a longer hit of its category, and a topic hint inside a service name."""
+    """Drop a hit inside a longer hit of its category (a longer phrase is the better reading)."""
     hits = list(hits)
     spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for hit in hits:
+        if hit.entry.kind == TOPIC and hit.entry.scope is not None:
+            continue  # one service's feature name must not hide a general phrase inside it
         spans[_CATEGORY[hit.entry.kind]].append((hit.start, hit.end))
 
     def inside(hit: Hit, category: str) -> bool:
@@ -396,9 +441,6 @@ def _drop_absorbed(hits: Iterable[Hit]) -> list[Hit]:
     for hit in hits:
         category = _CATEGORY[hit.entry.kind]
         if inside(hit, category):
-            continue
-        # "auto scaling group" names a service; its "scaling" is no hint of the capacity topic.
-        if category == TOPIC and hit.entry.weight < ALIAS_WEIGHT and inside(hit, SERVICE):
             continue
         kept.append(hit)
     return kept

@@ -23,6 +23,42 @@ _EMOJI = re.compile(r":[a-z0-9_+\-]+:")
 _APOSTROPHE_S = re.compile(r"['’]s\b")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _DOUBLE_END = re.compile(r"([bdfgklmnprtvz])\1$")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
+# Words whose final "s" is not a plural: "ours" must not become "our".
+_KEEP_S = frozenset(
+    [
+        "always",
+        "aws",
+        "dns",
+        "does",
+        "ebs",
+        "ecs",
+        "eks",
+        "goes",
+        "has",
+        "hers",
+        "https",
+        "iaas",
+        "is",
+        "its",
+        "kms",
+        "news",
+        "ours",
+        "paas",
+        "perhaps",
+        "rds",
+        "saas",
+        "series",
+        "sms",
+        "sns",
+        "sqs",
+        "theirs",
+        "this",
+        "thus",
+        "was",
+        "yours",
+    ]
+)
 
 
 def strip_slack_markup(text: str) -> str:
@@ -36,6 +72,7 @@ def strip_slack_markup(text: str) -> str:
 def fold(text: str) -> str:
     """Lower-case ASCII letters and digits, with accents removed and other characters as spaces."""
     text = unicodedata.normalize("NFKD", text[:MAX_MATCH_CHARS])
+    text = _CAMEL.sub(" ", text)  # PubliclyAccessible -> Publicly Accessible
     text = text.encode("ascii", "ignore").decode("ascii").lower()
     text = text.replace("&amp;", " and ").replace("&lt;", " ").replace("&gt;", " ")
     text = _APOSTROPHE_S.sub("", text)
@@ -54,7 +91,7 @@ def stem(word: str) -> str:
     It only has to map a word's inflections onto one key, consistently for questions and
     catalogue phrases; it never has to produce a real word.
     """
-    if len(word) <= 3 or word.isdigit():
+    if len(word) <= 3 or word.isdigit() or word in _KEEP_S:
         return word
     if word.endswith("ies") and len(word) > 4:
         word = word[:-3] + "y"

@@ -23,9 +23,13 @@ def _as_set(value: Any) -> set[Any]:
     return set(value) if isinstance(value, list) else {value}
 
 
-def grade(rows: Iterable[dict[str, Any]], answer: Callable[[str], dict[str, Any]]) -> tuple[dict[str, float], list[str]]:
+def grade(
+    rows: Iterable[dict[str, Any]], answer: Callable[[str], dict[str, Any]]
+) -> tuple[dict[str, float], list[str]]:
     """Rates per measure, and a line per miss (for the assertion message)."""
-    tally: dict[str, list[int]] = {k: [0, 0] for k in ("owner", "service", "topic", "whole", "abstain", "check", "check_fp")}
+    tally: dict[str, list[int]] = {
+        k: [0, 0] for k in ("owner", "service", "topic", "whole", "abstain", "check", "check_fp")
+    }
     misses: list[str] = []
 
     def count(measure: str, ok: bool, row: dict[str, Any], got: Any) -> None:
@@ -45,7 +49,9 @@ def grade(rows: Iterable[dict[str, Any]], answer: Callable[[str], dict[str, Any]
         if kind in ("cell", "service"):
             count("service", match is not None and match["service"] in _as_set(row["service"]), row, got)
         if kind == "service":
-            count("whole", match is not None and match["service"] == row["service"] and match["topic"] is None, row, got)
+            count(
+                "whole", match is not None and match["service"] == row["service"] and match["topic"] is None, row, got
+            )
         if kind == "none":
             count("abstain", match is None, row, got)
         if kind == "account":

@@ -43,9 +43,7 @@ class LoadError(Exception):
     """Resources could not be loaded; the message is what the check's `error` says."""
 
 
-def describe_fault(
-    exc: BaseException, *, service: str, operation: str, region: str, regional: bool = True
-) -> str:
+def describe_fault(exc: BaseException, *, service: str, operation: str, region: str, regional: bool = True) -> str:
     """One line saying why `service:operation` in `region` failed, naming what to fix."""
     from botocore.exceptions import (
         ClientError,
@@ -65,7 +63,7 @@ def describe_fault(
         if code in ACCESS_DENIED:
             return f"access denied: needs {action}"
         if code in THROTTLED:
-            return f"throttled by AWS after {retries} retries ({action})"
+            return f"throttled by AWS after {retries} {'retry' if retries == 1 else 'retries'} ({action})"
         if code in REGION_DISABLED and regional:
             return f"region {region} is not enabled for this account ({code} on {action})"
         detail = f": {message}" if message else ""

@@ -65,9 +65,7 @@ class ResourceGone(LoadError):
 class Inventory:
     """The loaded resources of one account; safe to share between worker threads."""
 
-    def __init__(
-        self, clients: ClientFactory, *, account_id: str, home_region: str, io_pool: Executor
-    ) -> None:
+    def __init__(self, clients: ClientFactory, *, account_id: str, home_region: str, io_pool: Executor) -> None:
         self.clients = clients
         self.account_id = account_id
         self.home_region = home_region
@@ -89,10 +87,17 @@ class Inventory:
                 future.set_result(resource.load(self, key[1]))
             except LoadError as exc:
                 future.set_exception(exc)
-            except Exception as exc:  # noqa: BLE001 - reported as the check's error, not hidden
+            except Exception as exc:  # reported as the check's error, not hidden
                 future.set_exception(LoadError(f"could not load {resource.name}: {type(exc).__name__}: {exc}"))
         result: T = future.result()
         return result
+
+    def preload(self, resource: Resource[T], region: str, value: T) -> None:
+        """Store data the caller already holds (tests, or a cache from an earlier scan)."""
+        future: Future[Any] = Future()
+        future.set_result(value)
+        with self._lock:
+            self._memo[(resource.name, region if resource.regional else GLOBAL_REGION)] = future
 
     def region_for(self, region: str) -> str:
         """The region to send a call to: account-wide data is read from the home region."""
@@ -112,8 +117,8 @@ class Inventory:
 
         A `gone` error code (the resource was deleted meanwhile) raises ResourceGone.
         """
+        from botocore import xform_name
         from botocore.exceptions import BotoCoreError, ClientError
-        from botocore.utils import xform_name
 
         client = self.clients.client(service, self.region_for(region))
         try:
@@ -129,14 +134,24 @@ class Inventory:
             raise self._fault(exc, service, operation, region) from exc
         return response
 
-    def pages(self, service: str, region: str, operation: str, key: str, **params: Any) -> list[Any]:
+    def pages(
+        self, service: str, region: str, operation: str, key: str, page_size: int | None = None, **params: Any
+    ) -> list[Any]:
         """Every item under `key` across all pages of a paginated operation."""
-        return [item for page in self.all_pages(service, region, operation, **params) for item in page.get(key, [])]
+        pages = self.all_pages(service, region, operation, page_size=page_size, **params)
+        return [item for page in pages for item in page.get(key, [])]
 
-    def all_pages(self, service: str, region: str, operation: str, **params: Any) -> list[dict[str, Any]]:
-        """Every page of a paginated operation (for responses with several lists)."""
+    def all_pages(
+        self, service: str, region: str, operation: str, page_size: int | None = None, **params: Any
+    ) -> list[dict[str, Any]]:
+        """Every page of a paginated operation (for responses with several lists).
+
+        `page_size` asks for the API's largest page, so a big account costs few calls.
+        """
+        if page_size:
+            params["PaginationConfig"] = {"PageSize": page_size}
+        from botocore import xform_name
         from botocore.exceptions import BotoCoreError, ClientError
-        from botocore.utils import xform_name
 
         client = self.clients.client(service, self.region_for(region))
         try:

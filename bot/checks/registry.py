@@ -93,6 +93,25 @@ class Check:
 
 _REGISTRY: dict[str, Check] = {}
 
+#: The contract's order (section 4); checks added later follow, in registration order.
+CONTRACT_ORDER = (
+    "iam-password-policy",
+    "iam-root-mfa",
+    "iam-root-access-keys",
+    "iam-user-mfa",
+    "iam-admin-policy",
+    "s3-public-access",
+    "s3-encryption",
+    "ebs-encryption",
+    "rds-encryption",
+    "rds-public",
+    "open-ports",
+    "lambda-runtime",
+    "lambda-public",
+    "ec2-patching",
+    "cloudtrail",
+)
+
 
 def check(
     check_id: str,
@@ -118,7 +137,8 @@ def all_checks() -> list[Check]:
     """Every registered check, in the contract's order."""
     import bot.checks.defs  # noqa: F401 - importing the definitions registers them
 
-    return list(_REGISTRY.values())
+    rank = {check_id: i for i, check_id in enumerate(CONTRACT_ORDER)}
+    return sorted(_REGISTRY.values(), key=lambda c: rank.get(c.id, len(rank)))
 
 
 def get_check(check_id: str) -> Check:

@@ -117,7 +117,7 @@ def run_scan(
     if org_role_name:
         try:
             org_arns, _ = organization_role_arns(base, org_role_name, home)
-        except Exception as exc:  # noqa: BLE001 - re-raised as one clear line
+        except Exception as exc:  # re-raised as one clear line
             raise credential_problem(exc) or DemarcError(
                 "could not list the Organization's accounts: "
                 + describe_fault(exc, service="organizations", operation="ListAccounts", region=home, regional=False)
@@ -135,7 +135,16 @@ def run_scan(
     ):
         futures = [
             account_pool.submit(
-                _scan_account, t, base, make_session, checks, scan_regions, today, check_pool, io_pool, counter
+                _scan_account,
+                t,
+                base,
+                make_session,
+                checks,
+                scan_regions,
+                today,
+                check_pool,
+                io_pool,
+                counter,
             )
             for t in targets
         ]
@@ -150,7 +159,7 @@ def _account_of(role_arn: str) -> str:
 def _caller_account(base: ClientFactory, region: str) -> str:
     try:
         return str(base.client("sts", region).get_caller_identity()["Account"])
-    except Exception as exc:  # noqa: BLE001 - re-raised as one clear line
+    except Exception as exc:  # re-raised as one clear line
         problem = credential_problem(exc)
         if problem is not None:
             raise problem from exc
@@ -175,7 +184,7 @@ def _scan_account(
     if factory is None and target.role_arn:
         try:
             factory = assume_role(base, target.role_arn, regions[0], make_session)
-        except Exception as exc:  # noqa: BLE001 - becomes every check's error for this account
+        except Exception as exc:  # becomes every check's error for this account
             reason = describe_fault(exc, service="sts", operation="AssumeRole", region=regions[0], regional=False)
             return _unreachable(target, checks, regions, f"could not assume {target.role_arn}: {reason}", counter)
     if factory is None:
@@ -195,9 +204,7 @@ def _scan_account(
         contexts = by_check.get(c.id, [])
         errors = list(dict.fromkeys(e for ctx in contexts for e in ctx.errors))
         notes = list(dict.fromkeys(n for ctx in contexts for n in ctx.notes))
-        results.append(
-            CheckResult(c.id, c.service, c.topic, findings.get(c.id, []), "; ".join(errors) or None, notes)
-        )
+        results.append(CheckResult(c.id, c.service, c.topic, findings.get(c.id, []), "; ".join(errors) or None, notes))
     return AccountReport(target.account, list(regions), results)
 
 
@@ -211,7 +218,7 @@ def _run_unit(
             found.append(finding)
     except LoadError as exc:
         ctx.error(str(exc))
-    except Exception as exc:  # noqa: BLE001 - a bug in one check is reported on it, others run on
+    except Exception as exc:  # a bug in one check is reported on it, others run on
         ctx.error(f"check failed: {type(exc).__name__}: {exc}")
     finally:
         counter.tick()

@@ -8,9 +8,9 @@ hand in their own sessions instead of patching module globals.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import ConfigError
@@ -63,17 +63,12 @@ class ClientFactory:
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, str], Any] = {}
         self._config = Config(
-            retries={"mode": "adaptive", "max_attempts": max_attempts()},
+            retries={"mode": "adaptive", "total_max_attempts": max_attempts()},
             connect_timeout=CONNECT_TIMEOUT,
             read_timeout=READ_TIMEOUT,
             max_pool_connections=pool_size,
         )
-        # s3control puts the account id in front of the host name; a local endpoint
-        # (AWS_ENDPOINT_URL pointing at moto or LocalStack) cannot resolve that name.
-        if os.environ.get("AWS_ENDPOINT_URL") or os.environ.get("AWS_ENDPOINT_URL_S3_CONTROL"):
-            self._s3control_config = self._config.merge(Config(inject_host_prefix=False))
-        else:
-            self._s3control_config = self._config
+        self._local_endpoint = bool(os.environ.get("AWS_ENDPOINT_URL") or os.environ.get("AWS_ENDPOINT_URL_S3_CONTROL"))
 
     def client(self, service: str, region: str) -> Any:
         """The shared client for `service` in `region` (typed Any: responses are dicts)."""
@@ -81,29 +76,27 @@ class ClientFactory:
         with self._lock:
             client = self._clients.get(key)
             if client is None:
-                config = self._s3control_config if service == "s3control" else self._config
-                client = self.session.client(service, region_name=region, config=config)  # type: ignore[call-overload]
+                client = self.session.client(service, region_name=region, config=self._config)  # type: ignore[call-overload]
+                if service == "s3control" and self._local_endpoint:
+                    client.meta.events.register("before-sign.s3-control", _drop_account_host_prefix)
                 self._clients[key] = client
             return client
 
 
-@dataclass(frozen=True)
-class AccountTarget:
-    """One account to scan: how to reach it, or why it cannot be reached."""
-
-    label: str
-    factory: ClientFactory | None
-    error: str | None = None
+_ACCOUNT_PREFIX = re.compile(r"^(https?://)\d{12}\.((?:\d{1,3}\.){3}\d{1,3}|localhost)([:/])")
 
 
-def assume_role(
-    base: ClientFactory, role_arn: str, region: str, session_factory: SessionFactory
-) -> ClientFactory:
+def _drop_account_host_prefix(request: Any, **_: Any) -> None:
+    """s3control sends to `<account id>.<endpoint host>`; a local emulator at an IP
+    address or `localhost` (AWS_ENDPOINT_URL) has no such host name, so the account id
+    prefix is dropped before signing. Real AWS endpoints are never touched."""
+    request.url = _ACCOUNT_PREFIX.sub(r"\1\2\3", request.url, count=1)
+
+
+def assume_role(base: ClientFactory, role_arn: str, region: str, session_factory: SessionFactory) -> ClientFactory:
     """A factory for `role_arn`'s temporary credentials (raises botocore errors)."""
     sts = base.client("sts", region)
-    creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="demarc-scan", DurationSeconds=3600)[
-        "Credentials"
-    ]
+    creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="demarc-scan", DurationSeconds=3600)["Credentials"]
     session = session_factory()
     # Same session object (and so the same event hooks) with the role's credentials.
     session._session.set_credentials(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
@@ -152,7 +145,13 @@ def credential_problem(exc: BaseException) -> ConfigError | None:
         return ConfigError(f"AWS configuration problem: {exc}")
     if isinstance(exc, ClientError):
         code = str(exc.response.get("Error", {}).get("Code", ""))
-        if code in {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "SignatureDoesNotMatch",
-                    "UnrecognizedClientException", "RequestExpired"}:
+        if code in {
+            "ExpiredToken",
+            "ExpiredTokenException",
+            "InvalidClientTokenId",
+            "SignatureDoesNotMatch",
+            "UnrecognizedClientException",
+            "RequestExpired",
+        }:
             return ConfigError(f"AWS rejected the credentials ({code}): refresh them and try again")
     return None

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     question = " ".join(args.question)
     if not question.strip():
-        raise UsageError("the question is empty: ask e.g. demarc ask \"who patches the OS on Fargate?\"")
+        raise UsageError('the question is empty: ask e.g. demarc ask "who patches the OS on Fargate?"')
     if len(question) > MAX_QUESTION_CHARS:
         raise UsageError(f"the question is {len(question)} characters long (at most {MAX_QUESTION_CHARS})")
     answer = answerer.answer(question)

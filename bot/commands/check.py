@@ -21,13 +21,20 @@ def register(subparsers: SubParsers) -> None:
     )
     parser.add_argument("check_ids", nargs="*", metavar="CHECK_ID", help="check ids or service ids")
     parser.add_argument(
-        "--region", action="append", default=[], metavar="R", help="region to scan (repeatable; default "
-        "DEMARC_REGIONS, else the credential chain's region)"
+        "--region",
+        action="append",
+        default=[],
+        metavar="R",
+        help="region to scan (repeatable; default DEMARC_REGIONS, else the credential chain's region)",
     )
     parser.add_argument("--json", action="store_true", help="one JSON object per account, one per line")
     parser.add_argument("--strict", action="store_true", help="exit 1 when any check fails or errors")
     parser.add_argument(
-        "--role-arn", action="append", default=[], metavar="ARN", help="scan the account of this role (repeatable)"
+        "--role-arn",
+        action="append",
+        default=[],
+        metavar="ARN",
+        help="scan the account of this role (repeatable)",
     )
     parser.add_argument(
         "--org-role-name", metavar="NAME", help="scan every account of the AWS Organization through this role"

@@ -11,8 +11,28 @@ from bot.answer import Answerer
 from bot.catalogue import OWNERS
 
 SLACKISH = st.sampled_from(
-    ["<!channel>", "<@U024BE7LH>", "<#C123|general>", "<https://x.y|link>", "&amp;", "&lt;", ":fire:", "`", "\x00",
-     "\u202e", "🔥", "who", "patches", "fargate", "s3", "bucket", "os", "?", "\n", " "]
+    [
+        "<!channel>",
+        "<@U024BE7LH>",
+        "<#C123|general>",
+        "<https://x.y|link>",
+        "&amp;",
+        "&lt;",
+        ":fire:",
+        "`",
+        "\x00",
+        "\u202e",
+        "🔥",
+        "who",
+        "patches",
+        "fargate",
+        "s3",
+        "bucket",
+        "os",
+        "?",
+        "\n",
+        " ",
+    ]
 )
 
 

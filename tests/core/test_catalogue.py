@@ -8,18 +8,72 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalogue import OWNERS, Catalogue, collect_problems, load_catalogue, CatalogueError
+from bot.catalogue import OWNERS, Catalogue, CatalogueError, collect_problems, load_catalogue
 from bot.paths import builtin_catalogue_dir
 
-CONTRACT_SERVICES = """ec2 ebs vpc autoscaling elb rds aurora emr ecs fargate eks lambda s3 dynamodb cloudfront
-elastic-beanstalk api-gateway sqs sns elasticache iam cloudtrail infrastructure-services container-services
-abstracted-services""".split()
-CONTRACT_TOPICS = """facilities hardware network-infrastructure virtualization os-patching container-runtime
-control-plane capacity platform application iam network-config encryption data resource-config
-high-availability logging""".split()
-CONTRACT_CHECKS = """iam-password-policy iam-root-mfa iam-root-access-keys iam-user-mfa iam-admin-policy s3-public-access
-s3-encryption ebs-encryption rds-encryption rds-public open-ports lambda-runtime lambda-public ec2-patching
-cloudtrail""".split()
+CONTRACT_SERVICES = [
+    "ec2",
+    "ebs",
+    "vpc",
+    "autoscaling",
+    "elb",
+    "rds",
+    "aurora",
+    "emr",
+    "ecs",
+    "fargate",
+    "eks",
+    "lambda",
+    "s3",
+    "dynamodb",
+    "cloudfront",
+    "elastic-beanstalk",
+    "api-gateway",
+    "sqs",
+    "sns",
+    "elasticache",
+    "iam",
+    "cloudtrail",
+    "infrastructure-services",
+    "container-services",
+    "abstracted-services",
+]
+CONTRACT_TOPICS = [
+    "facilities",
+    "hardware",
+    "network-infrastructure",
+    "virtualization",
+    "os-patching",
+    "container-runtime",
+    "control-plane",
+    "capacity",
+    "platform",
+    "application",
+    "iam",
+    "network-config",
+    "encryption",
+    "data",
+    "resource-config",
+    "high-availability",
+    "logging",
+]
+CONTRACT_CHECKS = [
+    "iam-password-policy",
+    "iam-root-mfa",
+    "iam-root-access-keys",
+    "iam-user-mfa",
+    "iam-admin-policy",
+    "s3-public-access",
+    "s3-encryption",
+    "ebs-encryption",
+    "rds-encryption",
+    "rds-public",
+    "open-ports",
+    "lambda-runtime",
+    "lambda-public",
+    "ec2-patching",
+    "cloudtrail",
+]
 AWS_DOCS = re.compile(r"^https://(docs\.aws\.amazon\.com|aws\.amazon\.com)/")
 
 
@@ -98,17 +152,25 @@ def _write(directory: Path, name: str, text: str) -> None:
 
 
 def test_user_directory_overrides_adds_and_maps_teams(tmp_path: Path) -> None:
-    _write(tmp_path, "teams.yaml", """
+    _write(
+        tmp_path,
+        "teams.yaml",
+        """
         teams:
           os-patching: "@platform-oncall"
           s3/data: "@data-eng"
-        """)
-    _write(tmp_path, "override.yaml", """
+        """,
+    )
+    _write(
+        tmp_path,
+        "override.yaml",
+        """
         service: ec2
         cells:
           logging:
             summary: Our SOC reads the logs; you turn them on.
-        """)
+        """,
+    )
     catalogue = load_catalogue([builtin_catalogue_dir(), tmp_path])
     assert catalogue.team_for("ec2", "os-patching") == "@platform-oncall"
     assert catalogue.team_for("s3", "data") == "@data-eng"
@@ -123,20 +185,27 @@ def test_user_directory_can_add_a_service(tmp_path: Path, catalogue: Catalogue) 
         f"    sources: [https://docs.aws.amazon.com/widget/]"
         for t in catalogue.topics
     )
-    _write(tmp_path, "services.yaml", """
+    _write(
+        tmp_path,
+        "services.yaml",
+        """
         services:
           widget:
             name: Amazon Widget
             model: abstracted-services
             aliases: [widget, widgets]
-        """)
+        """,
+    )
     (tmp_path / "widget.yaml").write_text(f"service: widget\ncells:\n{cells}\n", encoding="utf-8")
     merged = load_catalogue([builtin_catalogue_dir(), tmp_path])
     assert "widget" in merged.services and merged.breakdown("widget")["aws"]
 
 
 def test_broken_catalogue_reports_file_entry_and_reason(tmp_path: Path) -> None:
-    _write(tmp_path, "bad-owner.yaml", """
+    _write(
+        tmp_path,
+        "bad-owner.yaml",
+        """
         service: s3
         cells:
           encryption:
@@ -145,15 +214,20 @@ def test_broken_catalogue_reports_file_entry_and_reason(tmp_path: Path) -> None:
             owner: aws
             summary: x
             sources: [https://docs.aws.amazon.com/]
-        """)
+        """,
+    )
     _write(tmp_path, "bad-yaml.yaml", "cells: [unclosed\n")
     _write(tmp_path, "bad-team.yaml", "teams:\n  not-a-topic: '@x'\n")
-    _write(tmp_path, "bad-source.yaml", """
+    _write(
+        tmp_path,
+        "bad-source.yaml",
+        """
         service: lambda
         cells:
           data:
             sources: [http://example.com]
-        """)
+        """,
+    )
     catalogue, problems = collect_problems([builtin_catalogue_dir(), tmp_path])
     assert catalogue is None
     text = "\n".join(str(p) for p in problems)
@@ -168,7 +242,10 @@ def test_broken_catalogue_reports_file_entry_and_reason(tmp_path: Path) -> None:
 
 
 def test_a_service_without_all_its_cells_is_refused(tmp_path: Path) -> None:
-    _write(tmp_path, "half.yaml", """
+    _write(
+        tmp_path,
+        "half.yaml",
+        """
         services:
           half:
             name: Half a service
@@ -179,6 +256,7 @@ def test_a_service_without_all_its_cells_is_refused(tmp_path: Path) -> None:
             owner: customer
             summary: Your data in the half service is yours to protect.
             sources: [https://docs.aws.amazon.com/]
-        """)
+        """,
+    )
     _, problems = collect_problems([builtin_catalogue_dir(), tmp_path])
     assert any(p.entry == "service half" and "has no cell for topic(s): facilities" in p.message for p in problems)

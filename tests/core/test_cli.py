@@ -67,8 +67,14 @@ def test_compare_shows_where_fargate_and_lambda_differ() -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [("ask", ""), ("ask",), ("compare", "fargate"), ("compare", "fargate", "azure-functions"), ("check", "--nope"),
-     ("nonsense",)],
+    [
+        ("ask", ""),
+        ("ask",),
+        ("compare", "fargate"),
+        ("compare", "fargate", "azure-functions"),
+        ("check", "--nope"),
+        ("nonsense",),
+    ],
 )
 def test_usage_errors_exit_2_with_one_line(args: tuple[str, ...]) -> None:
     result = demarc(*args)

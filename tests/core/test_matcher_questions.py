@@ -77,7 +77,13 @@ def test_account_question_names_the_check_and_cell_question_does_not(answerer: A
     assert answerer.answer("is root MFA on?")["check"] == "iam-root-mfa"
     cell = answerer.answer("whose job is MFA on the root user?")
     assert cell["check"] is None
-    assert cell["match"]["service"] == "iam" and cell["match"]["checks"] == ["iam-password-policy", "iam-root-mfa", "iam-root-access-keys", "iam-user-mfa", "iam-admin-policy"]
+    assert cell["match"]["service"] == "iam" and cell["match"]["checks"] == [
+        "iam-password-policy",
+        "iam-root-mfa",
+        "iam-root-access-keys",
+        "iam-user-mfa",
+        "iam-admin-policy",
+    ]
 
 
 def test_low_confidence_offers_alternatives(answerer: Answerer) -> None:

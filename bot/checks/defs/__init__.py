@@ -3,6 +3,6 @@
 Importing this package registers them; modules are listed in the contract's order.
 """
 
-from bot.checks.defs import cloudtrail, ebs, ec2, iam, lambda_, rds, s3, vpc  # noqa: F401
+from bot.checks.defs import cloudtrail, ebs, ec2, iam, lambda_, rds, s3, vpc
 
 __all__ = ["cloudtrail", "ebs", "ec2", "iam", "lambda_", "rds", "s3", "vpc"]

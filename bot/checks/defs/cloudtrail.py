@@ -15,8 +15,8 @@ from bot.checks.registry import CheckContext, check
     topic="logging",
     needs=(cloudtrail.TRAILS,),
     regional=False,
-    remedy="aws cloudtrail create-trail --name demarc-audit --s3-bucket-name <bucket> --is-multi-region-trail "
-    "&& aws cloudtrail start-logging --name demarc-audit",
+    remedy="aws cloudtrail create-trail --name demarc-audit --s3-bucket-name <bucket> "
+    "--is-multi-region-trail && aws cloudtrail start-logging --name demarc-audit",
 )
 def trail(ctx: CheckContext) -> Iterator[Finding]:
     state = ctx.get(cloudtrail.TRAILS)
@@ -28,8 +28,6 @@ def trail(ctx: CheckContext) -> Iterator[Finding]:
     if state.errors:
         return
     if state.idle_trails:
-        yield ctx.finding(
-            ctx.account_id, f"multi-region trail(s) not logging: {', '.join(state.idle_trails)}"
-        )
+        yield ctx.finding(ctx.account_id, f"multi-region trail(s) not logging: {', '.join(state.idle_trails)}")
     else:
         yield ctx.finding(ctx.account_id, "no multi-region trail")

@@ -15,8 +15,8 @@ from bot.checks.registry import CheckContext, check
     topic="os-patching",
     needs=(ec2.RUNNING_INSTANCES, ec2.PATCH_STATES),
     regional=True,
-    remedy="aws ssm send-command --region {region} --instance-ids {resource} --document-name AWS-RunPatchBaseline "
-    "--parameters Operation=Install",
+    remedy="aws ssm send-command --region {region} --instance-ids {resource} "
+    "--document-name AWS-RunPatchBaseline --parameters Operation=Install",
 )
 def patching(ctx: CheckContext) -> Iterator[Finding]:
     states = ctx.get(ec2.PATCH_STATES)

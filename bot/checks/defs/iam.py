@@ -48,7 +48,8 @@ def root_access_keys(ctx: CheckContext) -> Iterator[Finding]:
     topic="iam",
     needs=(iam.CONSOLE_USERS,),
     regional=False,
-    remedy="aws iam list-mfa-devices --user-name {name}  # then enable MFA, or: aws iam delete-login-profile --user-name {name}",
+    remedy="enable an MFA device for {name} (IAM > Users > Security credentials), or remove its "
+    "console password: aws iam delete-login-profile --user-name {name}",
 )
 def user_mfa(ctx: CheckContext) -> Iterator[Finding]:
     for user in ctx.get(iam.CONSOLE_USERS):
@@ -95,6 +96,6 @@ def admin_policy(ctx: CheckContext) -> Iterator[Finding]:
     for policy in details.policies:
         if allows_everything(policy.document):
             yield ctx.finding(
-                policy.arn, f'default version {policy.default_version} allows "Action": "*" on "Resource": "*"'
+                policy.arn,
+                f'default version {policy.default_version} allows "Action": "*" on "Resource": "*"',
             )
-

@@ -36,7 +36,7 @@ def public_access(ctx: CheckContext) -> Iterator[Finding]:
     needs=(s3.ENCRYPTION,),
     regional=False,
     remedy="aws s3api put-bucket-encryption --bucket {resource} --server-side-encryption-configuration "
-    "'{{\"Rules\":[{{\"ApplyServerSideEncryptionByDefault\":{{\"SSEAlgorithm\":\"AES256\"}}}}]}}'",
+    '\'{{"Rules":[{{"ApplyServerSideEncryptionByDefault":{{"SSEAlgorithm":"AES256"}}}}]}}\'',
 )
 def encryption(ctx: CheckContext) -> Iterator[Finding]:
     for entry in ctx.get(s3.ENCRYPTION):

@@ -47,8 +47,9 @@ def open_to_world(rule: dict[str, Any]) -> list[str]:
     topic="network-config",
     needs=(ec2.SECURITY_GROUPS,),
     regional=True,
-    remedy="aws ec2 describe-security-group-rules --region {region} --filters Name=group-id,Values={resource} "
-    "# then: aws ec2 revoke-security-group-ingress --region {region} --group-id {resource} "
+    remedy="aws ec2 describe-security-group-rules --region {region} "
+    "--filters Name=group-id,Values={resource}  # then: aws ec2 revoke-security-group-ingress "
+    "--region {region} --group-id {resource} "
     "--security-group-rule-ids <rule id>",
 )
 def open_ports(ctx: CheckContext) -> Iterator[Finding]:

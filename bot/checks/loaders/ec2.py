@@ -30,7 +30,7 @@ class Volume:
 def _volumes(inv: Inventory, region: str) -> list[Volume]:
     return [
         Volume(v["VolumeId"], bool(v.get("Encrypted")), int(v.get("Size", 0)))
-        for v in inv.pages("ec2", region, "DescribeVolumes", "Volumes")
+        for v in inv.pages("ec2", region, "DescribeVolumes", "Volumes", page_size=500)
     ]
 
 
@@ -47,7 +47,7 @@ class SecurityGroup:
 def _security_groups(inv: Inventory, region: str) -> list[SecurityGroup]:
     return [
         SecurityGroup(g["GroupId"], g.get("GroupName", ""), tuple(g.get("IpPermissions", [])))
-        for g in inv.pages("ec2", region, "DescribeSecurityGroups", "SecurityGroups")
+        for g in inv.pages("ec2", region, "DescribeSecurityGroups", "SecurityGroups", page_size=1000)
     ]
 
 
@@ -62,6 +62,7 @@ def _running_instances(inv: Inventory, region: str) -> list[str]:
         region,
         "DescribeInstances",
         "Reservations",
+        page_size=1000,
         Filters=[{"Name": "instance-state-name", "Values": ["running"]}],
     )
     return [

@@ -70,7 +70,7 @@ def _authorization_details(inv: Inventory, region: str) -> AuthorizationDetails:
     users: list[IamUser] = []
     policies: list[ManagedPolicy] = []
     for page in inv.all_pages(
-        "iam", region, "GetAccountAuthorizationDetails", Filter=["User", "LocalManagedPolicy"]
+        "iam", region, "GetAccountAuthorizationDetails", page_size=1000, Filter=["User", "LocalManagedPolicy"]
     ):
         for user in page.get("UserDetailList", []):
             attached = tuple(p["PolicyArn"] for p in user.get("AttachedManagedPolicies", []))
@@ -79,7 +79,9 @@ def _authorization_details(inv: Inventory, region: str) -> AuthorizationDetails:
             default = next((v for v in policy.get("PolicyVersionList", []) if v.get("IsDefaultVersion")), None)
             if default is not None:
                 policies.append(
-                    ManagedPolicy(policy["Arn"], str(default.get("VersionId")), policy_document(default.get("Document")))
+                    ManagedPolicy(
+                        policy["Arn"], str(default.get("VersionId")), policy_document(default.get("Document"))
+                    )
                 )
     return AuthorizationDetails(users, policies)
 

@@ -21,7 +21,10 @@ class Function:
 
 
 def _functions(inv: Inventory, region: str) -> list[Function]:
-    return [Function(f["FunctionName"], f.get("Runtime")) for f in inv.pages("lambda", region, "ListFunctions", "Functions")]
+    return [
+        Function(f["FunctionName"], f.get("Runtime"))
+        for f in inv.pages("lambda", region, "ListFunctions", "Functions", page_size=50)
+    ]
 
 
 FUNCTIONS: Resource[list[Function]] = Resource(
@@ -44,7 +47,11 @@ def _exposure(inv: Inventory, region: str) -> list[FunctionExposure]:
                 "lambda", region, "GetPolicy", absent=("ResourceNotFoundException",), FunctionName=fn.name
             )
             url = inv.call(
-                "lambda", region, "GetFunctionUrlConfig", absent=("ResourceNotFoundException",), FunctionName=fn.name
+                "lambda",
+                region,
+                "GetFunctionUrlConfig",
+                absent=("ResourceNotFoundException",),
+                FunctionName=fn.name,
             )
         except ResourceGone:
             return None
@@ -53,7 +60,8 @@ def _exposure(inv: Inventory, region: str) -> list[FunctionExposure]:
         document = json.loads(policy["Policy"]) if policy and policy.get("Policy") else None
         return FunctionExposure(fn.name, document, str(url["AuthType"]) if url else None)
 
-    return [e for e in inv.fan_out(one, inv.get(FUNCTIONS, region)) if e is not None]
+    functions = inv.get(FUNCTIONS, region)
+    return [e for e in inv.fan_out(one, functions) if e is not None]
 
 
 EXPOSURE: Resource[list[FunctionExposure]] = Resource(

@@ -23,7 +23,7 @@ def _db_instances(inv: Inventory, region: str) -> list[DbInstance]:
             bool(d.get("StorageEncrypted")),
             bool(d.get("PubliclyAccessible")),
         )
-        for d in inv.pages("rds", region, "DescribeDBInstances", "DBInstances")
+        for d in inv.pages("rds", region, "DescribeDBInstances", "DBInstances", page_size=100)
     ]
 
 

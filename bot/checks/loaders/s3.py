@@ -140,7 +140,11 @@ def _exposure(inv: Inventory, region: str) -> Exposure:
                 reasons += public_acl_grants(acl)
             if not (account.get("RestrictPublicBuckets") or own.get("RestrictPublicBuckets")):
                 policy = inv.call(
-                    "s3", where, "GetBucketPolicy", absent=("NoSuchBucketPolicy",), gone=("NoSuchBucket",),
+                    "s3",
+                    where,
+                    "GetBucketPolicy",
+                    absent=("NoSuchBucketPolicy",),
+                    gone=("NoSuchBucket",),
                     Bucket=bucket.name,
                 )
                 if policy is not None:
@@ -188,7 +192,8 @@ def _encryption(inv: Inventory, region: str) -> list[BucketEncryption]:
         rules = (response or {}).get("ServerSideEncryptionConfiguration", {}).get("Rules", [])
         return BucketEncryption(bucket, bool(rules))
 
-    return [e for e in inv.fan_out(one, inv.get(BUCKETS, region)) if e is not None]
+    buckets = inv.get(BUCKETS, region)
+    return [e for e in inv.fan_out(one, buckets) if e is not None]
 
 
 ENCRYPTION: Resource[list[BucketEncryption]] = Resource(

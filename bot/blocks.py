@@ -1,0 +1,663 @@
+"""Block Kit rendering for every Slack surface: answers, comparisons, check reports, help, home.
+
+Kept free of slack_bolt (and of slack_sdk) so the core stays light and the renderers can be
+tested as plain functions. Two rules hold for everything built here:
+
+- User text is *data*, never markup: it is unescaped from Slack's wire form for matching,
+  then re-escaped (`&`, `<`, `>`) before it goes back into mrkdwn, and broadcast words
+  (`@channel`, `@here`, `@everyone`) are broken with a zero-width space, so nobody can make
+  demarc ping a channel.
+- Slack's limits are enforced here, not hoped for: `fit()` clips every element to its
+  documented maximum and trims whole blocks (with a "… and N more" line) until the message
+  fits in the block count and a total text budget, whatever the catalogue or a scan holds.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from bot.catalogue import OWNER_WORDS, OWNERS, Catalogue
+
+if TYPE_CHECKING:
+    from bot.checks.model import AccountReport, CheckResult
+    from bot.compare import Comparison
+
+Block = dict[str, Any]
+
+# --------------------------------------------------------------------------- limits
+
+MAX_BLOCKS_MESSAGE = 50
+MAX_BLOCKS_VIEW = 100
+MAX_SECTION_TEXT = 3000
+MAX_FIELD_TEXT = 2000
+MAX_FIELDS = 10
+MAX_HEADER_TEXT = 150
+MAX_BUTTON_TEXT = 75
+MAX_BUTTON_VALUE = 2000
+MAX_ACTION_ID = 255
+MAX_ACTION_ELEMENTS = 25
+MAX_CONTEXT_ELEMENTS = 10
+#: Slack rejects a message whose blocks hold more than about 12-13k characters of text in
+#: total (`msg_blocks_too_long`, undocumented); stay well inside it.
+MESSAGE_TEXT_BUDGET = 10_000
+VIEW_TEXT_BUDGET = 24_000
+#: A hard cap on the serialised blocks, whatever the text count says.
+MESSAGE_JSON_BUDGET = 32_000
+VIEW_JSON_BUDGET = 64_000
+#: The `text` fallback (notifications, screen readers); `msg_too_long` starts near 4,000.
+MAX_FALLBACK_TEXT = 2900
+#: Questions longer than this are cut before matching and echoing.
+MAX_QUESTION = 4000
+
+ELLIPSIS = "…"
+
+# Action ids, shared with handlers/actions.py.
+ACTION_RUN_CHECK = "demarc_run_check"
+ACTION_SHOW_SERVICE = "demarc_show_service"
+ACTION_COMPARE = "demarc_compare"
+ACTION_ALTERNATIVE = "demarc_alternative"
+ACTION_SHARE = "demarc_share"
+
+OWNER_EMOJI: Mapping[str, str] = {
+    "aws": ":large_orange_square:",
+    "customer": ":large_blue_square:",
+    "shared": ":large_purple_square:",
+}
+STATUS_EMOJI: Mapping[str, str] = {"pass": ":white_check_mark:", "fail": ":x:", "error": ":warning:"}
+
+EXAMPLES = (
+    "who patches the OS on Fargate?",
+    "what am I responsible for on Lambda?",
+    "who encrypts data in S3?",
+    "is the hypervisor on EC2 ours or AWS's?",
+    "are any of our buckets public?",
+)
+
+# --------------------------------------------------------------------------- escaping
+
+_BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_SLACK_LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+
+
+def escape(text: str) -> str:
+    """Make arbitrary text safe inside mrkdwn: no live mentions, links or broadcasts."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _BROADCAST.sub(lambda m: "@\u200b" + m.group(1), text)
+
+
+def escape_code(text: str) -> str:
+    """Escape text that goes inside `code` (backticks would close the span)."""
+    return escape(text).replace("`", "'")
+
+
+def unescape_slack(text: str) -> str:
+    """Turn Slack's wire form of a user's message into plain text for the matcher.
+
+    `<@U123>` and `<!channel>` become nothing (they are not part of the question), links
+    become their label, and `&amp;`/`&lt;`/`&gt;` become the characters the user typed.
+    """
+
+    def link(m: re.Match[str]) -> str:
+        target, label = m.group(1), m.group(2)
+        if target.startswith(("@", "!", "#")):
+            return label or ""
+        return label or target
+
+    text = _SLACK_LINK.sub(link, text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def clean_question(text: str) -> tuple[str, bool]:
+    """The plain question, whitespace collapsed and capped; `True` when it was cut."""
+    plain = " ".join(unescape_slack(text or "").split())
+    if len(plain) > MAX_QUESTION:
+        return plain[:MAX_QUESTION], True
+    return plain, False
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut to `limit` characters, marking the cut."""
+    return text if len(text) <= limit else text[: max(0, limit - 1)] + ELLIPSIS
+
+
+def user_mention(user_id: str | None) -> str:
+    """A mention of a real user id from a payload (never from user text), else ''."""
+    return f"<@{user_id}>" if user_id and _USER_ID.match(user_id) else ""
+
+
+# --------------------------------------------------------------------------- primitives
+
+
+def mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text}
+
+
+def plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": mrkdwn(text)}
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": plain(clip(text, MAX_HEADER_TEXT))}
+
+
+def context(*texts: str) -> Block:
+    return {"type": "context", "elements": [mrkdwn(t) for t in texts if t]}
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def button(text: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "button",
+        "text": plain(clip(text, MAX_BUTTON_TEXT)),
+        "action_id": action_id,
+        "value": clip(value, MAX_BUTTON_VALUE),
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+def actions(elements: Sequence[dict[str, Any]], block_id: str | None = None) -> Block | None:
+    """An actions block, or None when there is nothing to press.
+
+    Buttons in one block need distinct action ids, so each gets a numeric suffix;
+    handlers match the prefix.
+    """
+    if not elements:
+        return None
+    numbered = []
+    for i, element in enumerate(elements[:MAX_ACTION_ELEMENTS]):
+        numbered.append({**element, "action_id": f"{element['action_id']}:{i}"})
+    block: Block = {"type": "actions", "elements": numbered}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def lines_within(lines: Sequence[str], limit: int, noun: str = "more") -> str:
+    """Join as many whole lines as fit in `limit`, then say how many were left out."""
+    out: list[str] = []
+    used = 0
+    for i, line in enumerate(lines):
+        line = clip(line, limit - 40)
+        rest = len(lines) - i - 1
+        tail = len(f"\n{ELLIPSIS} and {rest} {noun}") if rest else 0
+        if used + len(line) + 1 + tail > limit:
+            out.append(f"{ELLIPSIS} and {len(lines) - i} {noun}")
+            break
+        out.append(line)
+        used += len(line) + 1
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- limits
+
+
+def _clip_text_object(obj: dict[str, Any], limit: int) -> dict[str, Any]:
+    return {**obj, "text": clip(str(obj.get("text", "")), limit)}
+
+
+def clip_block(block: Block) -> Block:
+    """Clip one block's elements to their documented maxima."""
+    kind = block.get("type")
+    block = dict(block)
+    if kind == "section":
+        if "text" in block:
+            block["text"] = _clip_text_object(block["text"], MAX_SECTION_TEXT)
+        if "fields" in block:
+            block["fields"] = [_clip_text_object(f, MAX_FIELD_TEXT) for f in block["fields"][:MAX_FIELDS]]
+    elif kind == "header":
+        block["text"] = _clip_text_object(block["text"], MAX_HEADER_TEXT)
+    elif kind == "context":
+        block["elements"] = [
+            _clip_text_object(e, MAX_SECTION_TEXT) if "text" in e else e
+            for e in block["elements"][:MAX_CONTEXT_ELEMENTS]
+        ]
+    elif kind == "actions":
+        elements = []
+        for e in block["elements"][:MAX_ACTION_ELEMENTS]:
+            e = dict(e)
+            if e.get("type") == "button":
+                e["text"] = _clip_text_object(e["text"], MAX_BUTTON_TEXT)
+                e["value"] = clip(str(e.get("value", "")), MAX_BUTTON_VALUE)
+                e["action_id"] = clip(str(e["action_id"]), MAX_ACTION_ID)
+            elements.append(e)
+        block["elements"] = elements
+    return block
+
+
+def _texts(value: Any) -> Iterable[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "text" and isinstance(item, str):
+                yield item
+            else:
+                yield from _texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts(item)
+
+
+def text_size(blocks: Sequence[Block]) -> int:
+    """Characters of text in the blocks, the quantity behind `msg_blocks_too_long`."""
+    return sum(len(t) for t in _texts(list(blocks)))
+
+
+def json_size(blocks: Sequence[Block]) -> int:
+    return len(json.dumps(list(blocks), ensure_ascii=False))
+
+
+def fit(
+    blocks: Sequence[Block | None],
+    *,
+    tail: Sequence[Block | None] = (),
+    max_blocks: int = MAX_BLOCKS_MESSAGE,
+    text_budget: int = MESSAGE_TEXT_BUDGET,
+    json_budget: int = MESSAGE_JSON_BUDGET,
+    noun: str = "more",
+) -> list[Block]:
+    """Clip every block and drop trailing body blocks until the whole fits Slack's limits.
+
+    `tail` (the buttons) is kept whole; body blocks are dropped from the end, and a context
+    line says how many were left out, so the user always sees that there is more.
+    """
+    body = [clip_block(b) for b in blocks if b]
+    end = [clip_block(b) for b in tail if b]
+
+    def fits(candidate: list[Block]) -> bool:
+        return (
+            len(candidate) <= max_blocks and text_size(candidate) <= text_budget and json_size(candidate) <= json_budget
+        )
+
+    if fits(body + end):
+        return body + end
+    dropped = 0
+    while body:
+        body.pop()
+        dropped += 1
+        note = context(f"_{ELLIPSIS} and {dropped} {noun} (too long for one Slack message)_")
+        if fits([*body, note, *end]):
+            return [*body, note, *end]
+    # Even the tail does not fit (it cannot, by construction, but never send a bad message).
+    return [context(f"_{ELLIPSIS} too long for one Slack message_")]
+
+
+def fallback_text(text: str) -> str:
+    """The `text` that goes with blocks (notifications), escaped and capped."""
+    return clip(text, MAX_FALLBACK_TEXT)
+
+
+# --------------------------------------------------------------------------- answers
+
+
+def owner_label(owner: str | None) -> str:
+    if owner is None:
+        return "Several owners"
+    return f"{OWNER_EMOJI.get(owner, '')} *{OWNER_WORDS.get(owner, owner)}*".strip()
+
+
+def breakdown_blocks(
+    catalogue: Catalogue,
+    service_id: str,
+    breakdown: Mapping[str, Sequence[str]] | None = None,
+    *,
+    highlight: str | None = None,
+) -> list[Block]:
+    """The service's owner for every layer, in AWS's diagram order: facilities up to data."""
+    service = catalogue.services[service_id]
+    breakdown = breakdown or catalogue.breakdown(service_id)
+    owner_of = {topic: owner for owner in OWNERS for topic in breakdown.get(owner, [])}
+    lines = []
+    for topic in catalogue.topic_order:
+        owner = owner_of.get(topic)
+        if owner is None:
+            continue
+        title = escape(catalogue.topics[topic].title)
+        team = catalogue.team_for(service_id, topic) if owner != "aws" else None
+        team_text = f" ({escape(team)})" if team else ""
+        label = f"{OWNER_EMOJI.get(owner, '')} {title}: {OWNER_WORDS.get(owner, owner)}{team_text}"
+        lines.append(f"*{label}*  :arrow_left:" if topic == highlight else label)
+    counts = ", ".join(f"{OWNER_WORDS[o]} {len(breakdown.get(o, []))}" for o in OWNERS if breakdown.get(o))
+    return [
+        section(
+            f"*Who owns what on {escape(service.name)}* _(layer by layer, from the data centre up)_\n"
+            + lines_within(lines, MAX_SECTION_TEXT - 200, "more layers")
+        ),
+        context(counts),
+    ]
+
+
+def _sources_block(sources: Sequence[str]) -> Block | None:
+    links = [f"<{escape(url)}|{escape(_short_url(url))}>" for url in sources[:5] if url.startswith("http")]
+    return context("Sources: " + " · ".join(links)) if links else None
+
+
+def _short_url(url: str) -> str:
+    stripped = re.sub(r"^https?://", "", url)
+    return clip(stripped, 60)
+
+
+def _question_block(question: str, truncated: bool) -> Block | None:
+    if not question:
+        return None
+    cut = " _(cut to the first 4,000 characters)_" if truncated else ""
+    return context(f"Asked: {escape(clip(question, 300))}{cut}")
+
+
+def answer_buttons(
+    catalogue: Catalogue, answer: Mapping[str, Any], *, shareable: bool = False, share_value: str = ""
+) -> list[dict[str, Any]]:
+    """Next steps: run the related check, show the whole service, compare, share."""
+    match = answer.get("match")
+    buttons: list[dict[str, Any]] = []
+    check_ids: list[str] = []
+    if answer.get("check"):
+        check_ids.append(str(answer["check"]))
+    if match:
+        check_ids += [c for c in match.get("checks", []) if c not in check_ids]
+    for check_id in check_ids[:3]:
+        info = catalogue.checks.get(check_id)
+        label = f"Run check: {info.title}" if info else f"Run check {check_id}"
+        buttons.append(button(label, ACTION_RUN_CHECK, check_id, style="primary"))
+    if match:
+        service = catalogue.services[match["service"]]
+        if match.get("topic"):
+            buttons.append(button(f"Show all of {service.name}", ACTION_SHOW_SERVICE, service.id))
+        for neighbour in service.neighbours[:2]:
+            if neighbour in catalogue.services:
+                other = catalogue.services[neighbour].name
+                buttons.append(button(f"Compare with {other}", ACTION_COMPARE, f"{service.id}|{neighbour}"))
+    if shareable and share_value:
+        buttons.append(button("Share in channel", ACTION_SHARE, share_value))
+    return buttons
+
+
+def alternative_buttons(catalogue: Catalogue, answer: Mapping[str, Any]) -> list[dict[str, Any]]:
+    buttons = []
+    for alt in answer.get("alternatives", [])[:5]:
+        service = catalogue.services.get(alt["service"])
+        if service is None:
+            continue
+        topic = alt.get("topic")
+        if topic and topic in catalogue.topics:
+            label = f"{service.name}: {catalogue.topics[topic].title}"
+        else:
+            label = f"{service.name} (all layers)"
+        buttons.append(button(label, ACTION_ALTERNATIVE, f"{service.id}|{topic or ''}"))
+    return buttons
+
+
+def render_answer(
+    catalogue: Catalogue,
+    answer: Mapping[str, Any],
+    *,
+    truncated: bool = False,
+    shareable: bool = False,
+    share_value: str = "",
+) -> tuple[list[Block], str]:
+    """Blocks and fallback text for one answer (contract section 3 plus bot/answer.py extras)."""
+    question = str(answer.get("question") or "")
+    match = answer.get("match")
+    if match is None:
+        return _render_no_match(catalogue, answer, question, truncated)
+    service = catalogue.services[match["service"]]
+    topic = match.get("topic")
+    body: list[Block | None] = []
+    if topic:
+        title = catalogue.topics[topic].title if topic in catalogue.topics else topic
+        body.append(header(f"{service.name} · {title}"))
+        owner = match.get("owner")
+        words = OWNER_WORDS.get(owner or "", "")
+        body.append(section(f"Owner: {owner_label(owner)}\n{escape(str(match.get('summary') or ''))}"))
+        fallback = f"{service.name} / {title}: {words}. {match.get('summary') or ''}"
+    else:
+        body.append(header(f"{service.name}: who owns what"))
+        body.append(section(f"Owner: *it depends on the layer*\n{escape(str(match.get('summary') or ''))}"))
+        fallback = f"{service.name}: who owns what, layer by layer."
+    if match.get("team"):
+        body.append(context(f":busts_in_silhouette: Your team for this: *{escape(str(match['team']))}*"))
+    tail: list[Block | None] = []
+    if match.get("confidence") == "low":
+        note = answer.get("note") or "Low confidence: I may have picked the wrong layer."
+        body.append(section(f":grey_question: _{escape(str(note))}_"))
+        tail.append(actions(alternative_buttons(catalogue, answer), block_id="demarc_alternatives"))
+    body.append(divider())
+    body += breakdown_blocks(catalogue, service.id, answer.get("breakdown"), highlight=topic)
+    body.append(_sources_block(match.get("sources") or []))
+    body.append(_question_block(question, truncated))
+    tail.append(
+        actions(
+            answer_buttons(catalogue, answer, shareable=shareable, share_value=share_value),
+            block_id="demarc_next",
+        )
+    )
+    return fit(body, tail=tail), fallback_text(escape(fallback))
+
+
+def _render_no_match(
+    catalogue: Catalogue, answer: Mapping[str, Any], question: str, truncated: bool
+) -> tuple[list[Block], str]:
+    check_id = answer.get("check")
+    body: list[Block | None] = []
+    tail: list[Block | None] = []
+    if check_id:
+        info = catalogue.checks.get(str(check_id))
+        what = escape(info.title) if info else f"`{escape_code(str(check_id))}`"
+        text = f"That is a question about your own account. The account check *{what}* answers it."
+        body.append(section(f":mag: {text}"))
+        tail.append(actions(answer_buttons(catalogue, answer), block_id="demarc_next"))
+    else:
+        note = str(answer.get("note") or "I could not find an answer to that.")
+        text = note
+        body.append(section(f":thinking_face: {escape(note)}"))
+        body += what_i_answer_blocks(catalogue)
+        tail.append(actions(alternative_buttons(catalogue, answer), block_id="demarc_alternatives"))
+    body.append(_question_block(question, truncated))
+    return fit(body, tail=tail), fallback_text(escape(text))
+
+
+def what_i_answer_blocks(catalogue: Catalogue) -> list[Block]:
+    services = ", ".join(escape(s.name) for s in catalogue.services.values())
+    examples = "\n".join(f"• `{escape_code(e)}`" for e in EXAMPLES)
+    return [
+        section(
+            "*What I can answer:* who is responsible, AWS or you, for a layer of an AWS service "
+            f"(the AWS Shared Responsibility Model). Try:\n{examples}"
+        ),
+        context(clip(f"Services I know: {services}", MAX_SECTION_TEXT)),
+    ]
+
+
+# --------------------------------------------------------------------------- compare
+
+
+def render_comparison(catalogue: Catalogue, comparison: Comparison) -> tuple[list[Block], str]:
+    left, right = comparison.left, comparison.right
+    name_a, name_b = catalogue.services[left].name, catalogue.services[right].name
+    body: list[Block | None] = [header(f"{name_a} vs {name_b}")]
+    if comparison.differences:
+        lines = []
+        for row in comparison.differences:
+            title = escape(catalogue.topics[row["topic"]].title)
+            lines.append(
+                f"*{title}*: {escape(name_a)} {OWNER_EMOJI[row[left]]} {OWNER_WORDS[row[left]]}"
+                f" · {escape(name_b)} {OWNER_EMOJI[row[right]]} {OWNER_WORDS[row[right]]}"
+            )
+        body.append(
+            section(
+                f"*Where the line differs* ({len(comparison.differences)} layers):\n"
+                + lines_within(lines, MAX_SECTION_TEXT - 100, "more layers")
+            )
+        )
+    else:
+        body.append(section("The line sits in the same place for every layer."))
+    if comparison.same:
+        groups: dict[str, list[str]] = {}
+        for row in comparison.same:
+            groups.setdefault(row[left], []).append(escape(catalogue.topics[row["topic"]].title))
+        text = "\n".join(f"{OWNER_EMOJI[o]} {OWNER_WORDS[o]}: {', '.join(t)}" for o, t in groups.items())
+        body.append(section(f"*The same on both:*\n{text}"))
+    tail = [
+        actions(
+            [
+                button(f"Show all of {name_a}", ACTION_SHOW_SERVICE, left),
+                button(f"Show all of {name_b}", ACTION_SHOW_SERVICE, right),
+            ]
+        )
+    ]
+    fallback = f"{name_a} vs {name_b}: {len(comparison.differences)} layer(s) differ."
+    return fit(body, tail=tail), fallback_text(escape(fallback))
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _finding_line(resource: str, region: str, detail: str) -> str:
+    return f"• `{escape_code(clip(resource, 200))}` ({escape(region)}): {escape(clip(detail, 300))}"
+
+
+def check_result_block(catalogue: Catalogue, result: CheckResult) -> Block:
+    info = catalogue.checks.get(result.check)
+    title = escape(info.title) if info else escape(result.check)
+    status = result.status
+    head = f"{STATUS_EMOJI.get(status, '')} *{title}* `{escape_code(result.check)}`"
+    if status == "pass":
+        return section(f"{head}: pass")
+    parts = [head + (f": {len(result.findings)} finding(s)" if result.findings else ": error")]
+    if result.error:
+        parts.append(f"_Could not finish: {escape(clip(result.error, 600))}_")
+    budget = MAX_SECTION_TEXT - sum(len(p) + 1 for p in parts) - 400
+    if result.findings:
+        lines = [_finding_line(f.resource, f.region, f.detail) for f in result.findings]
+        parts.append(lines_within(lines, max(200, budget), "more findings"))
+    if info and info.fix and result.findings:
+        parts.append(f"*Fix:* {escape(clip(info.fix, 350))}")
+    return section("\n".join(parts))
+
+
+def render_check_reports(
+    catalogue: Catalogue, reports: Sequence[AccountReport], *, requested: str = ""
+) -> tuple[list[Block], str]:
+    """One message for a scan: failing and erroring checks first, passes summarised."""
+    body: list[Block | None] = []
+    summary_bits = []
+    for report in reports:
+        failing = [r for r in report.results if r.status != "pass"]
+        passing = [r for r in report.results if r.status == "pass"]
+        regions = ", ".join(report.regions)
+        body.append(header(f"Account checks: {report.account}"))
+        body.append(
+            context(
+                f"Regions: {escape(regions)} · {len(report.results)} check(s): "
+                f"{len(failing)} need attention, {len(passing)} pass"
+                + (f" · asked: `{escape_code(clip(requested, 200))}`" if requested else "")
+            )
+        )
+        # Errors and failures first: that is what the person asking needs to read.
+        for result in sorted(failing, key=lambda r: (r.status != "error", r.check)):
+            body.append(check_result_block(catalogue, result))
+        if passing:
+            names = ", ".join(f"`{escape_code(r.check)}`" for r in passing)
+            body.append(context(clip(f":white_check_mark: Pass: {names}", MAX_SECTION_TEXT)))
+        summary_bits.append(f"{report.account}: {len(failing)} of {len(report.results)} need attention")
+    if not reports:
+        body.append(section("No account was scanned."))
+    return fit(body, noun="more (run `demarc check --json` for everything)"), fallback_text(
+        "Account checks: " + "; ".join(summary_bits)
+    )
+
+
+# --------------------------------------------------------------------------- plain messages
+
+
+def render_notice(text: str, *, emoji: str = ":information_source:") -> tuple[list[Block], str]:
+    """A one-section message. `text` is trusted mrkdwn built by demarc, with user parts escaped."""
+    return fit([section(f"{emoji} {text}")]), fallback_text(text)
+
+
+def check_refusal(channel_id: str | None) -> tuple[list[Block], str]:
+    where = f"`{escape_code(channel_id)}`" if channel_id else "this conversation"
+    text = (
+        f"Account checks are not enabled in {where}, so I did not look at AWS. "
+        "An admin can enable them by adding this channel's id to `DEMARC_CHECK_CHANNELS` "
+        "(comma-separated channel ids) and restarting demarc. You can still ask who owns what anywhere."
+    )
+    return render_notice(text, emoji=":no_entry:")
+
+
+def render_help(catalogue: Catalogue, *, checks_enabled: bool) -> tuple[list[Block], str]:
+    examples = "\n".join(f"• `/demarc {escape_code(e)}`" for e in EXAMPLES[:3])
+    check_note = (
+        "Account checks can run in this channel."
+        if checks_enabled
+        else "Account checks are not enabled in this channel (an admin lists allowed channels in "
+        "`DEMARC_CHECK_CHANNELS`)."
+    )
+    body: list[Block | None] = [
+        header("demarc: whose job is this, AWS's or ours?"),
+        section(
+            "*Commands*\n"
+            "• `/demarc QUESTION`: who owns that layer, with the service's whole breakdown\n"
+            "• `/demarc check [CHECK_ID|SERVICE]`: run the account checks (all, one, or a service's)\n"
+            "• `/demarc posture`: run every check and post the posture summary here\n"
+            "• `/demarc compare A B`: where two services draw the line differently\n"
+            "• `/demarc help`: this message\n"
+            "You can also mention me in a channel (I answer in the thread) or send me a direct message."
+        ),
+        section(f"*Examples*\n{examples}"),
+        context(
+            "Answers to `/demarc` are shown only to you, with a *Share in channel* button; "
+            "check results are posted in the channel. " + check_note
+        ),
+    ]
+    checks = ", ".join(f"`{escape_code(c)}`" for c in catalogue.checks)
+    if checks:
+        body.append(context(clip(f"Checks: {checks}", MAX_SECTION_TEXT)))
+    return fit(body), "demarc help: /demarc QUESTION, check, posture, compare, help"
+
+
+def render_home(
+    catalogue: Catalogue, posture_blocks: Sequence[Block] | None, *, check_channels: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The App Home view: what demarc is, example questions, the last posture summary."""
+    examples = "\n".join(f"• _{escape(e)}_" for e in EXAMPLES)
+    channels = ", ".join(f"<#{c}>" for c in check_channels if re.match(r"^[CG][A-Z0-9]+$", c))
+    head: list[Block | None] = [
+        header("demarc"),
+        section(
+            'I answer *"who is responsible for this, AWS or us?"* from the AWS Shared Responsibility '
+            "Model, layer by layer, and check your AWS account for the customer-side pitfalls."
+        ),
+        section(f"*Ask me*\n{examples}"),
+        context(
+            "Use `/demarc QUESTION` anywhere, mention me in a channel, or write to me here in Messages. "
+            + (f"Account checks run in {channels}." if channels else "Account checks are not enabled in any channel.")
+        ),
+        divider(),
+        header("Last posture summary"),
+    ]
+    if posture_blocks:
+        body = [*head, *posture_blocks]
+    else:
+        body = [*head, section("No posture summary yet. Run `/demarc posture` in a check channel.")]
+    blocks = fit(body, max_blocks=MAX_BLOCKS_VIEW, text_budget=VIEW_TEXT_BUDGET, json_budget=VIEW_JSON_BUDGET)
+    return {"type": "home", "blocks": blocks}
+
+
+def render_error(reference: str) -> tuple[list[Block], str]:
+    """What a user sees when something broke: an apology and a reference, never a traceback."""
+    return render_notice(
+        f"Sorry, something went wrong on my side and I could not answer. (reference `{escape_code(reference)}`)",
+        emoji=":warning:",
+    )

@@ -1,0 +1,89 @@
+"""`demarc posture`: every check, what changed since the last run, the trend; `--post` to Slack.
+
+`demarc posture --post` is the unit a cron job or an EventBridge schedule runs where no
+long-lived `demarc serve` is: it posts at most once per channel and day, so a retried
+job or a second replica does not post twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+
+from bot.commands import SubParsers
+from bot.errors import ConfigError, UsageError
+
+
+def register(subparsers: SubParsers) -> None:
+    parser = subparsers.add_parser(
+        "posture",
+        help="posture summary: failing checks by topic, new and fixed findings, trend",
+        description="Run every account check, store the run (DEMARC_STATE) and summarise it: failing checks "
+        "by responsibility topic, worst first, what is new and fixed since the previous run, and the trend.",
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object per account, one per line")
+    parser.add_argument(
+        "--post", action="store_true", help="post to DEMARC_POSTURE_CHANNEL (needs SLACK_BOT_TOKEN), once a day"
+    )
+    parser.add_argument("--force", action="store_true", help="with --post: post even if today's summary is posted")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when any check fails or errors")
+    parser.add_argument(
+        "--region",
+        action="append",
+        default=[],
+        metavar="R",
+        help="region to scan (repeatable; default DEMARC_REGIONS, else the credential chain's region)",
+    )
+    parser.add_argument(
+        "--state",
+        metavar="PATH_OR_URL",
+        help="where runs are stored: a SQLite file or dynamodb://TABLE[?region=R] (default DEMARC_STATE)",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from bot.config import load_settings
+    from bot.posture import PostureRun, post_posture, run_posture
+    from bot.posture.post import make_client
+    from bot.posture.render import render_text
+
+    if args.force and not args.post:
+        raise UsageError("--force only means something with --post")
+    settings = load_settings()
+    if args.region:
+        settings = replace(settings, regions=tuple(dict.fromkeys(args.region)))
+    if args.state:
+        settings = replace(settings, state=args.state)
+
+    def show(result: PostureRun) -> None:
+        if args.json:
+            sys.stdout.write("".join(line + "\n" for line in result.json_lines()))
+        else:
+            sys.stdout.write(render_text(result.summary))
+        sys.stdout.flush()
+
+    if not args.post:
+        result = run_posture(settings)
+        show(result)
+        return 1 if args.strict and result.any_failing else 0
+
+    missing = [
+        name
+        for name, value in (
+            ("SLACK_BOT_TOKEN", settings.slack_bot_token),
+            ("DEMARC_POSTURE_CHANNEL", settings.posture_channel),
+        )
+        if not value
+    ]
+    if missing:
+        raise ConfigError(f"--post needs {' and '.join(missing)} in the environment")
+    assert settings.posture_channel is not None
+    outcome = post_posture(make_client(settings), settings.posture_channel, settings, force=args.force)
+    if outcome.run is not None:
+        show(outcome.run)
+    print(f"demarc: posture {outcome}", file=sys.stderr)
+    if outcome.status == "failed":
+        return 2 if outcome.run is None else 1
+    return 1 if args.strict and outcome.run is not None and outcome.run.any_failing else 0

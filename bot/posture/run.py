@@ -1,0 +1,105 @@
+"""One posture run: scan, compare with stored history, store the run, build the summary.
+
+Every run is stored (even one whose checks all failed) before anything is posted, so a
+post that fails loses nothing: the next post compares with the run its channel last
+showed, not with whatever ran in between.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bot.checks.model import AccountReport, CheckResult
+from bot.posture.records import RunMeta, iso_z, utc_now
+from bot.posture.store import StateStore, open_store
+from bot.posture.summary import TREND_RUNS, PostureSummary, summarize_account
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+#: What `run_posture` calls to scan; tests inject fakes, the default runs every check.
+Scan = Callable[[], list[AccountReport]]
+
+#: How far back a check that errored recently looks for a run where it completed.
+HISTORY_RUNS = 30
+
+
+def default_scan(settings: Settings) -> Scan:
+    """Every check in the configured regions (boto3 is imported only when it runs)."""
+
+    def scan() -> list[AccountReport]:
+        from bot.checks import run_scan
+
+        return run_scan(regions=list(settings.regions) or None)
+
+    return scan
+
+
+@dataclass
+class PostureRun:
+    """What one run produced: the summary, the raw reports, and the stored run of each account."""
+
+    summary: PostureSummary
+    reports: list[AccountReport]
+    runs: dict[str, RunMeta] = field(default_factory=dict)
+
+    @property
+    def any_failing(self) -> bool:
+        """What `--strict` exits 1 on: a failing or erroring check, or a scan that failed."""
+        return self.summary.failed or any(r.failed for r in self.reports)
+
+    def json_lines(self) -> list[str]:
+        return [json.dumps(a.to_json(), ensure_ascii=False) for a in self.summary.accounts]
+
+
+def _history(store: StateStore, account: str, until_key: str | None) -> Iterator[tuple[RunMeta, list[CheckResult]]]:
+    for meta in store.recent_runs(account, HISTORY_RUNS, until_key=until_key):
+        yield meta, store.load_results(meta.run_id)
+
+
+def run_posture(
+    settings: Settings,
+    *,
+    scan: Scan | None = None,
+    store: StateStore | None = None,
+    now: dt.datetime | None = None,
+    compare_with_channel: str | None = None,
+) -> PostureRun:
+    """Scan, store and summarise. A scan that cannot run at all raises (DemarcError).
+
+    `compare_with_channel`: compare with the run the last summary posted to that channel
+    showed (what its readers last saw) rather than with the previous stored run.
+    """
+    now = now or utc_now()
+    reports = (scan or default_scan(settings))()
+    own = store is None
+    state = store if store is not None else open_store(settings)
+    try:
+        summary = PostureSummary(generated_at=iso_z(now))
+        runs: dict[str, RunMeta] = {}
+        for report in reports:
+            until = None
+            if compare_with_channel:
+                posted = state.last_posted(compare_with_channel, report.account)
+                until = posted.key if posted else None
+            trend = state.recent_runs(report.account, TREND_RUNS - 1)
+            meta = RunMeta.new(report.account, report.regions, report.results, now)
+            summary.accounts.append(
+                summarize_account(
+                    report,
+                    generated_at=summary.generated_at,
+                    history=_history(state, report.account, until),
+                    trend_runs=trend,
+                    run=meta,
+                )
+            )
+            state.save_run(meta, report.results)
+            runs[report.account] = meta
+        return PostureRun(summary, reports, runs)
+    finally:
+        if own:
+            state.close()

@@ -1,0 +1,174 @@
+"""Serving the Slack app: HTTP under waitress, or Socket Mode; graceful shutdown on SIGTERM.
+
+Bolt's built-in development server (`app.start()`) handles one request at a time with a
+tiny backlog and resets connections under a burst, so HTTP mode serves Bolt's WSGI adapter
+under waitress: a thread pool sized for bursts, a listen backlog of 1024, a request-body
+cap, no tracebacks in responses. `/slack/events` takes events, commands and interactivity;
+`/healthz` answers load balancers and orchestrators without touching Slack.
+
+This is the only module in bot/ that imports slack_bolt, and only inside functions, so the
+core stays importable without it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import threading
+from collections.abc import Callable, Iterable
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+from bot.config import Settings
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from handlers.deps import Deps
+
+log = logging.getLogger("demarc.server")
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+HTTP_THREADS = 48
+MAX_BODY_BYTES = 1_048_576  # Slack's payloads are far smaller; a bigger body is not from Slack
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def make_wsgi(app: App) -> WsgiApp:
+    """Route `/slack/events` to Bolt, `/healthz` to a constant, anything else to 404."""
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+    bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [b'{"ok":true}']
+        if path == EVENTS_PATH:
+            return bolt(environ, start_response)
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"Not Found"]
+
+    return wsgi
+
+
+class HttpServer:
+    """waitress around the Bolt app, startable in a thread (tests, benchmarks) or in the foreground."""
+
+    def __init__(self, app: App, *, host: str = "0.0.0.0", port: int = 3000, threads: int = HTTP_THREADS) -> None:
+        from waitress.server import create_server
+
+        self.app = app
+        self._server = create_server(
+            make_wsgi(app),
+            host=host,
+            port=port,
+            threads=threads,
+            backlog=1024,
+            connection_limit=1000,
+            channel_timeout=60,
+            max_request_body_size=MAX_BODY_BYTES,
+            expose_tracebacks=False,
+            ident="demarc",
+        )
+        self._stopped = threading.Event()
+
+    @property
+    def port(self) -> int:
+        return int(self._server.effective_port)
+
+    def serve_forever(self) -> None:
+        log.info("http server listening", extra={"port": self.port, "path": EVENTS_PATH})
+        self._server.run()
+
+    def start_in_thread(self) -> threading.Thread:
+        thread = threading.Thread(target=self.serve_forever, name="demarc-http", daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop accepting, let in-flight requests finish (up to `timeout`), then close."""
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        server = self._server
+        server.close()  # no new connections
+        server.task_dispatcher.shutdown(cancel_pending=False, timeout=timeout)
+        for channel in list(server._map.values()):  # idle keep-alive connections end the loop
+            with contextlib.suppress(OSError):
+                channel.close()
+        log.info("http server stopped")
+
+
+class SocketModeServer:
+    """Bolt's Socket Mode adapter on slack_sdk's built-in WebSocket client (no extra dependency).
+
+    It calls apps.connections.open through the app's WebClient, so SLACK_API_URL applies.
+    """
+
+    def __init__(self, app: App, app_token: str) -> None:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        self.handler = SocketModeHandler(app, app_token, logger=logging.getLogger("slack_sdk.socket_mode"))
+        self._stopped = threading.Event()
+
+    def connect(self) -> None:
+        self.handler.connect()  # type: ignore[no-untyped-call]
+        log.info("socket mode connected")
+
+    def serve_forever(self) -> None:
+        self.connect()
+        self._stopped.wait()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        self.handler.close()  # type: ignore[no-untyped-call]
+        log.info("socket mode closed")
+
+
+def serve(settings: Settings, deps: Deps | None = None, *, verify_token: bool = True) -> int:
+    """Run until SIGTERM/SIGINT: build the app, start the posture scheduler, serve, shut down."""
+    from handlers.app import build_app
+    from handlers.deps import Deps as DepsClass
+
+    deps = deps or DepsClass(settings=settings)
+    app = build_app(settings, deps, verify_token=verify_token)
+    server: HttpServer | SocketModeServer
+    if settings.socket_mode:
+        server = SocketModeServer(app, str(settings.slack_app_token))
+    else:
+        server = HttpServer(app, port=settings.port)
+
+    scheduler = None
+    if settings.posture_channel:
+        try:
+            scheduler = deps.posture.start_scheduler(app.client, settings)
+            log.info("posture scheduler started", extra={"channel": settings.posture_channel})
+        except ImportError:
+            log.warning("posture summary is not available in this build; no daily summary will be posted")
+
+    stop_once = threading.Event()
+
+    def shutdown(signum: int, _frame: FrameType | None) -> None:
+        if stop_once.is_set():
+            return
+        stop_once.set()
+        log.info("shutting down", extra={"signal": signal.Signals(signum).name})
+        threading.Thread(target=server.stop, name="demarc-shutdown", daemon=True).start()
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    try:
+        server.serve_forever()
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown()
+        deps.jobs.shutdown(wait=False)
+        log.info("stopped")
+    return 0

@@ -1,0 +1,102 @@
+"""Build the Bolt app: a WebClient on SLACK_API_URL with retry handlers, verification on,
+listeners registered.
+
+`process_before_response` stays False: this is a long-running server, so Bolt answers Slack
+as soon as a listener acks and the work carries on in its executor. That executor is sized
+for bursts (Bolt's default of 5 threads would queue acks behind each other under 50
+concurrent requests); slow work goes to `deps.jobs`, not to it.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.error import BoltError
+from slack_sdk import WebClient
+from slack_sdk.http_retry import RetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.config import Settings
+from bot.errors import ConfigError
+from handlers import register_listeners
+from handlers.dedupe import DedupeEvents
+from handlers.deps import Deps
+
+log = logging.getLogger("demarc.app")
+
+LISTENER_THREADS = 64
+WEB_API_TIMEOUT = 15
+
+
+def retry_handlers() -> list[RetryHandler]:
+    """Connection resets, 429 (honouring Retry-After) and 5xx: all retried a few times.
+
+    slack_sdk's default list retries connection errors only; rate limits need their own handler.
+    """
+    return [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=3),
+        ServerErrorRetryHandler(max_retry_count=2),
+    ]
+
+
+def build_client(settings: Settings) -> WebClient:
+    return WebClient(
+        token=str(settings.slack_bot_token) if settings.slack_bot_token else None,
+        base_url=settings.slack_api_url,
+        timeout=WEB_API_TIMEOUT,
+        retry_handlers=retry_handlers(),
+        logger=logging.getLogger("slack_sdk.web"),
+    )
+
+
+def build_app(
+    settings: Settings,
+    deps: Deps | None = None,
+    *,
+    verify_token: bool = True,
+    dedupe: DedupeEvents | None = None,
+    listener_threads: int = LISTENER_THREADS,
+) -> App:
+    """The demarc Bolt app. With `verify_token`, auth.test runs now and a bad token fails here."""
+    deps = deps or Deps(settings=settings)
+    client = build_client(settings)
+    try:
+        app = App(
+            client=client,
+            signing_secret=str(settings.slack_signing_secret or ""),
+            token_verification_enabled=verify_token,
+            process_before_response=False,
+            listener_executor=ThreadPoolExecutor(listener_threads, thread_name_prefix="demarc-listener"),
+            logger=logging.getLogger("slack_bolt"),
+            # Bolt's own request verification stays on in HTTP mode; Socket Mode has no HTTP to sign.
+            request_verification_enabled=not settings.socket_mode or bool(settings.slack_signing_secret),
+        )
+    except BoltError as exc:
+        raise ConfigError(f"Slack rejected SLACK_BOT_TOKEN at start-up ({_short(exc)}); check the token") from exc
+    except OSError as exc:
+        raise ConfigError(f"could not reach Slack at {settings.slack_api_url} ({_short(exc)})") from exc
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any]) -> None:
+        """Last line of defence: log it (no payload, it may hold user text) and carry on."""
+        log.error(
+            "unhandled listener error",
+            exc_info=error,
+            extra={"payload_type": body.get("type") if isinstance(body, dict) else None},
+        )
+
+    register_listeners(app, deps, dedupe=dedupe)
+    return app
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]

@@ -1,0 +1,119 @@
+"""Glue shared by the listeners: answering, resolving check targets, and the failure guard.
+
+Every listener body runs inside `guard`, so an exception becomes a logged reference id and
+a polite message to the user; it never reaches Slack as a traceback and never stops the
+app (Bolt runs each listener in its own task, and the guard keeps even that task tidy).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from bot import blocks
+from bot.errors import DemarcError, UsageError
+from bot.matcher import MatchResult
+from handlers.deps import Deps
+
+log = logging.getLogger("demarc.handlers")
+
+#: reply(blocks, text): how a listener sends its result (respond, chat.postMessage, ...).
+Reply = Callable[[list[dict[str, Any]], str], object]
+
+
+def answer_question(deps: Deps, raw_text: str, *, shareable: bool = False) -> tuple[list[dict[str, Any]], str]:
+    """Blocks for a question typed in Slack (wire-escaped text in, safe blocks out)."""
+    question, truncated = blocks.clean_question(raw_text)
+    answer = deps.answerer.answer(question)
+    return blocks.render_answer(
+        deps.answerer.catalogue,
+        answer,
+        truncated=truncated,
+        shareable=shareable,
+        share_value="q:" + question[:1900],
+    )
+
+
+def answer_cell(deps: Deps, service: str, topic: str | None) -> tuple[list[dict[str, Any]], str]:
+    """Blocks for one catalogue cell (or a whole service when `topic` is None), from a button."""
+    catalogue = deps.answerer.catalogue
+    if service not in catalogue.services or (topic and topic not in catalogue.services[service].cells):
+        raise UsageError("that button refers to something this catalogue no longer has")
+    from bot.answer import build_answer
+
+    name = catalogue.services[service].name
+    title = catalogue.topics[topic].title if topic else "all layers"
+    result = MatchResult(service=service, topic=topic, score=100.0, check=None, whole_service=topic is None)
+    answer = build_answer(catalogue, f"{name}: {title}", result)
+    return blocks.render_answer(catalogue, answer)
+
+
+def answer_compare(deps: Deps, left_name: str, right_name: str) -> tuple[list[dict[str, Any]], str]:
+    from bot.compare import compare, resolve_service
+
+    catalogue, matcher = deps.answerer.catalogue, deps.answerer.matcher
+    left = resolve_service(catalogue, matcher, left_name)
+    right = resolve_service(catalogue, matcher, right_name)
+    return blocks.render_comparison(catalogue, compare(catalogue, left, right))
+
+
+def resolve_checks(deps: Deps, target: str) -> list[str] | None:
+    """Check ids for `/demarc check TARGET`: None (all), one check id, or a service's checks."""
+    target = target.strip()
+    if not target:
+        return None
+    known = deps.check_index.all_check_ids()
+    if target.lower() in known:
+        return [target.lower()]
+    catalogue, matcher = deps.answerer.catalogue, deps.answerer.matcher
+    try:
+        from bot.compare import resolve_service
+
+        service = resolve_service(catalogue, matcher, target)
+    except UsageError:
+        service = None
+    ids = deps.check_index.checks_for_service(service) if service else []
+    if ids:
+        return ids
+    what = f"no account checks cover {catalogue.services[service].name}" if service else f"unknown check {target!r}"
+    raise UsageError(f"{what}; valid checks: {', '.join(known)} (or a service such as s3, iam, lambda)")
+
+
+def run_checks(deps: Deps, check_ids: Sequence[str] | None, requested: str, reply: Reply) -> None:
+    """Run a scan (slow: call from a job, never on the ack path) and reply with its report."""
+    log.info("account checks started", extra={"checks": ",".join(check_ids or ["all"])})
+    try:
+        reports = deps.scanner(check_ids, deps.settings.regions or None)
+    except DemarcError as exc:
+        reply(*blocks.render_notice(f"I could not run the checks: {blocks.escape(str(exc))}", emoji=":warning:"))
+        return
+    reply(*blocks.render_check_reports(deps.answerer.catalogue, reports, requested=requested))
+    log.info("account checks finished", extra={"accounts": len(reports)})
+
+
+def guard(what: str, reply: Reply | None, fn: Callable[[], object]) -> None:
+    """Run a listener body; turn any failure into a log line and a message without a traceback."""
+    try:
+        fn()
+    except DemarcError as exc:
+        log.info("user-facing error", extra={"where": what, "error": str(exc)})
+        if reply is not None:
+            _safe_reply(reply, blocks.render_notice(blocks.escape(str(exc)), emoji=":warning:"))
+    except Exception:
+        reference = uuid.uuid4().hex[:8]
+        log.exception("listener failed", extra={"where": what, "reference": reference})
+        if reply is not None:
+            _safe_reply(reply, blocks.render_error(reference))
+
+
+def _safe_reply(reply: Reply, message: tuple[list[dict[str, Any]], str]) -> None:
+    try:
+        reply(*message)
+    except Exception:
+        log.exception("could not tell the user about a failure")
+
+
+def checks_allowed(deps: Deps, channel_id: str | None) -> bool:
+    return deps.settings.checks_allowed_in(channel_id)

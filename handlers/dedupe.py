@@ -1,0 +1,73 @@
+"""Slack's event retries must never produce a second answer.
+
+Slack re-delivers an event (same `event_id`, `X-Slack-Retry-Num` 1-3; in Socket Mode the
+envelope's `retry_attempt`) when it thinks the first delivery was not acknowledged in time,
+which can happen while the first delivery is still being answered. So an event id is
+claimed the moment it arrives, not when its answer is sent, and any later delivery of it is
+acknowledged (so Slack stops retrying) and dropped.
+
+The middleware is a global Bolt middleware, which runs after Bolt's signature check: a forged
+request can never claim an event id. It works on the dispatched `BoltRequest`, so HTTP and
+Socket Mode share it. The memory is per process; a restart forgets (a retry that reaches a
+fresh process is answered once there).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+from slack_bolt.middleware import Middleware
+from slack_bolt.request import BoltRequest
+from slack_bolt.response import BoltResponse
+
+log = logging.getLogger("demarc.dedupe")
+
+
+class EventIdCache:
+    """Thread-safe set of recently seen ids with a time-to-live and a size bound."""
+
+    def __init__(self, ttl_seconds: float = 3600.0, max_size: int = 50_000) -> None:
+        self._ttl = ttl_seconds
+        self._max = max_size
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def claim(self, event_id: str, now: float | None = None) -> bool:
+        """True the first time `event_id` is seen (within the TTL), False for a repeat."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            while self._seen:
+                oldest, seen_at = next(iter(self._seen.items()))
+                if now - seen_at <= self._ttl and len(self._seen) < self._max:
+                    break
+                del self._seen[oldest]
+            if event_id in self._seen:
+                return False
+            self._seen[event_id] = now
+            return True
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._seen)
+
+
+class DedupeEvents(Middleware):
+    """Acknowledge and drop any Events API delivery whose event_id was already claimed."""
+
+    def __init__(self, cache: EventIdCache | None = None) -> None:
+        self.cache = cache or EventIdCache()
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        body = req.body if isinstance(req.body, dict) else {}
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if isinstance(event_id, str) and event_id and not self.cache.claim(event_id):
+            retry = req.headers.get("x-slack-retry-num", [""])[0] if req.headers else ""
+            log.info("duplicate event dropped", extra={"event_id": event_id, "retry_num": retry, "mode": req.mode})
+            return BoltResponse(status=200, body="")
+        return next()

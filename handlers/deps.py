@@ -1,0 +1,135 @@
+"""What the listeners need, injected: the answerer, the scanner, the posture service, settings.
+
+Listeners never import boto3, bot.checks or bot.posture at module level; they reach them
+through `Deps`, so tests hand in fakes (a scanner that records its calls, a posture service
+that needs no database) and the real ones are only imported when first used.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bot.answer import Answerer, default_answerer
+from bot.config import Settings
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+    from bot.checks.model import AccountReport
+
+log = logging.getLogger("demarc.handlers")
+
+
+class Scanner(Protocol):
+    """Runs account checks; `check_ids` None means all of them."""
+
+    def __call__(self, check_ids: Sequence[str] | None, regions: Sequence[str] | None) -> list[AccountReport]: ...
+
+
+class CheckIndex(Protocol):
+    """Which checks exist, without touching AWS."""
+
+    def all_check_ids(self) -> list[str]: ...
+
+    def checks_for_service(self, service: str) -> list[str]: ...
+
+
+class PostureService(Protocol):
+    """The seam to bot/posture (issue 6), so the Slack app does not depend on its internals."""
+
+    def post_posture(self, client: WebClient, channel: str, settings: Settings, *, force: bool = False) -> object: ...
+
+    def latest_summary_blocks(self, settings: Settings) -> list[dict[str, Any]] | None: ...
+
+    def start_scheduler(self, client: WebClient, settings: Settings) -> Any: ...
+
+
+def real_scanner(check_ids: Sequence[str] | None, regions: Sequence[str] | None) -> list[AccountReport]:
+    from bot.checks import run_scan
+
+    return run_scan(list(check_ids) if check_ids else None, list(regions) if regions else None)
+
+
+class RealCheckIndex:
+    def all_check_ids(self) -> list[str]:
+        from bot.checks import all_check_ids
+
+        return all_check_ids()
+
+    def checks_for_service(self, service: str) -> list[str]:
+        from bot.checks import checks_for_service
+
+        return checks_for_service(service)
+
+
+class LazyPosture:
+    """bot.posture, imported on first use (it loads boto3 and the state store)."""
+
+    def post_posture(self, client: WebClient, channel: str, settings: Settings, *, force: bool = False) -> object:
+        from bot import posture
+
+        return posture.post_posture(client, channel, settings, force=force)  # type: ignore[attr-defined]
+
+    def latest_summary_blocks(self, settings: Settings) -> list[dict[str, Any]] | None:
+        try:
+            from bot import posture
+        except ImportError:
+            return None
+        blocks: list[dict[str, Any]] | None = posture.latest_summary_blocks(settings)  # type: ignore[attr-defined]
+        return blocks
+
+    def start_scheduler(self, client: WebClient, settings: Settings) -> Any:
+        from bot import posture
+
+        return posture.start_scheduler(client, settings)  # type: ignore[attr-defined]
+
+
+class Jobs:
+    """A small bounded pool for slow work (account scans, posture runs).
+
+    Kept apart from Bolt's listener executor so a handful of minute-long scans can never
+    starve the threads that acknowledge requests; at most `workers` scans run at once and
+    the rest queue.
+    """
+
+    def __init__(self, workers: int = 2) -> None:
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="demarc-job")
+        self._lock = threading.Lock()
+        self._pending = 0
+
+    def submit(self, fn: Callable[[], None]) -> Future[None]:
+        def run() -> None:
+            try:
+                fn()
+            except Exception:  # the job's own guard reports to the user; this keeps the pool alive
+                log.exception("background job failed")
+            finally:
+                with self._lock:
+                    self._pending -= 1
+
+        with self._lock:
+            self._pending += 1
+        return self._pool.submit(run)
+
+    @property
+    def pending(self) -> int:
+        with self._lock:
+            return self._pending
+
+    def shutdown(self, wait: bool = True) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=not wait)
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    answerer: Answerer = field(default_factory=default_answerer)
+    scanner: Scanner = real_scanner
+    check_index: CheckIndex = field(default_factory=RealCheckIndex)
+    posture: PostureService = field(default_factory=LazyPosture)
+    jobs: Jobs = field(default_factory=Jobs)

@@ -1,0 +1,275 @@
+"""An account with violating and compliant resources of every kind, and what each check
+must report for it: the single source of truth for the moto and moto_server tests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+ACCOUNT = "123456789012"
+REGION_A = "us-east-1"
+REGION_B = "eu-west-1"
+GLOBAL = "global"
+
+Expected = dict[str, set[tuple[str, str]]]  # check id -> {(resource, region)}
+
+
+def _public_policy(bucket: str, condition: dict[str, Any] | None = None) -> str:
+    statement: dict[str, Any] = {
+        "Sid": "Public",
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{bucket}/*",
+    }
+    if condition:
+        statement["Condition"] = condition
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def seed(client: Callable[[str, str], Any]) -> Expected:
+    """Create the resources through `client(service, region)`; return the exact findings."""
+    expected: Expected = {}
+
+    def expect(check: str, resource: str, region: str) -> None:
+        expected.setdefault(check, set()).add((resource, region))
+
+    # --- IAM ------------------------------------------------------------------
+    iam = client("iam", REGION_A)
+    iam.update_account_password_policy(MinimumPasswordLength=8)
+    expect("iam-password-policy", ACCOUNT, GLOBAL)
+    expect("iam-root-mfa", ACCOUNT, GLOBAL)  # moto's root has no MFA; its keys are absent
+    for name in ("alice", "bob", "carol", "admin-user"):
+        iam.create_user(UserName=name)
+    iam.create_login_profile(UserName="alice", Password="Correct-Horse-1!")  # password, no MFA
+    iam.create_login_profile(UserName="bob", Password="Correct-Horse-2!")  # password and MFA
+    serial = iam.create_virtual_mfa_device(VirtualMFADeviceName="bob-mfa")["VirtualMFADevice"]["SerialNumber"]
+    iam.enable_mfa_device(
+        UserName="bob", SerialNumber=serial, AuthenticationCode1="123456", AuthenticationCode2="654321"
+    )
+    expect("iam-user-mfa", f"arn:aws:iam::{ACCOUNT}:user/alice", GLOBAL)
+    iam.attach_user_policy(UserName="admin-user", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    iam.attach_user_policy(UserName="carol", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+    expect("iam-admin-policy", f"arn:aws:iam::{ACCOUNT}:user/admin-user", GLOBAL)
+
+    def policy(name: str, action: Any, resource: Any) -> str:
+        doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}]}
+        return str(iam.create_policy(PolicyName=name, PolicyDocument=json.dumps(doc))["Policy"]["Arn"])
+
+    expect("iam-admin-policy", policy("star-star", "*", "*"), GLOBAL)
+    expect("iam-admin-policy", policy("star-list", ["*"], ["arn:aws:s3:::x", "*"]), GLOBAL)
+    policy("narrow", "s3:GetObject", "*")
+    policy("star-on-one-bucket", "*", "arn:aws:s3:::one-bucket/*")
+    # A policy whose first version was "*:*" but whose default version is narrow.
+    fixed = policy("fixed-later", "*", "*")
+    narrow_doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:List*", "Resource": "*"}]}
+    iam.create_policy_version(PolicyArn=fixed, PolicyDocument=json.dumps(narrow_doc), SetAsDefault=True)
+
+    # --- S3 ---------------------------------------------------------------------
+    s3 = client("s3", REGION_A)
+    s3.create_bucket(Bucket="demarc-public-acl", ACL="public-read")
+    expect("s3-public-access", "demarc-public-acl", GLOBAL)
+    s3.create_bucket(Bucket="demarc-auth-acl", ACL="authenticated-read")
+    expect("s3-public-access", "demarc-auth-acl", GLOBAL)
+    s3.create_bucket(Bucket="demarc-acl-ignored", ACL="public-read")
+    s3.put_public_access_block(Bucket="demarc-acl-ignored", PublicAccessBlockConfiguration={"IgnorePublicAcls": True})
+    s3.create_bucket(Bucket="demarc-public-policy")
+    s3.put_bucket_policy(Bucket="demarc-public-policy", Policy=_public_policy("demarc-public-policy"))
+    expect("s3-public-access", "demarc-public-policy", GLOBAL)
+    s3.create_bucket(Bucket="demarc-policy-conditioned")
+    s3.put_bucket_policy(
+        Bucket="demarc-policy-conditioned",
+        Policy=_public_policy("demarc-policy-conditioned", {"StringEquals": {"aws:SourceVpce": "vpce-1"}}),
+    )
+    s3.create_bucket(Bucket="demarc-policy-restricted")
+    s3.put_bucket_policy(Bucket="demarc-policy-restricted", Policy=_public_policy("demarc-policy-restricted"))
+    s3.put_public_access_block(
+        Bucket="demarc-policy-restricted", PublicAccessBlockConfiguration={"RestrictPublicBuckets": True}
+    )
+    # BlockPublicPolicy only refuses new public policies; the existing one stays public.
+    s3.create_bucket(Bucket="demarc-policy-blockonly")
+    s3.put_bucket_policy(Bucket="demarc-policy-blockonly", Policy=_public_policy("demarc-policy-blockonly"))
+    s3.put_public_access_block(
+        Bucket="demarc-policy-blockonly", PublicAccessBlockConfiguration={"BlockPublicPolicy": True}
+    )
+    expect("s3-public-access", "demarc-policy-blockonly", GLOBAL)
+    s3.create_bucket(Bucket="demarc-private")
+    s3.create_bucket(Bucket="demarc-trail-logs")
+    encrypted = {"demarc-private", "demarc-acl-ignored"}
+    for bucket in encrypted:
+        s3.put_bucket_encryption(
+            Bucket=bucket,
+            ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            },
+        )
+    for bucket in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
+        if bucket not in encrypted:
+            expect("s3-encryption", bucket, GLOBAL)
+
+    # --- EC2, EBS, VPC, SSM -------------------------------------------------------
+    for region in (REGION_A, REGION_B):
+        ec2 = client("ec2", region)
+        az = f"{region}a"
+        if region == REGION_A:
+            expect("ebs-encryption", REGION_A, REGION_A)  # encryption by default off
+            ec2.create_volume(AvailabilityZone=az, Size=8)  # unencrypted
+            ec2.create_volume(AvailabilityZone=az, Size=8, Encrypted=True)
+        else:
+            ec2.enable_ebs_encryption_by_default()
+            ec2.create_volume(AvailabilityZone=az, Size=8, Encrypted=True)
+
+        vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
+
+        def group(name: str, *rules: dict[str, Any], ec2: Any = ec2, vpc: str = vpc) -> str:
+            gid = str(ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc)["GroupId"])
+            if rules:
+                ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=list(rules))
+            return gid
+
+        world = [{"CidrIp": "0.0.0.0/0"}]
+        world6 = [{"CidrIpv6": "::/0"}]
+        if region == REGION_A:
+            expect(
+                "open-ports",
+                group("ssh", {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": world}),
+                region,
+            )
+            expect(
+                "open-ports",
+                group("range", {"IpProtocol": "tcp", "FromPort": 1000, "ToPort": 4000, "IpRanges": world}),
+                region,
+            )
+            expect("open-ports", group("all", {"IpProtocol": "-1", "IpRanges": world}), region)
+            expect(
+                "open-ports",
+                group("pg6", {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "Ipv6Ranges": world6}),
+                region,
+            )
+            expect(
+                "open-ports",
+                group("tftp", {"IpProtocol": "udp", "FromPort": 20, "ToPort": 21, "IpRanges": world}),
+                region,
+            )
+            group("https", {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": world})
+            group(
+                "ssh-private",
+                {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]},
+            )
+            group("icmp", {"IpProtocol": "icmp", "FromPort": -1, "ToPort": -1, "IpRanges": world})
+            group("high-range", {"IpProtocol": "tcp", "FromPort": 28000, "ToPort": 65535, "IpRanges": world})
+        else:
+            expect(
+                "open-ports",
+                group("redis6", {"IpProtocol": "tcp", "FromPort": 6379, "ToPort": 6379, "Ipv6Ranges": world6}),
+                region,
+            )
+
+        ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+
+        def instance(patch: str | None, ec2: Any = ec2, ami: str = ami) -> str:
+            tags = (
+                [{"ResourceType": "instance", "Tags": [{"Key": "demarc-test:patch", "Value": patch}]}] if patch else []
+            )
+            kwargs: dict[str, Any] = {"TagSpecifications": tags} if tags else {}
+            return str(ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1, **kwargs)["Instances"][0]["InstanceId"])
+
+        expect("ec2-patching", instance(None), region)  # not managed by SSM
+        instance("0,0,0")  # patched
+        if region == REGION_A:
+            expect("ec2-patching", instance("2,0,0"), region)
+            expect("ec2-patching", instance("0,1,0"), region)
+            expect("ec2-patching", instance("0,0,3"), region)
+            stopped = instance(None)
+            ec2.stop_instances(InstanceIds=[stopped])  # stopped: not a finding
+
+        # --- RDS --------------------------------------------------------------
+        rds = client("rds", region)
+
+        def db(name: str, encrypted: bool, public: bool, rds: Any = rds) -> str:
+            rds.create_db_instance(
+                DBInstanceIdentifier=name,
+                DBInstanceClass="db.t3.micro",
+                Engine="postgres",
+                MasterUsername="admin",
+                MasterUserPassword="Passw0rd-long",
+                AllocatedStorage=20,
+                StorageEncrypted=encrypted,
+                PubliclyAccessible=public,
+            )
+            where = rds.meta.region_name
+            if not encrypted:
+                expect("rds-encryption", name, where)
+            if public:
+                expect("rds-public", name, where)
+            return name
+
+        if region == REGION_A:
+            db("db-plain-public", False, True)
+            db("db-good", True, False)
+        else:
+            db("db-b-public", True, True)
+
+        # --- Lambda -----------------------------------------------------------
+        lam = client("lambda", region)
+        if region == REGION_A:
+            iam.create_role(
+                RoleName="demarc-fn", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []})
+            )
+
+        def function(name: str, runtime: str, lam: Any = lam) -> str:
+            lam.create_function(
+                FunctionName=name,
+                Runtime=runtime,
+                Role=f"arn:aws:iam::{ACCOUNT}:role/demarc-fn",
+                Handler="h.h",
+                Code={"ZipFile": b"zip"},
+            )
+            return name
+
+        if region == REGION_A:
+            expect("lambda-runtime", function("fn-py38", "python3.8"), region)
+            expect("lambda-runtime", function("fn-node20", "nodejs20.x"), region)  # deprecated 2026-04-30
+            function("fn-py313", "python3.13")
+            function("fn-unknown", "python9.9")  # not in the table: a note, not a finding
+            function("fn-public", "python3.13")
+            lam.add_permission(
+                FunctionName="fn-public", StatementId="anyone", Action="lambda:InvokeFunction", Principal="*"
+            )
+            expect("lambda-public", "fn-public", region)
+            function("fn-conditioned", "python3.13")
+            lam.add_permission(
+                FunctionName="fn-conditioned",
+                StatementId="s3",
+                Action="lambda:InvokeFunction",
+                Principal="*",
+                SourceArn="arn:aws:s3:::demarc-private",
+            )
+            lam.add_permission(
+                FunctionName="fn-conditioned",
+                StatementId="svc",
+                Action="lambda:InvokeFunction",
+                Principal="s3.amazonaws.com",
+            )
+            function("fn-url-open", "python3.13")
+            lam.create_function_url_config(FunctionName="fn-url-open", AuthType="NONE")
+            expect("lambda-public", "fn-url-open", region)
+            function("fn-url-iam", "python3.13")
+            lam.create_function_url_config(FunctionName="fn-url-iam", AuthType="AWS_IAM")
+        else:
+            expect("lambda-runtime", function("fn-b-java8", "java8"), region)
+            function("fn-b-ok", "python3.12")
+
+    # Instances' root volumes are unencrypted in moto: every unencrypted volume is a finding.
+    for region in (REGION_A, REGION_B):
+        for volume in client("ec2", region).describe_volumes()["Volumes"]:
+            if not volume["Encrypted"]:
+                expect("ebs-encryption", volume["VolumeId"], region)
+
+    # --- CloudTrail: a multi-region trail that is not logging --------------------
+    client("cloudtrail", REGION_A).create_trail(
+        Name="demarc-trail", S3BucketName="demarc-trail-logs", IsMultiRegionTrail=True
+    )
+    expect("cloudtrail", ACCOUNT, GLOBAL)
+    return expected

@@ -1,0 +1,74 @@
+"""`demarc check` end to end through bot.cli.main, against moto."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from bot.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_unknown_check_id_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "no-such-check"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "unknown check 'no-such-check'" in err[0] and "open-ports" in err[0]
+
+
+def test_missing_credentials_is_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    assert main(["check", "--json", "iam-root-mfa"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and "no AWS credentials found" in captured.err
+    assert "Traceback" not in captured.err
+
+
+@mock_aws
+def test_json_output_and_strict_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="demarc-cli-bucket")
+    assert main(["check", "--json", "s3", "--region", "us-east-1"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1
+    data = json.loads(lines[0])
+    assert data["regions"] == ["us-east-1"]
+    assert [r["check"] for r in data["results"]] == ["s3-public-access", "s3-encryption"]
+    assert data["results"][1]["findings"] == [
+        {"resource": "demarc-cli-bucket", "region": "global", "detail": "no default encryption configuration"}
+    ]
+    assert main(["check", "--json", "--strict", "s3-encryption", "--region", "us-east-1"]) == 1
+    assert main(["check", "--strict", "s3-public-access", "--region", "us-east-1"]) == 0
+    assert "PASS  s3-public-access" in capsys.readouterr().out
+
+
+@mock_aws
+def test_demarc_regions_and_role_arns_report_per_account(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DEMARC_REGIONS", "us-east-1,eu-west-1")
+    role = "arn:aws:iam::111122223333:role/demarc-audit"
+    assert main(["check", "--json", "open-ports", "--role-arn", role]) == 0
+    [line] = capsys.readouterr().out.strip().splitlines()
+    data = json.loads(line)
+    assert data["account"] == "111122223333"
+    assert data["regions"] == ["us-east-1", "eu-west-1"]
+    assert data["results"][0]["status"] == "pass"
+
+
+def test_command_module_does_not_import_boto3() -> None:
+    code = "import sys, bot.commands.check; print('boto3' in sys.modules or 'botocore' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -1,0 +1,168 @@
+"""Finding logic on hand-written inputs: edge cases that need no AWS at all."""
+
+from __future__ import annotations
+
+import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from bot.checks import runtimes
+from bot.checks.defs.iam import allows_everything, root_access_keys, root_mfa
+from bot.checks.defs.lambda_ import public_statements
+from bot.checks.defs.vpc import open_to_world
+from bot.checks.faults import describe_fault
+from bot.checks.inventory import Inventory
+from bot.checks.loaders import iam
+from bot.checks.loaders.s3 import public_acl_grants, public_policy_statements
+from bot.checks.model import AccountReport, CheckResult, Finding
+from bot.checks.registry import CheckContext
+from bot.checks.render import render_text
+from bot.errors import ConfigError
+
+WORLD = [{"CidrIp": "0.0.0.0/0"}]
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ({"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": WORLD}, ["22/tcp open to 0.0.0.0/0"]),
+        ({"IpProtocol": "6", "FromPort": 3389, "ToPort": 3389, "IpRanges": WORLD}, ["3389/tcp open to 0.0.0.0/0"]),
+        (
+            {"IpProtocol": "udp", "FromPort": 0, "ToPort": 100, "IpRanges": WORLD},
+            ["0-100/udp open to 0.0.0.0/0 (covers 20, 21, 22, 23)"],
+        ),
+        ({"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}, ["all traffic open to ::/0"]),
+        (
+            {"IpProtocol": "tcp", "FromPort": 27017, "ToPort": 27017, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]},
+            ["27017/tcp open to ::/0"],
+        ),
+        ({"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": WORLD}, []),
+        ({"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}, []),
+        ({"IpProtocol": "icmp", "FromPort": -1, "ToPort": -1, "IpRanges": WORLD}, []),
+        ({"IpProtocol": "tcp", "FromPort": 9201, "ToPort": 27016, "IpRanges": WORLD}, []),
+    ],
+)
+def test_open_to_world(rule: dict[str, Any], expected: list[str]) -> None:
+    assert open_to_world(rule) == expected
+
+
+@pytest.mark.parametrize(
+    ("statement", "public"),
+    [
+        ({"Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction"}, True),
+        ({"Effect": "Allow", "Principal": {"AWS": "*"}}, True),
+        ({"Effect": "Allow", "Principal": {"AWS": ["*"]}}, True),
+        ({"Effect": "Allow", "Principal": "*", "Condition": {"ArnLike": {"AWS:SourceArn": "arn:aws:s3:::b"}}}, False),
+        ({"Effect": "Allow", "Principal": "*", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}}, False),
+        (
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Condition": {"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}},
+            },
+            True,
+        ),
+        ({"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}}, False),
+        ({"Effect": "Deny", "Principal": "*"}, False),
+    ],
+)
+def test_lambda_public_statements(statement: dict[str, Any], public: bool) -> None:
+    assert bool(public_statements({"Statement": [statement | {"Sid": "s"}]})) is public
+
+
+def test_s3_public_acl_and_policy() -> None:
+    acl = {
+        "Grants": [
+            {
+                "Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"},
+                "Permission": "READ",
+            },
+            {"Grantee": {"Type": "CanonicalUser", "ID": "x"}, "Permission": "FULL_CONTROL"},
+        ]
+    }
+    assert public_acl_grants(acl) == ["ACL grants READ to AllUsers"]
+    assert public_policy_statements({"Statement": {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:*"}})
+    conditioned = {
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Condition": {"IpAddress": {"aws:SourceIp": "1.2.3.4"}}}]
+    }
+    assert public_policy_statements(conditioned) == []
+
+
+@pytest.mark.parametrize(
+    ("statement", "admin"),
+    [
+        ({"Effect": "Allow", "Action": "*", "Resource": "*"}, True),
+        ({"Effect": "Allow", "Action": ["s3:GetObject", "*"], "Resource": ["*"]}, True),
+        ({"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b/*"}, False),
+        ({"Effect": "Allow", "Action": "s3:*", "Resource": "*"}, False),
+        ({"Effect": "Deny", "Action": "*", "Resource": "*"}, False),
+    ],
+)
+def test_allows_everything(statement: dict[str, Any], admin: bool) -> None:
+    assert allows_everything({"Statement": [statement]}) is admin
+
+
+def test_runtime_table_covers_every_family_and_dates_compare_with_today() -> None:
+    table = runtimes.load()
+    for runtime_id in ("nodejs22.x", "python3.13", "java21", "dotnet8", "ruby3.3", "provided.al2023", "go1.x"):
+        assert runtime_id in table
+    today = dt.date(2026, 11, 23)
+    assert table["python3.8"].is_deprecated(today)
+    assert not table["python3.13"].is_deprecated(today)
+    assert runtimes.parse("lambda_runtimes: {x: {deprecated: 2026-11-23}}")["x"].is_deprecated(today)
+    with pytest.raises(ConfigError):
+        runtimes.parse("lambda_runtimes: {x: {deprecated: soon}}")
+
+
+def _context(summary: dict[str, int]) -> CheckContext:
+    inventory = Inventory(None, account_id="111122223333", home_region="us-east-1", io_pool=ThreadPoolExecutor(1))  # type: ignore[arg-type]
+    inventory.preload(iam.ACCOUNT_SUMMARY, "global", summary)
+    return CheckContext(inventory, "global", dt.date(2026, 11, 23))
+
+
+def test_root_checks_read_the_account_summary() -> None:
+    assert [f.resource for f in root_access_keys(_context({"AccountAccessKeysPresent": 1}))] == ["111122223333"]
+    assert list(root_access_keys(_context({"AccountAccessKeysPresent": 0}))) == []
+    assert list(root_mfa(_context({"AccountMFAEnabled": 1}))) == []
+    assert len(list(root_mfa(_context({"AccountMFAEnabled": 0})))) == 1
+
+
+def test_fault_messages_name_the_action_or_region() -> None:
+    from botocore.exceptions import ClientError, EndpointConnectionError
+
+    denied = ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "GetAccountSummary")
+    assert describe_fault(denied, service="iam", operation="GetAccountSummary", region="us-east-1") == (
+        "access denied: needs iam:GetAccountSummary"
+    )
+    denied_s3 = ClientError({"Error": {"Code": "AccessDenied"}}, "ListBuckets")
+    assert "needs s3:ListAllMyBuckets" in describe_fault(denied_s3, service="s3", operation="ListBuckets", region="x")
+    opted_out = ClientError({"Error": {"Code": "OptInRequired"}}, "DescribeVolumes")
+    assert "region me-south-1 is not enabled" in describe_fault(
+        opted_out, service="ec2", operation="DescribeVolumes", region="me-south-1"
+    )
+    down = EndpointConnectionError(endpoint_url="https://ec2.eu-west-3.amazonaws.com")
+    assert describe_fault(down, service="ec2", operation="DescribeVolumes", region="eu-west-3").startswith(
+        "region eu-west-3 did not answer"
+    )
+
+
+def test_render_groups_by_check_with_owner_and_fix() -> None:
+    report = AccountReport(
+        "123456789012",
+        ["us-east-1"],
+        [
+            CheckResult(
+                "open-ports", "vpc", "network-config", [Finding("sg-1", "us-east-1", "22/tcp open to 0.0.0.0/0")]
+            ),
+            CheckResult("cloudtrail", "cloudtrail", "logging", [], "access denied: needs cloudtrail:DescribeTrails"),
+            CheckResult("s3-encryption", "s3", "encryption"),
+        ],
+    )
+    text = render_text(report)
+    assert text.index("FAIL  open-ports") < text.index("ERROR cloudtrail") < text.index("PASS  s3-encryption")
+    assert "This is yours under the model" in text
+    assert "--group-id sg-1" in text  # a concrete fix for the finding
+    assert "access denied: needs cloudtrail:DescribeTrails" in text
+    assert report.failed

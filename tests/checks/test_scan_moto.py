@@ -1,0 +1,169 @@
+"""A full scan of a moto account seeded with violating and compliant resources of every
+kind: each check's findings must be exactly the seeded violations."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from conftest import TODAY, Recorder, by_check, deny, found, region_down, throttle
+from moto import mock_aws
+from seed import ACCOUNT, REGION_A, REGION_B, Expected, seed
+
+from bot.checks import all_check_ids, checks_for_service, run_scan
+from bot.checks.policy import is_read_only
+from bot.checks.registry import all_checks
+
+POLICY_FILE = Path(__file__).resolve().parents[2] / "docs" / "iam-policy.json"
+REGIONS = [REGION_A, REGION_B]
+
+
+@pytest.fixture(scope="module")
+def expected() -> Iterator[Expected]:
+    with mock_aws():
+        yield seed(lambda service, region: boto3.client(service, region_name=region))
+
+
+@pytest.fixture(scope="module")
+def baseline(expected: Expected) -> tuple[Any, Recorder]:
+    recorder = Recorder()
+    [report] = run_scan(None, REGIONS, session_factory=recorder, today=TODAY)
+    return report, recorder
+
+
+def policy_actions() -> set[str]:
+    document = json.loads(POLICY_FILE.read_text())
+    return {a for statement in document["Statement"] for a in statement["Action"]}
+
+
+@pytest.mark.parametrize("check_id", all_check_ids())
+def test_findings_are_exactly_the_seeded_violations(check_id: str, baseline: Any, expected: Expected) -> None:
+    result = by_check(baseline[0])[check_id]
+    assert result.error is None
+    assert found(result) == expected.get(check_id, set())
+    assert result.status == ("fail" if expected.get(check_id) else "pass")
+
+
+def test_report_has_the_contract_shape(baseline: Any) -> None:
+    data = json.loads(json.dumps(baseline[0].to_dict()))
+    assert set(data) == {"account", "regions", "results"}
+    assert data["account"] == ACCOUNT
+    assert data["regions"] == REGIONS
+    assert [r["check"] for r in data["results"]] == all_check_ids()
+    for result in data["results"]:
+        assert set(result) == {"check", "service", "topic", "status", "findings", "error"}
+        assert result["status"] in {"pass", "fail", "error"}
+        for finding in result["findings"]:
+            assert set(finding) == {"resource", "region", "detail"} and finding["detail"]
+    ports = next(r for r in data["results"] if r["check"] == "open-ports")
+    assert (ports["service"], ports["topic"]) == ("vpc", "network-config")
+    assert any(f["detail"] == "22/tcp open to 0.0.0.0/0" for f in ports["findings"])
+
+
+def test_each_api_call_is_made_once(baseline: Any) -> None:
+    duplicates = [call for call, n in Counter(baseline[1].calls).items() if n > 1]
+    assert duplicates == []
+
+
+def test_global_services_are_scanned_once_per_account(baseline: Any) -> None:
+    ops = Counter((s, o) for s, o, _, _ in baseline[1].calls)
+    assert ops[("iam", "GetAccountSummary")] == 1
+    assert ops[("s3", "ListBuckets")] == 1
+    assert ops[("cloudtrail", "DescribeTrails")] == 1
+    assert ops[("ec2", "DescribeSecurityGroups")] == len(REGIONS)
+
+
+def test_least_privilege_policy_matches_the_calls_made(baseline: Any) -> None:
+    called = baseline[1].actions()
+    policy = policy_actions()
+    assert called - policy == set(), "calls missing from docs/iam-policy.json"
+    assert policy - called == set(), "policy actions the code never calls"
+    assert all(is_read_only(a) for a in policy | called)
+
+
+def test_declared_actions_equal_the_policy() -> None:
+    declared = set().union(*(c.iam_actions for c in all_checks()))
+    assert declared == policy_actions()
+
+
+@pytest.mark.parametrize("check_id", all_check_ids())
+def test_each_check_calls_exactly_what_it_declares(check_id: str, expected: Expected) -> None:
+    recorder = Recorder()
+    run_scan([check_id], REGIONS, session_factory=recorder, today=TODAY)
+    check = next(c for c in all_checks() if c.id == check_id)
+    assert recorder.actions() == set(check.iam_actions)
+
+
+def test_service_id_selects_its_checks(expected: Expected) -> None:
+    [report] = run_scan(["s3"], [REGION_A], session_factory=Recorder(), today=TODAY)
+    assert [r.check for r in report.results] == checks_for_service("s3") == ["s3-public-access", "s3-encryption"]
+
+
+def test_unknown_runtime_is_a_note_not_a_finding(baseline: Any) -> None:
+    result = by_check(baseline[0])["lambda-runtime"]
+    assert any("python9.9" in n for n in result.notes)
+    assert "fn-unknown" not in {f.resource for f in result.findings}
+
+
+POLICY_ACTIONS = sorted(policy_actions())
+
+
+def _operation(action: str) -> tuple[str, str]:
+    from bot.checks.registry import all_checks
+
+    for c in all_checks():
+        for call in c.api_calls:
+            if call.action == action:
+                return call.service, call.operation
+    raise AssertionError(action)
+
+
+@pytest.mark.parametrize("action", POLICY_ACTIONS)
+def test_one_permission_denied_leaves_every_other_check_intact(action: str, baseline: Any) -> None:
+    service, operation = _operation(action)
+    recorder = Recorder()
+    recorder.add_fault(deny(service, operation))
+    [report] = run_scan(None, REGIONS, session_factory=recorder, today=TODAY)
+    base = by_check(baseline[0])
+    for check in all_checks():
+        result = by_check(report)[check.id]
+        if action in check.iam_actions:
+            assert result.status == "error", check.id
+            assert f"access denied: needs {action}" in (result.error or "")
+        else:
+            assert (result.status, found(result)) == (base[check.id].status, found(base[check.id])), check.id
+
+
+def test_throttling_past_retries_is_that_checks_error(baseline: Any) -> None:
+    recorder = Recorder()
+    recorder.add_fault(throttle("ec2", "DescribeSecurityGroups"))
+    [report] = run_scan(None, REGIONS, session_factory=recorder, today=TODAY)
+    results = by_check(report)
+    assert results["open-ports"].error == "throttled by AWS after 1 retry (ec2:DescribeSecurityGroups)"
+    base = by_check(baseline[0])
+    for check_id in all_check_ids():
+        if check_id != "open-ports":
+            assert found(results[check_id]) == found(base[check_id])
+            assert results[check_id].error is None
+
+
+def test_a_region_that_does_not_answer_keeps_the_other_regions_findings(baseline: Any) -> None:
+    recorder = Recorder()
+    recorder.add_fault(region_down("eu-west-3"))
+    [report] = run_scan(None, [REGION_A, "eu-west-3"], session_factory=recorder, today=TODAY)
+    results = by_check(report)
+    base = by_check(baseline[0])
+    for check in all_checks():
+        result = results[check.id]
+        if check.regional:
+            assert result.status == "error"
+            assert "region eu-west-3 did not answer" in (result.error or "")
+            want = {f for f in found(base[check.id]) if f[1] == REGION_A}
+            assert found(result) == want, check.id
+        else:
+            assert (result.status, found(result)) == (base[check.id].status, found(base[check.id]))

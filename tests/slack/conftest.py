@@ -1,0 +1,121 @@
+"""Fixtures: a fake Slack Web API on loopback and the real demarc app served by bot/server.py."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from bot.answer import Answerer
+from bot.config import Settings, load_settings
+from bot.server import HttpServer
+from handlers.app import build_app
+from handlers.deps import Deps, Jobs
+from tests.slack.fakes import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    FakeCheckIndex,
+    FakePosture,
+    FakeScanner,
+    FakeSlack,
+    HttpResult,
+    action_body,
+    command_body,
+    event_body,
+    post,
+    sign,
+)
+
+CHECK_CHANNEL = "C0CHECKS01"
+
+
+@pytest.fixture(scope="session")
+def fake_slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def slack(fake_slack: FakeSlack) -> FakeSlack:
+    fake_slack.reset()
+    return fake_slack
+
+
+def make_settings(api_url: str, **env: str) -> Settings:
+    base = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": api_url,
+        "DEMARC_CHECK_CHANNELS": CHECK_CHANNEL,
+        "PORT": "3000",
+    }
+    base.update(env)
+    return load_settings({k: v for k, v in base.items() if v})
+
+
+@dataclass
+class Running:
+    """The real app on a real port, plus what it was built with."""
+
+    url: str
+    deps: Deps
+    scanner: FakeScanner
+    posture: FakePosture
+    slack: FakeSlack
+    server: HttpServer
+
+    def command(self, text: str, *, channel: str = CHECK_CHANNEL, name: str = "cmd") -> HttpResult:
+        body = command_body(text, channel=channel, response_url=self.slack.response_url(name))
+        return post(self.url, body, "application/x-www-form-urlencoded", sign(body))
+
+    def event(self, event: dict[str, Any], *, event_id: str, retry: int | None = None) -> HttpResult:
+        body = event_body(event, event_id=event_id)
+        headers = sign(body)
+        if retry is not None:
+            headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+        return post(self.url, body, "application/json", headers)
+
+    def action(self, action_id: str, value: str, *, channel: str = CHECK_CHANNEL, name: str = "act",
+               ephemeral: bool = True) -> HttpResult:
+        body = action_body(action_id, value, response_url=self.slack.response_url(name), channel=channel,
+                           ephemeral=ephemeral)
+        return post(self.url, body, "application/x-www-form-urlencoded", sign(body))
+
+
+@pytest.fixture
+def start_app(slack: FakeSlack, answerer: Answerer) -> Iterator[Callable[..., Running]]:
+    started: list[Running] = []
+
+    def start(*, scanner: FakeScanner | None = None, env: dict[str, str] | None = None,
+              deps: Deps | None = None) -> Running:
+        settings = make_settings(slack.api_url, **(env or {}))
+        scanner = scanner or FakeScanner()
+        posture = FakePosture()
+        deps = deps or Deps(
+            settings=settings, answerer=answerer, scanner=scanner, check_index=FakeCheckIndex(),
+            posture=posture, jobs=Jobs(2),
+        )
+        app = build_app(settings, deps, verify_token=True)
+        server = HttpServer(app, host="127.0.0.1", port=0, threads=16)
+        server.start_in_thread()
+        running = Running(f"http://127.0.0.1:{server.port}/slack/events", deps, scanner, posture, slack, server)
+        started.append(running)
+        return running
+
+    yield start
+    for running in started:
+        running.server.stop(timeout=2)
+        running.deps.jobs.shutdown(wait=True)
+
+
+@pytest.fixture
+def running(start_app: Callable[..., Running]) -> Running:
+    return start_app()
+
+
+def response_posts(slack: FakeSlack, name: str = "cmd") -> list[dict[str, Any]]:
+    return [json.loads(c.raw) for c in slack.of(f"/response/{name}")]
