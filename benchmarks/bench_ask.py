@@ -191,9 +191,8 @@ def main() -> None:
         acc = accuracy(fn, base)
         print(f"  {name:<7} " + "  ".join(f"{k} {v:.3f}" for k, v in acc.items()))
     cold = cold_start(3 if args.quick else 10)
-    print(
-        f"\ncold start of `demarc ask --json`: median {cold['median_s'] * 1000:.0f} ms, max {cold['max_s'] * 1000:.0f} ms"
-    )
+    median_ms, max_ms = cold["median_s"] * 1000, cold["max_s"] * 1000
+    print(f"\ncold start of `demarc ask --json`: median {median_ms:.0f} ms, max {max_ms:.0f} ms")
 
 
 if __name__ == "__main__":

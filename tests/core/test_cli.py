@@ -106,3 +106,15 @@ def test_team_mapping_is_shown(tmp_path: Path) -> None:
     assert "Your team: @platform-oncall" in text
     answer = json.loads(demarc("ask", "--json", "who patches the OS on our EC2 instances?", env=env).stdout)
     assert answer["match"]["team"] == "@platform-oncall"
+
+
+def test_ask_does_not_import_boto3_or_slack() -> None:
+    probe = (
+        "import sys, runpy; sys.argv = ['demarc', 'ask', '--json', 'who patches the OS on Fargate?'];\n"
+        "from bot.cli import main; code = main();\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore', 'slack_bolt', 'slack_sdk'));\n"
+        "print('HEAVY', heavy, file=sys.stderr); raise SystemExit(code)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "HEAVY []" in result.stderr

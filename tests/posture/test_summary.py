@@ -7,7 +7,7 @@ import datetime as dt
 from bot.posture import run_posture
 from bot.posture.render import render_text
 from bot.posture.store import open_store
-from bot.posture.summary import SEVERITIES, severity_rank, sparkline
+from bot.posture.summary import SEVERITIES, sparkline
 from tests.posture.helpers import ACCOUNT, DAY1, DAY2, DAY3, all_errors, report, scan_of, settings
 
 
@@ -44,9 +44,8 @@ def test_new_and_fixed_are_exact_triples(state_file: str) -> None:
     assert all(set(i) == {"check", "resource", "region"} for i in obj["new"] + obj["fixed"])
     assert obj["previous_run"] == "2026-11-22T09:00:00Z"
     assert obj["trend"] == [4, 4]
-    # worst first: critical before high before medium
-    ranks = [severity_rank(x) for x in ("critical", "high")]
-    assert ranks == sorted(ranks)
+    # worst first: the new critical finding (open-ports) before the new high one (rds-public)
+    assert [i["check"] for i in obj["new"]] == ["open-ports", "rds-public"]
 
 
 def test_an_erroring_check_fixes_nothing_and_its_last_good_run_is_the_baseline(state_file: str) -> None:
