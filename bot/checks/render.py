@@ -35,10 +35,7 @@ def _render_result(result: CheckResult) -> list[str]:
     if result.status == "pass":
         return lines
     if result.findings:
-        lines.append(
-            f"      This is yours under the model: {result.service} / {result.topic} is the customer's "
-            "side of the line; AWS will not fix it for you."
-        )
+        lines.append(f"      {owner_context(result.service, result.topic)}")
         for finding in result.findings:
             lines.append(f"      - {finding.resource} ({finding.region}): {finding.detail}")
             command = remedy_for(result.check, finding)
@@ -65,3 +62,17 @@ def render_text(report: AccountReport) -> str:
     for result in sorted(report.results, key=lambda r: order[r.status]):
         lines.extend(_render_result(result))
     return "\n".join(lines) + "\n"
+
+
+def owner_context(service: str, topic: str) -> str:
+    """Why a finding is the reader's to fix, in the catalogue's own words."""
+    from bot.catalogue import default_catalogue
+
+    catalogue = default_catalogue()
+    if service not in catalogue.services or topic not in catalogue.topics:
+        return "This is yours under the shared responsibility model; AWS will not fix it for you."
+    cell = catalogue.cell(service, topic)
+    where = f"{catalogue.topics[topic].title} on {catalogue.services[service].name}"
+    if cell.owner == "shared":
+        return f"This is your part of a shared layer under the model ({where}); AWS will not fix it for you."
+    return f"This is yours under the model: {where} is the customer's side of the line; AWS will not fix it for you."
