@@ -42,11 +42,12 @@ FRAGMENT_KEYS = frozenset(
 VOCABULARY_LISTS = (
     "responsibility",
     "trailing_owner_words",
+    "aws_side",
+    "our_side",
     "whole_service",
     "account",
     "account_requests",
     "state_words",
-    "yes_no_openers",
     "not_responsibility",
     "foreign",
     "plain_words",
@@ -107,6 +108,7 @@ class Service:
     summary: str
     sources: tuple[str, ...]
     cells: Mapping[str, Cell]
+    framings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,6 +379,7 @@ def _build(raw: _Raw, problems: list[Problem], directories: tuple[Path, ...]) ->
             summary=_text(info_origin, f"{service_id}.summary", info.get("summary"), problems, required=False),
             sources=_sources(info_origin, f"{service_id}.sources", info.get("sources"), problems, required=False),
             cells=cells,
+            framings=_phrases(where, f"services.{service_id}.framings", body.get("framings"), problems),
         )
     for service_id in raw.cells:
         if service_id not in raw.services:

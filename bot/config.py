@@ -140,7 +140,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=(env.get("DEMARC_LOG_LEVEL", "").strip() or "INFO").upper(),
     )
     if problems:
-        raise ConfigError("; ".join(problems))
+        raise ConfigError("; ".join(problems), problems=problems)
     return settings
 
 

@@ -20,3 +20,7 @@ class UsageError(DemarcError):
 
 class ConfigError(DemarcError):
     """A missing or malformed setting (environment variable, token, path)."""
+
+    def __init__(self, message: str, *, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [message]

@@ -18,6 +18,7 @@ Everything it knows comes from the catalogue; the code only holds the weighing.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +40,9 @@ MIN_FUZZY_LENGTH = 5
 # Hit kinds and the category within which a shorter phrase is absorbed by a longer one.
 SERVICE, SERVICE_HINT, TOPIC, CUE, CHECK, CHECK_UNLESS = "service", "hint", "topic", "cue", "check", "unless"
 CANONICAL = "canonical"  # scope of the entry made from a service's own id
+FRAMING = "framing"  # scope of a model's other-framing name ("managed services", "serverless model")
+FOCUS_AFTER_WORDS = 25  # in a longer message, the sentence that asks the question weighs more
+FOCUS_FACTOR = 1.5
 _CATEGORY = {SERVICE: SERVICE, SERVICE_HINT: SERVICE, TOPIC: TOPIC, CUE: CUE, CHECK: CHECK, CHECK_UNLESS: CHECK}
 
 
@@ -92,6 +96,7 @@ class _Reading:
     corrected: set[int]
     hits: list[Hit]
     canonical: list[Hit] = field(default_factory=list)  # services' own ids, even inside longer names
+    focus: tuple[int, int] = (0, 0)  # the words of the sentence that asks the question
     cues: dict[str, list[Hit]] = field(default_factory=lambda: defaultdict(list))
 
 
@@ -118,7 +123,8 @@ class Matcher:
         self._trailing = frozenset(
             stem(w) for w in fold(" ".join(catalogue.vocabulary["trailing_owner_words"])).split()
         )
-        self._openers = frozenset(stem(w) for w in fold(" ".join(catalogue.vocabulary["yes_no_openers"])).split())
+        self._aws_side = frozenset(fold(" ".join(catalogue.vocabulary.get("aws_side", ()))).split())
+        self._our_side = frozenset(fold(" ".join(catalogue.vocabulary.get("our_side", ()))).split())
         self._build()
         self._max_len = max((len(k) for k in self._phrases), default=1)
         buckets: dict[str, list[str]] = defaultdict(list)
@@ -135,7 +141,9 @@ class Matcher:
         if not words:
             return
         self._known_words.update(words)
-        if entry.kind != CUE:
+        if not (entry.kind == CUE and entry.target == "foreign"):
+            # A typo may become any catalogue word except another cloud's name: "dropped" must
+            # not turn a question into one about DigitalOcean droplets.
             self._raw_words.update(words)
         key = tuple(stem(w) for w in words)
         entries = self._phrases[key]
@@ -148,6 +156,8 @@ class Matcher:
             self._add(service.id.replace("-", " "), Entry(SERVICE, service.id, scope=CANONICAL))
             for alias in service.aliases:
                 self._add(alias, Entry(SERVICE, service.id))
+            for framing in service.framings:
+                self._add(framing, Entry(SERVICE, service.id, scope=FRAMING))
             for hint in service.hints:
                 self._add(hint, Entry(SERVICE_HINT, service.id))
             for cell in service.cells.values():
@@ -193,28 +203,36 @@ class Matcher:
         best = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=max_distance)
         return str(best[0]) if best is not None else word
 
-    def _words(self, question: str) -> tuple[list[str], set[int]]:
-        raw = fold(strip_slack_markup(question[: MAX_MATCH_CHARS * 2])).split()
+    def _words(self, question: str) -> tuple[list[str], set[int], tuple[int, int]]:
+        """Corrected words, the indices that were corrected, and the span of the asking sentence."""
         words: list[str] = []
         corrected: set[int] = set()
-        i = 0
-        while i < len(raw):
-            word = raw[i]
-            if i + 1 < len(raw):
-                joined = word + raw[i + 1]
-                if len(joined) >= 6 and joined in self._raw_words and raw[i + 1] not in self._raw_words:
-                    words.append(joined)
-                    i += 2
-                    continue
-            fixed = self._correct(word)
-            if fixed != word:
-                corrected.add(len(words))
-            words.append(fixed)
-            i += 1
-        return words, corrected
+        sentences: list[tuple[int, int, bool]] = []
+        for sentence in _SENTENCE.findall(strip_slack_markup(question[: MAX_MATCH_CHARS * 2])):
+            raw = fold(sentence).split()
+            start = len(words)
+            i = 0
+            while i < len(raw):
+                word = raw[i]
+                if i + 1 < len(raw):
+                    joined = word + raw[i + 1]
+                    if len(joined) >= 6 and joined in self._raw_words and raw[i + 1] not in self._raw_words:
+                        words.append(joined)
+                        i += 2
+                        continue
+                fixed = self._correct(word)
+                if fixed != word:
+                    corrected.add(len(words))
+                words.append(fixed)
+                i += 1
+            if len(words) > start:
+                sentences.append((start, len(words), "?" in sentence))
+        asking = [s for s in sentences if s[2]] or sentences or [(0, 0, False)]
+        focus = asking[-1][:2]
+        return words, corrected, focus
 
     def _read(self, question: str) -> _Reading:
-        words, corrected = self._words(question)
+        words, corrected, focus = self._words(question)
         stems = [stem(w) for w in words]
         found: list[Hit] = []
         n = len(stems)
@@ -223,9 +241,12 @@ class Matcher:
                 entries = self._phrases.get(tuple(stems[i : i + length]))
                 if entries:
                     found.extend(Hit(i, i + length, e) for e in entries)
+        found = [h for h in found if not _negated(stems, h)]
         hits = _drop_absorbed(found)
         canonical = [h for h in found if h.entry.kind == SERVICE and h.entry.scope == CANONICAL]
-        reading = _Reading(words=stems, corrected=corrected, hits=hits, canonical=canonical)
+        if n <= FOCUS_AFTER_WORDS:
+            focus = (0, n)
+        reading = _Reading(words=stems, corrected=corrected, hits=hits, canonical=canonical, focus=focus)
         for hit in hits:
             if hit.entry.kind == CUE:
                 reading.cues[hit.entry.target].append(hit)
@@ -264,7 +285,9 @@ class Matcher:
             return MatchResult(
                 None, None, 0.0, None, reason="foreign", foreign=" ".join(reading.words[first.start : first.end])
             )
-        asks_who = bool(cues.get("responsibility")) or reading.words[-1] in self._trailing
+        asks_who = (
+            bool(cues.get("responsibility")) or reading.words[-1] in self._trailing or self._names_both_sides(reading)
+        )
         wants_whole = bool(cues.get("whole_service"))
         check = self._account_check(reading, asks_who)
         ranked_services = self._rank_services(reading)
@@ -298,6 +321,15 @@ class Matcher:
         alternatives = self._alternatives(service, best_topic, ranked_topics, ranked_services, service_conf)
         return MatchResult(service, best_topic, round(score, 1), check, alternatives)
 
+    def _names_both_sides(self, reading: _Reading) -> bool:
+        """ "What does AWS do and what do we do" asks who, even without "who"."""
+        inside_names = {
+            i for h in reading.hits if h.entry.kind in (SERVICE, SERVICE_HINT) for i in range(h.start, h.end)
+        }
+        words = reading.words
+        aws = any(w in self._aws_side and i not in inside_names for i, w in enumerate(words))
+        return aws and any(w in self._our_side for w in words)
+
     def _rank_services(self, reading: _Reading) -> list[tuple[str, float]]:
         """Services named, most specific first, each with a confidence in 0..1."""
         strong: dict[str, tuple[int, bool]] = {}
@@ -312,6 +344,16 @@ class Matcher:
             if previous is None or (previous[1] and not fuzzy):
                 bucket[hit.entry.target] = (hit.start, fuzzy)
         services = self.catalogue.services
+        framed = {h.entry.target for h in reading.hits if h.entry.kind == SERVICE and h.entry.scope == FRAMING} - {
+            h.entry.target for h in reading.hits if h.entry.kind == SERVICE and h.entry.scope != FRAMING
+        }
+        if framed:
+            # "managed model (ECS on EC2)": a framing word plus exactly one service of its own is
+            # about that service; with a list of examples ("RDS, EMR") it is about the model.
+            specific = [s for s in strong if s not in framed and services[s].model != s]
+            if len(specific) == 1:
+                for model in framed:
+                    strong.pop(model, None)
         ranked: list[tuple[str, float]] = []
         for bucket, base in ((strong, 1.0), (weak, 0.75)):
             order = sorted(bucket.items(), key=lambda kv: (-services[kv[0]].precedence, kv[1][0]))
@@ -331,6 +373,7 @@ class Matcher:
         """
         scores: dict[str, tuple[float, int]] = {}
         per_topic: dict[str, list[tuple[float, int, int]]] = defaultdict(list)
+        seen: dict[str, set[tuple[str, ...]]] = defaultdict(set)
         names = [(h.start, h.end) for h in reading.hits if h.entry.kind in (SERVICE, SERVICE_HINT)]
         own_names = {(h.start, h.end) for h in reading.canonical if h.entry.target == service}
         for hit in reading.hits:
@@ -344,8 +387,11 @@ class Matcher:
             if entry.scope is None:
                 weight = entry.weight
                 if any(s <= hit.start and hit.end <= e and (e - s) > (hit.end - hit.start) for s, e in names):
-                    # "control plane" inside "eks control plane" is part of a name: a hint at most.
-                    weight = min(weight, HINT_WEIGHT)
+                    # "control plane" inside "eks control plane" is part of a name: a hint at most,
+                    # and a mere hint inside a name ("infrastructure" in "infrastructure services") is nothing.
+                    if weight <= HINT_WEIGHT:
+                        continue
+                    weight = HINT_WEIGHT
             elif entry.scope == service and any(
                 hit.start <= s and e <= hit.end and span != (s, e) for s, e in own_names
             ):
@@ -356,6 +402,16 @@ class Matcher:
                 weight = entry.weight + OWN_CELL_BONUS
             else:
                 weight = OTHER_CELL_WEIGHT
+            phrase = tuple(reading.words[hit.start : hit.end])
+            if phrase in seen[entry.target]:
+                continue  # "data ... data" is one piece of evidence, not two
+            seen[entry.target].add(phrase)
+            if (
+                reading.focus[0] <= hit.start
+                and hit.end <= reading.focus[1]
+                and reading.focus != (0, len(reading.words))
+            ):
+                weight *= FOCUS_FACTOR
             per_topic[entry.target].append((weight, hit.start, hit.end))
         for topic, found in per_topic.items():
             # Overlapping phrases for one topic are one piece of evidence: the strongest counts.
@@ -406,14 +462,28 @@ class Matcher:
         if best is None:
             return None
         cues = reading.cues
+        # With "whose job" in the question, only a plain question about the account ("are any of
+        # ours public right now?") adds a check; without it, any request, state word or a terse
+        # question ("root got keys?") about a checkable thing is about the account.
         about_account = bool(cues.get("account")) or (
             not asks_who
-            and (
-                bool(cues.get("account_requests"))
-                or (reading.words[0] in self._openers and bool(cues.get("state_words")))
-            )
+            and (bool(cues.get("account_requests")) or bool(cues.get("state_words")) or len(reading.words) <= 5)
         )
         return best[1] if about_account else None
+
+
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*|[.!?\n]+")
+_NEGATIONS = frozenset({"no", "not", "without", "non", "never", "nor"})
+_NEGATION_PAIRS = frozenset({("instead", "of"), ("rather", "than"), ("isnt", "on"), ("not", "on"), ("no", "more")})
+
+
+def _negated(stems: Sequence[str], hit: Hit) -> bool:
+    """A service mentioned only to be ruled out ("kubeadm, no eks") is not what the question is about."""
+    if hit.entry.kind not in (SERVICE, SERVICE_HINT) or hit.start == 0:
+        return False
+    if stems[hit.start - 1] in _NEGATIONS:
+        return True
+    return hit.start >= 2 and (stems[hit.start - 2], stems[hit.start - 1]) in _NEGATION_PAIRS
 
 
 def _topic_confidence(weight: float, runner_up: float) -> float:
@@ -430,6 +500,8 @@ def _drop_absorbed(hits: Iterable[Hit]) -> list[Hit]:
     for hit in hits:
         if hit.entry.kind == TOPIC and hit.entry.scope is not None:
             continue  # one service's feature name must not hide a general phrase inside it
+        if hit.entry.kind in (CHECK, CHECK_UNLESS):
+            continue  # "function url" must not hide "function": each keyword group needs its words
         spans[_CATEGORY[hit.entry.kind]].append((hit.start, hit.end))
 
     def inside(hit: Hit, category: str) -> bool:
