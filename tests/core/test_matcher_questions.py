@@ -12,6 +12,8 @@ from tests.grading import BARS, DATA, SHARED_DEV_SET, grade, read_questions
 QUESTION_SETS = [
     pytest.param(SHARED_DEV_SET, id="shared-dev"),
     pytest.param(DATA / "questions_extra.jsonl", id="extra"),
+    pytest.param(DATA / "questions_holdout.jsonl", id="holdout"),
+    pytest.param(DATA / "questions_blind.jsonl", id="blind"),
 ]
 
 
