@@ -20,6 +20,11 @@ def register(subparsers: SubParsers) -> None:
     )
     parser.add_argument("question", nargs="+", help="the question, or '-' to read one question per line from stdin")
     parser.add_argument("--json", action="store_true", help="print the answer as JSON (JSON Lines with '-')")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="also show the phrases demarc recognised and what each means (for catalogue authors)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -50,6 +55,10 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(answer, ensure_ascii=False))
     else:
         print(render_answer(answerer.catalogue, answer, colour=sys.stdout.isatty()))
+    if args.explain:
+        print("\nHow demarc read it:", file=sys.stderr if args.json else sys.stdout)
+        for line in answerer.matcher.explain(question):
+            print(f"  {line}", file=sys.stderr if args.json else sys.stdout)
     return 0
 
 

@@ -118,3 +118,10 @@ def test_ask_does_not_import_boto3_or_slack() -> None:
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "HEAVY []" in result.stderr
+
+
+def test_explain_shows_what_was_recognised() -> None:
+    result = demarc("ask", "--explain", "k8s masters on eks - who patches them?")
+    assert result.returncode == 0
+    assert "How demarc read it:" in result.stdout
+    assert "'k8s master': topic control-plane" in result.stdout
