@@ -112,7 +112,8 @@ def test_ask_does_not_import_boto3_or_slack() -> None:
     probe = (
         "import sys, runpy; sys.argv = ['demarc', 'ask', '--json', 'who patches the OS on Fargate?'];\n"
         "from bot.cli import main; code = main();\n"
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore', 'slack_bolt', 'slack_sdk'));\n"
+        "roots = ('boto3', 'botocore', 'slack_bolt', 'slack_sdk');\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in roots);\n"
         "print('HEAVY', heavy, file=sys.stderr); raise SystemExit(code)"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
