@@ -119,6 +119,7 @@ class Matcher:
         self._phrases: dict[tuple[str, ...], list[Entry]] = defaultdict(list)
         self._raw_words: set[str] = set()  # what a typo may be corrected into
         self._known_words: set[str] = set()  # every word the catalogue uses
+        self._service_words: set[str] = set()  # words of service names and aliases
         self._plain = frozenset(fold(" ".join(catalogue.vocabulary.get("plain_words", ()))).split())
         self._trailing = frozenset(
             stem(w) for w in fold(" ".join(catalogue.vocabulary["trailing_owner_words"])).split()
@@ -132,6 +133,11 @@ class Matcher:
             if len(word) >= MIN_FUZZY_LENGTH - 1 and not word.isdigit():
                 buckets[word[0]].append(word)
         self._buckets = dict(buckets)
+        service_buckets: dict[str, list[str]] = defaultdict(list)
+        for word in sorted(self._service_words):
+            if len(word) >= MIN_FUZZY_LENGTH and word.isalpha():
+                service_buckets[word[0]].append(word)
+        self._service_buckets = dict(service_buckets)
         self._correct = lru_cache(maxsize=16384)(self._correct_uncached)
 
     # ------------------------------------------------------------------ index
@@ -145,6 +151,8 @@ class Matcher:
             # A typo may become any catalogue word except another cloud's name: "dropped" must
             # not turn a question into one about DigitalOcean droplets.
             self._raw_words.update(words)
+        if entry.kind == SERVICE:
+            self._service_words.update(words)
         key = tuple(stem(w) for w in words)
         entries = self._phrases[key]
         if entry not in entries:
@@ -198,10 +206,17 @@ class Matcher:
         bucket = self._buckets.get(word[0])
         if not bucket:
             return word
-        max_distance = 1 if len(word) <= 7 else 2  # "staying" is not a typo of "scaling"
-        candidates = [w for w in bucket if abs(len(w) - len(word)) <= max_distance]
-        best = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=max_distance)
-        return str(best[0]) if best is not None else word
+        # Service names are distinctive, so two slips still name them ("aroura", "farget");
+        # any other word needs to be longer before two slips are forgiven.
+        for pool, max_distance in (
+            (self._service_buckets.get(word[0], ()), 1 if len(word) <= 5 else 2),
+            (bucket, 1 if len(word) <= 9 else 2),
+        ):
+            candidates = [w for w in pool if abs(len(w) - len(word)) <= max_distance]
+            best = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=max_distance)
+            if best is not None:
+                return str(best[0])
+        return word
 
     def _words(self, question: str) -> tuple[list[str], set[int], tuple[int, int]]:
         """Corrected words, the indices that were corrected, and the span of the asking sentence."""

@@ -14,6 +14,7 @@ QUESTION_SETS = [
     pytest.param(DATA / "questions_extra.jsonl", id="extra"),
     pytest.param(DATA / "questions_holdout.jsonl", id="holdout"),
     pytest.param(DATA / "questions_blind.jsonl", id="blind"),
+    pytest.param(DATA / "questions_blind2.jsonl", id="blind2"),
 ]
 
 
