@@ -49,7 +49,14 @@ def make_wsgi(app: App) -> WsgiApp:
             start_response("200 OK", [("Content-Type", "application/json")])
             return [b'{"ok":true}']
         if path == EVENTS_PATH:
-            return bolt(environ, start_response)
+            try:
+                return bolt(environ, start_response)
+            except Exception:
+                # Bolt parses the body before it verifies the signature, so a body that is not
+                # JSON or form data raises; answer like Slack's docs expect, never with a traceback.
+                log.warning("unparseable request body rejected", extra={"path": path})
+                start_response("400 Bad Request", [("Content-Type", "text/plain")])
+                return [b"Bad Request"]
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"Not Found"]
 
@@ -83,7 +90,12 @@ class HttpServer:
 
     def serve_forever(self) -> None:
         log.info("http server listening", extra={"port": self.port, "path": EVENTS_PATH})
-        self._server.run()
+        try:
+            self._server.run()
+        except (OSError, ValueError):
+            # stop() closes the sockets under the poll loop; that is how the loop ends.
+            if not self._stopped.is_set():
+                raise
 
     def start_in_thread(self) -> threading.Thread:
         thread = threading.Thread(target=self.serve_forever, name="demarc-http", daemon=True)
@@ -169,6 +181,7 @@ def serve(settings: Settings, deps: Deps | None = None, *, verify_token: bool = 
     finally:
         if scheduler is not None:
             scheduler.shutdown()
-        deps.jobs.shutdown(wait=False)
+        deps.answers.shutdown(wait=True)  # answers in flight are quick: let them reach the user
+        deps.jobs.shutdown(wait=False)  # a scan may take minutes; do not hold the shutdown for it
         log.info("stopped")
     return 0

@@ -1,9 +1,9 @@
 """`/demarc`: QUESTION, check, posture, compare, help.
 
-The ack function only parses and acknowledges (well inside Slack's 3 seconds, with nothing
-slow on that path); the lazy function does the work after the ack and replies through the
-response URL. Account checks and posture runs go further, to the bounded job pool, so they
-never hold a listener thread either.
+The listener parses, acknowledges (well inside Slack's 3 seconds, with nothing slow before
+the ack), and queues the work: answers to a small answer pool, account checks and posture
+runs to the bounded job pool, so they never hold a listener thread. Replies go through the
+response URL.
 
 Visibility (documented in docs/slack.md): answers and comparisons are ephemeral, with a
 *Share in channel* button, so asking does not spam a busy incident channel but the answer is
@@ -45,8 +45,13 @@ def parse(text: str) -> Command:
 
 
 def register(app: App, deps: Deps) -> None:
-    def ack_demarc(ack: Ack, body: dict[str, Any]) -> None:
-        """Acknowledge at once; the help text and refusals are instant, so they ride on the ack."""
+    def on_demarc(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        """Acknowledge at once, then hand the work to a pool (ack-then-thread).
+
+        Help and refusals are instant, so they ride on the ack itself. Everything else is
+        queued after ack() has been called, so the HTTP response never waits for it. (Bolt's
+        lazy listeners would also work, but they deep-copy the request on the ack path.)
+        """
         command = parse(str(body.get("text") or ""))
         channel = body.get("channel_id")
         if command.kind == "help":
@@ -54,10 +59,12 @@ def register(app: App, deps: Deps) -> None:
                 deps.answerer.catalogue, checks_enabled=checks_allowed(deps, channel)
             )
             ack(blocks=help_blocks, text=text, response_type="ephemeral")
-        elif command.kind in ("check", "posture") and not checks_allowed(deps, channel):
+            return
+        if command.kind in ("check", "posture") and not checks_allowed(deps, channel):
             refusal, text = blocks.check_refusal(channel)
             ack(blocks=refusal, text=text, response_type="ephemeral")
-        elif command.kind == "check":
+            return  # no AWS call, nothing queued
+        if command.kind == "check":
             what = f"`{blocks.escape_code(command.arg)}`" if command.arg else "every check"
             ack(text=f"Running {what}; the results will be posted in this channel.", response_type="ephemeral")
         elif command.kind == "posture":
@@ -66,24 +73,20 @@ def register(app: App, deps: Deps) -> None:
         else:
             ack()
 
-    def work_demarc(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        command = parse(str(body.get("text") or ""))
-        channel = body.get("channel_id")
-
         def private(message_blocks: list[dict[str, Any]], text: str) -> object:
             return respond(blocks=message_blocks, text=text, response_type="ephemeral", replace_original=False)
 
         def public(message_blocks: list[dict[str, Any]], text: str) -> object:
             return respond(blocks=message_blocks, text=text, response_type="in_channel", replace_original=False)
 
-        if command.kind == "help":
-            return
-        if command.kind in ("check", "posture") and not checks_allowed(deps, channel):
-            return  # refused on the ack; no AWS call
         if command.kind == "question":
-            guard("command.question", private, lambda: private(*answer_question(deps, command.arg, shareable=True)))
+            deps.answers.submit(
+                lambda: guard(
+                    "command.question", private, lambda: private(*answer_question(deps, command.arg, shareable=True))
+                )
+            )
         elif command.kind == "compare":
-            guard("command.compare", private, lambda: _compare(deps, command.arg, private))
+            deps.answers.submit(lambda: guard("command.compare", private, lambda: _compare(deps, command.arg, private)))
         elif command.kind == "check":
             def start_check() -> None:
                 ids = resolve_checks(deps, command.arg)  # unknown names fail before any AWS call
@@ -91,7 +94,7 @@ def register(app: App, deps: Deps) -> None:
                     lambda: guard("command.check", public, lambda: run_checks(deps, ids, command.arg, public))
                 )
 
-            guard("command.check", private, start_check)
+            deps.answers.submit(lambda: guard("command.check", private, start_check))
         elif command.kind == "posture":
             assert isinstance(channel, str)
             deps.jobs.submit(
@@ -102,7 +105,7 @@ def register(app: App, deps: Deps) -> None:
                 )
             )
 
-    app.command("/demarc")(ack=ack_demarc, lazy=[work_demarc])
+    app.command("/demarc")(on_demarc)
 
 
 def _compare(deps: Deps, arg: str, reply: Any) -> None:

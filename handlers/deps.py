@@ -7,6 +7,7 @@ that needs no database) and the real ones are only imported when first used.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -67,38 +68,39 @@ class RealCheckIndex:
         return checks_for_service(service)
 
 
+def _posture() -> Any:
+    """bot.posture is another engineer's package; imported by name so this seam type-checks without it."""
+    return importlib.import_module("bot.posture")
+
+
 class LazyPosture:
     """bot.posture, imported on first use (it loads boto3 and the state store)."""
 
     def post_posture(self, client: WebClient, channel: str, settings: Settings, *, force: bool = False) -> object:
-        from bot import posture
-
-        return posture.post_posture(client, channel, settings, force=force)  # type: ignore[attr-defined]
+        return _posture().post_posture(client, channel, settings, force=force)
 
     def latest_summary_blocks(self, settings: Settings) -> list[dict[str, Any]] | None:
         try:
-            from bot import posture
+            posture = _posture()
         except ImportError:
             return None
-        blocks: list[dict[str, Any]] | None = posture.latest_summary_blocks(settings)  # type: ignore[attr-defined]
+        blocks: list[dict[str, Any]] | None = posture.latest_summary_blocks(settings)
         return blocks
 
     def start_scheduler(self, client: WebClient, settings: Settings) -> Any:
-        from bot import posture
-
-        return posture.start_scheduler(client, settings)  # type: ignore[attr-defined]
+        return _posture().start_scheduler(client, settings)
 
 
 class Jobs:
-    """A small bounded pool for slow work (account scans, posture runs).
+    """A small bounded pool for work that must leave the ack path (scans, posture runs, answers).
 
     Kept apart from Bolt's listener executor so a handful of minute-long scans can never
     starve the threads that acknowledge requests; at most `workers` scans run at once and
     the rest queue.
     """
 
-    def __init__(self, workers: int = 2) -> None:
-        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="demarc-job")
+    def __init__(self, workers: int = 2, name: str = "demarc-job") -> None:
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix=name)
         self._lock = threading.Lock()
         self._pending = 0
 
@@ -133,3 +135,11 @@ class Deps:
     check_index: CheckIndex = field(default_factory=RealCheckIndex)
     posture: PostureService = field(default_factory=LazyPosture)
     jobs: Jobs = field(default_factory=Jobs)
+    #: Post-ack answering (matching, rendering, the reply's Web API call). A few threads, not
+    #: one per request: under a burst, fewer runnable threads means the GIL goes to the
+    #: threads that are acknowledging, which is what keeps the ack p99 low.
+    answers: Jobs = field(default_factory=lambda: Jobs(2, "demarc-answer"))
+
+    def shutdown(self, wait: bool = True) -> None:
+        self.answers.shutdown(wait=wait)
+        self.jobs.shutdown(wait=wait)

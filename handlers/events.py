@@ -16,9 +16,6 @@ from handlers.common import answer_question, guard
 from handlers.deps import Deps
 from handlers.home import publish_home
 
-#: Message subtypes that are not a person writing to demarc (edits, joins, bots ...).
-_IGNORED_SUBTYPES_ALL = True
-
 
 def register(app: App, deps: Deps) -> None:
     def on_mention(event: dict[str, Any], client: WebClient) -> None:
@@ -28,7 +25,8 @@ def register(app: App, deps: Deps) -> None:
         def reply(message_blocks: list[dict[str, Any]], text: str) -> object:
             return client.chat_postMessage(channel=channel, thread_ts=thread_ts, blocks=message_blocks, text=text)
 
-        guard("event.app_mention", reply, lambda: reply(*answer_question(deps, str(event.get("text") or ""))))
+        text = str(event.get("text") or "")
+        deps.answers.submit(lambda: guard("event.app_mention", reply, lambda: reply(*answer_question(deps, text))))
 
     def on_message(event: dict[str, Any], client: WebClient) -> None:
         # Only a person's own new message in a DM with demarc; everything else is acknowledged and ignored.
@@ -40,13 +38,14 @@ def register(app: App, deps: Deps) -> None:
         def reply(message_blocks: list[dict[str, Any]], text: str) -> object:
             return client.chat_postMessage(channel=channel, thread_ts=thread_ts, blocks=message_blocks, text=text)
 
-        guard("event.message.im", reply, lambda: reply(*answer_question(deps, str(event.get("text") or ""))))
+        text = str(event.get("text") or "")
+        deps.answers.submit(lambda: guard("event.message.im", reply, lambda: reply(*answer_question(deps, text))))
 
     def on_home_opened(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
         user = str(event.get("user") or "")
-        guard("event.app_home_opened", None, lambda: publish_home(deps, client, user))
+        deps.answers.submit(lambda: guard("event.app_home_opened", None, lambda: publish_home(deps, client, user)))
 
     app.event("app_mention")(on_mention)
     app.event("message")(on_message)

@@ -109,7 +109,7 @@ def start_app(slack: FakeSlack, answerer: Answerer) -> Iterator[Callable[..., Ru
     yield start
     for running in started:
         running.server.stop(timeout=2)
-        running.deps.jobs.shutdown(wait=True)
+        running.deps.shutdown(wait=True)
 
 
 @pytest.fixture

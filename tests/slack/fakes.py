@@ -70,7 +70,7 @@ class FakeSlack:
         self.failures: dict[str, list[Failure]] = {}
         self.ws_url = "ws://127.0.0.1:1/"
         self.auth_ok = True
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         fake = self
 
@@ -92,7 +92,10 @@ class FakeSlack:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 1024  # bursts of 50 must not be refused by the fake itself
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/"

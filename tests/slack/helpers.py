@@ -1,0 +1,41 @@
+"""Assertions shared by the Slack tests: Block Kit limits and what a user can read."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from slack_sdk.models.blocks import Block
+
+from bot import blocks as B
+
+LIVE_MENTION = re.compile(r"<[!@]|<#")
+
+
+def assert_within_limits(message_blocks: list[dict[str, Any]], *, max_blocks: int = B.MAX_BLOCKS_MESSAGE,
+                         text_budget: int = B.MESSAGE_TEXT_BUDGET) -> None:
+    assert 0 < len(message_blocks) <= max_blocks
+    assert B.text_size(message_blocks) <= text_budget
+    for block in message_blocks:
+        parsed = Block.parse(block)
+        assert parsed is not None
+        parsed.to_dict()  # slack_sdk validates per-element limits here (raises SlackObjectFormationError)
+        if block["type"] == "section" and "text" in block:
+            assert len(block["text"]["text"]) <= B.MAX_SECTION_TEXT
+        if block["type"] == "header":
+            assert len(block["text"]["text"]) <= B.MAX_HEADER_TEXT
+        if block["type"] == "actions":
+            assert len(block["elements"]) <= B.MAX_ACTION_ELEMENTS
+            for element in block["elements"]:
+                assert len(element["text"]["text"]) <= B.MAX_BUTTON_TEXT
+                assert len(element.get("value", "")) <= B.MAX_BUTTON_VALUE
+
+
+def visible_text(message_blocks: list[dict[str, Any]]) -> str:
+    return "\n".join(B._texts(message_blocks))
+
+
+def blocks_of(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    value = payload.get("blocks") or []
+    return json.loads(value) if isinstance(value, str) else list(value)
