@@ -63,15 +63,43 @@ def make_wsgi(app: App) -> WsgiApp:
     return wsgi
 
 
-class HttpServer:
-    """waitress around the Bolt app, startable in a thread (tests, benchmarks) or in the foreground."""
+def make_health_wsgi(healthy: Callable[[], bool]) -> WsgiApp:
+    """Socket Mode has no HTTP endpoint of its own; this one tells orchestrators whether the
+    WebSocket to Slack is up (200) or not (503), so a container health check fits both modes."""
 
-    def __init__(self, app: App, *, host: str = "0.0.0.0", port: int = 3000, threads: int = HTTP_THREADS) -> None:
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO", "") != HEALTH_PATH:
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"Not Found"]
+        if healthy():
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [b'{"ok":true,"mode":"socket"}']
+        start_response("503 Service Unavailable", [("Content-Type", "application/json")])
+        return [b'{"ok":false,"mode":"socket","error":"not connected to Slack"}']
+
+    return wsgi
+
+
+class HttpServer:
+    """waitress around a WSGI app, startable in a thread (tests, benchmarks) or in the foreground."""
+
+    def __init__(
+        self,
+        app: App | None,
+        *,
+        host: str = "0.0.0.0",
+        port: int = 3000,
+        threads: int = HTTP_THREADS,
+        wsgi: WsgiApp | None = None,
+    ) -> None:
         from waitress.server import create_server
 
         self.app = app
+        if wsgi is None:
+            assert app is not None, "an App or a WSGI callable is needed"
+            wsgi = make_wsgi(app)
         self._server = create_server(
-            make_wsgi(app),
+            wsgi,
             host=host,
             port=port,
             threads=threads,
@@ -122,17 +150,26 @@ class SocketModeServer:
     It calls apps.connections.open through the app's WebClient, so SLACK_API_URL applies.
     """
 
-    def __init__(self, app: App, app_token: str) -> None:
+    def __init__(self, app: App, app_token: str, *, health_port: int | None = None) -> None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         self.handler = SocketModeHandler(app, app_token, logger=logging.getLogger("slack_sdk.socket_mode"))
         self._stopped = threading.Event()
+        self._health: HttpServer | None = None
+        if health_port is not None:
+            self._health = HttpServer(None, port=health_port, threads=2, wsgi=make_health_wsgi(self.connected))
+
+    def connected(self) -> bool:
+        client = self.handler.client
+        return not self._stopped.is_set() and bool(client.is_connected())
 
     def connect(self) -> None:
         self.handler.connect()  # type: ignore[no-untyped-call]
         log.info("socket mode connected")
 
     def serve_forever(self) -> None:
+        if self._health is not None:
+            self._health.start_in_thread()
         self.connect()
         self._stopped.wait()
 
@@ -141,6 +178,8 @@ class SocketModeServer:
             return
         self._stopped.set()
         self.handler.close()  # type: ignore[no-untyped-call]
+        if self._health is not None:
+            self._health.stop(timeout)
         log.info("socket mode closed")
 
 
@@ -153,7 +192,7 @@ def serve(settings: Settings, deps: Deps | None = None, *, verify_token: bool = 
     app = build_app(settings, deps, verify_token=verify_token)
     server: HttpServer | SocketModeServer
     if settings.socket_mode:
-        server = SocketModeServer(app, str(settings.slack_app_token))
+        server = SocketModeServer(app, str(settings.slack_app_token), health_port=settings.port)
     else:
         server = HttpServer(app, port=settings.port)
 

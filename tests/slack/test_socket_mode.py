@@ -124,3 +124,48 @@ def test_socket_mode_answers_events_once_and_acks_every_envelope(
     finally:
         server.stop()
         deps.shutdown()
+
+
+def test_socket_mode_serves_healthz_for_container_health_checks(
+    slack: FakeSlack, socket_slack: FakeSocketSlack, answerer: Answerer
+) -> None:
+    import socket as sockets
+    import urllib.error
+    import urllib.request
+
+    with sockets.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    slack.ws_url = f"ws://127.0.0.1:{socket_slack.port}/link?ticket=2"
+    settings = make_settings(slack.api_url, SLACK_APP_TOKEN=APP_TOKEN, SLACK_SIGNING_SECRET="")
+    deps = Deps(settings=settings, answerer=answerer, scanner=FakeScanner(), check_index=FakeCheckIndex(),
+                posture=FakePosture(), jobs=Jobs(1))
+    server = SocketModeServer(build_app(settings, deps), str(settings.slack_app_token), health_port=port)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}/healthz"
+    try:
+        assert socket_slack.connected.wait(10)
+        deadline = time.monotonic() + 10
+        status = 0
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    status = response.status
+                    body = json.loads(response.read())
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.1)
+        assert status == 200 and body == {"ok": True, "mode": "socket"}
+    finally:
+        server.stop()
+        deps.shutdown()
+    thread.join(10)
+
+
+def test_socket_mode_health_is_503_while_disconnected() -> None:
+    from bot.server import make_health_wsgi
+
+    seen: list[str] = []
+    body = b"".join(make_health_wsgi(lambda: False)({"PATH_INFO": "/healthz"}, lambda status, _h: seen.append(status)))
+    assert seen == ["503 Service Unavailable"] and b"not connected" in body
