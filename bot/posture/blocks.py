@@ -29,6 +29,7 @@ DETAILED_ACCOUNTS = 6
 #: Resource names shown per check in the main message.
 NAMES_PER_CHECK = 5
 
+NOT_ALL_CLEAR = ":x: *The posture scan failed.* Nothing was checked: *this is not an all-clear.*"
 EMOJI = {"critical": ":red_circle:", "high": ":large_orange_circle:", "medium": ":large_yellow_circle:"}
 
 
@@ -86,7 +87,7 @@ class Budget:
         self.out: list[Block] = []
 
     def add(self, block: Block) -> bool:
-        cost = blocks_size([block]) - 1  # the list's brackets, less the separating comma
+        cost = blocks_size([block])  # its JSON plus 2: the ", " separator (or the list's brackets)
         if self.blocks <= 0 or cost > self.chars:
             return False
         self.out.append(block)
@@ -110,6 +111,10 @@ class Budget:
                 return shown
             limit -= max(50, blocks_size([block]) - self.chars)
         return -1
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def _emoji(severity: str) -> str:
@@ -148,8 +153,8 @@ def account_line(summary: AccountSummary) -> str:
     if summary.status == "failed":
         return f":x: *Account `{esc(summary.account)}`* ({esc(regions)}): *scan failed*, nothing checked"
     return (
-        f"*Account `{esc(summary.account)}`* ({esc(regions)}): {summary.findings} findings in "
-        f"{summary.failing_checks} failing checks, {len(summary.new)} new, {len(summary.fixed)} fixed"
+        f"*Account `{esc(summary.account)}`* ({esc(regions)}): {plural(summary.findings, 'finding')} in "
+        f"{plural(summary.failing_checks, 'failing check')}, {len(summary.new)} new, {len(summary.fixed)} fixed"
         + trend_text(summary)
     )
 
@@ -172,7 +177,7 @@ def _account_blocks(summary: AccountSummary, budget: Budget) -> int:
     named = 0
     for group in summary.groups:
         lines = [check_line(line) for line in group.checks]
-        shown = budget.add_lines(f"*{esc(group.title)}* · {group.findings} findings", [t for t, _ in lines])
+        shown = budget.add_lines(f"*{esc(group.title)}* · {plural(group.findings, 'finding')}", [t for t, _ in lines])
         if shown < 0:
             break
         named += sum(n for _, n in lines[:shown])
@@ -193,7 +198,7 @@ def intro_text(summary: PostureSummary, mention: str | None) -> str:
         lines.append(f"{who}:rotating_light: *{len(critical)} new critical finding(s)*: {names}")
     if summary.failed:
         reason = summary.scan_error or "every check failed to run"
-        lines.append(f":x: *The posture scan failed*: {esc(reason)}. Nothing was checked: *this is not an all-clear.*")
+        lines.append(f"{NOT_ALL_CLEAR}\n{esc(clip(reason, 2000))}")
         return "\n".join(lines)
     accounts = len(summary.accounts)
     errors = sum(len(a.errors) for a in summary.accounts)
@@ -204,7 +209,8 @@ def intro_text(summary: PostureSummary, mention: str | None) -> str:
         lines.append(f":white_check_mark: *All checks pass* in {accounts} account(s).")
     else:
         lines.append(
-            f"*{summary.findings} findings* in {failing} failing checks across {accounts} account(s) · "
+            f"*{plural(summary.findings, 'finding')}* in {plural(failing, 'failing check')} "
+            f"across {plural(accounts, 'account')} · "
             f"*{new} new*, *{fixed} fixed*"
         )
     if errors:
@@ -270,7 +276,7 @@ def failure_blocks(reason: str, *, day: str) -> list[Block]:
     """A scan that could not run at all (no credentials, AWS unreachable)."""
     return [
         header(f"Posture summary · {day}"),
-        section(f":x: *The posture scan failed*: {esc(reason)}\nNothing was checked: *this is not an all-clear.*"),
+        section(f"{NOT_ALL_CLEAR}\n{esc(clip(reason, 2000))}"),
         context("demarc retries; fix the cause and run `demarc posture --post` to post now."),
     ]
 

@@ -13,7 +13,7 @@ import socket
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from bot.checks.model import CheckResult, Finding
 
@@ -138,15 +138,3 @@ def claimable(record: PostRecord | None, owner: str, now: float, *, force: bool)
 def new_owner() -> str:
     """Who holds a claim: enough to find the process in logs, unique per attempt."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def to_jsonable(record: PostRecord) -> dict[str, Any]:
-    return {
-        "channel": record.key.channel,
-        "day": record.key.day,
-        "accounts": record.key.accounts,
-        "status": record.status,
-        "ts": record.ts,
-        "error": record.error,
-        "attempts": record.attempts,
-    }

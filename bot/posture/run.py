@@ -53,7 +53,7 @@ class PostureRun:
         return self.summary.failed or any(r.failed for r in self.reports)
 
     def json_lines(self) -> list[str]:
-        return [json.dumps(a.to_json(), ensure_ascii=False) for a in self.summary.accounts]
+        return [json.dumps(a.to_json()) for a in self.summary.accounts]
 
 
 def _history(store: StateStore, account: str, until_key: str | None) -> Iterator[tuple[RunMeta, list[CheckResult]]]:
@@ -75,10 +75,10 @@ def run_posture(
     showed (what its readers last saw) rather than with the previous stored run.
     """
     now = now or utc_now()
-    reports = (scan or default_scan(settings))()
     own = store is None
-    state = store if store is not None else open_store(settings)
+    state = store if store is not None else open_store(settings)  # a bad DEMARC_STATE fails before a scan
     try:
+        reports = (scan or default_scan(settings))()
         summary = PostureSummary(generated_at=iso_z(now))
         runs: dict[str, RunMeta] = {}
         for report in reports:

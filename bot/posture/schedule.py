@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 
 from bot.errors import ConfigError
 from bot.posture.records import utc_now
@@ -34,8 +34,10 @@ _MINUTE = dt.timedelta(minutes=1)
 
 
 def validate_cron(expr: str) -> None:
+    """A five-field crontab line that fires at least once (not e.g. "0 9 31 2 *")."""
     if len(expr.split()) != 5 or not croniter.is_valid(expr):
         raise ConfigError(f"DEMARC_POSTURE_CRON={expr!r} is not a crontab line (minute hour day month weekday)")
+    next_fire(expr, "UTC", utc_now())
 
 
 def _exists(wall: dt.datetime, zone: ZoneInfo) -> bool:
@@ -59,10 +61,13 @@ def next_fire(expr: str, timezone: str, after: dt.datetime) -> dt.datetime:
     zone = ZoneInfo(timezone)
     wall = after.astimezone(zone).replace(tzinfo=None)
     it = croniter(expr, wall)
-    for _ in range(10_000):
-        moment = _instant(it.get_next(dt.datetime), zone)
-        if moment > after:
-            return moment.astimezone(dt.UTC)
+    try:
+        for _ in range(10_000):
+            moment = _instant(it.get_next(dt.datetime), zone)
+            if moment > after:
+                return moment.astimezone(dt.UTC)
+    except CroniterBadDateError:
+        pass
     raise ConfigError(f"DEMARC_POSTURE_CRON={expr!r} never fires")  # e.g. "0 9 31 2 *"
 
 
@@ -71,10 +76,13 @@ def previous_fire(expr: str, timezone: str, before: dt.datetime) -> dt.datetime:
     zone = ZoneInfo(timezone)
     wall = before.astimezone(zone).replace(tzinfo=None) + dt.timedelta(microseconds=1)
     it = croniter(expr, wall)
-    for _ in range(10_000):
-        moment = _instant(it.get_prev(dt.datetime), zone)
-        if moment <= before:
-            return moment.astimezone(dt.UTC)
+    try:
+        for _ in range(10_000):
+            moment = _instant(it.get_prev(dt.datetime), zone)
+            if moment <= before:
+                return moment.astimezone(dt.UTC)
+    except CroniterBadDateError:
+        pass
     raise ConfigError(f"DEMARC_POSTURE_CRON={expr!r} never fires")
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.posture.fake_slack import FakeSlack
+from tests.posture.moto_server import MotoServer
 
 
 @pytest.fixture
@@ -34,3 +35,29 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("DEMARC_AWS_MAX_ATTEMPTS", "2")
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[MotoServer]:
+    server = MotoServer()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def dynamo_url(
+    moto_server: MotoServer, aws_env: None, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> str:
+    """A fresh table on the shared moto server; AWS_ENDPOINT_URL points boto3 at it."""
+    import re
+
+    import boto3
+
+    from bot.posture.store import DynamoStore
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.url)
+    table = "demarc-" + re.sub(r"[^A-Za-z0-9_.-]", "-", request.node.name)[:200]
+    DynamoStore.create_table(boto3.client("dynamodb", region_name="eu-west-1"), table)
+    return f"dynamodb://{table}?region=eu-west-1"

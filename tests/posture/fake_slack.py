@@ -37,7 +37,9 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.delay = delay
         self.scopes = "chat:write,channels:read,groups:read,files:write,usergroups:read"
-        self.channels: dict[str, dict[str, Any]] = {"C0POSTURE": {"id": "C0POSTURE", "name": "security", "is_member": True}}
+        self.channels: dict[str, dict[str, Any]] = {
+            "C0POSTURE": {"id": "C0POSTURE", "name": "security", "is_member": True}
+        }
         self.usergroups: list[dict[str, Any]] = [{"id": "S0SEC", "handle": "security-team"}]
         self._scripts: dict[str, deque[Reply]] = {}
         self._lock = threading.Lock()
@@ -53,7 +55,7 @@ class FakeSlack:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
 
     def close(self) -> None:
@@ -94,7 +96,9 @@ class FakeSlack:
         if method == "usergroups.list":
             return Reply(body={"ok": True, "usergroups": self.usergroups})
         if method == "files.getUploadURLExternal":
-            return Reply(body={"ok": True, "upload_url": self.url.replace("/api/", "/upload/F0FILE"), "file_id": "F0FILE"})
+            return Reply(
+                body={"ok": True, "upload_url": self.url.replace("/api/", "/upload/F0FILE"), "file_id": "F0FILE"}
+            )
         if method == "files.completeUploadExternal":
             return Reply(body={"ok": True, "files": [{"id": "F0FILE", "title": "posture"}]})
         if method == "files.info":

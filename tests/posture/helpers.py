@@ -29,7 +29,9 @@ def report(
     """Every catalogue check: failing with `findings`, erroring per `errors`, else passing."""
     results = []
     for check_id, info in default_catalogue().checks.items():
-        found = [Finding(resource, region, f"{check_id} on {resource}") for resource, region in findings.get(check_id, ())]
+        found = [
+            Finding(resource, region, f"{check_id} on {resource}") for resource, region in findings.get(check_id, ())
+        ]
         results.append(CheckResult(check_id, info.service, info.topic, found, (errors or {}).get(check_id)))
     return AccountReport(account, list(regions), results)
 

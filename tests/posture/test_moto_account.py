@@ -31,12 +31,16 @@ def aws(aws_env: None) -> Iterator[dict[str, Any]]:
             s3.create_bucket(Bucket=bucket)
         s3.put_bucket_encryption(
             Bucket="public-assets",
-            ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+            ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            },
         )
         group = ec2.create_security_group(GroupName="web", Description="web tier")["GroupId"]
         ec2.authorize_security_group_ingress(
             GroupId=group,
-            IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+            IpPermissions=[
+                {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+            ],
         )
         iam.create_user(UserName="alice")
         iam.create_login_profile(UserName="alice", Password="Correct-Horse-1!")
@@ -61,7 +65,9 @@ def change_resources(aws: dict[str, Any]) -> None:
     aws["iam"].delete_login_profile(UserName="alice")
     aws["s3"].put_bucket_encryption(
         Bucket="logs-bucket",
-        ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
     )
 
 
@@ -92,7 +98,10 @@ def test_new_fixed_and_trend_on_a_seeded_account(aws: dict[str, Any], state_file
         ("s3-public-access", "public-assets", bucket_region),
         ("open-ports", aws["group"], REGION),
     }
-    assert triples(second["fixed"]) == {("iam-user-mfa", alice, "global"), ("s3-encryption", "logs-bucket", bucket_region)}
+    assert triples(second["fixed"]) == {
+        ("iam-user-mfa", alice, "global"),
+        ("s3-encryption", "logs-bucket", bucket_region),
+    }
     assert triples(second["new"]) == failing(second) - before
     assert triples(second["fixed"]) == before - failing(second)
     assert second["previous_run"] == "2026-11-22T09:00:00Z"
@@ -105,7 +114,9 @@ def test_new_fixed_and_trend_on_a_seeded_account(aws: dict[str, Any], state_file
     assert third.summary.new_critical == []
 
 
-def test_cli_json_lines_follow_the_contract(aws: dict[str, Any], state_file: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_json_lines_follow_the_contract(
+    aws: dict[str, Any], state_file: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["posture", "--json", "--state", state_file, "--region", REGION]) == 0
     first = json.loads(capsys.readouterr().out)
     change_resources(aws)

@@ -83,7 +83,9 @@ def test_regions_scanned_by_only_one_run_are_not_compared(state_file: str) -> No
     run_posture(cfg, scan=scan_of(report({"open-ports": [("sg-1", "us-east-1")]}, regions=["us-east-1"])), now=DAY1)
     run = run_posture(
         cfg,
-        scan=scan_of(report({"open-ports": [("sg-9", "eu-west-1")], "s3-encryption": [("b", "global")]}, regions=["eu-west-1"])),
+        scan=scan_of(
+            report({"open-ports": [("sg-9", "eu-west-1")], "s3-encryption": [("b", "global")]}, regions=["eu-west-1"])
+        ),
         now=DAY2,
     )
     account = run.summary.accounts[0]
