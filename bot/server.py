@@ -198,6 +198,13 @@ def serve(settings: Settings, deps: Deps | None = None, *, verify_token: bool = 
 
     scheduler = None
     if settings.posture_channel:
+        # Say now, not at 9 a.m., if the summary could not be posted (bot not invited, archived
+        # channel, missing scope); questions are still answered either way.
+        from bot.posture import check_posting_channel
+
+        problem = check_posting_channel(app.client, settings.posture_channel)
+        if problem:
+            log.error("posture channel not reachable: " + problem, extra={"channel": settings.posture_channel})
         try:
             scheduler = deps.posture.start_scheduler(app.client, settings)
             log.info("posture scheduler started", extra={"channel": settings.posture_channel})

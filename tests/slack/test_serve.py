@@ -133,3 +133,25 @@ def test_real_check_through_slack_on_moto(
     assert reply["response_type"] == "in_channel"
     text = visible_text(blocks_of(reply))
     assert "123456789012" in text and "iam-password-policy" in text
+
+
+def test_serve_reports_an_unreachable_posture_channel_at_start_up(slack: FakeSlack) -> None:
+    from tests.slack.fakes import Failure
+
+    slack.fail("conversations.info", Failure(200, body='{"ok": false, "error": "channel_not_found"}'))
+    port = _free_port()
+    env = _env(slack, PORT=str(port), DEMARC_POSTURE_CHANNEL="C0POSTING1")
+    proc = subprocess.Popen(SERVE, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while not slack.of("conversations.info"):
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    [line] = [json.loads(x) for x in stderr.splitlines() if "posture channel not reachable" in x]
+    assert line["level"] in ("ERROR", "error") and "invite the app" in json.dumps(line)
