@@ -19,6 +19,7 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_POSTURE_CRON = "0 9 * * *"
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 
 
 class Secret(str):
@@ -48,6 +49,8 @@ class Settings:
     posture_only_on_change: bool = False
     posture_mention: str | None = None
     log_level: str = "INFO"
+    role_arns: tuple[str, ...] = ()
+    org_role_name: str | None = None
 
     @property
     def socket_mode(self) -> bool:
@@ -101,6 +104,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     for region in regions:
         if not _REGION.match(region):
             problems.append(f"DEMARC_REGIONS: {region!r} is not an AWS region name (like eu-west-1)")
+    role_arns = _split(env.get("DEMARC_ROLE_ARNS"))
+    for arn in role_arns:
+        if not _ROLE_ARN.match(arn):
+            problems.append(f"DEMARC_ROLE_ARNS: {arn!r} is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)")
     cron = env.get("DEMARC_POSTURE_CRON", "").strip() or DEFAULT_POSTURE_CRON
     if len(cron.split()) != 5:
         problems.append(f"DEMARC_POSTURE_CRON={cron!r} must have five fields (minute hour day month weekday)")
@@ -138,6 +145,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         posture_only_on_change=only_on_change,
         posture_mention=env.get("DEMARC_POSTURE_MENTION", "").strip() or None,
         log_level=(env.get("DEMARC_LOG_LEVEL", "").strip() or "INFO").upper(),
+        role_arns=role_arns,
+        org_role_name=env.get("DEMARC_ORG_ROLE_NAME", "").strip() or None,
     )
     if problems:
         raise ConfigError("; ".join(problems), problems=problems)

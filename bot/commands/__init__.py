@@ -15,3 +15,28 @@ Runner = Callable[[argparse.Namespace], int]
 
 class SubParsers(Protocol):
     def add_parser(self, name: str, **kwargs: object) -> argparse.ArgumentParser: ...
+
+
+def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every command that scans the account shares (check, posture)."""
+    parser.add_argument("--json", action="store_true", help="one JSON object per account, one per line")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when any check fails or errors")
+    parser.add_argument(
+        "--region",
+        action="append",
+        default=[],
+        metavar="R",
+        help="region to scan (repeatable; default DEMARC_REGIONS, else the credential chain's region)",
+    )
+    parser.add_argument(
+        "--role-arn",
+        action="append",
+        default=[],
+        metavar="ARN",
+        help="scan the account of this role (repeatable; default DEMARC_ROLE_ARNS)",
+    )
+    parser.add_argument(
+        "--org-role-name",
+        metavar="NAME",
+        help="scan every account of the AWS Organization through this role (default DEMARC_ORG_ROLE_NAME)",
+    )

@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 
-from bot.commands import SubParsers
+from bot.commands import SubParsers, add_scan_arguments
 
 
 def register(subparsers: SubParsers) -> None:
@@ -20,25 +20,7 @@ def register(subparsers: SubParsers) -> None:
         "such as 's3', meaning every check of that service.",
     )
     parser.add_argument("check_ids", nargs="*", metavar="CHECK_ID", help="check ids or service ids")
-    parser.add_argument(
-        "--region",
-        action="append",
-        default=[],
-        metavar="R",
-        help="region to scan (repeatable; default DEMARC_REGIONS, else the credential chain's region)",
-    )
-    parser.add_argument("--json", action="store_true", help="one JSON object per account, one per line")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when any check fails or errors")
-    parser.add_argument(
-        "--role-arn",
-        action="append",
-        default=[],
-        metavar="ARN",
-        help="scan the account of this role (repeatable)",
-    )
-    parser.add_argument(
-        "--org-role-name", metavar="NAME", help="scan every account of the AWS Organization through this role"
-    )
+    add_scan_arguments(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress display on stderr")
     parser.set_defaults(func=run)
 
@@ -48,7 +30,9 @@ def run(args: argparse.Namespace) -> int:
     from bot.checks.progress import ProgressLine
     from bot.checks.render import render_text
     from bot.checks.runner import select_checks
+    from bot.config import load_settings
 
+    settings = load_settings()
     select_checks(args.check_ids)  # unknown ids fail before any AWS call
     show_progress = not args.json and not args.no_progress and sys.stderr.isatty()
     progress = ProgressLine() if show_progress else None
@@ -56,8 +40,8 @@ def run(args: argparse.Namespace) -> int:
         reports = run_scan(
             args.check_ids or None,
             args.region or None,
-            role_arns=args.role_arn,
-            org_role_name=args.org_role_name,
+            role_arns=args.role_arn or settings.role_arns,
+            org_role_name=args.org_role_name or settings.org_role_name,
             progress=progress,
         )
     finally:

@@ -11,7 +11,7 @@ import argparse
 import sys
 from dataclasses import replace
 
-from bot.commands import SubParsers
+from bot.commands import SubParsers, add_scan_arguments
 from bot.errors import ConfigError, UsageError
 
 
@@ -22,19 +22,11 @@ def register(subparsers: SubParsers) -> None:
         description="Run every account check, store the run (DEMARC_STATE) and summarise it: failing checks "
         "by responsibility topic, worst first, what is new and fixed since the previous run, and the trend.",
     )
-    parser.add_argument("--json", action="store_true", help="one JSON object per account, one per line")
+    add_scan_arguments(parser)
     parser.add_argument(
         "--post", action="store_true", help="post to DEMARC_POSTURE_CHANNEL (needs SLACK_BOT_TOKEN), once a day"
     )
     parser.add_argument("--force", action="store_true", help="with --post: post even if today's summary is posted")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when any check fails or errors")
-    parser.add_argument(
-        "--region",
-        action="append",
-        default=[],
-        metavar="R",
-        help="region to scan (repeatable; default DEMARC_REGIONS, else the credential chain's region)",
-    )
     parser.add_argument(
         "--state",
         metavar="PATH_OR_URL",
@@ -56,6 +48,10 @@ def run(args: argparse.Namespace) -> int:
         settings = replace(settings, regions=tuple(dict.fromkeys(args.region)))
     if args.state:
         settings = replace(settings, state=args.state)
+    if args.role_arn:
+        settings = replace(settings, role_arns=tuple(dict.fromkeys(args.role_arn)))
+    if args.org_role_name:
+        settings = replace(settings, org_role_name=args.org_role_name)
 
     def show(result: PostureRun) -> None:
         if args.json:

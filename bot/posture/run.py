@@ -34,7 +34,11 @@ def default_scan(settings: Settings) -> Scan:
     def scan() -> list[AccountReport]:
         from bot.checks import run_scan
 
-        return run_scan(regions=list(settings.regions) or None)
+        return run_scan(
+            regions=list(settings.regions) or None,
+            role_arns=settings.role_arns,
+            org_role_name=settings.org_role_name,
+        )
 
     return scan
 

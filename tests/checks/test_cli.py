@@ -72,3 +72,25 @@ def test_command_module_does_not_import_boto3() -> None:
     code = "import sys, bot.commands.check; print('boto3' in sys.modules or 'botocore' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@mock_aws
+def test_accounts_from_configuration_one_report_each(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DEMARC_REGIONS", "us-east-1")
+    monkeypatch.setenv(
+        "DEMARC_ROLE_ARNS", "arn:aws:iam::111122223333:role/demarc-audit,arn:aws:iam::444455556666:role/demarc-audit"
+    )
+    assert main(["check", "--json", "cloudtrail"]) == 0
+    accounts = [json.loads(line)["account"] for line in capsys.readouterr().out.strip().splitlines()]
+    assert sorted(accounts) == ["111122223333", "444455556666"]
+
+
+def test_malformed_role_list_is_a_one_line_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DEMARC_ROLE_ARNS", "demarc-audit")
+    assert main(["check", "cloudtrail"]) == 2
+    err = capsys.readouterr().err
+    assert "DEMARC_ROLE_ARNS: 'demarc-audit' is not an IAM role ARN" in err and "Traceback" not in err
