@@ -14,8 +14,9 @@ from handlers.dedupe import DedupeEvents
 from handlers.deps import Deps
 
 
-def register_listeners(app: App, deps: Deps, *, dedupe: DedupeEvents | None = None) -> None:
+def register_listeners(app: App, deps: Deps, *, dedupe: DedupeEvents | None = None, lazy: bool = False) -> None:
+    """Wire every surface; `lazy` splits each into an ack and a Bolt lazy listener (AWS Lambda)."""
     app.use(dedupe or DedupeEvents())
-    commands.register(app, deps)
-    events.register(app, deps)
-    actions.register(app, deps)
+    commands.register(app, deps, lazy=lazy)
+    events.register(app, deps, lazy=lazy)
+    actions.register(app, deps, lazy=lazy)

@@ -1,7 +1,8 @@
 """Buttons on answers: run the related check, show the whole service, compare, pick an
 alternative, share an ephemeral answer in the channel.
 
-Each listener acks first (the HTTP response goes back as soon as ack() is called), then works.
+Each listener acks first (the HTTP response goes back as soon as ack() is called), then works;
+on AWS Lambda (`lazy=True`) the work is a Bolt lazy listener, run by a second invocation.
 Follow-ups are ephemeral to the person who clicked, except check results and Share, which are
 meant for the channel. The channel allowlist is enforced here too: a button on an answer in a
 DM or an unlisted channel gets the same refusal as the slash command, and no AWS call.
@@ -10,6 +11,7 @@ DM or an unlisted channel gets the same refusal as the slash command, and no AWS
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -24,7 +26,7 @@ from handlers.common import (
     resolve_checks,
     run_checks,
 )
-from handlers.deps import Deps
+from handlers.deps import INLINE, Deps, Pool
 
 
 def _action_pattern(action_id: str) -> re.Pattern[str]:
@@ -41,7 +43,14 @@ def _channel(body: dict[str, Any]) -> str | None:
     return str(channel) if channel else None
 
 
-def register(app: App, deps: Deps) -> None:
+def ack_action(ack: Ack) -> None:
+    """On Lambda the ack of a button is an empty 200; the lazy listener does the rest."""
+    ack()
+
+
+def register(app: App, deps: Deps, *, lazy: bool = False) -> None:
+    jobs: Pool = INLINE if lazy else deps.jobs
+
     def private_reply(respond: Respond) -> Any:
         def reply(message_blocks: list[dict[str, Any]], text: str) -> object:
             return respond(blocks=message_blocks, text=text, response_type="ephemeral", replace_original=False)
@@ -54,8 +63,7 @@ def register(app: App, deps: Deps) -> None:
 
         return reply
 
-    def on_run_check(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
+    def run_check(body: dict[str, Any], respond: Respond) -> None:
         channel = _channel(body)
         private = private_reply(respond)
         if not checks_allowed(deps, channel):
@@ -69,33 +77,29 @@ def register(app: App, deps: Deps) -> None:
             who = blocks.user_mention((body.get("user") or {}).get("id"))
             notice = f"Running `{blocks.escape_code(target)}` for {who or 'you'}…"
             public(*blocks.render_notice(notice, emoji=":hourglass_flowing_sand:"))
-            deps.jobs.submit(lambda: guard("action.run_check", public, lambda: run_checks(deps, ids, target, public)))
+            jobs.submit(lambda: guard("action.run_check", public, lambda: run_checks(deps, ids, target, public)))
 
         guard("action.run_check", private, start)
 
-    def on_show_service(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
+    def show_service(body: dict[str, Any], respond: Respond) -> None:
         reply = private_reply(respond)
         guard("action.show_service", reply, lambda: reply(*answer_cell(deps, _value(body), None)))
 
-    def on_alternative(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
+    def alternative(body: dict[str, Any], respond: Respond) -> None:
         service, _, topic = _value(body).partition("|")
         reply = private_reply(respond)
         guard("action.alternative", reply, lambda: reply(*answer_cell(deps, service, topic or None)))
 
-    def on_compare(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
+    def compare(body: dict[str, Any], respond: Respond) -> None:
         left, _, right = _value(body).partition("|")
         reply = private_reply(respond)
         guard("action.compare", reply, lambda: reply(*answer_compare(deps, left, right)))
 
-    def on_share(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
+    def share(body: dict[str, Any], respond: Respond) -> None:
         value = _value(body)
         user = blocks.user_mention((body.get("user") or {}).get("id"))
 
-        def share() -> None:
+        def post_shared() -> None:
             question = value[2:] if value.startswith("q:") else value
             message_blocks, text = answer_question(deps, question)
             if user:
@@ -103,10 +107,22 @@ def register(app: App, deps: Deps) -> None:
             respond(blocks=message_blocks, text=text, response_type="in_channel", replace_original=False)
             respond(delete_original=True)
 
-        guard("action.share", private_reply(respond), share)
+        guard("action.share", private_reply(respond), post_shared)
 
-    app.action(_action_pattern(blocks.ACTION_RUN_CHECK))(on_run_check)
-    app.action(_action_pattern(blocks.ACTION_SHOW_SERVICE))(on_show_service)
-    app.action(_action_pattern(blocks.ACTION_ALTERNATIVE))(on_alternative)
-    app.action(_action_pattern(blocks.ACTION_COMPARE))(on_compare)
-    app.action(_action_pattern(blocks.ACTION_SHARE))(on_share)
+    def attach(action_id: str, work: Callable[[dict[str, Any], Respond], None]) -> None:
+        """Ack first, then `work`: in the same listener on a server, in a lazy listener on Lambda."""
+        if lazy:
+            app.action(_action_pattern(action_id))(ack=ack_action, lazy=[work])
+            return
+
+        def listener(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+            ack()
+            work(body, respond)
+
+        app.action(_action_pattern(action_id))(listener)
+
+    attach(blocks.ACTION_RUN_CHECK, run_check)
+    attach(blocks.ACTION_SHOW_SERVICE, show_service)
+    attach(blocks.ACTION_ALTERNATIVE, alternative)
+    attach(blocks.ACTION_COMPARE, compare)
+    attach(blocks.ACTION_SHARE, share)

@@ -1,10 +1,16 @@
 """Build the Bolt app: a WebClient on SLACK_API_URL with retry handlers, verification on,
 listeners registered.
 
-`process_before_response` stays False: this is a long-running server, so Bolt answers Slack
-as soon as a listener acks and the work carries on in its executor. That executor is sized
-for bursts (Bolt's default of 5 threads would queue acks behind each other under 50
-concurrent requests); slow work goes to `deps.jobs`, not to it.
+`process_before_response` stays False on a long-running server, so Bolt answers Slack as
+soon as a listener acks and the work carries on in its executor. That executor is sized for
+bursts (Bolt's default of 5 threads would queue acks behind each other under 50 concurrent
+requests); slow work goes to `deps.jobs`, not to it.
+
+`lambda_mode` is the AWS Lambda shape of the same app: the function is frozen the moment it
+returns, so nothing may run after the response. There `process_before_response` is True (the
+ack function finishes before Bolt answers) and slow work is a Bolt lazy listener, which the
+Lambda adapter runs in a second, asynchronous invocation. Event de-duplication then needs a
+memory shared by every container: DynamoDB when DEMARC_STATE is a dynamodb:// URL.
 """
 
 from __future__ import annotations
@@ -64,20 +70,32 @@ def build_app(
     verify_token: bool = True,
     dedupe: DedupeEvents | None = None,
     listener_threads: int = LISTENER_THREADS,
+    lambda_mode: bool = False,
 ) -> App:
-    """The demarc Bolt app. With `verify_token`, auth.test runs now and a bad token fails here."""
+    """The demarc Bolt app. With `verify_token`, auth.test runs now and a bad token fails here.
+
+    `lambda_mode` acks before answering and moves slow work to lazy listeners (see the module
+    docstring); the caller wraps the app in Bolt's AWS Lambda adapter.
+    """
     deps = deps or Deps(settings=settings)
     client = build_client(settings)
+    if lambda_mode and dedupe is None:
+        dedupe = lambda_dedupe(settings)
     try:
         app = App(
             client=client,
             signing_secret=str(settings.slack_signing_secret or ""),
             token_verification_enabled=verify_token,
-            process_before_response=False,
-            listener_executor=ThreadPoolExecutor(listener_threads, thread_name_prefix="demarc-listener"),
+            process_before_response=lambda_mode,
+            # On Lambda no listener outlives the invocation, so Bolt's small default executor will do.
+            listener_executor=None if lambda_mode else ThreadPoolExecutor(
+                listener_threads, thread_name_prefix="demarc-listener"
+            ),
             logger=logging.getLogger("slack_bolt"),
-            # Bolt's own request verification stays on in HTTP mode; Socket Mode has no HTTP to sign.
-            request_verification_enabled=not settings.socket_mode or bool(settings.slack_signing_secret),
+            # Bolt's own request verification stays on in HTTP mode (always on Lambda); Socket
+            # Mode has no HTTP to sign.
+            request_verification_enabled=lambda_mode or not settings.socket_mode
+            or bool(settings.slack_signing_secret),
         )
     except BoltError as exc:
         raise ConfigError(f"Slack rejected SLACK_BOT_TOKEN at start-up ({_short(exc)}); check the token") from exc
@@ -93,8 +111,23 @@ def build_app(
             extra={"payload_type": body.get("type") if isinstance(body, dict) else None},
         )
 
-    register_listeners(app, deps, dedupe=dedupe)
+    register_listeners(app, deps, dedupe=dedupe, lazy=lambda_mode)
     return app
+
+
+def lambda_dedupe(settings: Settings) -> DedupeEvents:
+    """Seen-event memory for Lambda: the DynamoDB table when DEMARC_STATE names one.
+
+    Without it every container remembers only its own deliveries, so a retry that lands in
+    another container is answered twice; said once, loudly, at cold start.
+    """
+    state = settings.state or ""
+    if state.startswith("dynamodb://"):
+        from handlers.dedupe_dynamo import DynamoEventIds
+
+        return DedupeEvents(DynamoEventIds.from_url(state))
+    log.warning("DEMARC_STATE is not a dynamodb:// URL: event de-duplication is per container on Lambda")
+    return DedupeEvents()
 
 
 def _short(exc: Exception) -> str:

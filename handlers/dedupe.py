@@ -8,8 +8,12 @@ acknowledged (so Slack stops retrying) and dropped.
 
 The middleware is a global Bolt middleware, which runs after Bolt's signature check: a forged
 request can never claim an event id. It works on the dispatched `BoltRequest`, so HTTP and
-Socket Mode share it. The memory is per process; a restart forgets (a retry that reaches a
-fresh process is answered once there).
+Socket Mode share it. The memory is pluggable (`SeenEvents`): per process by default (a
+restart forgets; a retry that reaches a fresh process is answered once there), or a DynamoDB
+table on AWS Lambda (handlers/dedupe_dynamo.py), where every container is a fresh process.
+
+A Bolt lazy listener on Lambda re-enters the app with the same body (and event id) marked
+`lazy_only`; that is the work of the first delivery, not a retry, so it is never dropped.
 """
 
 from __future__ import annotations
@@ -19,12 +23,19 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Protocol
 
 from slack_bolt.middleware import Middleware
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
 log = logging.getLogger("demarc.dedupe")
+
+
+class SeenEvents(Protocol):
+    """Claims event ids: True the first time an id is seen (within some time-to-live)."""
+
+    def claim(self, event_id: str) -> bool: ...
 
 
 class EventIdCache:
@@ -58,12 +69,14 @@ class EventIdCache:
 class DedupeEvents(Middleware):
     """Acknowledge and drop any Events API delivery whose event_id was already claimed."""
 
-    def __init__(self, cache: EventIdCache | None = None) -> None:
-        self.cache = cache or EventIdCache()
+    def __init__(self, cache: SeenEvents | None = None) -> None:
+        self.cache: SeenEvents = cache or EventIdCache()
 
     def process(
         self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
+        if req.lazy_only:  # the lazy half of a delivery already claimed by its ack half
+            return next()
         body = req.body if isinstance(req.body, dict) else {}
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if isinstance(event_id, str) and event_id and not self.cache.claim(event_id):

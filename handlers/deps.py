@@ -91,6 +91,29 @@ class LazyPosture:
         return _posture().start_scheduler(client, settings)
 
 
+class Pool(Protocol):
+    """Where a listener's post-ack work runs: a thread pool (long-running server) or inline (Lambda)."""
+
+    def submit(self, fn: Callable[[], None]) -> object: ...
+
+
+class Inline:
+    """Runs work at once, in the caller's thread.
+
+    On AWS Lambda the lazy invocation *is* the background: the function is frozen as soon as
+    the handler returns, so handing work to a thread there would silently drop it.
+    """
+
+    def submit(self, fn: Callable[[], None]) -> None:
+        try:
+            fn()
+        except Exception:  # the work's own guard reports to the user; this keeps the invocation tidy
+            log.exception("background job failed")
+
+
+INLINE = Inline()
+
+
 class Jobs:
     """A small bounded pool for work that must leave the ack path (scans, posture runs, answers).
 

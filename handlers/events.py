@@ -1,24 +1,42 @@
 """Events: a mention is answered in its thread, a direct message in the DM, App Home on open.
 
-Bolt acknowledges events before these listeners run (process_before_response is False), so
-the answer's Web API call never delays the ack. Event retries are dropped earlier, by
-handlers/dedupe.py.
+On a server, Bolt acknowledges events before these listeners run (process_before_response is
+False) and the answer goes to a small pool, so its Web API call never delays the ack. On AWS
+Lambda (`lazy=True`) each answer is a Bolt lazy listener, run by a second invocation of the
+function; events that need no answer are matched by a cheaper ack-only listener instead, so
+they never cost that second invocation. Event retries are dropped earlier, by handlers/dedupe.py.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from handlers.common import answer_question, guard
-from handlers.deps import Deps
+from handlers.deps import INLINE, Deps
 from handlers.home import publish_home
 
 
-def register(app: App, deps: Deps) -> None:
-    def on_mention(event: dict[str, Any], client: WebClient) -> None:
+def is_person_dm(event: dict[str, Any]) -> bool:
+    """A person's own new message in a DM with demarc; not an edit, not a bot (not demarc itself)."""
+    return event.get("channel_type") == "im" and not event.get("subtype") and not event.get("bot_id")
+
+
+def is_home_tab(event: dict[str, Any]) -> bool:
+    return bool(event.get("tab", "home") == "home")
+
+
+def ack_event(ack: Ack) -> None:
+    """Events need an empty 200 and nothing else; any answer comes later."""
+    ack()
+
+
+def register(app: App, deps: Deps, *, lazy: bool = False) -> None:
+    pool = INLINE if lazy else deps.answers
+
+    def answer_mention(event: dict[str, Any], client: WebClient) -> None:
         channel = str(event.get("channel") or "")
         thread_ts = event.get("thread_ts") or event.get("ts")
 
@@ -26,11 +44,11 @@ def register(app: App, deps: Deps) -> None:
             return client.chat_postMessage(channel=channel, thread_ts=thread_ts, blocks=message_blocks, text=text)
 
         text = str(event.get("text") or "")
-        deps.answers.submit(lambda: guard("event.app_mention", reply, lambda: reply(*answer_question(deps, text))))
+        pool.submit(lambda: guard("event.app_mention", reply, lambda: reply(*answer_question(deps, text))))
 
-    def on_message(event: dict[str, Any], client: WebClient) -> None:
-        # Only a person's own new message in a DM with demarc; everything else is acknowledged and ignored.
-        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+    def answer_dm(event: dict[str, Any], client: WebClient) -> None:
+        # Everything but a person's own message is acknowledged and ignored.
+        if not is_person_dm(event):
             return
         channel = str(event.get("channel") or "")
         thread_ts = event.get("thread_ts")  # a reply in a DM thread stays in that thread
@@ -39,14 +57,23 @@ def register(app: App, deps: Deps) -> None:
             return client.chat_postMessage(channel=channel, thread_ts=thread_ts, blocks=message_blocks, text=text)
 
         text = str(event.get("text") or "")
-        deps.answers.submit(lambda: guard("event.message.im", reply, lambda: reply(*answer_question(deps, text))))
+        pool.submit(lambda: guard("event.message.im", reply, lambda: reply(*answer_question(deps, text))))
 
-    def on_home_opened(event: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab", "home") != "home":
+    def publish_home_tab(event: dict[str, Any], client: WebClient) -> None:
+        if not is_home_tab(event):
             return
         user = str(event.get("user") or "")
-        deps.answers.submit(lambda: guard("event.app_home_opened", None, lambda: publish_home(deps, client, user)))
+        pool.submit(lambda: guard("event.app_home_opened", None, lambda: publish_home(deps, client, user)))
 
-    app.event("app_mention")(on_mention)
-    app.event("message")(on_message)
-    app.event("app_home_opened")(on_home_opened)
+    if lazy:
+        # First match wins: the answering listener, then an ack-only one for everything else.
+        app.event("app_mention")(ack=ack_event, lazy=[answer_mention])
+        app.event("message", matchers=[is_person_dm])(ack=ack_event, lazy=[answer_dm])
+        app.event("message")(ack_event)
+        app.event("app_home_opened", matchers=[is_home_tab])(ack=ack_event, lazy=[publish_home_tab])
+        app.event("app_home_opened")(ack_event)
+        return
+
+    app.event("app_mention")(answer_mention)
+    app.event("message")(answer_dm)
+    app.event("app_home_opened")(publish_home_tab)

@@ -1,0 +1,156 @@
+"""AWS Lambda entry points: `slack_handler` (Function URL / API Gateway) and `posture_handler`
+(EventBridge schedule).
+
+`slack_handler` serves the same Bolt app as `demarc serve`, built in Lambda mode (see
+handlers/app.py): the ack goes back within Slack's 3 seconds and slow work runs in a lazy
+listener, which Bolt's Lambda adapter starts by invoking this same function asynchronously
+(InvocationType=Event) with the original request marked lazy-only. The app is built once per
+container, on its first request, and reused while the container is warm.
+
+Secrets come from the environment or, when absent, from Secrets Manager / Parameter Store
+(bot/secrets.py), read once per container. State lives in DynamoDB (DEMARC_STATE=dynamodb://T).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from bot.config import Settings, load_settings, require_slack
+from bot.errors import ConfigError
+from bot.secrets import slack_secrets
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.aws_lambda import SlackRequestHandler
+
+log = logging.getLogger("demarc.lambda")
+
+#: Botocore settings for the lazy-listener Invoke call, which sits on the ack path.
+INVOKE_CONNECT_TIMEOUT = 1
+INVOKE_READ_TIMEOUT = 2
+
+_handler: SlackRequestHandler | None = None
+_lock = threading.Lock()
+
+
+class PostureFailed(RuntimeError):
+    """Raised for a failed posting attempt so Lambda's asynchronous retries try again."""
+
+
+def lambda_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Settings from the environment, with the Slack secrets filled in from AWS when not set there."""
+    env = os.environ if env is None else env
+    return load_settings({**env, **slack_secrets(env)})
+
+
+#: Loggers that print whole AWS responses at DEBUG, Secrets Manager's and Parameter Store's included.
+_CHATTY = ("botocore", "boto3", "urllib3")
+
+
+def _configure_logging(settings: Settings) -> None:
+    """Lambda's Python runtime starts the root logger at WARNING; demarc's INFO lines should show.
+
+    DEMARC_LOG_LEVEL=DEBUG raises demarc's verbosity, never botocore's: at DEBUG botocore logs
+    response bodies, which for GetSecretValue/GetParameters are the Slack secrets.
+    """
+    logging.getLogger().setLevel(settings.log_level)
+    for name in _CHATTY:
+        logging.getLogger(name).setLevel(logging.INFO)
+
+
+def _build_slack_handler() -> SlackRequestHandler:
+    import boto3
+    from botocore.config import Config
+    from slack_bolt.adapter.aws_lambda import SlackRequestHandler
+    from slack_bolt.adapter.aws_lambda.lazy_listener_runner import LambdaLazyListenerRunner
+
+    from handlers.app import build_app
+    from handlers.deps import Deps
+
+    settings = lambda_settings()
+    require_slack(settings)
+    _configure_logging(settings)
+    # No auth.test here: Bolt's authorization runs it on the first request and caches it.
+    app = build_app(settings, Deps(settings=settings), verify_token=False, lambda_mode=True)
+    handler = SlackRequestHandler(app)
+    runner = app.listener_runner.lazy_listener_runner
+    if isinstance(runner, LambdaLazyListenerRunner):
+        # Made now (at cold start) with short timeouts, instead of on the first ack with 60 s ones.
+        config = Config(
+            connect_timeout=INVOKE_CONNECT_TIMEOUT,
+            read_timeout=INVOKE_READ_TIMEOUT,
+            retries={"max_attempts": 2, "mode": "standard"},
+        )
+        runner.lambda_client = boto3.session.Session().client("lambda", config=config)
+    log.info("slack app ready", extra={"lambda_mode": True, "state": settings.state or "(none)"})
+    return handler
+
+
+def _slack() -> SlackRequestHandler:
+    global _handler
+    with _lock:
+        if _handler is None:
+            _handler = _build_slack_handler()
+        return _handler
+
+
+def reset() -> None:
+    """Forget the built app (as a new container would); for tests and configuration reloads."""
+    global _handler
+    with _lock:
+        _handler = None
+
+
+def _response(status: int, body: str) -> dict[str, Any]:
+    return {"statusCode": status, "body": body, "headers": {"Content-Type": "text/plain"}}
+
+
+def slack_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Function URL / API Gateway (REST v1 or HTTP v2) entry point for Slack's requests.
+
+    A misconfiguration answers 500 with one sentence in the log (never a secret); a body that
+    is neither JSON nor form data answers 400, as `demarc serve` does.
+    """
+    try:
+        handler = _slack()
+    except ConfigError as exc:
+        log.error("demarc is misconfigured: %s", exc)
+        return _response(500, "demarc is misconfigured; see the function's log")
+    try:
+        result: dict[str, Any] = handler.handle(event, context)  # type: ignore[no-untyped-call]
+    except (ValueError, KeyError, TypeError):
+        # Bolt parses the body before it verifies the signature; a garbled body is not from Slack.
+        log.warning("unparseable request rejected")
+        return _response(400, "Bad Request")
+    return result
+
+
+def posture_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """EventBridge schedule entry point: post today's posture summary to DEMARC_POSTURE_CHANNEL.
+
+    Idempotent: bot.posture claims (channel, local day) in DynamoDB before posting, so a
+    duplicate EventBridge delivery, a retry or a second invocation the same day posts nothing.
+    A failed attempt raises, so Lambda's asynchronous retries run it again.
+    """
+    from bot.posture import post_posture
+    from handlers.app import build_client
+
+    settings = lambda_settings()
+    _configure_logging(settings)
+    if not settings.slack_bot_token:
+        raise ConfigError("missing SLACK_BOT_TOKEN (or DEMARC_SECRET_ARN / DEMARC_SSM_PREFIX to read it from)")
+    channel = settings.posture_channel
+    if not channel:
+        raise ConfigError("DEMARC_POSTURE_CHANNEL is not set: no channel to post the posture summary to")
+    if not (settings.state or "").startswith("dynamodb://"):
+        # /tmp is per container: SQLite there would forget yesterday's run and today's post.
+        raise ConfigError("DEMARC_STATE must be dynamodb://TABLE on Lambda (deltas and posting once need it)")
+    outcome = post_posture(build_client(settings), channel, settings)
+    result = {"status": outcome.status, "reason": outcome.reason, "ts": outcome.ts}
+    log.info("posture: %s", outcome)
+    if outcome.status == "failed":
+        raise PostureFailed(str(outcome))
+    return result

@@ -1,0 +1,75 @@
+"""Fixtures: the fake Slack from tests/slack, a fake Lambda Invoke API, and a Lambda-like environment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from bot import secrets
+from handlers import aws_lambda
+from tests.slack.fakes import BOT_TOKEN, SIGNING_SECRET, FakeSlack
+
+from .fake_lambda import FakeLambda
+
+CHECK_CHANNEL = "C0CHECKS01"
+POSTURE_CHANNEL = "C0POSTURE1"
+
+_AWS_VARS = (
+    "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_REGION",
+    "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "DEMARC_REGIONS", "DEMARC_STATE", "DEMARC_SECRET_ARN",
+    "DEMARC_SSM_PREFIX", "SLACK_APP_TOKEN", "DEMARC_POSTURE_CHANNEL", "DEMARC_CATALOGUE",
+)
+
+
+@pytest.fixture(scope="session")
+def fake_slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def slack(fake_slack: FakeSlack) -> FakeSlack:
+    fake_slack.reset()
+    return fake_slack
+
+
+@pytest.fixture(scope="session")
+def fake_lambda_server() -> Iterator[FakeLambda]:
+    fake = FakeLambda().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_lambda(fake_lambda_server: FakeLambda) -> FakeLambda:
+    fake_lambda_server.take()
+    return fake_lambda_server
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fake credentials (never a real account), no secrets cached, a fresh "container"."""
+    for key in _AWS_VARS:
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("DEMARC_AWS_MAX_ATTEMPTS", "2")
+    secrets.clear_cache()
+    aws_lambda.reset()
+    yield
+    secrets.clear_cache()
+    aws_lambda.reset()
+
+
+@pytest.fixture
+def lambda_env(aws_env: None, slack: FakeSlack, fake_lambda: FakeLambda, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Slack function's environment: Slack and the Lambda API both on loopback fakes."""
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    monkeypatch.setenv("SLACK_API_URL", slack.api_url)
+    monkeypatch.setenv("DEMARC_CHECK_CHANNELS", CHECK_CHANNEL)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", fake_lambda.url)
