@@ -117,7 +117,9 @@ def register(app: App, deps: Deps, *, lazy: bool = False) -> None:
 
         def listener(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
             ack()
-            work(body, respond)
+            deps.answers.submit(
+                lambda: guard(f"action.{action_id}", private_reply(respond), lambda: work(body, respond))
+            )
 
         app.action(_action_pattern(action_id))(listener)
 

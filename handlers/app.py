@@ -1,10 +1,11 @@
 """Build the Bolt app: a WebClient on SLACK_API_URL with retry handlers, verification on,
 listeners registered.
 
-`process_before_response` stays False on a long-running server, so Bolt answers Slack as
-soon as a listener acks and the work carries on in its executor. That executor is sized for
-bursts (Bolt's default of 5 threads would queue acks behind each other under 50 concurrent
-requests); slow work goes to `deps.jobs`, not to it.
+On a long-running server every listener acks and queues its work (answers to `deps.answers`,
+account checks to `deps.jobs`) before it returns, so Bolt runs listeners on the request
+thread (`process_before_response=True`) and answers Slack the moment the listener returns.
+With it False, Bolt would run each listener on another thread and poll for the ack every
+10 ms, which put 10 ms on every acknowledgement and a thread hop under bursts.
 
 `lambda_mode` is the AWS Lambda shape of the same app: the function is frozen the moment it
 returns, so nothing may run after the response. There `process_before_response` is True (the
@@ -86,16 +87,16 @@ def build_app(
             client=client,
             signing_secret=str(settings.slack_signing_secret or ""),
             token_verification_enabled=verify_token,
-            process_before_response=lambda_mode,
-            # On Lambda no listener outlives the invocation, so Bolt's small default executor will do.
-            listener_executor=None if lambda_mode else ThreadPoolExecutor(
-                listener_threads, thread_name_prefix="demarc-listener"
-            ),
+            process_before_response=True,
+            # Listeners return at once (work is queued or lazy), so Bolt's executor only runs
+            # lazy listeners and the like; a modest pool will do.
+            listener_executor=None
+            if lambda_mode
+            else ThreadPoolExecutor(listener_threads, thread_name_prefix="demarc-listener"),
             logger=logging.getLogger("slack_bolt"),
             # Bolt's own request verification stays on in HTTP mode (always on Lambda); Socket
             # Mode has no HTTP to sign.
-            request_verification_enabled=lambda_mode or not settings.socket_mode
-            or bool(settings.slack_signing_secret),
+            request_verification_enabled=lambda_mode or not settings.socket_mode or bool(settings.slack_signing_secret),
         )
     except BoltError as exc:
         raise ConfigError(f"Slack rejected SLACK_BOT_TOKEN at start-up ({_short(exc)}); check the token") from exc
