@@ -51,9 +51,17 @@ class PostureService(Protocol):
 
 
 def real_scanner(check_ids: Sequence[str] | None, regions: Sequence[str] | None) -> list[AccountReport]:
+    """Every account configured (DEMARC_ROLE_ARNS / DEMARC_ORG_ROLE_NAME), or the credential chain's."""
     from bot.checks import run_scan
+    from bot.config import load_settings
 
-    return run_scan(list(check_ids) if check_ids else None, list(regions) if regions else None)
+    settings = load_settings()
+    return run_scan(
+        list(check_ids) if check_ids else None,
+        list(regions) if regions else None,
+        role_arns=settings.role_arns,
+        org_role_name=settings.org_role_name,
+    )
 
 
 class RealCheckIndex:
