@@ -94,3 +94,23 @@ def test_malformed_role_list_is_a_one_line_usage_error(
     assert main(["check", "cloudtrail"]) == 2
     err = capsys.readouterr().err
     assert "DEMARC_ROLE_ARNS: 'demarc-audit' is not an IAM role ARN" in err and "Traceback" not in err
+
+
+@mock_aws
+def test_every_account_of_the_organization_through_a_role(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import boto3
+
+    monkeypatch.setenv("DEMARC_REGIONS", "us-east-1")
+    org = boto3.client("organizations", region_name="us-east-1")
+    org.create_organization(FeatureSet="ALL")
+    created = [
+        org.create_account(AccountName=name, Email=f"{name}@example.com")["CreateAccountStatus"]["AccountId"]
+        for name in ("prod", "staging")
+    ]
+    assert main(["check", "--json", "cloudtrail", "--org-role-name", "demarc-audit"]) == 0
+    reports = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+    own = boto3.client("sts", region_name="us-east-1").get_caller_identity()["Account"]
+    assert sorted(r["account"] for r in reports) == sorted([own, *created])
+    assert all(r["results"][0]["check"] == "cloudtrail" for r in reports)
