@@ -14,7 +14,8 @@ from bot.matcher import Matcher, MatchResult
 
 NOTES = {
     "empty": "Ask a question about who is responsible for something on AWS, e.g. 'who patches the OS on Fargate?'.",
-    "foreign": "demarc covers the AWS Shared Responsibility Model only; {foreign} is not an AWS service I know.",
+    "foreign": "demarc answers for AWS only: '{foreign}' belongs to another provider, whose split I won't guess. "
+    "Ask about an AWS service, e.g. 'who patches the OS on Fargate?'.",
     "not-responsibility": "That reads as an AWS question that is not about who is responsible (how-to, "
     "pricing, limits), so I won't guess. Ask who owns a layer, e.g. 'who patches the OS on EC2?'.",
     "no-service": "I could not tell which AWS service or model this is about. Name one "

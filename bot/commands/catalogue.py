@@ -12,7 +12,7 @@ from bot.commands import SubParsers
 def register(subparsers: SubParsers) -> None:
     parser = subparsers.add_parser(
         "catalogue",
-        help="validate or list the catalogue",
+        help="validate a catalogue directory",
         description="Work with the responsibility catalogue.",
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
