@@ -97,6 +97,7 @@ class _Reading:
     hits: list[Hit]
     canonical: list[Hit] = field(default_factory=list)  # services' own ids, even inside longer names
     focus: tuple[int, int] = (0, 0)  # the words of the sentence that asks the question
+    typed: list[str] = field(default_factory=list)  # the words before stemming, to quote back
     cues: dict[str, list[Hit]] = field(default_factory=lambda: defaultdict(list))
 
 
@@ -261,7 +262,7 @@ class Matcher:
         canonical = [h for h in found if h.entry.kind == SERVICE and h.entry.scope == CANONICAL]
         if n <= FOCUS_AFTER_WORDS:
             focus = (0, n)
-        reading = _Reading(words=stems, corrected=corrected, hits=hits, canonical=canonical, focus=focus)
+        reading = _Reading(words=stems, corrected=corrected, hits=hits, canonical=canonical, focus=focus, typed=words)
         for hit in hits:
             if hit.entry.kind == CUE:
                 reading.cues[hit.entry.target].append(hit)
@@ -298,7 +299,7 @@ class Matcher:
         if cues.get("foreign"):
             first = cues["foreign"][0]
             return MatchResult(
-                None, None, 0.0, None, reason="foreign", foreign=" ".join(reading.words[first.start : first.end])
+                None, None, 0.0, None, reason="foreign", foreign=" ".join(reading.typed[first.start : first.end])
             )
         asks_who = (
             bool(cues.get("responsibility")) or reading.words[-1] in self._trailing or self._names_both_sides(reading)
