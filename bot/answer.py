@@ -18,6 +18,8 @@ NOTES = {
     "Ask about an AWS service, e.g. 'who patches the OS on Fargate?'.",
     "not-responsibility": "That reads as an AWS question that is not about who is responsible (how-to, "
     "pricing, limits), so I won't guess. Ask who owns a layer, e.g. 'who patches the OS on EC2?'.",
+    "uncovered": "demarc's catalogue does not cover '{foreign}' yet, and its line is not the same as the "
+    "service it is named after, so I won't guess. Ask about a covered service, or add it to your catalogue.",
     "no-service": "I could not tell which AWS service or model this is about. Name one "
     "(EC2, Lambda, S3, RDS, Fargate, EKS ...), e.g. 'who encrypts data in S3?'.",
 }

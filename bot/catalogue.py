@@ -50,6 +50,7 @@ VOCABULARY_LISTS = (
     "state_words",
     "not_responsibility",
     "foreign",
+    "uncovered",
     "plain_words",
 )
 MAX_SUMMARY = 600

@@ -41,6 +41,8 @@ MIN_FUZZY_LENGTH = 5
 SERVICE, SERVICE_HINT, TOPIC, CUE, CHECK, CHECK_UNLESS = "service", "hint", "topic", "cue", "check", "unless"
 CANONICAL = "canonical"  # scope of the entry made from a service's own id
 FRAMING = "framing"  # scope of a model's other-framing name ("managed services", "serverless model")
+UNCOVERED = "~uncovered"  # the pseudo-service of AWS offerings the catalogue does not model
+UNCOVERED_PRECEDENCE = 55  # above the hosts and IAM/VPC, below the services a question is about
 FOCUS_AFTER_WORDS = 25  # in a longer message, the sentence that asks the question weighs more
 FOCUS_FACTOR = 1.5
 _CATEGORY = {SERVICE: SERVICE, SERVICE_HINT: SERVICE, TOPIC: TOPIC, CUE: CUE, CHECK: CHECK, CHECK_UNLESS: CHECK}
@@ -190,6 +192,8 @@ class Matcher:
         ):
             for phrase in cat.vocabulary.get(cue, ()):
                 self._add(phrase, Entry(CUE, cue))
+        for phrase in cat.vocabulary.get("uncovered", ()):
+            self._add(phrase, Entry(SERVICE, UNCOVERED))
         for check in cat.checks.values():
             for index, group in enumerate(check.keywords):
                 for phrase in group:
@@ -310,6 +314,13 @@ class Matcher:
         if not ranked_services:
             return MatchResult(None, None, 0.0, check, reason="" if check else "no-service")
         service, service_conf = ranked_services[0]
+        if service == UNCOVERED:
+            first = next(h for h in reading.hits if h.entry.target == UNCOVERED)
+            return MatchResult(
+                None, None, 0.0, check, reason="uncovered", foreign=" ".join(reading.typed[first.start : first.end])
+            )
+        # Named in passing ("lambda mounting EFS"), an uncovered offering is no alternative either.
+        ranked_services = [ranked for ranked in ranked_services if ranked[0] != UNCOVERED]
         topic_scores = self._topic_scores(reading, service)
         ranked_topics = sorted(topic_scores.items(), key=lambda kv: (-kv[1][0], kv[1][1]))
         best_topic = ranked_topics[0][0] if ranked_topics else None
@@ -336,6 +347,9 @@ class Matcher:
         score = 100.0 * service_conf * _topic_confidence(best_weight, runner_up)
         alternatives = self._alternatives(service, best_topic, ranked_topics, ranked_services, service_conf)
         return MatchResult(service, best_topic, round(score, 1), check, alternatives)
+
+    def _precedence(self, service: str) -> int:
+        return UNCOVERED_PRECEDENCE if service == UNCOVERED else self.catalogue.services[service].precedence
 
     def _names_both_sides(self, reading: _Reading) -> bool:
         """ "What does AWS do and what do we do" asks who, even without "who"."""
@@ -366,20 +380,22 @@ class Matcher:
         if framed:
             # "managed model (ECS on EC2)": a framing word plus exactly one service of its own is
             # about that service; with a list of examples ("RDS, EMR") it is about the model.
-            specific = [s for s in strong if s not in framed and services[s].model != s]
+            specific = [s for s in strong if s not in framed and s != UNCOVERED and services[s].model != s]
             if len(specific) == 1:
                 for model in framed:
                     strong.pop(model, None)
         ranked: list[tuple[str, float]] = []
         for bucket, base in ((strong, 1.0), (weak, 0.75)):
-            order = sorted(bucket.items(), key=lambda kv: (-services[kv[0]].precedence, kv[1][0]))
+            order = sorted(bucket.items(), key=lambda kv: (-self._precedence(kv[0]), kv[1][0]))
             for service_id, (_, fuzzy) in order:
                 if all(service_id != s for s, _ in ranked):
                     ranked.append((service_id, base * (0.9 if fuzzy else 1.0)))
-        if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
-            top, second = services[ranked[0][0]], services[ranked[1][0]]
-            if top.precedence == second.precedence:
-                ranked[0] = (ranked[0][0], ranked[0][1] * 0.9)
+        if (
+            len(ranked) > 1
+            and ranked[0][1] == ranked[1][1]
+            and self._precedence(ranked[0][0]) == self._precedence(ranked[1][0])
+        ):
+            ranked[0] = (ranked[0][0], ranked[0][1] * 0.9)
         return ranked
 
     def _topic_scores(self, reading: _Reading, service: str) -> dict[str, tuple[float, int]]:
@@ -481,9 +497,12 @@ class Matcher:
         # With "whose job" in the question, only a plain question about the account ("are any of
         # ours public right now?") adds a check; without it, any request, state word or a terse
         # question ("root got keys?") about a checkable thing is about the account.
+        # A terse question ("root got keys?") counts only if it names no other service than the
+        # check's own: "cloudtrail hosts OS patching" is about CloudTrail, not our instances.
+        named = {h.entry.target for h in reading.hits if h.entry.kind == SERVICE}
+        terse = len(reading.words) <= 5 and named <= {self.catalogue.checks[best[1]].service}
         about_account = bool(cues.get("account")) or (
-            not asks_who
-            and (bool(cues.get("account_requests")) or bool(cues.get("state_words")) or len(reading.words) <= 5)
+            not asks_who and (bool(cues.get("account_requests")) or bool(cues.get("state_words")) or terse)
         )
         return best[1] if about_account else None
 

@@ -93,3 +93,25 @@ def test_low_confidence_offers_alternatives(answerer: Answerer) -> None:
     answer = answerer.answer("rds servers?")
     assert answer["match"] is not None
     assert answer["alternatives"] or answer["match"]["confidence"] == "high"
+
+
+@pytest.mark.parametrize(
+    ("question", "covered_as"),
+    [
+        ("ecs anywhere: who secures the physical servers?", None),
+        ("emr on eks: who patches the node os?", None),
+        ("eks auto mode - who patches the nodes?", None),
+        ("who patches redshift?", None),
+        ("lambda mounting efs - who configures file system access?", ("lambda", "resource-config")),
+        ("glue job reading from our s3 bucket: who encrypts the bucket?", ("s3", "encryption")),
+    ],
+)
+def test_offerings_the_catalogue_does_not_model_are_not_guessed(
+    answerer: Answerer, question: str, covered_as: tuple[str, str] | None
+) -> None:
+    answer = answerer.answer(question)
+    if covered_as is None:
+        assert answer["match"] is None and "does not cover" in answer["note"]
+    else:
+        assert (answer["match"]["service"], answer["match"]["topic"]) == covered_as
+        assert all(alt["service"] in answerer.catalogue.services for alt in answer["alternatives"])

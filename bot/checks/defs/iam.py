@@ -18,7 +18,10 @@ MIN_PASSWORD_LENGTH = 14
     topic="iam",
     needs=(iam.PASSWORD_POLICY,),
     regional=False,
-    remedy="aws iam update-account-password-policy --minimum-password-length 14",
+    remedy=(
+        "aws iam update-account-password-policy --minimum-password-length 14 plus every setting you already "
+        "enforce (the call replaces the whole policy)"
+    ),
 )
 def password_policy(ctx: CheckContext) -> Iterator[Finding]:
     policy = ctx.get(iam.PASSWORD_POLICY)
