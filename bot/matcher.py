@@ -228,7 +228,7 @@ class Matcher:
         words: list[str] = []
         corrected: set[int] = set()
         sentences: list[tuple[int, int, bool]] = []
-        for sentence in _SENTENCE.findall(strip_slack_markup(question[: MAX_MATCH_CHARS * 2])):
+        for sentence in _SENTENCE.findall(strip_slack_markup(question[: MAX_MATCH_CHARS * 2])[:MAX_MATCH_CHARS]):
             raw = fold(sentence).split()
             start = len(words)
             i = 0

@@ -70,8 +70,12 @@ def strip_slack_markup(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Lower-case ASCII letters and digits, with accents removed and other characters as spaces."""
-    text = unicodedata.normalize("NFKD", text[:MAX_MATCH_CHARS])
+    """Lower-case ASCII letters and digits, with accents removed and other characters as spaces.
+
+    It folds whatever it is given (catalogue word lists can be long); questions are cut to
+    MAX_MATCH_CHARS by their caller before they get here.
+    """
+    text = unicodedata.normalize("NFKD", text)
     text = _CAMEL.sub(" ", text)  # PubliclyAccessible -> Publicly Accessible
     text = text.encode("ascii", "ignore").decode("ascii").lower()
     text = text.replace("&amp;", " and ").replace("&lt;", " ").replace("&gt;", " ")
@@ -81,7 +85,7 @@ def fold(text: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    return fold(strip_slack_markup(text)).split()
+    return fold(strip_slack_markup(text[:MAX_MATCH_CHARS])).split()
 
 
 @lru_cache(maxsize=65536)
