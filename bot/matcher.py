@@ -146,7 +146,8 @@ class Matcher:
     # ------------------------------------------------------------------ index
 
     def _add(self, phrase: str, entry: Entry) -> None:
-        words = fold(phrase).split()
+        # "what's" reaches the matcher as "what" (fold drops 's), so a phrase written "what s" must too.
+        words = [w for w in fold(phrase).split() if w != "s"]
         if not words:
             return
         self._known_words.update(words)
@@ -305,9 +306,9 @@ class Matcher:
             return MatchResult(
                 None, None, 0.0, None, reason="foreign", foreign=" ".join(reading.typed[first.start : first.end])
             )
-        asks_who = (
-            bool(cues.get("responsibility")) or reading.words[-1] in self._trailing or self._names_both_sides(reading)
-        )
+        # "... aws or us?" asks who; "... for us?" asks for something done on our behalf.
+        trailing = reading.words[-1] in self._trailing and reading.words[-2:-1] != ["for"]
+        asks_who = bool(cues.get("responsibility")) or trailing or self._names_both_sides(reading)
         wants_whole = bool(cues.get("whole_service"))
         check = self._account_check(reading, asks_who)
         ranked_services = self._rank_services(reading)

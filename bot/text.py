@@ -95,6 +95,8 @@ def stem(word: str) -> str:
     It only has to map a word's inflections onto one key, consistently for questions and
     catalogue phrases; it never has to produce a real word.
     """
+    if len(word) >= 3 and word[-1] == "s" and word[-2].isdigit():
+        return word[:-1]  # "m5s", "ec2s": plurals of names that end in a digit
     if len(word) <= 3 or word.isdigit() or word in _KEEP_S:
         return word
     if word.endswith("ies") and len(word) > 4:

@@ -75,3 +75,9 @@ def test_control_characters(answerer: Answerer) -> None:
     question = "who\x00 patches\x1b[31m the OS\r\n on\t Fargate\x7f?"
     answer = answerer.answer(question)
     assert answer["match"]["topic"] == "os-patching"
+
+
+def test_names_ending_in_a_digit_take_a_plural() -> None:
+    from bot.text import stem
+
+    assert stem("m5s") == "m5" and stem("ec2s") == "ec2"

@@ -15,6 +15,7 @@ QUESTION_SETS = [
     pytest.param(DATA / "questions_holdout.jsonl", id="holdout"),
     pytest.param(DATA / "questions_blind.jsonl", id="blind"),
     pytest.param(DATA / "questions_blind2.jsonl", id="blind2"),
+    pytest.param(DATA / "questions_blind3.jsonl", id="blind3"),
 ]
 
 
@@ -115,3 +116,19 @@ def test_offerings_the_catalogue_does_not_model_are_not_guessed(
     else:
         assert (answer["match"]["service"], answer["match"]["topic"]) == covered_as
         assert all(alt["service"] in answerer.catalogue.services for alt in answer["alternatives"])
+
+
+def test_common_words_are_never_corrected_into_catalogue_words(answerer: Answerer) -> None:
+    matcher = answerer.matcher
+    # Real words stay themselves (the guard list is 24k words long and must load whole) ...
+    for word in ("turning", "tracking", "rolled", "choosing", "staying", "dropped", "restart"):
+        assert matcher._correct(word) == word, word
+    # ... while typos of catalogue words are still corrected.
+    assert matcher._correct("dyanmodb") == "dynamodb"
+    assert matcher._correct("kuberentes") == "kubernetes"
+    assert matcher._correct("aroura") == "aurora"
+
+
+def test_phrases_written_with_an_apostrophe_s_match(answerer: Answerer) -> None:
+    answer = answerer.answer("eks on fargate - what's left for us")
+    assert answer["match"]["service"] == "fargate" and answer["match"]["topic"] is None
