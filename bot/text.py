@@ -28,6 +28,7 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
 _KEEP_S = frozenset(
     [
         "always",
+        "k8s",
         "aws",
         "dns",
         "does",
@@ -95,9 +96,11 @@ def stem(word: str) -> str:
     It only has to map a word's inflections onto one key, consistently for questions and
     catalogue phrases; it never has to produce a real word.
     """
+    if word in _KEEP_S:
+        return word
     if len(word) >= 3 and word[-1] == "s" and word[-2].isdigit():
         return word[:-1]  # "m5s", "ec2s": plurals of names that end in a digit
-    if len(word) <= 3 or word.isdigit() or word in _KEEP_S:
+    if len(word) <= 3 or word.isdigit():
         return word
     if word.endswith("ies") and len(word) > 4:
         word = word[:-3] + "y"

@@ -81,3 +81,4 @@ def test_names_ending_in_a_digit_take_a_plural() -> None:
     from bot.text import stem
 
     assert stem("m5s") == "m5" and stem("ec2s") == "ec2"
+    assert stem("k8s") == "k8s"  # a name, not a plural
