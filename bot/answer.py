@@ -44,9 +44,13 @@ _DEFAULT: Answerer | None = None
 
 
 def default_answerer() -> Answerer:
+    """The configured catalogue and its index, built once per process (and cached across runs)."""
     global _DEFAULT
     if _DEFAULT is None:
-        _DEFAULT = Answerer.from_catalogue(default_catalogue())
+        from bot.cache import cached
+        from bot.catalogue import catalogue_directories
+
+        _DEFAULT = cached(catalogue_directories(), lambda: Answerer.from_catalogue(default_catalogue()), Answerer)
     return _DEFAULT
 
 

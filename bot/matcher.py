@@ -143,6 +143,15 @@ class Matcher:
         self._service_buckets = dict(service_buckets)
         self._correct = lru_cache(maxsize=16384)(self._correct_uncached)
 
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state.pop("_correct", None)  # a per-instance lru_cache; rebuilt on load
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._correct = lru_cache(maxsize=16384)(self._correct_uncached)
+
     # ------------------------------------------------------------------ index
 
     def _add(self, phrase: str, entry: Entry) -> None:

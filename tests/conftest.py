@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from collections.abc import Iterator
+
 import pytest
 
 from bot.answer import Answerer
@@ -17,3 +21,16 @@ def catalogue() -> Catalogue:
 @pytest.fixture(scope="session")
 def answerer(catalogue: Catalogue) -> Answerer:
     return Answerer.from_catalogue(catalogue)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache_dir() -> Iterator[None]:
+    """Tests and the subprocesses they start never touch the user's own catalogue cache."""
+    with tempfile.TemporaryDirectory(prefix="demarc-cache-") as directory:
+        previous = os.environ.get("DEMARC_CACHE_DIR")
+        os.environ["DEMARC_CACHE_DIR"] = directory
+        yield
+        if previous is None:
+            os.environ.pop("DEMARC_CACHE_DIR", None)
+        else:
+            os.environ["DEMARC_CACHE_DIR"] = previous

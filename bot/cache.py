@@ -1,0 +1,87 @@
+"""A cache of the built catalogue and matcher index, so `demarc ask` starts in milliseconds.
+
+Parsing ~30 YAML files and indexing every phrase takes well over 100 ms, and a terminal
+command or a Lambda cold start pays it on every run. The built objects are pickled to the
+user's cache directory under a key made of demarc's version, the matcher's own source files,
+and every catalogue file's path, size and modification time: any change to any of them is
+a new key, so a stale cache is never used. The file is the user's own (mode 0600, in their
+cache directory); anything unreadable or unexpected is ignored and rebuilt.
+`DEMARC_NO_CACHE=1` turns it off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from bot import __version__
+
+log = logging.getLogger("demarc.cache")
+T = TypeVar("T")
+_CODE = ("catalogue.py", "matcher.py", "text.py", "answer.py")
+
+
+def _cache_dir() -> Path:
+    configured = os.environ.get("DEMARC_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("demarc", appauthor=False))
+
+
+def cache_key(directories: Sequence[Path]) -> str:
+    digest = hashlib.sha256(__version__.encode())
+    here = Path(__file__).resolve().parent
+    for name in _CODE:
+        stat = (here / name).stat()
+        digest.update(f"{name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    for directory in directories:
+        for path in sorted(Path(directory).rglob("*")):
+            if path.suffix in (".yaml", ".yml") and path.is_file():
+                stat = path.stat()
+                digest.update(f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:32]
+
+
+def cached(directories: Sequence[Path], build: Callable[[], T], kind: type[T]) -> T:
+    """`build()`'s result, from the cache when the key matches, else built and stored."""
+    if os.environ.get("DEMARC_NO_CACHE", "").strip() not in ("", "0"):
+        return build()
+    try:
+        path = _cache_dir() / f"answerer-{cache_key(directories)}.pickle"
+        if path.is_file():
+            with path.open("rb") as handle:
+                value = pickle.load(handle)  # the user's own 0600 file, keyed as above
+            if isinstance(value, kind):
+                return value
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        log.debug("catalogue cache unreadable; rebuilding", exc_info=True)
+    value = build()
+    try:
+        _store(path, value)
+    except (OSError, pickle.PickleError, TypeError, AttributeError, UnboundLocalError):
+        log.debug("catalogue cache not written", exc_info=True)
+    return value
+
+
+def _store(path: Path, value: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for old in path.parent.glob("answerer-*.pickle"):
+        if old != path:
+            old.unlink(missing_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=".answerer-", suffix=".tmp")
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.chmod(0o600)
+        tmp.replace(path)  # atomic: a concurrent reader sees the old file or the new one
+    finally:
+        tmp.unlink(missing_ok=True)
