@@ -317,7 +317,10 @@ class Matcher:
             )
         # "... aws or us?" asks who; "... for us?" asks for something done on our behalf.
         trailing = reading.words[-1] in self._trailing and reading.words[-2:-1] != ["for"]
-        asks_who = bool(cues.get("responsibility")) or trailing or self._names_both_sides(reading)
+        # Naming both sides asks who ("what AWS does and what we do"), unless it is a how-to
+        # ("how do I rotate a key with the aws cli").
+        both_sides = self._names_both_sides(reading) and not cues.get("not_responsibility")
+        asks_who = bool(cues.get("responsibility")) or trailing or both_sides
         wants_whole = bool(cues.get("whole_service"))
         check = self._account_check(reading, asks_who)
         ranked_services = self._rank_services(reading)
@@ -374,6 +377,7 @@ class Matcher:
         """Services named, most specific first, each with a confidence in 0..1."""
         strong: dict[str, tuple[int, bool]] = {}
         weak: dict[str, tuple[int, bool]] = {}
+        hint_counts: dict[str, int] = {}
         for hit in reading.hits:
             kind = hit.entry.kind
             if kind not in (SERVICE, SERVICE_HINT):
@@ -383,6 +387,8 @@ class Matcher:
             previous = bucket.get(hit.entry.target)
             if previous is None or (previous[1] and not fuzzy):
                 bucket[hit.entry.target] = (hit.start, fuzzy)
+            if kind == SERVICE_HINT:
+                hint_counts[hit.entry.target] = hint_counts.get(hit.entry.target, 0) + 1
         services = self.catalogue.services
         framed = {h.entry.target for h in reading.hits if h.entry.kind == SERVICE and h.entry.scope == FRAMING} - {
             h.entry.target for h in reading.hits if h.entry.kind == SERVICE and h.entry.scope != FRAMING
@@ -396,7 +402,16 @@ class Matcher:
                     strong.pop(model, None)
         ranked: list[tuple[str, float]] = []
         for bucket, base in ((strong, 1.0), (weak, 0.75)):
-            order = sorted(bucket.items(), key=lambda kv: (-self._precedence(kv[0]), kv[1][0]))
+            # A service named outright wins by precedence; among generic hints, the service more
+            # of them point at wins first ("instance" and "retirement notice" outweigh one "api").
+            order = sorted(
+                bucket.items(),
+                key=lambda kv: (
+                    -hint_counts.get(kv[0], 0) if bucket is weak else 0,
+                    -self._precedence(kv[0]),
+                    kv[1][0],
+                ),
+            )
             for service_id, (_, fuzzy) in order:
                 if all(service_id != s for s, _ in ranked):
                     ranked.append((service_id, base * (0.9 if fuzzy else 1.0)))

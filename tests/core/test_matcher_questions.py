@@ -16,6 +16,7 @@ QUESTION_SETS = [
     pytest.param(DATA / "questions_blind.jsonl", id="blind"),
     pytest.param(DATA / "questions_blind2.jsonl", id="blind2"),
     pytest.param(DATA / "questions_blind3.jsonl", id="blind3"),
+    pytest.param(DATA / "questions_blind4.jsonl", id="blind4"),
 ]
 
 
@@ -41,6 +42,7 @@ def test_question_set_meets_the_bars(answerer: Answerer, path: Path) -> None:
         ("kernel updates on our ec2 fleet - us?", "ec2", "os-patching", "customer"),
         ("who rotates the kms keys for dynamdb tables", "dynamodb", "encryption", "customer"),
         ("<@U024BE7LH> who owns the bucket policy on `s3`? :thinking_face:", "s3", "data", "customer"),
+        ("the elastic beanstalk service itself, that's aws operated?", "elastic-beanstalk", "control-plane", "aws"),
     ],
 )
 def test_slang_typos_and_slack_markup(answerer: Answerer, question: str, service: str, topic: str, owner: str) -> None:
@@ -56,6 +58,7 @@ def test_slang_typos_and_slack_markup(answerer: Answerer, question: str, service
         "Azure Functions runtime patching: Microsoft's job?",
         "what's the max timeout for a lambda function",
         "how much does an NLB cost per hour",
+        "how do I rotate an access key using the aws cli",
         "thanks!",
         "asdfghjkl qwerty",
         "",
