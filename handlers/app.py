@@ -80,7 +80,8 @@ def build_app(
     """
     deps = deps or Deps(settings=settings)
     client = build_client(settings)
-    if lambda_mode and dedupe is None:
+    if dedupe is None and (lambda_mode or (settings.state or "").startswith("dynamodb://")):
+        # Replicas that share a DynamoDB state share the memory of answered events too.
         dedupe = lambda_dedupe(settings)
     try:
         app = App(
@@ -117,7 +118,8 @@ def build_app(
 
 
 def lambda_dedupe(settings: Settings) -> DedupeEvents:
-    """Seen-event memory for Lambda: the DynamoDB table when DEMARC_STATE names one.
+    """Seen-event memory shared by every container or replica: the DynamoDB table when
+    DEMARC_STATE names one (on Lambda, and for servers whose replicas share that state).
 
     Without it every container remembers only its own deliveries, so a retry that lands in
     another container is answered twice; said once, loudly, at cold start.

@@ -240,3 +240,22 @@ def test_posture_failure_is_reported_privately(start_app: Callable[..., Running]
     running.command("posture")
     reply = running.slack.wait_count("/response/cmd")[0]
     assert b"Sorry, something went wrong" in reply.raw
+
+
+@pytest.mark.parametrize(("state", "shared"), [("dynamodb://demarc-state?region=us-east-1", True), ("", False)])
+def test_replicas_sharing_a_dynamodb_state_share_event_memory(
+    slack: FakeSlack, monkeypatch: pytest.MonkeyPatch, state: str, shared: bool
+) -> None:
+    import handlers.app as app_module
+    from handlers.dedupe import DedupeEvents
+
+    calls: list[str] = []
+
+    def fake_shared_memory(settings: object) -> DedupeEvents:
+        calls.append(str(getattr(settings, "state", "")))
+        return DedupeEvents()
+
+    monkeypatch.setattr(app_module, "lambda_dedupe", fake_shared_memory)
+    settings = make_settings(slack.api_url, DEMARC_STATE=state)
+    app_module.build_app(settings, verify_token=False)
+    assert calls == ([state] if shared else [])
