@@ -8,6 +8,7 @@ from typing import Any
 from bot.checks import runtimes
 from bot.checks.loaders import lambda_
 from bot.checks.model import Finding
+from bot.checks.policy_doc import is_everyone, statements
 from bot.checks.registry import CheckContext, check
 
 # Condition keys that tie a Principal "*" grant to a source (account, ARN, organisation),
@@ -52,15 +53,6 @@ def runtime(ctx: CheckContext) -> Iterator[Finding]:
             yield ctx.finding(fn.name, f"runtime {fn.runtime} deprecated on {known.deprecated}")
 
 
-def _is_everyone(principal: Any) -> bool:
-    if principal == "*":
-        return True
-    if isinstance(principal, dict):
-        aws = principal.get("AWS")
-        return aws == "*" or (isinstance(aws, list) and "*" in aws)
-    return False
-
-
 def _has_source_condition(condition: Any) -> bool:
     if not isinstance(condition, dict):
         return False
@@ -74,15 +66,11 @@ def _has_source_condition(condition: Any) -> bool:
 
 def public_statements(policy: dict[str, Any]) -> list[str]:
     """Sids of Allow statements to Principal "*" that no source condition narrows."""
-    statements = policy.get("Statement", [])
-    if isinstance(statements, dict):
-        statements = [statements]
     return [
         str(s.get("Sid") or "(no Sid)")
-        for s in statements
-        if isinstance(s, dict)
-        and s.get("Effect") == "Allow"
-        and _is_everyone(s.get("Principal"))
+        for s in statements(policy)
+        if s.get("Effect") == "Allow"
+        and is_everyone(s.get("Principal"))
         and not _has_source_condition(s.get("Condition"))
     ]
 

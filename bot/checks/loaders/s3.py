@@ -21,6 +21,7 @@ from typing import Any
 from bot.checks.faults import LoadError
 from bot.checks.inventory import ApiCall, Inventory, Resource, ResourceGone
 from bot.checks.model import GLOBAL_REGION
+from bot.checks.policy_doc import is_everyone, statements
 
 PUBLIC_GROUPS = {
     "http://acs.amazonaws.com/groups/global/AllUsers": "AllUsers",
@@ -89,23 +90,11 @@ def public_acl_grants(acl: dict[str, Any]) -> list[str]:
     return out
 
 
-def _is_everyone(principal: Any) -> bool:
-    if principal == "*":
-        return True
-    if isinstance(principal, dict):
-        aws = principal.get("AWS")
-        return aws == "*" or (isinstance(aws, list) and "*" in aws)
-    return False
-
-
 def public_policy_statements(policy: dict[str, Any]) -> list[str]:
     """'policy allows s3:GetObject to Principal *' for each unconditioned public Allow."""
-    statements = policy.get("Statement", [])
-    if isinstance(statements, dict):
-        statements = [statements]
     out = []
-    for st in statements:
-        if st.get("Effect") == "Allow" and _is_everyone(st.get("Principal")) and not st.get("Condition"):
+    for st in statements(policy):
+        if st.get("Effect") == "Allow" and is_everyone(st.get("Principal")) and not st.get("Condition"):
             actions = st.get("Action", "*")
             actions = ", ".join(actions) if isinstance(actions, list) else str(actions)
             out.append(f"policy allows {actions} to Principal *")
