@@ -36,28 +36,24 @@ def ack_event(ack: Ack) -> None:
 def register(app: App, deps: Deps, *, lazy: bool = False) -> None:
     pool = INLINE if lazy else deps.answers
 
-    def answer_mention(event: dict[str, Any], client: WebClient) -> None:
+    def answer_in(where: str, event: dict[str, Any], client: WebClient, thread_ts: Any) -> None:
+        """Answer the event's text in its channel (and thread), after the ack."""
         channel = str(event.get("channel") or "")
-        thread_ts = event.get("thread_ts") or event.get("ts")
 
         def reply(message_blocks: list[dict[str, Any]], text: str) -> object:
             return client.chat_postMessage(channel=channel, thread_ts=thread_ts, blocks=message_blocks, text=text)
 
         text = str(event.get("text") or "")
-        pool.submit(lambda: guard("event.app_mention", reply, lambda: reply(*answer_question(deps, text))))
+        pool.submit(lambda: guard(where, reply, lambda: reply(*answer_question(deps, text))))
+
+    def answer_mention(event: dict[str, Any], client: WebClient) -> None:
+        answer_in("event.app_mention", event, client, event.get("thread_ts") or event.get("ts"))
 
     def answer_dm(event: dict[str, Any], client: WebClient) -> None:
         # Everything but a person's own message is acknowledged and ignored.
-        if not is_person_dm(event):
-            return
-        channel = str(event.get("channel") or "")
-        thread_ts = event.get("thread_ts")  # a reply in a DM thread stays in that thread
-
-        def reply(message_blocks: list[dict[str, Any]], text: str) -> object:
-            return client.chat_postMessage(channel=channel, thread_ts=thread_ts, blocks=message_blocks, text=text)
-
-        text = str(event.get("text") or "")
-        pool.submit(lambda: guard("event.message.im", reply, lambda: reply(*answer_question(deps, text))))
+        if is_person_dm(event):
+            # A reply in a DM thread stays in that thread; otherwise the answer goes in the DM.
+            answer_in("event.message.im", event, client, event.get("thread_ts"))
 
     def publish_home_tab(event: dict[str, Any], client: WebClient) -> None:
         if not is_home_tab(event):
