@@ -11,6 +11,7 @@ import pytest
 from bot.answer import Answerer
 from bot.catalogue import Catalogue, load_catalogue
 from bot.paths import builtin_catalogue_dir
+from tests.slack.fakes import FakeSlack
 
 
 @pytest.fixture(scope="session")
@@ -34,3 +35,18 @@ def _private_cache_dir() -> Iterator[None]:
             os.environ.pop("DEMARC_CACHE_DIR", None)
         else:
             os.environ["DEMARC_CACHE_DIR"] = previous
+
+
+@pytest.fixture(scope="session")
+def fake_slack() -> Iterator[FakeSlack]:
+    """One fake Slack Web API on loopback for the whole session (Slack and Lambda tests)."""
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def slack(fake_slack: FakeSlack) -> FakeSlack:
+    """The fake Slack with the previous test's calls forgotten."""
+    fake_slack.reset()
+    return fake_slack

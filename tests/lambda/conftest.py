@@ -23,19 +23,6 @@ _AWS_VARS = (
 
 
 @pytest.fixture(scope="session")
-def fake_slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def slack(fake_slack: FakeSlack) -> FakeSlack:
-    fake_slack.reset()
-    return fake_slack
-
-
-@pytest.fixture(scope="session")
 def fake_lambda_server() -> Iterator[FakeLambda]:
     fake = FakeLambda().start()
     yield fake

@@ -32,19 +32,6 @@ from tests.slack.fakes import (
 CHECK_CHANNEL = "C0CHECKS01"
 
 
-@pytest.fixture(scope="session")
-def fake_slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def slack(fake_slack: FakeSlack) -> FakeSlack:
-    fake_slack.reset()
-    return fake_slack
-
-
 def make_settings(api_url: str, **env: str) -> Settings:
     base = {
         "SLACK_BOT_TOKEN": BOT_TOKEN,
