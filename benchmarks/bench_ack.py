@@ -4,7 +4,7 @@
 
 Starts three processes, as in production where Slack, demarc and the senders do not share
 an interpreter: the fake Slack Web API from tests/slack/fakes.py, the real app under waitress
-(bot/server.py), and this load generator, which fires bursts of correctly signed slash
+(handlers/server.py), and this load generator, which fires bursts of correctly signed slash
 commands and events, each burst `concurrency` requests at once, and reports p50/p99
 time-to-HTTP-response (the ack) and throughput. The answers themselves (response URL
 posts, chat.postMessage) happen after the ack and load the same machine, as they would in
@@ -30,9 +30,9 @@ sys.path.insert(0, str(ROOT))
 
 from bot.answer import default_answerer  # noqa: E402
 from bot.config import load_settings  # noqa: E402
-from bot.server import HttpServer  # noqa: E402
 from handlers.app import build_app  # noqa: E402
 from handlers.deps import Deps, Jobs  # noqa: E402
+from handlers.server import HttpServer  # noqa: E402
 from tests.slack.fakes import (  # noqa: E402
     BOT_TOKEN,
     SIGNING_SECRET,

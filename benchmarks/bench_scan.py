@@ -27,6 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from bot.clock import FixedClock
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -206,7 +208,7 @@ def scan_once(counts: dict[str, int], expected: dict[str, int]) -> dict[str, Any
         return session
 
     start = time.perf_counter()
-    [report] = run_scan(None, REGIONS, session_factory=factory, today=dt.date(2026, 11, 23))
+    [report] = run_scan(None, REGIONS, session_factory=factory, clock=FixedClock.on(dt.date(2026, 11, 23)))
     wall = time.perf_counter() - start
     results = {r.check: r for r in report.results}
     errors = {c: r.error for c, r in results.items() if r.error}

@@ -550,12 +550,15 @@ def _build_runtimes(raw: _Raw, problems: list[Problem]) -> dict[str, LambdaRunti
 # --------------------------------------------------------------------------- entry points
 
 
-def catalogue_directories(extra: Iterable[Path | str] = ()) -> tuple[Path, ...]:
-    """The built-in catalogue, then `DEMARC_CATALOGUE` (if set), then any extra directories."""
+def catalogue_directories(
+    extra: Iterable[Path | str] = (), *, configured: Sequence[Path] | None = None
+) -> tuple[Path, ...]:
+    """The built-in catalogue, then `DEMARC_CATALOGUE` (`configured`, as `Settings.catalogue`
+    holds it; read with the same parser when not given), then any extra directories."""
+    from bot.config import parse_catalogue_dirs
+
     dirs = [builtin_catalogue_dir()]
-    configured = os.environ.get("DEMARC_CATALOGUE")
-    if configured:
-        dirs.extend(Path(p).expanduser() for p in configured.split(os.pathsep) if p.strip())
+    dirs.extend(configured if configured is not None else parse_catalogue_dirs(os.environ.get("DEMARC_CATALOGUE")))
     dirs.extend(Path(p) for p in extra)
     return tuple(dirs)
 

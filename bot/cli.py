@@ -1,4 +1,9 @@
-"""The `demarc` console script: parse arguments, dispatch, and turn errors into exit codes."""
+"""The core of the `demarc` command line: parse arguments, dispatch, turn errors into exit codes.
+
+The console script is `handlers.cli:main`, which calls `main` here with the Slack-facing
+pieces plugged in (the `serve` command, the posture publisher), so this package never
+imports Slack and `demarc ask` never loads it.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,18 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from bot import __version__
 from bot.errors import DemarcError
 
-# Sub-command modules under bot/commands/, in the order `demarc --help` lists them.
-COMMAND_MODULES = ("ask", "compare", "check", "posture", "serve", "catalogue", "config", "demo")
+if TYPE_CHECKING:
+    from bot.posture.outcome import Publisher
+
+# Sub-command modules, in the order `demarc --help` lists them.
+COMMAND_MODULES = tuple(
+    f"bot.commands.{name}" for name in ("ask", "compare", "check", "posture", "catalogue", "config", "demo")
+)
 
 
 class OneLineArgumentParser(argparse.ArgumentParser):
@@ -23,7 +33,13 @@ class OneLineArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(
+    extra_modules: Sequence[str] = (), *, publisher: Publisher | None = None
+) -> argparse.ArgumentParser:
+    """The parser for the core commands plus `extra_modules` (each with `register(subparsers)`).
+
+    `publisher` is what `demarc posture --post` calls; without it `--post` is refused.
+    """
     parser = OneLineArgumentParser(
         prog="demarc",
         description="Whose job is this, AWS's or ours? Answers from the AWS Shared Responsibility Model "
@@ -33,19 +49,16 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=OneLineArgumentParser, required=True
     )
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"bot.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"bot.commands.{name}":
-                raise
-            continue
-        module.register(subparsers)
+    for name in (*COMMAND_MODULES, *extra_modules):
+        importlib.import_module(name).register(subparsers)
+    parser.set_defaults(publisher=publisher)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+def main(
+    argv: Sequence[str] | None = None, *, extra_modules: Sequence[str] = (), publisher: Publisher | None = None
+) -> int:
+    parser = build_parser(extra_modules, publisher=publisher)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))

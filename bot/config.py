@@ -12,8 +12,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.errors import ConfigError
+
+if TYPE_CHECKING:
+    from bot.store.location import StateLocation
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_POSTURE_CRON = "0 9 * * *"
@@ -53,6 +57,13 @@ class Settings:
     org_role_name: str | None = None
 
     @property
+    def state_location(self) -> StateLocation:
+        """`DEMARC_STATE`, read by the one parser every store uses."""
+        from bot.store.location import parse_state
+
+        return parse_state(self.state)
+
+    @property
     def socket_mode(self) -> bool:
         return bool(self.slack_app_token)
 
@@ -62,6 +73,13 @@ class Settings:
 
 def _split(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def parse_catalogue_dirs(value: str | None) -> tuple[Path, ...]:
+    """`DEMARC_CATALOGUE`: directories separated by commas or the OS path separator (`:`),
+    in the order they are merged; `~` is expanded. The one parser of this setting."""
+    text = (value or "").replace(os.pathsep, ",")
+    return tuple(Path(part).expanduser() for part in _split(text))
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:
@@ -129,6 +147,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         problems.append(str(exc))
         only_on_change = False
 
+    state = env.get("DEMARC_STATE", "").strip() or None
+    if state:
+        from bot.store.location import parse_state
+
+        try:
+            parse_state(state)
+        except ConfigError as exc:
+            problems.append(str(exc))
+
     settings = Settings(
         slack_bot_token=secret("SLACK_BOT_TOKEN", "xoxb-"),
         slack_signing_secret=secret("SLACK_SIGNING_SECRET", None),
@@ -140,8 +167,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         posture_cron=cron,
         timezone=timezone,
         regions=regions,
-        catalogue=tuple(Path(p) for p in _split(env.get("DEMARC_CATALOGUE", "").replace(os.pathsep, ","))),
-        state=env.get("DEMARC_STATE", "").strip() or None,
+        catalogue=parse_catalogue_dirs(env.get("DEMARC_CATALOGUE")),
+        state=state,
         posture_only_on_change=only_on_change,
         posture_mention=env.get("DEMARC_POSTURE_MENTION", "").strip() or None,
         log_level=(env.get("DEMARC_LOG_LEVEL", "").strip() or "INFO").upper(),

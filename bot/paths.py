@@ -6,7 +6,6 @@ The built-in catalogue ships inside the wheel as `bot/_catalogue`; in a source c
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -20,10 +19,7 @@ def builtin_catalogue_dir() -> Path:
 
 
 def default_state_path() -> Path:
-    """`DEMARC_STATE` when set, else a SQLite file in the user's data directory."""
-    configured = os.environ.get("DEMARC_STATE")
-    if configured:
-        return Path(configured).expanduser()
+    """The SQLite file used when `DEMARC_STATE` is unset: in the user's data directory."""
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("demarc", appauthor=False)) / "state.sqlite3"

@@ -1,22 +1,13 @@
-"""Slack listeners for demarc, kept thin: parse the payload, call bot/, render with bot/blocks.
+"""Everything Slack-facing, kept thin: parse the payload, call `bot/`, render Block Kit.
 
-Layout follows slack-samples' starter template: one module per surface, each with a
-`register(app, deps)`; `register_listeners` wires them all, plus the event de-duplication
-middleware and an app-wide error handler.
+- `cli`: the `demarc` console script (the core CLI plus `serve` and `posture --post`).
+- `server`, `serve_command`: HTTP (waitress) and Socket Mode serving, `/healthz`.
+- `app`, `listeners`, `commands`, `events`, `actions`, `home`, `common`, `deps`, `dedupe`:
+  the Bolt app and its listeners.
+- `aws_lambda`: the AWS Lambda entry points.
+- `blockkit` (Slack's limits and primitives), `blocks` (answers), `posture` (the summary's
+  blocks, posting, App Home, channel check), `slack_client` (the one WebClient factory).
+
+This package imports nothing at package level, so `demarc ask` (through `handlers.cli`)
+never loads Slack.
 """
-
-from __future__ import annotations
-
-from slack_bolt import App
-
-from handlers import actions, commands, events
-from handlers.dedupe import DedupeEvents
-from handlers.deps import Deps
-
-
-def register_listeners(app: App, deps: Deps, *, dedupe: DedupeEvents | None = None, lazy: bool = False) -> None:
-    """Wire every surface; `lazy` splits each into an ack and a Bolt lazy listener (AWS Lambda)."""
-    app.use(dedupe or DedupeEvents())
-    commands.register(app, deps, lazy=lazy)
-    events.register(app, deps, lazy=lazy)
-    actions.register(app, deps, lazy=lazy)

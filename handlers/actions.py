@@ -16,7 +16,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot import blocks
+from handlers import blockkit, blocks
 from handlers.common import (
     answer_cell,
     answer_compare,
@@ -74,8 +74,8 @@ def register(app: App, deps: Deps, *, lazy: bool = False) -> None:
         def start() -> None:
             ids = resolve_checks(deps, target)
             public = public_reply(respond)
-            who = blocks.user_mention((body.get("user") or {}).get("id"))
-            notice = f"Running `{blocks.escape_code(target)}` for {who or 'you'}…"
+            who = blockkit.user_mention((body.get("user") or {}).get("id"))
+            notice = f"Running `{blockkit.escape_code(target)}` for {who or 'you'}…"
             public(*blocks.render_notice(notice, emoji=":hourglass_flowing_sand:"))
             jobs.submit(lambda: guard("action.run_check", public, lambda: run_checks(deps, ids, target, public)))
 
@@ -97,13 +97,13 @@ def register(app: App, deps: Deps, *, lazy: bool = False) -> None:
 
     def share(body: dict[str, Any], respond: Respond) -> None:
         value = _value(body)
-        user = blocks.user_mention((body.get("user") or {}).get("id"))
+        user = blockkit.user_mention((body.get("user") or {}).get("id"))
 
         def post_shared() -> None:
             question = value[2:] if value.startswith("q:") else value
             message_blocks, text = answer_question(deps, question)
             if user:
-                message_blocks = blocks.fit([blocks.context(f"Shared by {user}"), *message_blocks])
+                message_blocks = blockkit.fit([blockkit.context(f"Shared by {user}"), *message_blocks])
             respond(blocks=message_blocks, text=text, response_type="in_channel", replace_original=False)
             respond(delete_original=True)
 

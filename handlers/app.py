@@ -1,4 +1,4 @@
-"""Build the Bolt app: a WebClient on SLACK_API_URL with retry handlers, verification on,
+"""Build the Bolt app: the shared WebClient (handlers.slack_client), verification on,
 listeners registered.
 
 On a long-running server every listener acks and queues its work (answers to `deps.answers`,
@@ -22,46 +22,17 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.error import BoltError
-from slack_sdk import WebClient
-from slack_sdk.http_retry import RetryHandler
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 
 from bot.config import Settings
 from bot.errors import ConfigError
-from handlers import register_listeners
 from handlers.dedupe import DedupeEvents
 from handlers.deps import Deps
+from handlers.listeners import register_listeners
+from handlers.slack_client import build_client
 
 log = logging.getLogger("demarc.app")
 
 LISTENER_THREADS = 64
-WEB_API_TIMEOUT = 15
-
-
-def retry_handlers() -> list[RetryHandler]:
-    """Connection resets, 429 (honouring Retry-After) and 5xx: all retried a few times.
-
-    slack_sdk's default list retries connection errors only; rate limits need their own handler.
-    """
-    return [
-        ConnectionErrorRetryHandler(max_retry_count=2),
-        RateLimitErrorRetryHandler(max_retry_count=3),
-        ServerErrorRetryHandler(max_retry_count=2),
-    ]
-
-
-def build_client(settings: Settings) -> WebClient:
-    return WebClient(
-        token=str(settings.slack_bot_token) if settings.slack_bot_token else None,
-        base_url=settings.slack_api_url,
-        timeout=WEB_API_TIMEOUT,
-        retry_handlers=retry_handlers(),
-        logger=logging.getLogger("slack_sdk.web"),
-    )
 
 
 def build_app(
@@ -80,7 +51,7 @@ def build_app(
     """
     deps = deps or Deps(settings=settings)
     client = build_client(settings)
-    if dedupe is None and (lambda_mode or (settings.state or "").startswith("dynamodb://")):
+    if dedupe is None and (lambda_mode or settings.state_location.shared):
         # Replicas that share a DynamoDB state share the memory of answered events too.
         dedupe = lambda_dedupe(settings)
     try:
@@ -124,11 +95,10 @@ def lambda_dedupe(settings: Settings) -> DedupeEvents:
     Without it every container remembers only its own deliveries, so a retry that lands in
     another container is answered twice; said once, loudly, at cold start.
     """
-    state = settings.state or ""
-    if state.startswith("dynamodb://"):
-        from handlers.dedupe_dynamo import DynamoEventIds
+    from bot.store import open_seen_events
 
-        return DedupeEvents(DynamoEventIds.from_url(state))
+    if settings.state_location.shared:
+        return DedupeEvents(open_seen_events(settings))
     log.warning("DEMARC_STATE is not a dynamodb:// URL: event de-duplication is per container on Lambda")
     return DedupeEvents()
 

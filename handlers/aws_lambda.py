@@ -26,6 +26,8 @@ from bot.secrets import slack_secrets
 if TYPE_CHECKING:
     from slack_bolt.adapter.aws_lambda import SlackRequestHandler
 
+    from bot.clock import Clock
+
 log = logging.getLogger("demarc.lambda")
 
 #: Botocore settings for the lazy-listener Invoke call, which sits on the ack path.
@@ -128,15 +130,33 @@ def slack_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return result
 
 
+def event_clock(event: Mapping[str, Any]) -> Clock:
+    """The instant a scheduled event stands for: EventBridge's `time`, else the system clock.
+
+    A retried or delayed delivery of the 09:00 event still means the 09:00 summary: "today"
+    is the day the schedule fired, not the day a retry happens to run (across midnight).
+    """
+    from bot.clock import SYSTEM_CLOCK, FixedClock, parse_instant
+
+    when = event.get("time") if isinstance(event, Mapping) else None
+    if isinstance(when, str) and when.strip():
+        try:
+            return FixedClock(parse_instant(when))
+        except ValueError:
+            log.warning("posture: the event's time %r is not ISO 8601; using the clock", when[:40])
+    return SYSTEM_CLOCK
+
+
 def posture_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """EventBridge schedule entry point: post today's posture summary to DEMARC_POSTURE_CHANNEL.
 
-    Idempotent: bot.posture claims (channel, local day) in DynamoDB before posting, so a
+    Idempotent: the store claims (channel, local day) in DynamoDB before posting, so a
     duplicate EventBridge delivery, a retry or a second invocation the same day posts nothing.
-    A failed attempt raises, so Lambda's asynchronous retries run it again.
+    The day is the event's own `time`. A failed attempt raises, so Lambda's asynchronous
+    retries run it again.
     """
-    from bot.posture import post_posture
-    from handlers.app import build_client
+    from handlers.posture import post_posture
+    from handlers.slack_client import build_client
 
     settings = lambda_settings()
     _configure_logging(settings)
@@ -145,10 +165,10 @@ def posture_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     channel = settings.posture_channel
     if not channel:
         raise ConfigError("DEMARC_POSTURE_CHANNEL is not set: no channel to post the posture summary to")
-    if not (settings.state or "").startswith("dynamodb://"):
+    if not settings.state_location.shared:
         # /tmp is per container: SQLite there would forget yesterday's run and today's post.
         raise ConfigError("DEMARC_STATE must be dynamodb://TABLE on Lambda (deltas and posting once need it)")
-    outcome = post_posture(build_client(settings), channel, settings)
+    outcome = post_posture(build_client(settings), channel, settings, clock=event_clock(event))
     result = {"status": outcome.status, "reason": outcome.reason, "ts": outcome.ts}
     log.info("posture: %s", outcome)
     if outcome.status == "failed":

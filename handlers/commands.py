@@ -20,7 +20,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import blocks
+from handlers import blockkit, blocks
 from handlers.common import answer_compare, answer_question, checks_allowed, guard, resolve_checks, run_checks
 from handlers.deps import INLINE, Deps, Pool
 
@@ -61,7 +61,7 @@ def acknowledge(deps: Deps, command: Command, channel: str | None, ack: Ack) -> 
         refusal, text = blocks.check_refusal(channel)
         ack(blocks=refusal, text=text, response_type="ephemeral")  # no AWS call, nothing queued
     elif command.kind == "check":
-        what = f"`{blocks.escape_code(command.arg)}`" if command.arg else "every check"
+        what = f"`{blockkit.escape_code(command.arg)}`" if command.arg else "every check"
         ack(text=f"Running {what}; the results will be posted in this channel.", response_type="ephemeral")
     elif command.kind == "posture":
         ack(text="Running every check; the posture summary will be posted in this channel.",

@@ -12,9 +12,9 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bot import blocks
 from bot.errors import DemarcError, UsageError
 from bot.matcher import MatchResult
+from handlers import blockkit, blocks
 from handlers.deps import Deps
 
 log = logging.getLogger("demarc.handlers")
@@ -25,7 +25,7 @@ Reply = Callable[[list[dict[str, Any]], str], object]
 
 def answer_question(deps: Deps, raw_text: str, *, shareable: bool = False) -> tuple[list[dict[str, Any]], str]:
     """Blocks for a question typed in Slack (wire-escaped text in, safe blocks out)."""
-    question, truncated = blocks.clean_question(raw_text)
+    question, truncated = blockkit.clean_question(raw_text)
     answer = deps.answerer.answer(question)
     return blocks.render_answer(
         deps.answerer.catalogue,
@@ -85,9 +85,9 @@ def run_checks(deps: Deps, check_ids: Sequence[str] | None, requested: str, repl
     """Run a scan (slow: call from a job, never on the ack path) and reply with its report."""
     log.info("account checks started", extra={"checks": ",".join(check_ids or ["all"])})
     try:
-        reports = deps.scanner(check_ids, deps.settings.regions or None)
+        reports = deps.scan(check_ids, deps.settings.regions or None)
     except DemarcError as exc:
-        reply(*blocks.render_notice(f"I could not run the checks: {blocks.escape(str(exc))}", emoji=":warning:"))
+        reply(*blocks.render_notice(f"I could not run the checks: {blockkit.escape(str(exc))}", emoji=":warning:"))
         return
     reply(*blocks.render_check_reports(deps.answerer.catalogue, reports, requested=requested))
     log.info("account checks finished", extra={"accounts": len(reports)})
@@ -100,7 +100,7 @@ def guard(what: str, reply: Reply | None, fn: Callable[[], object]) -> None:
     except DemarcError as exc:
         log.info("user-facing error", extra={"where": what, "error": str(exc)})
         if reply is not None:
-            _safe_reply(reply, blocks.render_notice(blocks.escape(str(exc)), emoji=":warning:"))
+            _safe_reply(reply, blocks.render_notice(blockkit.escape(str(exc)), emoji=":warning:"))
     except Exception:
         reference = uuid.uuid4().hex[:8]
         log.exception("listener failed", extra={"where": what, "reference": reference})

@@ -10,7 +10,7 @@ The middleware is a global Bolt middleware, which runs after Bolt's signature ch
 request can never claim an event id. It works on the dispatched `BoltRequest`, so HTTP and
 Socket Mode share it. The memory is pluggable (`SeenEvents`): per process by default (a
 restart forgets; a retry that reaches a fresh process is answered once there), or a DynamoDB
-table on AWS Lambda (handlers/dedupe_dynamo.py), where every container is a fresh process.
+table on AWS Lambda (bot/store/seen_dynamo.py), where every container is a fresh process.
 
 A Bolt lazy listener on Lambda re-enters the app with the same body (and event id) marked
 `lazy_only`; that is the work of the first delivery, not a retry, so it is never dropped.
@@ -19,51 +19,15 @@ A Bolt lazy listener on Lambda re-enters the app with the same body (and event i
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable
-from typing import Protocol
 
 from slack_bolt.middleware import Middleware
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
+from bot.store.seen import EventIdCache, SeenEvents
+
 log = logging.getLogger("demarc.dedupe")
-
-
-class SeenEvents(Protocol):
-    """Claims event ids: True the first time an id is seen (within some time-to-live)."""
-
-    def claim(self, event_id: str) -> bool: ...
-
-
-class EventIdCache:
-    """Thread-safe set of recently seen ids with a time-to-live and a size bound."""
-
-    def __init__(self, ttl_seconds: float = 3600.0, max_size: int = 50_000) -> None:
-        self._ttl = ttl_seconds
-        self._max = max_size
-        self._seen: OrderedDict[str, float] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def claim(self, event_id: str, now: float | None = None) -> bool:
-        """True the first time `event_id` is seen (within the TTL), False for a repeat."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            while self._seen:
-                oldest, seen_at = next(iter(self._seen.items()))
-                if now - seen_at <= self._ttl and len(self._seen) < self._max:
-                    break
-                del self._seen[oldest]
-            if event_id in self._seen:
-                return False
-            self._seen[event_id] = now
-            return True
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._seen)
 
 
 class DedupeEvents(Middleware):

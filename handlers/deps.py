@@ -7,7 +7,6 @@ that needs no database) and the real ones are only imported when first used.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -41,7 +40,7 @@ class CheckIndex(Protocol):
 
 
 class PostureService(Protocol):
-    """The seam to bot/posture (issue 6), so the Slack app does not depend on its internals."""
+    """The seam to the posture summary, so listeners can be tested with a fake."""
 
     def post_posture(self, client: WebClient, channel: str, settings: Settings, *, force: bool = False) -> object: ...
 
@@ -50,18 +49,23 @@ class PostureService(Protocol):
     def start_scheduler(self, client: WebClient, settings: Settings) -> Any: ...
 
 
-def real_scanner(check_ids: Sequence[str] | None, regions: Sequence[str] | None) -> list[AccountReport]:
-    """Every account configured (DEMARC_ROLE_ARNS / DEMARC_ORG_ROLE_NAME), or the credential chain's."""
-    from bot.checks import run_scan
-    from bot.config import load_settings
+class SettingsScanner:
+    """The real scanner: every account the settings name (DEMARC_ROLE_ARNS /
+    DEMARC_ORG_ROLE_NAME), or the credential chain's. Settings are the ones the app was
+    built with, never re-read from the environment."""
 
-    settings = load_settings()
-    return run_scan(
-        list(check_ids) if check_ids else None,
-        list(regions) if regions else None,
-        role_arns=settings.role_arns,
-        org_role_name=settings.org_role_name,
-    )
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def __call__(self, check_ids: Sequence[str] | None, regions: Sequence[str] | None) -> list[AccountReport]:
+        from bot.checks import run_scan
+
+        return run_scan(
+            list(check_ids) if check_ids else None,
+            list(regions) if regions else None,
+            role_arns=self.settings.role_arns,
+            org_role_name=self.settings.org_role_name,
+        )
 
 
 class RealCheckIndex:
@@ -76,27 +80,23 @@ class RealCheckIndex:
         return checks_for_service(service)
 
 
-def _posture() -> Any:
-    """bot.posture is another engineer's package; imported by name so this seam type-checks without it."""
-    return importlib.import_module("bot.posture")
-
-
 class LazyPosture:
-    """bot.posture, imported on first use (it loads boto3 and the state store)."""
+    """handlers.posture, imported on first use (it loads the state store and, to scan, boto3)."""
 
     def post_posture(self, client: WebClient, channel: str, settings: Settings, *, force: bool = False) -> object:
-        return _posture().post_posture(client, channel, settings, force=force)
+        from handlers.posture import post_posture
+
+        return post_posture(client, channel, settings, force=force)
 
     def latest_summary_blocks(self, settings: Settings) -> list[dict[str, Any]] | None:
-        try:
-            posture = _posture()
-        except ImportError:
-            return None
-        blocks: list[dict[str, Any]] | None = posture.latest_summary_blocks(settings)
-        return blocks
+        from handlers.posture import latest_summary_blocks
+
+        return latest_summary_blocks(settings)
 
     def start_scheduler(self, client: WebClient, settings: Settings) -> Any:
-        return _posture().start_scheduler(client, settings)
+        from handlers.posture import start_scheduler
+
+        return start_scheduler(client, settings)
 
 
 class Pool(Protocol):
@@ -162,7 +162,7 @@ class Jobs:
 class Deps:
     settings: Settings
     answerer: Answerer = field(default_factory=default_answerer)
-    scanner: Scanner = real_scanner
+    scanner: Scanner | None = None
     check_index: CheckIndex = field(default_factory=RealCheckIndex)
     posture: PostureService = field(default_factory=LazyPosture)
     jobs: Jobs = field(default_factory=Jobs)
@@ -170,6 +170,14 @@ class Deps:
     #: one per request: under a burst, fewer runnable threads means the GIL goes to the
     #: threads that are acknowledging, which is what keeps the ack p99 low.
     answers: Jobs = field(default_factory=lambda: Jobs(2, "demarc-answer"))
+
+    def __post_init__(self) -> None:
+        if self.scanner is None:
+            self.scanner = SettingsScanner(self.settings)
+
+    def scan(self, check_ids: Sequence[str] | None, regions: Sequence[str] | None) -> list[AccountReport]:
+        assert self.scanner is not None
+        return self.scanner(check_ids, regions)
 
     def shutdown(self, wait: bool = True) -> None:
         self.answers.shutdown(wait=wait)

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot import blocks
+from handlers import blocks
 from handlers.deps import Deps
 
 log = logging.getLogger("demarc.handlers")

@@ -1,4 +1,5 @@
-"""Shared fixtures: the built-in catalogue and its answerer, loaded once per test session."""
+"""Shared fixtures: the built-in catalogue and its answerer, loaded once per test session;
+the frozen instants every time-sensitive test also runs at."""
 
 from __future__ import annotations
 
@@ -7,11 +8,48 @@ import tempfile
 from collections.abc import Iterator
 
 import pytest
+import time_machine
 
 from bot.answer import Answerer
 from bot.catalogue import Catalogue, load_catalogue
 from bot.paths import builtin_catalogue_dir
 from tests.slack.fakes import FakeSlack
+
+#: The system clock is frozen at each of these for tests marked `time_sensitive`: if any code
+#: read the real time instead of the injected clock, its result would change with the instant.
+#: DEMARC_TZ is New York for all of them (the time-sensitive tests that read it set it so).
+FROZEN_INSTANTS = {
+    "now": None,  # the real clock, as CI sees it on the day it runs
+    "23:59:59-in-demarc-tz": "2026-11-23T23:59:59-05:00",
+    "dst-spring-forward": "2027-03-14T07:00:30Z",  # 02:00:30 EST does not exist: 03:00:30 EDT
+    "dst-fall-back": "2026-11-01T06:30:00Z",  # 01:30 EDT, an hour before 01:30 EST
+    "a-year-from-now": "2027-12-02T12:00:00Z",
+}
+FROZEN_TZ = "America/New_York"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "time_sensitive: run once per instant of FROZEN_INSTANTS, with the system clock frozen there"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("time_sensitive"):
+        metafunc.fixturenames.append("_frozen_instant")
+        metafunc.parametrize("_frozen_instant", list(FROZEN_INSTANTS), indirect=True)
+
+
+@pytest.fixture
+def _frozen_instant(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Freeze (and let tick) the system clock at one instant, with DEMARC_TZ in New York."""
+    monkeypatch.setenv("DEMARC_TZ", FROZEN_TZ)
+    instant = FROZEN_INSTANTS[request.param]
+    if instant is None:
+        yield request.param
+        return
+    with time_machine.travel(instant, tick=True):
+        yield request.param
 
 
 @pytest.fixture(scope="session")

@@ -30,8 +30,9 @@ from bot.checks.sample import (
     sample_account_data,
     sample_session_factory,
 )
-from bot.cli import main
+from bot.clock import FixedClock
 from bot.commands.demo import next_day
+from handlers.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 ACCOUNT = "111122223333"
@@ -77,7 +78,7 @@ def report() -> AccountReport:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(socket.socket, "connect", _no_network)
         mp.setattr(socket, "create_connection", _no_network)
-        [scanned] = run_scan(None, SAMPLE_REGIONS, session_factory=sample_session_factory(), today=TODAY)
+        [scanned] = run_scan(None, SAMPLE_REGIONS, session_factory=sample_session_factory(), clock=FixedClock.on(TODAY))
     return scanned
 
 
@@ -166,7 +167,7 @@ def test_every_answer_has_the_shape_aws_would_send() -> None:
         session.events.register("after-call", lambda model, parsed, **_: answers.append((model, parsed)))
         return session
 
-    run_scan(None, SAMPLE_REGIONS, session_factory=recording, today=TODAY)
+    run_scan(None, SAMPLE_REGIONS, session_factory=recording, clock=FixedClock.on(TODAY))
     # Not reached by this account's scan (no multi-region trail), so asked directly.
     recording().client("cloudtrail", region_name="us-east-1").get_trail_status(Name="acme-audit")
     seen = set()
@@ -193,7 +194,9 @@ def test_unknown_operations_and_parameters_are_named_not_answered_empty() -> Non
 
 
 def test_a_scan_outside_the_sample_regions_reports_the_cause() -> None:
-    [scanned] = run_scan(["rds-public"], ["ap-south-1"], session_factory=sample_session_factory(), today=TODAY)
+    [scanned] = run_scan(
+        ["rds-public"], ["ap-south-1"], session_factory=sample_session_factory(), clock=FixedClock.on(TODAY)
+    )
     error = _result(scanned, "rds-public").error or ""
     assert "UnknownSampleOperation" in error and "ap-south-1" in error
 
@@ -228,13 +231,13 @@ def test_the_user_environment_and_aws_files_change_nothing(
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setattr(socket.socket, "connect", _no_network)
-    [scanned] = run_scan(None, SAMPLE_REGIONS, session_factory=sample_session_factory(), today=TODAY)
+    [scanned] = run_scan(None, SAMPLE_REGIONS, session_factory=sample_session_factory(), clock=FixedClock.on(TODAY))
     assert scanned.to_dict() == report.to_dict()
 
 
 def test_the_next_day_fixes_one_finding_and_adds_one(report: AccountReport) -> None:
     factory = sample_session_factory(next_day(sample_account_data()))
-    [later] = run_scan(None, SAMPLE_REGIONS, session_factory=factory, today=TODAY)
+    [later] = run_scan(None, SAMPLE_REGIONS, session_factory=factory, clock=FixedClock.on(TODAY))
 
     def keys(r: AccountReport) -> set[tuple[str, str, str]]:
         return {(res.check, f.resource, f.region) for res in r.results for f in res.findings}

@@ -14,10 +14,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.checks.model import AccountReport, CheckResult, Finding
+from bot.clock import SYSTEM_CLOCK, Clock
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     from bot.checks.runner import Progress
     from bot.checks.session import SessionFactory
 
@@ -46,7 +45,7 @@ def run_scan(
     role_arns: Sequence[str] = (),
     org_role_name: str | None = None,
     progress: Progress | None = None,
-    today: dt.date | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> list[AccountReport]:
     """Run the checks (all when none named) in every region and account asked for."""
     from bot.checks.runner import run_scan as run
@@ -58,5 +57,5 @@ def run_scan(
         role_arns=role_arns,
         org_role_name=org_role_name,
         progress=progress,
-        today=today,
+        clock=clock,
     )

@@ -26,6 +26,7 @@ from bot.checks.session import (
     organization_role_arns,
     resolve_regions,
 )
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.errors import DemarcError, UsageError
 
 ACCOUNT_WORKERS = 4
@@ -95,7 +96,7 @@ def run_scan(
     role_arns: Sequence[str] = (),
     org_role_name: str | None = None,
     progress: Progress | None = None,
-    today: dt.date | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> list[AccountReport]:
     """Scan every account asked for and return one report per account.
 
@@ -108,7 +109,7 @@ def run_scan(
     scan_regions = resolve_regions(tuple(regions) if regions else None, base.session)
     home = scan_regions[0]
     own_account = _caller_account(base, home)
-    today = today or dt.date.today()
+    today = clock.now().date()  # runtime deprecation dates are UTC calendar dates
 
     targets: list[_Target] = []
     if not role_arns and not org_role_name:

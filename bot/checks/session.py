@@ -40,12 +40,10 @@ def default_session() -> boto3.Session:
 
 
 def resolve_regions(requested: list[str] | tuple[str, ...] | None, session: boto3.Session) -> list[str]:
-    """`--region` values, else `DEMARC_REGIONS`, else the session's region, else us-east-1."""
+    """The regions asked for (`--region`, else `Settings.regions` from DEMARC_REGIONS, which
+    callers pass in), else the session's region, else us-east-1."""
     if requested:
         return list(dict.fromkeys(requested))
-    env = [r.strip() for r in os.environ.get("DEMARC_REGIONS", "").split(",") if r.strip()]
-    if env:
-        return list(dict.fromkeys(env))
     return [session.region_name or DEFAULT_REGION]
 
 

@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         reports = run_scan(
             args.check_ids or None,
-            args.region or None,
+            args.region or list(settings.regions) or None,
             role_arns=args.role_arn or settings.role_arns,
             org_role_name=args.org_role_name or settings.org_role_name,
             progress=progress,

@@ -144,23 +144,24 @@ def _posture(yesterday: AccountReport) -> str:
 
     from bot.checks import run_scan
     from bot.checks.sample import SAMPLE_REGIONS, sample_account_data, sample_session_factory
+    from bot.clock import SYSTEM_CLOCK, FixedClock
     from bot.config import Settings
     from bot.posture import run_posture
     from bot.posture.render import render_text
-    from bot.posture.store import open_store
+    from bot.store import open_store
 
     settings = Settings(regions=SAMPLE_REGIONS)
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    now = SYSTEM_CLOCK.now().replace(microsecond=0)
     day_two = sample_session_factory(next_day(sample_account_data()))
     with tempfile.TemporaryDirectory(prefix="demarc-demo-") as tmp:
         store = open_store(Path(tmp) / "posture.sqlite3")
         try:
-            run_posture(settings, scan=lambda: [yesterday], store=store, now=now - dt.timedelta(days=1))
+            run_posture(settings, scan=lambda: [yesterday], store=store, clock=FixedClock(now - dt.timedelta(days=1)))
             today = run_posture(
                 settings,
                 scan=lambda: run_scan(None, SAMPLE_REGIONS, session_factory=day_two),
                 store=store,
-                now=now,
+                clock=FixedClock(now),
             )
         finally:
             store.close()

@@ -37,8 +37,7 @@ def register(subparsers: SubParsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bot.config import load_settings
-    from bot.posture import PostureRun, post_posture, run_posture
-    from bot.posture.post import make_client
+    from bot.posture import PostureRun, run_posture
     from bot.posture.render import render_text
 
     if args.force and not args.post:
@@ -65,18 +64,10 @@ def run(args: argparse.Namespace) -> int:
         show(result)
         return 1 if args.strict and result.any_failing else 0
 
-    missing = [
-        name
-        for name, value in (
-            ("SLACK_BOT_TOKEN", settings.slack_bot_token),
-            ("DEMARC_POSTURE_CHANNEL", settings.posture_channel),
-        )
-        if not value
-    ]
-    if missing:
-        raise ConfigError(f"--post needs {' and '.join(missing)} in the environment")
-    assert settings.posture_channel is not None
-    outcome = post_posture(make_client(settings), settings.posture_channel, settings, force=args.force)
+    publisher = getattr(args, "publisher", None)
+    if publisher is None:
+        raise ConfigError("--post needs demarc's Slack layer: run the `demarc` console script")
+    outcome = publisher(settings, args.force)
     if outcome.run is not None:
         show(outcome.run)
     print(f"demarc: posture {outcome}", file=sys.stderr)

@@ -1,15 +1,14 @@
 """The posture summary for a terminal: everything, worst first, nothing truncated.
 
-Block Kit for Slack lives in `bot.posture.blocks` (re-exported here); the plain text
-below is also what a file upload carries when the findings do not fit in Slack messages.
+Block Kit for Slack lives in `handlers.posture.blocks`; the plain text below is also what
+a file upload carries when the findings do not fit in Slack messages.
 """
 
 from __future__ import annotations
 
-from bot.posture.blocks import failure_blocks, main_message, notification_text, thread_messages
 from bot.posture.summary import AccountSummary, DeltaItem, PostureSummary
 
-__all__ = ["failure_blocks", "main_message", "notification_text", "render_text", "thread_messages"]
+__all__ = ["render_text"]
 
 
 def _delta_line(sign: str, item: DeltaItem) -> str:

@@ -7,16 +7,16 @@ showed, not with whatever ran in between.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.checks.model import AccountReport, CheckResult
-from bot.posture.records import RunMeta, iso_z, utc_now
-from bot.posture.store import StateStore, open_store
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.posture.summary import TREND_RUNS, PostureSummary, summarize_account
+from bot.store import StateStore, open_store
+from bot.store.records import RunMeta, iso_z
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -28,8 +28,9 @@ Scan = Callable[[], list[AccountReport]]
 HISTORY_RUNS = 30
 
 
-def default_scan(settings: Settings) -> Scan:
-    """Every check in the configured regions (boto3 is imported only when it runs)."""
+def default_scan(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> Scan:
+    """Every check in the configured regions and accounts, dated by `clock` (boto3 is
+    imported only when it runs)."""
 
     def scan() -> list[AccountReport]:
         from bot.checks import run_scan
@@ -38,6 +39,7 @@ def default_scan(settings: Settings) -> Scan:
             regions=list(settings.regions) or None,
             role_arns=settings.role_arns,
             org_role_name=settings.org_role_name,
+            clock=clock,
         )
 
     return scan
@@ -70,7 +72,7 @@ def run_posture(
     *,
     scan: Scan | None = None,
     store: StateStore | None = None,
-    now: dt.datetime | None = None,
+    clock: Clock = SYSTEM_CLOCK,
     compare_with_channel: str | None = None,
 ) -> PostureRun:
     """Scan, store and summarise. A scan that cannot run at all raises (DemarcError).
@@ -78,11 +80,11 @@ def run_posture(
     `compare_with_channel`: compare with the run the last summary posted to that channel
     showed (what its readers last saw) rather than with the previous stored run.
     """
-    now = now or utc_now()
+    now = clock.now()
     own = store is None
     state = store if store is not None else open_store(settings)  # a bad DEMARC_STATE fails before a scan
     try:
-        reports = (scan or default_scan(settings))()
+        reports = (scan or default_scan(settings, clock))()
         summary = PostureSummary(generated_at=iso_z(now))
         runs: dict[str, RunMeta] = {}
         for report in reports:

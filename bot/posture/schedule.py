@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 
 from croniter import CroniterBadDateError, croniter
 
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.errors import ConfigError
-from bot.posture.records import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +33,11 @@ MAX_SLEEP = 60.0
 _MINUTE = dt.timedelta(minutes=1)
 
 
-def validate_cron(expr: str) -> None:
+def validate_cron(expr: str, clock: Clock = SYSTEM_CLOCK) -> None:
     """A five-field crontab line that fires at least once (not e.g. "0 9 31 2 *")."""
     if len(expr.split()) != 5 or not croniter.is_valid(expr):
         raise ConfigError(f"DEMARC_POSTURE_CRON={expr!r} is not a crontab line (minute hour day month weekday)")
-    next_fire(expr, "UTC", utc_now())
+    next_fire(expr, "UTC", clock.now())
 
 
 def _exists(wall: dt.datetime, zone: ZoneInfo) -> bool:
@@ -90,7 +90,8 @@ class PostureScheduler:
     """A daemon thread that runs `job` at each fire, retrying while it reports failure.
 
     `job` returns True when the day is settled (posted, or skipped on purpose) and False
-    when a retry is due. Times come from `clock`, so tests can drive it.
+    when a retry is due. Every time comes from `clock` (the first fire too, unless given),
+    so tests can drive it.
     """
 
     def __init__(
@@ -99,7 +100,7 @@ class PostureScheduler:
         next_after: Callable[[dt.datetime], dt.datetime],
         *,
         first: dt.datetime | None = None,
-        clock: Callable[[], dt.datetime] = utc_now,
+        clock: Clock = SYSTEM_CLOCK,
         retry_delays: tuple[float, ...] = RETRY_DELAYS,
         max_sleep: float = MAX_SLEEP,
     ) -> None:
@@ -109,7 +110,7 @@ class PostureScheduler:
         self._retry_delays = retry_delays
         self._max_sleep = max_sleep
         self._stop = threading.Event()
-        self.next_run: dt.datetime = first or next_after(clock())
+        self.next_run: dt.datetime = first or next_after(clock.now())
         self.runs = 0
         self._thread = threading.Thread(target=self._loop, name="demarc-posture", daemon=True)
 
@@ -135,17 +136,17 @@ class PostureScheduler:
     def _loop(self) -> None:
         failures = 0
         while not self._stop.is_set():
-            wait = (self.next_run - self._clock()).total_seconds()
+            wait = (self.next_run - self._clock.now()).total_seconds()
             if wait > 0:
                 self._stop.wait(min(wait, self._max_sleep))
                 continue
             settled = self._run_job()
-            regular = self._next_after(max(self.next_run, self._clock()))
+            regular = self._next_after(max(self.next_run, self._clock.now()))
             if settled or failures >= len(self._retry_delays):
                 failures = 0
                 self.next_run = regular
             else:
-                retry = self._clock() + dt.timedelta(seconds=self._retry_delays[failures])
+                retry = self._clock.now() + dt.timedelta(seconds=self._retry_delays[failures])
                 failures += 1
                 self.next_run = min(retry, regular)
                 if self.next_run == regular:
@@ -161,11 +162,19 @@ class _Disabled:
 
 
 def scheduler_for(
-    job: Callable[[], bool], cron: str, timezone: str, *, now: dt.datetime | None = None
+    job: Callable[[], bool], cron: str, timezone: str, *, clock: Clock = SYSTEM_CLOCK
 ) -> PostureScheduler:
-    """A scheduler on `cron` in `timezone`; a fire missed within CATCH_UP runs at once."""
-    validate_cron(cron)
-    now = now or utc_now()
+    """A scheduler on `cron` in `timezone`; a fire missed within CATCH_UP runs at once.
+
+    The first run is decided here from `clock` alone (a missed fire, or the next one), and
+    the scheduler keeps the same clock: nothing reads the system time behind its back.
+    """
+    validate_cron(cron, clock)
+    now = clock.now()
+
+    def next_after(after: dt.datetime) -> dt.datetime:
+        return next_fire(cron, timezone, after)
+
     previous = previous_fire(cron, timezone, now)
-    first = now if now - previous <= CATCH_UP else None
-    return PostureScheduler(job, lambda after: next_fire(cron, timezone, after), first=first)
+    first = now if now - previous <= CATCH_UP else next_after(now)
+    return PostureScheduler(job, next_after, first=first, clock=clock)

@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.checks.model import AccountReport, CheckResult
 from bot.errors import DemarcError
-from bot.posture.records import RunMeta, RunStatus, run_status
+from bot.store.records import RunMeta, RunStatus, run_status
 
 SEVERITIES = ("critical", "high", "medium", "low")
 #: How many runs (the current one included) the trend shows.

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from bot.cli import main
+from handlers.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 

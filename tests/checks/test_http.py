@@ -18,6 +18,7 @@ from conftest import TODAY, Recorder, by_check, found
 from seed import REGION_A, REGION_B, seed
 
 from bot.checks import all_check_ids, run_scan
+from bot.clock import FixedClock
 
 HERE = Path(__file__).resolve().parent
 
@@ -60,7 +61,7 @@ def test_full_scan_over_http_matches_the_seeded_account(endpoint: str, monkeypat
     monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
     expected = seed(lambda service, region: boto3.client(service, region_name=region))
     recorder = Recorder()
-    [report] = run_scan(None, [REGION_A, REGION_B], session_factory=recorder, today=TODAY)
+    [report] = run_scan(None, [REGION_A, REGION_B], session_factory=recorder, clock=FixedClock.on(TODAY))
     results = by_check(report)
     for check_id in all_check_ids():
         assert results[check_id].error is None, (check_id, results[check_id].error)

@@ -18,6 +18,7 @@ from seed import ACCOUNT, REGION_A, REGION_B, Expected, seed
 from bot.checks import all_check_ids, checks_for_service, run_scan
 from bot.checks.policy import is_read_only
 from bot.checks.registry import all_checks
+from bot.clock import FixedClock
 
 POLICY_FILE = Path(__file__).resolve().parents[2] / "docs" / "iam-policy.json"
 REGIONS = [REGION_A, REGION_B]
@@ -32,7 +33,7 @@ def expected() -> Iterator[Expected]:
 @pytest.fixture(scope="module")
 def baseline(expected: Expected) -> tuple[Any, Recorder]:
     recorder = Recorder()
-    [report] = run_scan(None, REGIONS, session_factory=recorder, today=TODAY)
+    [report] = run_scan(None, REGIONS, session_factory=recorder, clock=FixedClock.on(TODAY))
     return report, recorder
 
 
@@ -94,13 +95,13 @@ def test_declared_actions_equal_the_policy() -> None:
 @pytest.mark.parametrize("check_id", all_check_ids())
 def test_each_check_calls_exactly_what_it_declares(check_id: str, expected: Expected) -> None:
     recorder = Recorder()
-    run_scan([check_id], REGIONS, session_factory=recorder, today=TODAY)
+    run_scan([check_id], REGIONS, session_factory=recorder, clock=FixedClock.on(TODAY))
     check = next(c for c in all_checks() if c.id == check_id)
     assert recorder.actions() == set(check.iam_actions)
 
 
 def test_service_id_selects_its_checks(expected: Expected) -> None:
-    [report] = run_scan(["s3"], [REGION_A], session_factory=Recorder(), today=TODAY)
+    [report] = run_scan(["s3"], [REGION_A], session_factory=Recorder(), clock=FixedClock.on(TODAY))
     assert [r.check for r in report.results] == checks_for_service("s3") == ["s3-public-access", "s3-encryption"]
 
 
@@ -128,7 +129,7 @@ def test_one_permission_denied_leaves_every_other_check_intact(action: str, base
     service, operation = _operation(action)
     recorder = Recorder()
     recorder.add_fault(deny(service, operation))
-    [report] = run_scan(None, REGIONS, session_factory=recorder, today=TODAY)
+    [report] = run_scan(None, REGIONS, session_factory=recorder, clock=FixedClock.on(TODAY))
     base = by_check(baseline[0])
     for check in all_checks():
         result = by_check(report)[check.id]
@@ -142,7 +143,7 @@ def test_one_permission_denied_leaves_every_other_check_intact(action: str, base
 def test_throttling_past_retries_is_that_checks_error(baseline: Any) -> None:
     recorder = Recorder()
     recorder.add_fault(throttle("ec2", "DescribeSecurityGroups"))
-    [report] = run_scan(None, REGIONS, session_factory=recorder, today=TODAY)
+    [report] = run_scan(None, REGIONS, session_factory=recorder, clock=FixedClock.on(TODAY))
     results = by_check(report)
     assert results["open-ports"].error == "throttled by AWS after 1 retry (ec2:DescribeSecurityGroups)"
     base = by_check(baseline[0])
@@ -155,7 +156,7 @@ def test_throttling_past_retries_is_that_checks_error(baseline: Any) -> None:
 def test_a_region_that_does_not_answer_keeps_the_other_regions_findings(baseline: Any) -> None:
     recorder = Recorder()
     recorder.add_fault(region_down("eu-west-3"))
-    [report] = run_scan(None, [REGION_A, "eu-west-3"], session_factory=recorder, today=TODAY)
+    [report] = run_scan(None, [REGION_A, "eu-west-3"], session_factory=recorder, clock=FixedClock.on(TODAY))
     results = by_check(report)
     base = by_check(baseline[0])
     for check in all_checks():

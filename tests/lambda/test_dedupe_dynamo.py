@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -10,8 +11,8 @@ import pytest
 from moto import mock_aws
 
 from bot.errors import ConfigError
-from bot.posture.store import DynamoStore
-from handlers.dedupe_dynamo import TTL_ATTRIBUTE, DynamoEventIds, parse_dynamodb_url
+from bot.store import DynamoStore, StateLocation, parse_state
+from bot.store.seen_dynamo import TTL_ATTRIBUTE, DynamoEventIds
 
 TABLE = "demarc-state"
 
@@ -46,9 +47,12 @@ def test_unreachable_table_fails_open(dynamodb: Any) -> None:
 
 
 def test_url_parsing() -> None:
-    assert parse_dynamodb_url("dynamodb://demarc-state") == ("demarc-state", None)
-    assert parse_dynamodb_url("dynamodb://demarc-state?region=eu-west-1") == ("demarc-state", "eu-west-1")
+    assert parse_state("dynamodb://demarc-state") == StateLocation("dynamodb", table="demarc-state")
+    assert parse_state("dynamodb://demarc-state?region=eu-west-1") == StateLocation(
+        "dynamodb", table="demarc-state", region="eu-west-1"
+    )
+    assert parse_state("/tmp/state.sqlite3") == StateLocation("sqlite", path=Path("/tmp/state.sqlite3"))
     with pytest.raises(ConfigError):
-        parse_dynamodb_url("dynamodb://x")
+        parse_state("dynamodb://x")
     with pytest.raises(ConfigError):
-        parse_dynamodb_url("/tmp/state.sqlite3")
+        DynamoEventIds.from_url("/tmp/state.sqlite3")

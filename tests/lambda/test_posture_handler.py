@@ -8,10 +8,11 @@ from typing import Any
 
 import boto3
 import pytest
+import time_machine
 from moto import mock_aws
 
 from bot.errors import ConfigError
-from bot.posture.store import DynamoStore
+from bot.store import DynamoStore
 from handlers.aws_lambda import posture_handler
 from tests.slack.fakes import BOT_TOKEN, FakeSlack
 
@@ -56,6 +57,7 @@ def account(aws_env: None, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) ->
         yield {"dynamodb": dynamodb}
 
 
+@pytest.mark.time_sensitive
 def test_posts_once_then_skips_the_same_day(account: dict[str, Any], slack: FakeSlack) -> None:
     first = posture_handler(SCHEDULE_EVENT, FakeContext(function_name="demarc-posture"))
     assert first["status"] == "posted", first
@@ -87,3 +89,16 @@ def test_needs_a_channel(account: dict[str, Any], monkeypatch: pytest.MonkeyPatc
     monkeypatch.delenv("DEMARC_POSTURE_CHANNEL")
     with pytest.raises(ConfigError, match="DEMARC_POSTURE_CHANNEL"):
         posture_handler(SCHEDULE_EVENT, FakeContext())
+
+
+def test_the_day_is_the_events_not_the_clocks(account: dict[str, Any], slack: FakeSlack) -> None:
+    """A retry of the 09:00 event that runs after midnight still means that day's summary."""
+    assert posture_handler(SCHEDULE_EVENT, FakeContext())["status"] == "posted"
+    with time_machine.travel("2026-11-24T00:00:30Z", tick=False):
+        late_retry = posture_handler(SCHEDULE_EVENT, FakeContext())
+    assert late_retry["status"] == "skipped", late_retry
+    with time_machine.travel("2026-11-23T10:00:00Z", tick=False):
+        next_day = posture_handler(dict(SCHEDULE_EVENT, time="2026-11-24T09:00:00Z"), FakeContext())
+    assert next_day["status"] == "posted", next_day
+    headers = [c.text_blob for c in slack.of("chat.postMessage") if not c.body.get("thread_ts")]
+    assert any("2026-11-23" in h for h in headers) and any("2026-11-24" in h for h in headers)

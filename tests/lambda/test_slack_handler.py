@@ -211,7 +211,7 @@ def test_event_retry_landing_in_another_container_is_dropped_via_dynamodb(
     import boto3
     from moto import mock_aws
 
-    from bot.posture.store import DynamoStore
+    from bot.store import DynamoStore
 
     monkeypatch.delenv("AWS_ENDPOINT_URL")
     monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", fake_lambda.url)  # DynamoDB is moto, Invoke the fake

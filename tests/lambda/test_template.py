@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from handlers.dedupe_dynamo import TTL_ATTRIBUTE
+from bot.store.seen_dynamo import TTL_ATTRIBUTE
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "deploy" / "template.yaml"

@@ -55,7 +55,7 @@ def dynamo_url(
 
     import boto3
 
-    from bot.posture.store import DynamoStore
+    from bot.store import DynamoStore
 
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.url)
     table = "demarc-" + re.sub(r"[^A-Za-z0-9_.-]", "-", request.node.name)[:200]

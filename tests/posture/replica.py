@@ -11,9 +11,10 @@ import sys
 import time
 from dataclasses import replace
 
+from bot.clock import FixedClock
 from bot.config import Secret
-from bot.posture import post_posture
-from bot.posture.post import make_client
+from handlers.posture import post_posture
+from handlers.slack_client import build_client as make_client
 from tests.posture.helpers import CHANNEL, DAY2, report, scan_of, settings
 
 
@@ -22,7 +23,7 @@ def main() -> None:
     cfg = replace(settings(state), slack_bot_token=Secret("xoxb-test"), slack_api_url=slack_url)
     scan = scan_of(report({"open-ports": [("sg-1", "us-east-1")], "s3-public-access": [("logs", "global")]}))
     time.sleep(max(0.0, start - time.time()))
-    outcome = post_posture(make_client(cfg), CHANNEL, cfg, scan=scan, now=DAY2)
+    outcome = post_posture(make_client(cfg), CHANNEL, cfg, scan=scan, clock=FixedClock(DAY2))
     print(json.dumps({"status": outcome.status, "reason": outcome.reason, "ts": outcome.ts}))
 
 

@@ -14,33 +14,40 @@ from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
 from bot.checks.model import AccountReport
+from bot.clock import FixedClock
 from bot.posture import run_posture
-from bot.posture.blocks import (
-    HEADER_CHARS,
-    MAX_BLOCKS,
-    MESSAGE_CHARS,
-    SECTION_CHARS,
-    blocks_size,
+from bot.posture.render import render_text
+from bot.posture.summary import PostureSummary
+from handlers.blockkit import (
+    MAX_BLOCKS_MESSAGE,
+    MAX_HEADER_TEXT,
+    MAX_SECTION_TEXT,
+    MESSAGE_JSON_BUDGET,
+    MESSAGE_TEXT_BUDGET,
+    json_size,
+    text_size,
+)
+from handlers.posture.blocks import (
     failure_blocks,
     main_message,
     thread_messages,
 )
-from bot.posture.render import render_text
-from bot.posture.summary import PostureSummary
 from tests.posture.helpers import DAY1, DAY2, report, scan_of, settings
 
 CHECKS = ["open-ports", "s3-encryption", "s3-public-access", "iam-user-mfa", "ebs-encryption", "rds-public"]
 
 
 def assert_within_limits(blocks: list[dict[str, Any]]) -> None:
-    assert 0 < len(blocks) <= MAX_BLOCKS
-    assert blocks_size(blocks) <= MESSAGE_CHARS
+    # The same three limits handlers.blockkit.fit holds every other message to.
+    assert 0 < len(blocks) <= MAX_BLOCKS_MESSAGE
+    assert text_size(blocks) <= MESSAGE_TEXT_BUDGET
+    assert json_size(blocks) <= MESSAGE_JSON_BUDGET
     for block in blocks:
         Block.parse(block).validate_json()  # type: ignore[union-attr]  # slack_sdk's own limits
         if block["type"] == "section":
-            assert len(block["text"]["text"]) <= SECTION_CHARS
+            assert len(block["text"]["text"]) <= MAX_SECTION_TEXT
         if block["type"] == "header":
-            assert len(block["text"]["text"]) <= HEADER_CHARS
+            assert len(block["text"]["text"]) <= MAX_HEADER_TEXT
 
 
 def big_report(total: int, account: str = "111122223333") -> AccountReport:
@@ -54,8 +61,8 @@ def big_report(total: int, account: str = "111122223333") -> AccountReport:
 def summary_of(state: str, *reports: AccountReport, before: tuple[AccountReport, ...] = ()) -> PostureSummary:
     cfg = settings(state)
     if before:
-        run_posture(cfg, scan=scan_of(*before), now=DAY1)
-    return run_posture(cfg, scan=scan_of(*reports), now=DAY2).summary
+        run_posture(cfg, scan=scan_of(*before), clock=FixedClock(DAY1))
+    return run_posture(cfg, scan=scan_of(*reports), clock=FixedClock(DAY2)).summary
 
 
 def test_five_thousand_findings_fit_and_all_reach_the_thread(state_file: str) -> None:
@@ -119,7 +126,9 @@ def test_any_summary_fits(state_dir: Path, counts: list[int], name: str) -> None
             CHECKS[i % len(CHECKS)]: [(f"{name}-{j}", "us-east-1") for j in range(count)] for i in range(index % 3 + 1)
         }
         reports.append(report(spec, account=f"{index:012d}"))
-    summary = run_posture(settings(str(state_dir / f"{uuid.uuid4().hex}.db")), scan=scan_of(*reports), now=DAY2).summary
+    summary = run_posture(
+        settings(str(state_dir / f"{uuid.uuid4().hex}.db")), scan=scan_of(*reports), clock=FixedClock(DAY2)
+    ).summary
     blocks, _ = main_message(summary, day="2026-11-23", mention="<!subteam^S0SEC>")
     assert_within_limits(blocks)
     for message in thread_messages(summary):

@@ -9,8 +9,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from bot.cli import main
-from bot.posture import post
+from handlers.cli import main
+from handlers.posture import post
 from tests.posture.fake_slack import FakeSlack
 from tests.posture.helpers import CHANNEL
 

@@ -14,8 +14,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from bot.cli import main
+from bot.clock import FixedClock
 from bot.posture import run_posture
+from handlers.cli import main
 from tests.posture.helpers import DAY1, DAY2, DAY3, settings
 
 ACCOUNT = "123456789012"  # moto's account
@@ -81,7 +82,7 @@ def failing(obj: dict[str, Any]) -> set[tuple[str, str, str]]:
 
 def test_new_fixed_and_trend_on_a_seeded_account(aws: dict[str, Any], state_file: str) -> None:
     cfg = settings(state_file, regions=(REGION,))
-    first = run_posture(cfg, now=DAY1).summary.accounts[0].to_json()
+    first = run_posture(cfg, clock=FixedClock(DAY1)).summary.accounts[0].to_json()
     assert first["account"] == ACCOUNT and first["previous_run"] is None
     assert first["new"] == [] and first["fixed"] == []
     assert all(r["status"] != "error" for r in first["results"]), [r["error"] for r in first["results"]]
@@ -93,7 +94,7 @@ def test_new_fixed_and_trend_on_a_seeded_account(aws: dict[str, Any], state_file
     assert ("s3-encryption", "logs-bucket", bucket_region) in before
 
     change_resources(aws)
-    second = run_posture(cfg, now=DAY2).summary.accounts[0].to_json()
+    second = run_posture(cfg, clock=FixedClock(DAY2)).summary.accounts[0].to_json()
     assert triples(second["new"]) == {
         ("s3-public-access", "public-assets", bucket_region),
         ("open-ports", aws["group"], REGION),
@@ -106,7 +107,7 @@ def test_new_fixed_and_trend_on_a_seeded_account(aws: dict[str, Any], state_file
     assert triples(second["fixed"]) == before - failing(second)
     assert second["previous_run"] == "2026-11-22T09:00:00Z"
 
-    third = run_posture(cfg, now=DAY3)
+    third = run_posture(cfg, clock=FixedClock(DAY3))
     obj = third.summary.accounts[0].to_json()
     assert obj["new"] == [] and obj["fixed"] == []
     assert obj["trend"] == [len(before), len(failing(second)), len(failing(second))]

@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 
 from bot.checks.model import AccountReport
+from bot.clock import FixedClock
 from bot.config import Secret, Settings
 from bot.errors import DemarcError
-from bot.posture import check_posting_channel, latest_summary_blocks, post, post_posture, start_scheduler
-from bot.posture.post import make_client
-from bot.posture.store import open_store
+from bot.posture import run_posture  # noqa: F401
+from bot.store import open_store
+from handlers.posture import check_posting_channel, latest_summary_blocks, post, post_posture, start_scheduler
+from handlers.slack_client import build_client as make_client
 from tests.posture.fake_slack import FakeSlack, Reply
 from tests.posture.helpers import CHANNEL, DAY1, DAY2, DAY3, all_errors, report, scan_of, settings
 
@@ -48,27 +50,28 @@ def texts(fake: FakeSlack) -> list[str]:
     return [json.dumps(c.body) for c in fake.of("chat.postMessage")]
 
 
+@pytest.mark.time_sensitive
 def test_posts_once_a_day(state_file: str, fake_slack: FakeSlack) -> None:
     cfg = slack_settings(state_file, fake_slack)
     client = make_client(cfg)
     scan = CountingScan(report({"open-ports": [("sg-1", "us-east-1")]}))
-    first = post_posture(client, CHANNEL, cfg, scan=scan, now=DAY1)
+    first = post_posture(client, CHANNEL, cfg, scan=scan, clock=FixedClock(DAY1))
     assert first.status == "posted" and first.ts
     [call] = fake_slack.of("chat.postMessage")
     assert call.body["channel"] == CHANNEL and call.headers["Authorization"] == "Bearer xoxb-test"
     assert "sg-1" in json.dumps(call.body["blocks"])
-    again = post_posture(client, CHANNEL, cfg, scan=scan, now=DAY1.replace(hour=15))
+    again = post_posture(client, CHANNEL, cfg, scan=scan, clock=FixedClock(DAY1.replace(hour=15)))
     assert again.status == "skipped" and "already posted" in again.reason
     assert scan.calls == 1  # a retried job does not even scan
-    forced = post_posture(client, CHANNEL, cfg, scan=scan, now=DAY1.replace(hour=16), force=True)
+    forced = post_posture(client, CHANNEL, cfg, scan=scan, clock=FixedClock(DAY1.replace(hour=16)), force=True)
     assert forced.status == "posted" and len(fake_slack.of("chat.postMessage")) == 2
-    assert post_posture(client, CHANNEL, cfg, scan=scan, now=DAY2).status == "posted"  # a new day
+    assert post_posture(client, CHANNEL, cfg, scan=scan, clock=FixedClock(DAY2)).status == "posted"  # a new day
 
 
 def test_a_429_is_retried_after_retry_after(state_file: str, fake_slack: FakeSlack) -> None:
     fake_slack.script("chat.postMessage", Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}))
     cfg = slack_settings(state_file, fake_slack)
-    outcome = post_posture(make_client(cfg), CHANNEL, cfg, scan=scan_of(report({})), now=DAY1)
+    outcome = post_posture(make_client(cfg), CHANNEL, cfg, scan=scan_of(report({})), clock=FixedClock(DAY1))
     assert outcome.status == "posted"
     first, second = fake_slack.of("chat.postMessage")
     assert second.at - first.at >= 0.9
@@ -78,26 +81,27 @@ def test_a_429_is_retried_after_retry_after(state_file: str, fake_slack: FakeSla
 def test_a_5xx_is_retried(state_file: str, fake_slack: FakeSlack) -> None:
     fake_slack.script("chat.postMessage", Reply(500, {"ok": False, "error": "internal_error"}))
     cfg = slack_settings(state_file, fake_slack)
-    outcome = post_posture(make_client(cfg), CHANNEL, cfg, scan=scan_of(report({})), now=DAY1)
+    outcome = post_posture(make_client(cfg), CHANNEL, cfg, scan=scan_of(report({})), clock=FixedClock(DAY1))
     assert outcome.status == "posted" and len(fake_slack.of("chat.postMessage")) == 2
 
 
+@pytest.mark.time_sensitive
 def test_a_failed_post_loses_nothing_and_is_retried(state_file: str, fake_slack: FakeSlack) -> None:
     cfg = slack_settings(state_file, fake_slack)
     client = make_client(cfg)
     assert (
         post_posture(
-            client, CHANNEL, cfg, scan=scan_of(report({"open-ports": [("sg-1", "us-east-1")]})), now=DAY1
+            client, CHANNEL, cfg, scan=scan_of(report({"open-ports": [("sg-1", "us-east-1")]})), clock=FixedClock(DAY1)
         ).status
         == "posted"
     )
     fake_slack.script("chat.postMessage", *[Reply(503, {"ok": False})] * 4)  # past the client's retries
     day2 = scan_of(report({"open-ports": [("sg-1", "us-east-1"), ("sg-2", "us-east-1")]}))
-    failed = post_posture(client, CHANNEL, cfg, scan=day2, now=DAY2)
+    failed = post_posture(client, CHANNEL, cfg, scan=day2, clock=FixedClock(DAY2))
     assert failed.status == "failed" and "503" in failed.reason
     [record] = open_store(state_file).posts(CHANNEL, "2026-11-23")
     assert record.status == "failed"
-    retry = post_posture(client, CHANNEL, cfg, scan=day2, now=DAY2.replace(hour=10))
+    retry = post_posture(client, CHANNEL, cfg, scan=day2, clock=FixedClock(DAY2.replace(hour=10)))
     assert retry.status == "posted"
     assert retry.run is not None
     # compared with what the channel last saw (day 1), not with the run whose post failed
@@ -105,6 +109,7 @@ def test_a_failed_post_loses_nothing_and_is_retried(state_file: str, fake_slack:
     assert "sg-2" in json.dumps(fake_slack.of("chat.postMessage")[-1].body["blocks"])
 
 
+@pytest.mark.time_sensitive
 def test_a_scan_that_cannot_run_is_posted_as_a_failure_once(state_file: str, fake_slack: FakeSlack) -> None:
     cfg = slack_settings(state_file, fake_slack)
     client = make_client(cfg)
@@ -112,19 +117,19 @@ def test_a_scan_that_cannot_run_is_posted_as_a_failure_once(state_file: str, fak
     def broken() -> list[AccountReport]:
         raise DemarcError("no AWS credentials found")
 
-    outcome = post_posture(client, CHANNEL, cfg, scan=broken, now=DAY1)
+    outcome = post_posture(client, CHANNEL, cfg, scan=broken, clock=FixedClock(DAY1))
     assert outcome.status == "failed" and outcome.ts
     [notice] = texts(fake_slack)
     assert "no AWS credentials" in notice and "not an all-clear" in notice and "All checks pass" not in notice
-    assert post_posture(client, CHANNEL, cfg, scan=broken, now=DAY1.replace(hour=10)).status == "failed"
+    assert post_posture(client, CHANNEL, cfg, scan=broken, clock=FixedClock(DAY1.replace(hour=10))).status == "failed"
     assert len(fake_slack.of("chat.postMessage")) == 1  # one failure notice a day
-    later = post_posture(client, CHANNEL, cfg, scan=scan_of(report({})), now=DAY1.replace(hour=11))
+    later = post_posture(client, CHANNEL, cfg, scan=scan_of(report({})), clock=FixedClock(DAY1.replace(hour=11)))
     assert later.status == "posted"  # the day's real summary still goes out
 
 
 def test_every_check_erroring_is_a_failure_not_all_clear(state_file: str, fake_slack: FakeSlack) -> None:
     cfg = slack_settings(state_file, fake_slack)
-    outcome = post_posture(make_client(cfg), CHANNEL, cfg, scan=scan_of(all_errors()), now=DAY1)
+    outcome = post_posture(make_client(cfg), CHANNEL, cfg, scan=scan_of(all_errors()), clock=FixedClock(DAY1))
     assert outcome.status == "failed"
     [body] = texts(fake_slack)
     assert "scan failed" in body and "not an all-clear" in body and "All checks pass" not in body
@@ -132,15 +137,16 @@ def test_every_check_erroring_is_a_failure_not_all_clear(state_file: str, fake_s
     assert run.status == "failed"  # the failed run is stored too
 
 
+@pytest.mark.time_sensitive
 def test_only_on_change_stays_quiet_and_accumulates(state_file: str, fake_slack: FakeSlack) -> None:
     cfg = slack_settings(state_file, fake_slack, posture_only_on_change=True)
     client = make_client(cfg)
     same = scan_of(report({"open-ports": [("sg-1", "us-east-1")]}))
-    assert post_posture(client, CHANNEL, cfg, scan=same, now=DAY1).status == "posted"  # first look
-    quiet = post_posture(client, CHANNEL, cfg, scan=same, now=DAY2)
+    assert post_posture(client, CHANNEL, cfg, scan=same, clock=FixedClock(DAY1)).status == "posted"  # first look
+    quiet = post_posture(client, CHANNEL, cfg, scan=same, clock=FixedClock(DAY2))
     assert quiet.status == "skipped" and "nothing changed" in quiet.reason
     assert len(fake_slack.of("chat.postMessage")) == 1
-    changed = post_posture(client, CHANNEL, cfg, scan=scan_of(report({})), now=DAY3)
+    changed = post_posture(client, CHANNEL, cfg, scan=scan_of(report({})), clock=FixedClock(DAY3))
     assert changed.status == "posted" and changed.run is not None
     assert [d.key.resource for d in changed.run.summary.accounts[0].fixed] == ["sg-1"]
 
@@ -149,7 +155,9 @@ def test_only_on_change_stays_quiet_and_accumulates(state_file: str, fake_slack:
 def test_a_new_critical_finding_mentions_the_group(state_file: str, fake_slack: FakeSlack, configured: str) -> None:
     cfg = slack_settings(state_file, fake_slack, posture_mention=configured)
     client = make_client(cfg)
-    post_posture(client, CHANNEL, cfg, scan=scan_of(report({"s3-encryption": [("b", "global")]})), now=DAY1)
+    post_posture(
+        client, CHANNEL, cfg, scan=scan_of(report({"s3-encryption": [("b", "global")]})), clock=FixedClock(DAY1)
+    )
     assert "subteam" not in texts(fake_slack)[0]
     # a bucket became public (critical) and SSH opened to the world (critical)
     spec = {
@@ -157,20 +165,20 @@ def test_a_new_critical_finding_mentions_the_group(state_file: str, fake_slack: 
         "s3-public-access": [("b", "global")],
         "open-ports": [("sg-9", "us-east-1")],
     }
-    post_posture(client, CHANNEL, cfg, scan=scan_of(report(spec)), now=DAY2)
+    post_posture(client, CHANNEL, cfg, scan=scan_of(report(spec)), clock=FixedClock(DAY2))
     body = fake_slack.of("chat.postMessage")[-1].body
     assert body["text"].startswith("<!subteam^S0SEC>")
     assert "<!subteam^S0SEC>" in json.dumps(body["blocks"]) and "sg-9" in json.dumps(body["blocks"])
     # a new medium finding mentions nobody
     spec["s3-encryption"] = [("b", "global"), ("c", "global")]
-    post_posture(client, CHANNEL, cfg, scan=scan_of(report(spec)), now=DAY3)
+    post_posture(client, CHANNEL, cfg, scan=scan_of(report(spec)), clock=FixedClock(DAY3))
     assert "subteam" not in texts(fake_slack)[-1]
 
 
 def test_overflow_goes_to_the_thread(state_file: str, fake_slack: FakeSlack) -> None:
     cfg = slack_settings(state_file, fake_slack)
     spec = {"open-ports": [(f"sg-{i:04d}", "us-east-1") for i in range(150)]}
-    outcome = post_posture(make_client(cfg), CHANNEL, cfg, scan=scan_of(report(spec)), now=DAY1)
+    outcome = post_posture(make_client(cfg), CHANNEL, cfg, scan=scan_of(report(spec)), clock=FixedClock(DAY1))
     main, *replies = fake_slack.of("chat.postMessage")
     assert replies and all(r.body["thread_ts"] == outcome.ts for r in replies)
     listed = "".join(json.dumps(r.body["blocks"]) for r in replies)
@@ -181,7 +189,7 @@ def test_overflow_goes_to_the_thread(state_file: str, fake_slack: FakeSlack) -> 
 def test_thousands_of_findings_go_to_a_file(state_file: str, fake_slack: FakeSlack) -> None:
     cfg = slack_settings(state_file, fake_slack)
     spec = {"s3-encryption": [(f"bucket-{i:05d}", "global") for i in range(5000)]}
-    outcome = post_posture(make_client(cfg), CHANNEL, cfg, scan=scan_of(report(spec)), now=DAY1)
+    outcome = post_posture(make_client(cfg), CHANNEL, cfg, scan=scan_of(report(spec)), clock=FixedClock(DAY1))
     assert outcome.status == "posted"
     assert len(fake_slack.of("chat.postMessage")) == 1
     [complete] = fake_slack.of("files.completeUploadExternal")
@@ -193,7 +201,10 @@ def test_a_failed_upload_says_where_the_rest_is(state_file: str, fake_slack: Fak
     fake_slack.script("files.getUploadURLExternal", Reply(200, {"ok": False, "error": "missing_scope"}))
     cfg = slack_settings(state_file, fake_slack)
     spec = {"s3-encryption": [(f"bucket-{i:05d}", "global") for i in range(5000)]}
-    assert post_posture(make_client(cfg), CHANNEL, cfg, scan=scan_of(report(spec)), now=DAY1).status == "posted"
+    assert (
+        post_posture(make_client(cfg), CHANNEL, cfg, scan=scan_of(report(spec)), clock=FixedClock(DAY1)).status
+        == "posted"
+    )
     note = fake_slack.of("chat.postMessage")[-1].body
     assert "files:write" in note["text"] and note["thread_ts"]
 
@@ -264,8 +275,12 @@ def test_latest_summary_blocks_for_the_app_home(state_file: str, fake_slack: Fak
     cfg = slack_settings(state_file, fake_slack)
     assert latest_summary_blocks(cfg) is None
     client = make_client(cfg)
-    post_posture(client, CHANNEL, cfg, scan=scan_of(report({"open-ports": [("sg-1", "us-east-1")]})), now=DAY1)
-    post_posture(client, CHANNEL, cfg, scan=scan_of(report({"open-ports": [("sg-2", "us-east-1")]})), now=DAY2)
+    post_posture(
+        client, CHANNEL, cfg, scan=scan_of(report({"open-ports": [("sg-1", "us-east-1")]})), clock=FixedClock(DAY1)
+    )
+    post_posture(
+        client, CHANNEL, cfg, scan=scan_of(report({"open-ports": [("sg-2", "us-east-1")]})), clock=FixedClock(DAY2)
+    )
     blocks = latest_summary_blocks(cfg)
     assert blocks is not None and blocks[0]["type"] == "header"
     text = json.dumps(blocks)

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.clock import FixedClock
 from bot.errors import ConfigError
 from bot.posture.schedule import PostureScheduler, next_fire, previous_fire, scheduler_for, validate_cron
 
@@ -133,13 +134,17 @@ def test_invalid_cron_lines_are_config_errors() -> None:
             validate_cron(bad)
 
 
+@pytest.mark.time_sensitive
 def test_catch_up_after_a_restart_within_the_window() -> None:
     now = z("2026-11-23T09:30:00Z")
-    assert scheduler_for(lambda: True, "0 9 * * *", "UTC", now=now).next_run == now
+    assert scheduler_for(lambda: True, "0 9 * * *", "UTC", clock=FixedClock(now)).next_run == now
     later = z("2026-11-23T12:00:00Z")
-    assert scheduler_for(lambda: True, "0 9 * * *", "UTC", now=later).next_run == z("2026-11-24T09:00:00Z")
+    assert scheduler_for(lambda: True, "0 9 * * *", "UTC", clock=FixedClock(later)).next_run == z(
+        "2026-11-24T09:00:00Z"
+    )
 
 
+@pytest.mark.time_sensitive
 def test_the_thread_retries_a_failed_run_then_waits_for_the_next_fire() -> None:
     results = [False, True]
     done = threading.Event()
@@ -188,3 +193,17 @@ def test_a_job_that_raises_does_not_kill_the_thread() -> None:
     finally:
         scheduler.shutdown()
     assert len(calls) == 2
+
+
+@pytest.mark.time_sensitive
+def test_the_first_run_comes_from_the_injected_clock_alone() -> None:
+    """Whatever the system clock says, a scheduler built at a given instant plans from it."""
+    for start, first in (
+        ("2026-11-23T09:30:00Z", "2026-11-23T09:30:00Z"),  # missed by 30 minutes: catch up now
+        ("2026-11-23T12:00:00Z", "2026-11-24T09:00:00Z"),  # missed by 3 hours: the next fire
+        ("2027-03-14T06:59:59Z", "2027-03-14T13:00:00Z"),  # New York: 09:00 EDT on the DST day
+        ("2027-12-02T23:59:59Z", "2027-12-03T14:00:00Z"),  # a year on, 09:00 EST the next day
+    ):
+        zone = "America/New_York" if start.startswith("2027") else "UTC"
+        scheduler = scheduler_for(lambda: True, "0 9 * * *", zone, clock=FixedClock(z(start)))
+        assert scheduler.next_run == z(first), (start, zone)

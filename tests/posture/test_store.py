@@ -14,10 +14,10 @@ import pytest
 from moto import mock_aws
 
 from bot.errors import ConfigError
-from bot.posture import store_dynamo
-from bot.posture.records import PostKey, RunMeta, results_to_json
-from bot.posture.store import DynamoStore, SqliteStore, StateStore, open_store
-from bot.posture.store_sqlite import SCHEMA_VERSION
+from bot.store import DynamoStore, SqliteStore, StateStore, open_store
+from bot.store import dynamo as store_dynamo
+from bot.store.records import PostKey, RunMeta, results_to_json
+from bot.store.sqlite import SCHEMA_VERSION
 from tests.posture.helpers import DAY1, DAY2, DAY3, report, settings
 
 KEY = PostKey("C0POSTURE", "2026-11-23", "111122223333")

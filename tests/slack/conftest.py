@@ -1,4 +1,4 @@
-"""Fixtures: a fake Slack Web API on loopback and the real demarc app served by bot/server.py."""
+"""Fixtures: a fake Slack Web API on loopback and the real demarc app served by handlers/server.py."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 
 from bot.answer import Answerer
 from bot.config import Settings, load_settings
-from bot.server import HttpServer
 from handlers.app import build_app
 from handlers.deps import Deps, Jobs
+from handlers.server import HttpServer
 from tests.slack.fakes import (
     BOT_TOKEN,
     SIGNING_SECRET,

@@ -8,32 +8,32 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block
 
-from bot import blocks as B
+from handlers import blockkit as K
 
 LIVE_MENTION = re.compile(r"<[!@]|<#")
 
 
-def assert_within_limits(message_blocks: list[dict[str, Any]], *, max_blocks: int = B.MAX_BLOCKS_MESSAGE,
-                         text_budget: int = B.MESSAGE_TEXT_BUDGET) -> None:
+def assert_within_limits(message_blocks: list[dict[str, Any]], *, max_blocks: int = K.MAX_BLOCKS_MESSAGE,
+                         text_budget: int = K.MESSAGE_TEXT_BUDGET) -> None:
     assert 0 < len(message_blocks) <= max_blocks
-    assert B.text_size(message_blocks) <= text_budget
+    assert K.text_size(message_blocks) <= text_budget
     for block in message_blocks:
         parsed = Block.parse(block)
         assert parsed is not None
         parsed.to_dict()  # slack_sdk validates per-element limits here (raises SlackObjectFormationError)
         if block["type"] == "section" and "text" in block:
-            assert len(block["text"]["text"]) <= B.MAX_SECTION_TEXT
+            assert len(block["text"]["text"]) <= K.MAX_SECTION_TEXT
         if block["type"] == "header":
-            assert len(block["text"]["text"]) <= B.MAX_HEADER_TEXT
+            assert len(block["text"]["text"]) <= K.MAX_HEADER_TEXT
         if block["type"] == "actions":
-            assert len(block["elements"]) <= B.MAX_ACTION_ELEMENTS
+            assert len(block["elements"]) <= K.MAX_ACTION_ELEMENTS
             for element in block["elements"]:
-                assert len(element["text"]["text"]) <= B.MAX_BUTTON_TEXT
-                assert len(element.get("value", "")) <= B.MAX_BUTTON_VALUE
+                assert len(element["text"]["text"]) <= K.MAX_BUTTON_TEXT
+                assert len(element.get("value", "")) <= K.MAX_BUTTON_VALUE
 
 
 def visible_text(message_blocks: list[dict[str, Any]]) -> str:
-    return "\n".join(B._texts(message_blocks))
+    return "\n".join(K._texts(message_blocks))
 
 
 def blocks_of(payload: dict[str, Any]) -> list[dict[str, Any]]:

@@ -10,12 +10,13 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import blocks as B
 from bot.answer import build_answer
 from bot.catalogue import Catalogue, Cell, CheckInfo, Service, Topic
 from bot.checks.model import AccountReport, CheckResult, Finding
 from bot.logs import REDACTED, Redactor, configure_logging
 from bot.matcher import Candidate, MatchResult
+from handlers import blockkit as K
+from handlers import blocks as B
 from tests.slack.fakes import sample_report
 from tests.slack.helpers import LIVE_MENTION, assert_within_limits, visible_text
 
@@ -50,9 +51,9 @@ def test_huge_catalogue_answer_fits_slack_limits() -> None:
     assert_within_limits(message)
     rendered = visible_text(message)
     assert "Low confidence" in rendered
-    assert f"{B.ELLIPSIS} and" in rendered  # the breakdown says what it left out
+    assert f"{K.ELLIPSIS} and" in rendered  # the breakdown says what it left out
     assert message[-1]["type"] == "actions"  # buttons survive trimming
-    assert len(text) <= B.MAX_FALLBACK_TEXT
+    assert len(text) <= K.MAX_FALLBACK_TEXT
     assert not LIVE_MENTION.search(rendered.replace("<https://", ""))
 
 
@@ -89,17 +90,17 @@ def test_small_report_is_whole(catalogue: Catalogue) -> None:
 
 
 def test_home_view_with_huge_posture_summary() -> None:
-    posture = [B.section("line " + "p" * 2900) for _ in range(300)]
+    posture = [K.section("line " + "p" * 2900) for _ in range(300)]
     view = B.render_home(huge_catalogue(), posture, check_channels=["C0CHECKS01"])
-    assert_within_limits(view["blocks"], max_blocks=B.MAX_BLOCKS_VIEW, text_budget=B.VIEW_TEXT_BUDGET)
+    assert_within_limits(view["blocks"], max_blocks=K.MAX_BLOCKS_VIEW, text_budget=K.VIEW_TEXT_BUDGET)
 
 
 def test_escape_and_unescape() -> None:
-    assert B.escape("a & <b> <!channel>") == "a &amp; &lt;b&gt; &lt;!channel&gt;"
-    assert "@channel" not in B.escape("hey @channel and @HERE")
-    assert B.unescape_slack("<@U1> who &amp; <https://x.y|link> <!here> &lt;3") == " who & link  <3"
-    question, cut = B.clean_question("x" * 5000)
-    assert cut and len(question) == B.MAX_QUESTION
+    assert K.escape("a & <b> <!channel>") == "a &amp; &lt;b&gt; &lt;!channel&gt;"
+    assert "@channel" not in K.escape("hey @channel and @HERE")
+    assert K.unescape_slack("<@U1> who &amp; <https://x.y|link> <!here> &lt;3") == " who & link  <3"
+    question, cut = K.clean_question("x" * 5000)
+    assert cut and len(question) == K.MAX_QUESTION
 
 
 @settings(max_examples=150, deadline=None)
@@ -108,7 +109,7 @@ def test_any_text_renders_safely(text: str) -> None:
     from bot.answer import default_answerer
 
     answerer = default_answerer()
-    question, truncated = B.clean_question(text)
+    question, truncated = K.clean_question(text)
     message, fallback = B.render_answer(answerer.catalogue, answerer.answer(question), truncated=truncated)
     assert_within_limits(message)
     rendered = visible_text(message) + fallback
@@ -116,8 +117,8 @@ def test_any_text_renders_safely(text: str) -> None:
 
 
 def test_clip_and_lines_within() -> None:
-    assert B.clip("abcdef", 4) == "abc…"
-    out = B.lines_within([f"line {i}" for i in range(1000)], 100, "more")
+    assert K.clip("abcdef", 4) == "abc…"
+    out = K.lines_within([f"line {i}" for i in range(1000)], 100, "more")
     assert len(out) <= 100 and out.endswith("more")
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot import blocks as B
+from handlers import blockkit as K
 from handlers.deps import Deps, Jobs
 from tests.slack.conftest import Running, make_settings
 from tests.slack.fakes import (
@@ -149,7 +149,7 @@ def test_huge_message_gets_an_answer_within_limits(running: Running) -> None:
     [call] = running.slack.wait_count("chat.postMessage")
     assert_within_limits(call.blocks)
     assert "cut to the first 4,000 characters" in visible_text(call.blocks)
-    assert len(str(call.body.get("text"))) <= B.MAX_FALLBACK_TEXT
+    assert len(str(call.body.get("text"))) <= K.MAX_FALLBACK_TEXT
 
 
 def test_binary_and_control_characters(running: Running) -> None:

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # CI points this at `demarc` in a clean virtual environment built like the container image
 # (pinned runtime lock + the wheel, no dev tools), to run the image's own start-up command.
 IMAGE_BIN = os.environ.get("DEMARC_IMAGE_BIN")
-SERVE = [IMAGE_BIN, "serve"] if IMAGE_BIN else [sys.executable, "-m", "bot", "serve"]
+SERVE = [IMAGE_BIN, "serve"] if IMAGE_BIN else [sys.executable, "-m", "handlers.cli", "serve"]
 
 
 def _env(slack: FakeSlack, **extra: str) -> dict[str, str]:

@@ -14,9 +14,9 @@ import pytest
 from websockets.sync.server import Server, ServerConnection, serve
 
 from bot.answer import Answerer
-from bot.server import SocketModeServer
 from handlers.app import build_app
 from handlers.deps import Deps, Jobs
+from handlers.server import SocketModeServer
 from tests.slack.conftest import make_settings
 from tests.slack.fakes import (
     APP_TOKEN,
@@ -164,7 +164,7 @@ def test_socket_mode_serves_healthz_for_container_health_checks(
 
 
 def test_socket_mode_health_is_503_while_disconnected() -> None:
-    from bot.server import make_health_wsgi
+    from handlers.server import make_health_wsgi
 
     seen: list[str] = []
     body = b"".join(make_health_wsgi(lambda: False)({"PATH_INFO": "/healthz"}, lambda status, _h: seen.append(status)))

@@ -6,7 +6,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bot import blocks as B
+from handlers import blockkit as K
+from handlers import blocks as B
 from tests.slack.conftest import CHECK_CHANNEL, Running, response_posts
 from tests.slack.fakes import BOT_ID, FakeScanner, dm_event, mention_event
 from tests.slack.helpers import assert_within_limits, blocks_of, visible_text
@@ -209,7 +210,7 @@ def test_app_home_shows_examples_and_last_posture(running: Running) -> None:
     assert view["type"] == "home" and call.body["user_id"] == "U0USER0001"
     text = visible_text(view["blocks"])
     assert "who patches the OS on Fargate?" in text and "Posture 2026-11-23" in text
-    assert_within_limits(view["blocks"], max_blocks=B.MAX_BLOCKS_VIEW, text_budget=B.VIEW_TEXT_BUDGET)
+    assert_within_limits(view["blocks"], max_blocks=K.MAX_BLOCKS_VIEW, text_budget=K.VIEW_TEXT_BUDGET)
 
 
 # ---------------------------------------------------------------------------- buttons

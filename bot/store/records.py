@@ -21,10 +21,6 @@ RunStatus = Literal["ok", "partial", "failed"]
 PostStatus = Literal["claimed", "posted", "failed"]
 
 
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def iso_z(moment: dt.datetime) -> str:
     """The contract's timestamp form: UTC, whole seconds, trailing Z."""
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

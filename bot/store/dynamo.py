@@ -23,7 +23,7 @@ from typing import Any
 
 from bot.checks.model import CheckResult
 from bot.errors import ConfigError
-from bot.posture.records import PostKey, PostRecord, RunMeta, results_from_json, results_to_json
+from bot.store.records import PostKey, PostRecord, RunMeta, results_from_json, results_to_json
 
 #: Bytes of compressed results per item, well under DynamoDB's 400 KB item limit.
 PART_BYTES = 300_000

@@ -38,6 +38,6 @@ def run(args: argparse.Namespace) -> int:
         settings.log_level,
         secrets=[settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret],
     )
-    from bot.server import serve
+    from handlers.server import serve  # Slack is imported only when serving
 
     return serve(settings, verify_token=not args.no_verify_token)

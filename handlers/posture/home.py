@@ -6,10 +6,10 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from bot.checks.model import AccountReport
-from bot.posture.blocks import main_message
-from bot.posture.post import local_day
-from bot.posture.store import open_store
+from bot.clock import local_day
 from bot.posture.summary import TREND_RUNS, PostureSummary, summarize_account
+from bot.store import open_store
+from handlers.posture.blocks import main_message
 
 if TYPE_CHECKING:
     from bot.config import Settings

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bot.checks.model import CheckResult
 from bot.errors import ConfigError
-from bot.posture.records import (
+from bot.store.records import (
     PostKey,
     PostRecord,
     RunMeta,

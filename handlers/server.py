@@ -200,7 +200,7 @@ def serve(settings: Settings, deps: Deps | None = None, *, verify_token: bool = 
     if settings.posture_channel:
         # Say now, not at 9 a.m., if the summary could not be posted (bot not invited, archived
         # channel, missing scope); questions are still answered either way.
-        from bot.posture import check_posting_channel
+        from handlers.posture import check_posting_channel
 
         problem = check_posting_channel(app.client, settings.posture_channel)
         if problem:

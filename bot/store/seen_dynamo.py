@@ -18,31 +18,17 @@ is a smaller harm than never answering.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
 from bot.errors import ConfigError
+from bot.store.location import parse_state
 
 log = logging.getLogger("demarc.dedupe")
 
 #: Slack retries within minutes; an hour of memory is ample and keeps the table small.
 TTL_SECONDS = 3600
 TTL_ATTRIBUTE = "purge_at"
-_TABLE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
-
-
-def parse_dynamodb_url(url: str) -> tuple[str, str | None]:
-    """(table, region) from `dynamodb://TABLE[?region=R]`, the DEMARC_STATE form bot/posture uses."""
-    parts = urlsplit(url.strip())
-    if parts.scheme != "dynamodb":
-        raise ConfigError(f"DEMARC_STATE={url!r} is not a dynamodb://TABLE URL")
-    table = unquote(parts.netloc + parts.path).strip("/")
-    if not _TABLE.match(table):
-        raise ConfigError(f"DEMARC_STATE={url!r}: {table!r} is not a DynamoDB table name")
-    regions = parse_qs(parts.query).get("region") or []
-    return table, (regions[-1] if regions else None)
 
 
 class DynamoEventIds:
@@ -63,8 +49,10 @@ class DynamoEventIds:
 
     @classmethod
     def from_url(cls, url: str) -> DynamoEventIds:
-        table, region = parse_dynamodb_url(url)
-        return cls(table, region=region)
+        location = parse_state(url)
+        if location.kind != "dynamodb" or location.table is None:
+            raise ConfigError(f"DEMARC_STATE={url!r} is not a dynamodb://TABLE URL")
+        return cls(location.table, region=location.region)
 
     def claim(self, event_id: str, now: float | None = None) -> bool:
         from botocore.exceptions import BotoCoreError, ClientError

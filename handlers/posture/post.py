@@ -10,25 +10,29 @@ day's summary: a later successful run still posts it.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
-from zoneinfo import ZoneInfo
+from typing import Any
 
-from bot.posture.blocks import MAX_THREAD_MESSAGES, failure_blocks, main_message, notification_text, thread_messages
-from bot.posture.records import SCAN_FAILED, PostKey, new_owner, utc_now
+from slack_sdk import WebClient
+
+from bot.clock import SYSTEM_CLOCK, Clock, local_day
+from bot.config import Settings
+from bot.posture.outcome import PostOutcome
 from bot.posture.render import render_text
 from bot.posture.run import PostureRun, Scan, run_posture
-from bot.posture.store import StateStore, open_store
 from bot.posture.summary import PostureSummary
-
-if TYPE_CHECKING:
-    from slack_sdk import WebClient
-
-    from bot.config import Settings
+from bot.store import StateStore, open_store
+from bot.store.records import SCAN_FAILED, PostKey, new_owner
+from handlers.posture.blocks import (
+    MAX_THREAD_MESSAGES,
+    failure_blocks,
+    main_message,
+    notification_text,
+    thread_messages,
+)
+from handlers.slack_client import slack_problem
 
 log = logging.getLogger(__name__)
 
@@ -38,56 +42,6 @@ LEASE_SECONDS = 600.0
 POST_INTERVAL = 1.0
 
 _GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
-
-
-@dataclass
-class PostOutcome:
-    """What a posting attempt did; `failed` means a retry is due (scan or post failed)."""
-
-    status: Literal["posted", "skipped", "failed"]
-    reason: str
-    ts: str | None = None
-    run: PostureRun | None = None
-
-    def __str__(self) -> str:
-        return f"{self.status}: {self.reason}"
-
-
-def make_client(settings: Settings) -> WebClient:
-    """A WebClient on `SLACK_API_URL` that retries connection errors, 429s (Retry-After) and 5xx."""
-    from slack_sdk import WebClient
-    from slack_sdk.http_retry.builtin_handlers import (
-        ConnectionErrorRetryHandler,
-        RateLimitErrorRetryHandler,
-        ServerErrorRetryHandler,
-    )
-
-    return WebClient(
-        token=str(settings.slack_bot_token or ""),
-        base_url=settings.slack_api_url,
-        timeout=30,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=3),
-        ],
-    )
-
-
-def local_day(now: dt.datetime, timezone: str) -> str:
-    """The calendar day in DEMARC_TZ: what "today's summary" means to the channel."""
-    return now.astimezone(ZoneInfo(timezone)).date().isoformat()
-
-
-def slack_problem(exc: BaseException) -> str:
-    """One line for a Slack failure: the API's error code when there is one."""
-    from slack_sdk.errors import SlackApiError
-
-    if isinstance(exc, SlackApiError):
-        error = exc.response.get("error") if exc.response is not None else None
-        status = getattr(exc.response, "status_code", None)
-        return f"Slack answered {error or 'an error'} (HTTP {status})"
-    return f"{type(exc).__name__}: {exc}"
 
 
 def mention_for(client: WebClient, handle: str | None) -> str | None:
@@ -162,12 +116,20 @@ def send_summary(client: WebClient, channel: str, summary: PostureSummary, *, da
 
 
 def _post_failure(
-    client: WebClient, channel: str, state: StateStore, day: str, reason: str, *, force: bool, run: PostureRun | None
+    client: WebClient,
+    channel: str,
+    state: StateStore,
+    day: str,
+    reason: str,
+    *,
+    force: bool,
+    run: PostureRun | None,
+    clock: Clock,
 ) -> PostOutcome:
     """Tell the channel the scan failed, at most once a day; the outcome stays `failed` (retry due)."""
     key = PostKey(channel, day, SCAN_FAILED)
     owner = new_owner()
-    if not state.claim_post(key, owner, now=time.time(), lease=LEASE_SECONDS, force=force):
+    if not state.claim_post(key, owner, now=clock.now().timestamp(), lease=LEASE_SECONDS, force=force):
         return PostOutcome("failed", f"the scan failed ({reason}); the failure notice is already posted", run=run)
     try:
         if run is not None:
@@ -193,14 +155,14 @@ def post_posture(
     force: bool = False,
     scan: Scan | None = None,
     store: StateStore | None = None,
-    now: dt.datetime | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> PostOutcome:
     """Run the posture and post it to `channel` unless today's summary is already there.
 
     `force` posts again on a day already posted (never over a post in progress). Never
     raises for Slack or scan failures: they come back as a `failed` outcome to retry.
     """
-    now = now or utc_now()
+    now = clock.now()
     day = local_day(now, settings.timezone)
     state = store if store is not None else open_store(settings)
     try:
@@ -209,15 +171,17 @@ def post_posture(
             if done:
                 return PostOutcome("skipped", f"the {day} summary is already posted in {channel} (ts {done[0].ts})")
         try:
-            run = run_posture(settings, scan=scan, store=state, now=now, compare_with_channel=channel)
+            run = run_posture(settings, scan=scan, store=state, clock=clock, compare_with_channel=channel)
         except Exception as exc:  # no credentials, AWS unreachable, or a bug: never an all-clear
             log.warning("posture: the scan failed: %s", exc)
-            return _post_failure(client, channel, state, day, str(exc), force=force, run=None)
+            return _post_failure(client, channel, state, day, str(exc), force=force, run=None, clock=clock)
         if run.summary.failed:
-            return _post_failure(client, channel, state, day, "every check failed to run", force=force, run=run)
+            return _post_failure(
+                client, channel, state, day, "every check failed to run", force=force, run=run, clock=clock
+            )
         key = PostKey.of(channel, day, [a.account for a in run.summary.accounts])
         owner = new_owner()
-        if not state.claim_post(key, owner, now=time.time(), lease=LEASE_SECONDS, force=force):
+        if not state.claim_post(key, owner, now=clock.now().timestamp(), lease=LEASE_SECONDS, force=force):
             return PostOutcome("skipped", f"another process is posting or has posted the {day} summary", run=run)
         if settings.posture_only_on_change and not force and not run.summary.changed:
             state.release_post(key, owner, None)

@@ -4,24 +4,29 @@ A message carries at most 50 blocks and 3,000 characters a section, and Slack re
 a message whose blocks are large in total (`msg_blocks_too_long`) long before 50 full
 sections, so every message here is built against a budget of blocks and serialized
 characters. The main message names the worst findings and the deltas; whatever does not
-fit goes to `thread_messages` (or, past a few messages, a file: see `bot.posture.post`).
+fit goes to `thread_messages` (or, past a few messages, a file: see `handlers.posture.post`).
+Slack's limits and the primitives come from the one toolkit, `handlers.blockkit`.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from typing import Any
 
 from bot.posture.summary import AccountSummary, CheckLine, DeltaItem, PostureSummary
+from handlers.blockkit import (
+    MAX_BLOCKS_MESSAGE,
+    MAX_SECTION_TEXT,
+    MESSAGE_JSON_BUDGET,
+    MESSAGE_TEXT_BUDGET,
+    Block,
+    clip,
+    header,
+    json_size,
+    section,
+    text_size,
+)
+from handlers.blockkit import escape as esc
 
-Block = dict[str, Any]
-
-MAX_BLOCKS = 50
-SECTION_CHARS = 3000
-HEADER_CHARS = 150
-#: Serialized characters of one message's blocks: a wide margin under Slack's total limit.
-MESSAGE_CHARS = 12_000
 #: Past this many thread replies the full list goes into a file instead.
 MAX_THREAD_MESSAGES = 5
 #: With more accounts than this, the main message lists one line per account.
@@ -33,30 +38,9 @@ NOT_ALL_CLEAR = ":x: *The posture scan failed.* Nothing was checked: *this is no
 EMOJI = {"critical": ":red_circle:", "high": ":large_orange_circle:", "medium": ":large_yellow_circle:"}
 
 
-def esc(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn treats as markup (so no text can @channel)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
-
-
-def section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, SECTION_CHARS)}}
-
-
-def header(text: str) -> Block:
-    return {"type": "header", "text": {"type": "plain_text", "text": clip(text, HEADER_CHARS), "emoji": True}}
-
-
 def context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, SECTION_CHARS)}]}
-
-
-def blocks_size(blocks: Sequence[Block]) -> int:
-    """The measure the budget uses: the blocks as Slack receives them, serialized."""
-    return len(json.dumps(list(blocks), ensure_ascii=False))
+    """One mrkdwn context line (the toolkit's `context` takes several elements)."""
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, MAX_SECTION_TEXT)}]}
 
 
 def fit_lines(head: str, lines: Sequence[str], limit: int, *, more: bool = True) -> tuple[str, int]:
@@ -79,19 +63,24 @@ def fit_lines(head: str, lines: Sequence[str], limit: int, *, more: bool = True)
 
 
 class Budget:
-    """Blocks still allowed and serialized characters still free in one message."""
+    """Blocks still allowed, and text and serialized characters still free, in one message:
+    the same three limits `handlers.blockkit.fit` holds every other message to."""
 
-    def __init__(self, chars: int = MESSAGE_CHARS, blocks: int = MAX_BLOCKS) -> None:
+    def __init__(
+        self, chars: int = MESSAGE_TEXT_BUDGET, blocks: int = MAX_BLOCKS_MESSAGE, json_chars: int = MESSAGE_JSON_BUDGET
+    ) -> None:
         self.chars = chars
+        self.json_chars = json_chars
         self.blocks = blocks
         self.out: list[Block] = []
 
     def add(self, block: Block) -> bool:
-        cost = blocks_size([block])  # its JSON plus 2: the ", " separator (or the list's brackets)
-        if self.blocks <= 0 or cost > self.chars:
+        cost, serialized = text_size([block]), json_size([block])  # JSON plus 2: the ", " separator
+        if self.blocks <= 0 or cost > self.chars or serialized > self.json_chars:
             return False
         self.out.append(block)
         self.chars -= cost
+        self.json_chars -= serialized
         self.blocks -= 1
         return True
 
@@ -101,7 +90,7 @@ class Budget:
         A section with a head but no room for any line is still added (it says how many
         there are); one without a head needs at least one line.
         """
-        limit = min(SECTION_CHARS, self.chars - 60)
+        limit = min(MAX_SECTION_TEXT, self.chars - 60)
         while limit > len(head) + 40 and self.blocks > 0:
             text, shown = fit_lines(head, lines, limit, more=more)
             if not text.strip() or (not head and lines and shown == 0):
@@ -109,7 +98,7 @@ class Budget:
             block = section(text)
             if self.add(block):
                 return shown
-            limit -= max(50, blocks_size([block]) - self.chars)
+            limit -= max(50, text_size([block]) - self.chars)
         return -1
 
 
@@ -237,7 +226,7 @@ def main_message(
     if len(accounts) <= DETAILED_ACCOUNTS:
         for index, account in enumerate(accounts):
             left = len(accounts) - index
-            share = Budget(budget.chars // left, max(1, budget.blocks // left))
+            share = Budget(budget.chars // left, max(1, budget.blocks // left), budget.json_chars // left)
             named += _account_blocks(account, share)
             if budget.blocks > len(share.out) and index < len(accounts) - 1:
                 share.out.append({"type": "divider"})
@@ -296,7 +285,7 @@ def _finding_lines(summary: PostureSummary) -> list[str]:
                     + (" :new:" if (f.resource, f.region) in new else "")
                     for f in line.result.findings
                 ]
-    return [clip(line, SECTION_CHARS - 100) for line in lines]
+    return [clip(line, MAX_SECTION_TEXT - 100) for line in lines]
 
 
 def thread_messages(summary: PostureSummary) -> list[list[Block]]:

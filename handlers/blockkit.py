@@ -1,0 +1,275 @@
+"""The one Block Kit toolkit: Slack's limits, escaping, primitives, and fitting a message.
+
+Every Slack surface (answers, comparisons, check reports, help, App Home, the posture
+summary) builds its blocks from these, so there is one set of Slack's limits and one idea
+of "fits in a message". Two rules hold for everything built with it:
+
+- User text is *data*, never markup: it is unescaped from Slack's wire form for matching,
+  then re-escaped (`&`, `<`, `>`) before it goes back into mrkdwn, and broadcast words
+  (`@channel`, `@here`, `@everyone`) are broken with a zero-width space, so nobody can make
+  demarc ping a channel.
+- Slack's limits are enforced, not hoped for: `fit()` clips every element to its documented
+  maximum and trims whole blocks (with a "… and N more" line) until the message fits in
+  the block count and the text and JSON budgets, whatever the catalogue or a scan holds.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+Block = dict[str, Any]
+
+# --------------------------------------------------------------------------- limits
+
+MAX_BLOCKS_MESSAGE = 50
+MAX_BLOCKS_VIEW = 100
+MAX_SECTION_TEXT = 3000
+MAX_FIELD_TEXT = 2000
+MAX_FIELDS = 10
+MAX_HEADER_TEXT = 150
+MAX_BUTTON_TEXT = 75
+MAX_BUTTON_VALUE = 2000
+MAX_ACTION_ID = 255
+MAX_ACTION_ELEMENTS = 25
+MAX_CONTEXT_ELEMENTS = 10
+#: Slack rejects a message whose blocks hold more than about 12-13k characters of text in
+#: total (`msg_blocks_too_long`, undocumented); stay well inside it.
+MESSAGE_TEXT_BUDGET = 10_000
+VIEW_TEXT_BUDGET = 24_000
+#: A hard cap on the serialised blocks, whatever the text count says.
+MESSAGE_JSON_BUDGET = 32_000
+VIEW_JSON_BUDGET = 64_000
+#: The `text` fallback (notifications, screen readers); `msg_too_long` starts near 4,000.
+MAX_FALLBACK_TEXT = 2900
+
+ELLIPSIS = "…"
+
+# --------------------------------------------------------------------------- escaping
+
+_BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
+#: Questions longer than this are cut before matching and echoing.
+MAX_QUESTION = 4000
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_SLACK_LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+
+
+def escape(text: str) -> str:
+    """Make arbitrary text safe inside mrkdwn: no live mentions, links or broadcasts."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _BROADCAST.sub(lambda m: "@\u200b" + m.group(1), text)
+
+
+def escape_code(text: str) -> str:
+    """Escape text that goes inside `code` (backticks would close the span)."""
+    return escape(text).replace("`", "'")
+
+
+def unescape_slack(text: str) -> str:
+    """Turn Slack's wire form of a user's message into plain text for the matcher.
+
+    `<@U123>` and `<!channel>` become nothing (they are not part of the question), links
+    become their label, and `&amp;`/`&lt;`/`&gt;` become the characters the user typed.
+    """
+
+    def link(m: re.Match[str]) -> str:
+        target, label = m.group(1), m.group(2)
+        if target.startswith(("@", "!", "#")):
+            return label or ""
+        return label or target
+
+    text = _SLACK_LINK.sub(link, text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def clean_question(text: str) -> tuple[str, bool]:
+    """The plain question, whitespace collapsed and capped; `True` when it was cut."""
+    plain = " ".join(unescape_slack(text or "").split())
+    if len(plain) > MAX_QUESTION:
+        return plain[:MAX_QUESTION], True
+    return plain, False
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut to `limit` characters, marking the cut."""
+    return text if len(text) <= limit else text[: max(0, limit - 1)] + ELLIPSIS
+
+
+def user_mention(user_id: str | None) -> str:
+    """A mention of a real user id from a payload (never from user text), else ''."""
+    return f"<@{user_id}>" if user_id and _USER_ID.match(user_id) else ""
+
+
+# --------------------------------------------------------------------------- primitives
+
+
+def mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text}
+
+
+def plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": mrkdwn(text)}
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": plain(clip(text, MAX_HEADER_TEXT))}
+
+
+def context(*texts: str) -> Block:
+    return {"type": "context", "elements": [mrkdwn(t) for t in texts if t]}
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def button(text: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "button",
+        "text": plain(clip(text, MAX_BUTTON_TEXT)),
+        "action_id": action_id,
+        "value": clip(value, MAX_BUTTON_VALUE),
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+def actions(elements: Sequence[dict[str, Any]], block_id: str | None = None) -> Block | None:
+    """An actions block, or None when there is nothing to press.
+
+    Buttons in one block need distinct action ids, so each gets a numeric suffix;
+    handlers match the prefix.
+    """
+    if not elements:
+        return None
+    numbered = []
+    for i, element in enumerate(elements[:MAX_ACTION_ELEMENTS]):
+        numbered.append({**element, "action_id": f"{element['action_id']}:{i}"})
+    block: Block = {"type": "actions", "elements": numbered}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def lines_within(lines: Sequence[str], limit: int, noun: str = "more") -> str:
+    """Join as many whole lines as fit in `limit`, then say how many were left out."""
+    out: list[str] = []
+    used = 0
+    for i, line in enumerate(lines):
+        line = clip(line, limit - 40)
+        rest = len(lines) - i - 1
+        tail = len(f"\n{ELLIPSIS} and {rest} {noun}") if rest else 0
+        if used + len(line) + 1 + tail > limit:
+            out.append(f"{ELLIPSIS} and {len(lines) - i} {noun}")
+            break
+        out.append(line)
+        used += len(line) + 1
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- limits
+
+
+def _clip_text_object(obj: dict[str, Any], limit: int) -> dict[str, Any]:
+    return {**obj, "text": clip(str(obj.get("text", "")), limit)}
+
+
+def clip_block(block: Block) -> Block:
+    """Clip one block's elements to their documented maxima."""
+    kind = block.get("type")
+    block = dict(block)
+    if kind == "section":
+        if "text" in block:
+            block["text"] = _clip_text_object(block["text"], MAX_SECTION_TEXT)
+        if "fields" in block:
+            block["fields"] = [_clip_text_object(f, MAX_FIELD_TEXT) for f in block["fields"][:MAX_FIELDS]]
+    elif kind == "header":
+        block["text"] = _clip_text_object(block["text"], MAX_HEADER_TEXT)
+    elif kind == "context":
+        block["elements"] = [
+            _clip_text_object(e, MAX_SECTION_TEXT) if "text" in e else e
+            for e in block["elements"][:MAX_CONTEXT_ELEMENTS]
+        ]
+    elif kind == "actions":
+        elements = []
+        for e in block["elements"][:MAX_ACTION_ELEMENTS]:
+            e = dict(e)
+            if e.get("type") == "button":
+                e["text"] = _clip_text_object(e["text"], MAX_BUTTON_TEXT)
+                e["value"] = clip(str(e.get("value", "")), MAX_BUTTON_VALUE)
+                e["action_id"] = clip(str(e["action_id"]), MAX_ACTION_ID)
+            elements.append(e)
+        block["elements"] = elements
+    return block
+
+
+def _texts(value: Any) -> Iterable[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "text" and isinstance(item, str):
+                yield item
+            else:
+                yield from _texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts(item)
+
+
+def text_size(blocks: Sequence[Block]) -> int:
+    """Characters of text in the blocks, the quantity behind `msg_blocks_too_long`."""
+    return sum(len(t) for t in _texts(list(blocks)))
+
+
+def json_size(blocks: Sequence[Block]) -> int:
+    return len(json.dumps(list(blocks), ensure_ascii=False))
+
+
+def fit(
+    blocks: Sequence[Block | None],
+    *,
+    tail: Sequence[Block | None] = (),
+    max_blocks: int = MAX_BLOCKS_MESSAGE,
+    text_budget: int = MESSAGE_TEXT_BUDGET,
+    json_budget: int = MESSAGE_JSON_BUDGET,
+    noun: str = "more",
+) -> list[Block]:
+    """Clip every block and drop trailing body blocks until the whole fits Slack's limits.
+
+    `tail` (the buttons) is kept whole; body blocks are dropped from the end, and a context
+    line says how many were left out, so the user always sees that there is more.
+    """
+    body = [clip_block(b) for b in blocks if b]
+    end = [clip_block(b) for b in tail if b]
+
+    def fits(candidate: list[Block]) -> bool:
+        return (
+            len(candidate) <= max_blocks and text_size(candidate) <= text_budget and json_size(candidate) <= json_budget
+        )
+
+    if fits(body + end):
+        return body + end
+    dropped = 0
+    while body:
+        body.pop()
+        dropped += 1
+        note = context(f"_{ELLIPSIS} and {dropped} {noun} (too long for one Slack message)_")
+        if fits([*body, note, *end]):
+            return [*body, note, *end]
+    # Even the tail does not fit (it cannot, by construction, but never send a bad message).
+    return [context(f"_{ELLIPSIS} too long for one Slack message_")]
+
+
+def fallback_text(text: str) -> str:
+    """The `text` that goes with blocks (notifications), escaped and capped."""
+    return clip(text, MAX_FALLBACK_TEXT)
+
+
+# --------------------------------------------------------------------------- answers
