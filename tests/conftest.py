@@ -52,6 +52,43 @@ def _frozen_instant(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPa
         yield request.param
 
 
+#: The one fake-AWS environment: fake credentials (never the developer's real account), no
+#: profile, endpoint, region or config file from the developer's shell, and few retries.
+FAKE_AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/demarc-test-credentials",
+    "DEMARC_AWS_MAX_ATTEMPTS": "2",
+    # moto's thousands of default AMIs cost seconds to build and list in every mock; no test needs them
+    "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
+}
+CLEARED_AWS_ENV = (
+    "AWS_PROFILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_LAMBDA",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_REGION",
+    "AWS_CONFIG_FILE",
+    "DEMARC_REGIONS",
+)
+
+
+def use_fake_aws(monkeypatch: pytest.MonkeyPatch, **extra: str) -> None:
+    """Point boto3 at fake credentials only (moto or a loopback endpoint set by the test)."""
+    for key in CLEARED_AWS_ENV:
+        monkeypatch.delenv(key, raising=False)
+    for key, value in {**FAKE_AWS_ENV, **extra}.items():
+        monkeypatch.setenv(key, value)
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fake-AWS environment for one test."""
+    use_fake_aws(monkeypatch)
+
+
 @pytest.fixture(scope="session")
 def catalogue() -> Catalogue:
     return load_catalogue([builtin_catalogue_dir()])

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -159,13 +160,29 @@ class SqliteStore:
         finally:
             conn.close()
 
+    def _use_wal(self) -> None:
+        """Switch the file to WAL once. WAL cannot be switched inside a transaction (it is a
+        property of the file), and SQLite answers "database is locked" at once, without its
+        busy handler, when several processes open a new file together: so retry a while."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        delay = 0.01
+        while True:
+            conn = self._connect()
+            try:
+                if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+                    return
+                conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+            finally:
+                conn.close()
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+
     def _migrate(self, target: int) -> None:
-        conn = self._connect()
-        try:
-            # WAL cannot be switched inside a transaction; it is a property of the file.
-            conn.execute("PRAGMA journal_mode = WAL")
-        finally:
-            conn.close()
+        self._use_wal()
         with self._write() as conn:
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
             if version > SCHEMA_VERSION:

@@ -18,27 +18,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import moto_ext  # noqa: F401 - installs the SSM DescribeInstancePatchStates fake
 
+from tests.conftest import use_fake_aws
+
 TODAY = dt.date(2026, 11, 23)
-FAKE_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
-    "DEMARC_AWS_MAX_ATTEMPTS": "2",
-}
-CLEARED_ENV = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "DEMARC_REGIONS", "AWS_REGION", "AWS_CONFIG_FILE")
-
-
 @pytest.fixture(scope="session", autouse=True)
 def fake_aws_env() -> Iterator[None]:
-    """Fake credentials for the whole session (never the developer's real account)."""
+    """The shared fake-AWS environment for the whole session, with moto's AWS managed
+    policies (the checks see `AdministratorAccess` attached, as on AWS)."""
     mp = pytest.MonkeyPatch()
-    for key in CLEARED_ENV:
-        mp.delenv(key, raising=False)
-    for key, value in FAKE_ENV.items():
-        mp.setenv(key, value)
-    mp.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/demarc-test-credentials")
+    use_fake_aws(mp, MOTO_IAM_LOAD_MANAGED_POLICIES="true")
     yield
     mp.undo()
 

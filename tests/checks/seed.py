@@ -28,6 +28,11 @@ def _public_policy(bucket: str, condition: dict[str, Any] | None = None) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
+#: Any AMI id will do for moto; the tests do not load moto's thousands of default AMIs
+#: (MOTO_EC2_LOAD_DEFAULT_AMIS=false), which cost seconds per region to list.
+TEST_AMI = "ami-12c6146b"
+
+
 def seed(client: Callable[[str, str], Any]) -> Expected:
     """Create the resources through `client(service, region)`; return the exact findings."""
     expected: Expected = {}
@@ -166,7 +171,7 @@ def seed(client: Callable[[str, str], Any]) -> Expected:
                 region,
             )
 
-        ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+        ami = TEST_AMI
 
         def instance(patch: str | None, ec2: Any = ec2, ami: str = ami) -> str:
             tags = (

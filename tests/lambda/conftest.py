@@ -15,10 +15,9 @@ from .fake_lambda import FakeLambda
 CHECK_CHANNEL = "C0CHECKS01"
 POSTURE_CHANNEL = "C0POSTURE1"
 
-_AWS_VARS = (
-    "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_REGION",
-    "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "DEMARC_REGIONS", "DEMARC_STATE", "DEMARC_SECRET_ARN",
-    "DEMARC_SSM_PREFIX", "SLACK_APP_TOKEN", "DEMARC_POSTURE_CHANNEL", "DEMARC_CATALOGUE",
+_LAMBDA_VARS = (
+    "DEMARC_STATE", "DEMARC_SECRET_ARN", "DEMARC_SSM_PREFIX", "SLACK_APP_TOKEN", "DEMARC_POSTURE_CHANNEL",
+    "DEMARC_CATALOGUE",
 )
 
 
@@ -36,15 +35,11 @@ def fake_lambda(fake_lambda_server: FakeLambda) -> FakeLambda:
 
 
 @pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Fake credentials (never a real account), no secrets cached, a fresh "container"."""
-    for key in _AWS_VARS:
+def aws_env(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The shared fake-AWS environment, plus a fresh Lambda "container": no Slack or secret
+    settings from the shell, no secrets cached."""
+    for key in _LAMBDA_VARS:
         monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("DEMARC_AWS_MAX_ATTEMPTS", "2")
     secrets.clear_cache()
     aws_lambda.reset()
     yield

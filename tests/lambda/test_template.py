@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +125,8 @@ def test_functions_table_schedule_and_url() -> None:
     template = load_template()
     resources = template["Resources"]
     assert template["Transform"] == "AWS::Serverless-2016-10-31"
-    assert template["Globals"]["Function"]["Runtime"] in ("python3.12", "python3.13")
+    # The Lambda runtime is the Python the suite runs on, so CI tests what Lambda will run.
+    assert template["Globals"]["Function"]["Runtime"] == f"python{sys.version_info.major}.{sys.version_info.minor}"
     assert resources["SlackFunction"]["Properties"]["Handler"] == "handlers.aws_lambda.slack_handler"
     assert resources["PostureFunction"]["Properties"]["Handler"] == "handlers.aws_lambda.posture_handler"
     assert resources["SlackFunction"]["Properties"]["EventInvokeConfig"]["MaximumRetryAttempts"] == 0
@@ -140,3 +142,12 @@ def test_functions_table_schedule_and_url() -> None:
     assert resources["SlackFunctionUrl"]["Properties"]["AuthType"] == "NONE"
     env = template["Globals"]["Function"]["Environment"]["Variables"]
     assert env["DEMARC_STATE"] == {"Fn::Sub": "dynamodb://${StateTable}"}
+
+
+def test_the_lambda_build_installs_the_runtime_lock() -> None:
+    """The Lambda package pins its dependencies exactly as the container image does."""
+    build = (Path(__file__).resolve().parents[2] / "deploy" / "build.sh").read_text(encoding="utf-8")
+    assert "-r requirements/runtime.lock" in build
+    assert "--no-deps deploy/dist/" in build
+    runtime = load_template()["Globals"]["Function"]["Runtime"]
+    assert f'PYTHON_VERSION="${{PYTHON_VERSION:-{runtime.removeprefix("python")}}}"' in build

@@ -1,4 +1,6 @@
-"""Fixtures for the posture tests: a state file per test and a fake Slack on loopback."""
+"""Fixtures for the posture tests: a state file per test and a moto server for DynamoDB.
+
+The fake Slack is the shared one (`slack` in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,34 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.posture.fake_slack import FakeSlack
 from tests.posture.moto_server import MotoServer
 
 
 @pytest.fixture
 def state_file(tmp_path: Path) -> str:
     return str(tmp_path / "state.sqlite3")
-
-
-@pytest.fixture
-def fake_slack() -> Iterator[FakeSlack]:
-    server = FakeSlack()
-    try:
-        yield server
-    finally:
-        server.close()
-
-
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fake credentials: never the developer's real account."""
-    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "DEMARC_REGIONS", "AWS_REGION", "AWS_CONFIG_FILE"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("DEMARC_AWS_MAX_ATTEMPTS", "2")
 
 
 @pytest.fixture(scope="session")

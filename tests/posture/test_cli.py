@@ -11,18 +11,18 @@ from moto import mock_aws
 
 from handlers.cli import main
 from handlers.posture import post
-from tests.posture.fake_slack import FakeSlack
 from tests.posture.helpers import CHANNEL
+from tests.slack.fakes import FakeSlack
 
 
 @pytest.fixture
-def slack_env(monkeypatch: pytest.MonkeyPatch, fake_slack: FakeSlack, state_file: str) -> FakeSlack:
+def slack_env(monkeypatch: pytest.MonkeyPatch, slack: FakeSlack, state_file: str) -> FakeSlack:
     monkeypatch.setattr(post, "POST_INTERVAL", 0.0)
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
-    monkeypatch.setenv("SLACK_API_URL", fake_slack.url)
+    monkeypatch.setenv("SLACK_API_URL", slack.api_url)
     monkeypatch.setenv("DEMARC_POSTURE_CHANNEL", CHANNEL)
     monkeypatch.setenv("DEMARC_STATE", state_file)
-    return fake_slack
+    return slack
 
 
 @pytest.fixture

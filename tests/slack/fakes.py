@@ -1,9 +1,11 @@
-"""Test doubles that speak real HTTP on 127.0.0.1: a fake Slack Web API that records every
-call, request signing, payload builders, and fake scanner/posture services.
+"""Test doubles that speak real HTTP on 127.0.0.1: the one fake Slack Web API (for the
+Slack, Lambda and posture tests alike) that records every call, request signing, payload
+builders, and fake scanner/posture services.
 
 Modelled on bolt-python's tests/mock_web_api_server: the real Bolt app and the real
 slack_sdk WebClient talk to this server over loopback, so tests assert on exactly what
-Slack would have received.
+Slack would have received. `fail(method, ...)` queues one-off answers (a 429 with
+Retry-After, a 500) before the default, Slack-shaped success.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class Call:
     headers: dict[str, str]
     body: dict[str, Any]
     raw: bytes
+    at: float = field(default_factory=time.monotonic)
 
     @property
     def method(self) -> str:
@@ -57,9 +60,15 @@ class Call:
 
 @dataclass
 class Failure:
+    """A scripted answer: any status, headers and body (JSON text), served once."""
+
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: str = '{"ok": false, "error": "ratelimited"}'
+
+    @classmethod
+    def of(cls, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Failure:
+        return cls(status, dict(headers or {}), json.dumps(body))
 
 
 class FakeSlack:
@@ -70,6 +79,9 @@ class FakeSlack:
         self.failures: dict[str, list[Failure]] = {}
         self.ws_url = "ws://127.0.0.1:1/"
         self.auth_ok = True
+        self.delay = 0.0  # seconds chat.postMessage takes (a slow Slack)
+        self._ts = 0
+        self._defaults()
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         fake = self
@@ -113,6 +125,15 @@ class FakeSlack:
     def response_url(self, name: str = "cmd") -> str:
         return f"{self.url}response/{name}"
 
+    def _defaults(self) -> None:
+        """What a fresh workspace holds: the posture channel, a user group, the granted scopes."""
+        self.scopes = "chat:write,channels:read,groups:read,files:write,usergroups:read"
+        self.channels: dict[str, dict[str, Any]] = {
+            "C0POSTURE": {"id": "C0POSTURE", "name": "security", "is_member": True},
+            "C0POSTURE1": {"id": "C0POSTURE1", "name": "security-posture", "is_member": True},
+        }
+        self.usergroups: list[dict[str, Any]] = [{"id": "S0SEC", "handle": "security-team"}]
+
     def fail(self, method: str, *failures: Failure) -> None:
         """The next calls to `method` get these failures, in order, before succeeding."""
         with self._lock:
@@ -123,8 +144,10 @@ class FakeSlack:
         body: dict[str, Any]
         if "json" in content_type:
             body = json.loads(raw or b"{}")
-        else:
-            body = {k: v[0] for k, v in urllib.parse.parse_qs(raw.decode()).items()}
+        elif "form" in content_type or not content_type:
+            body = {k: v[-1] for k, v in urllib.parse.parse_qs(raw.decode(errors="replace")).items()}
+        else:  # a file upload's bytes
+            body = {"_raw_bytes": len(raw)}
         call = Call(path, headers, body, raw)
         method = call.method
         with self._cond:
@@ -136,7 +159,14 @@ class FakeSlack:
             return failure.status, {"Content-Type": "application/json", **failure.headers}, failure.body
         if path.startswith("/response/"):
             return 200, {"Content-Type": "text/plain"}, "ok"
-        return 200, {"Content-Type": "application/json"}, json.dumps(self._answer(method, body))
+        if path.startswith("/upload/"):
+            return 200, {"Content-Type": "text/plain"}, "OK"
+        if self.delay and method == "chat.postMessage":
+            time.sleep(self.delay)
+        headers_out = {"Content-Type": "application/json"}
+        if method == "conversations.info":
+            headers_out["x-oauth-scopes"] = self.scopes
+        return 200, headers_out, json.dumps(self._answer(method, body))
 
     def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
@@ -153,9 +183,25 @@ class FakeSlack:
                 "is_enterprise_install": False,
             }
         if method == "chat.postMessage":
-            return {"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}"}
+            with self._lock:
+                self._ts += 1
+                ts = f"1700000000.{self._ts:06d}"
+            return {"ok": True, "channel": body.get("channel"), "ts": ts}
         if method == "apps.connections.open":
             return {"ok": True, "url": self.ws_url}
+        if method == "conversations.info":
+            channel = self.channels.get(str(body.get("channel")))
+            if channel is None:
+                return {"ok": False, "error": "channel_not_found"}
+            return {"ok": True, "channel": channel}
+        if method == "usergroups.list":
+            return {"ok": True, "usergroups": self.usergroups}
+        if method == "files.getUploadURLExternal":
+            return {"ok": True, "upload_url": f"{self.url}upload/F0FILE", "file_id": "F0FILE"}
+        if method == "files.completeUploadExternal":
+            return {"ok": True, "files": [{"id": "F0FILE", "title": "posture"}]}
+        if method == "files.info":
+            return {"ok": True, "file": {"id": "F0FILE"}}
         return {"ok": True}
 
     # ------------------------------------------------------------------ queries
@@ -189,9 +235,13 @@ class FakeSlack:
         return self.of(method_or_prefix)
 
     def reset(self) -> None:
+        """Forget the previous test: its calls, scripted failures and workspace changes."""
         with self._lock:
             self.calls.clear()
             self.failures.clear()
+            self.auth_ok = True
+            self.delay = 0.0
+            self._defaults()
 
 
 # ---------------------------------------------------------------------- signing and sending

@@ -17,6 +17,7 @@ import pytest
 
 from bot.answer import Answerer
 from handlers.deps import Deps, Jobs
+from tests.conftest import use_fake_aws
 from tests.slack.conftest import CHECK_CHANNEL, Running, make_settings, response_posts
 from tests.slack.fakes import BOT_TOKEN, SIGNING_SECRET, FakePosture, FakeSlack, command_body, post, sign
 from tests.slack.helpers import blocks_of, visible_text
@@ -117,12 +118,7 @@ def test_real_check_through_slack_on_moto(
     start_app: Callable[..., Running], slack: FakeSlack, answerer: Answerer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     moto = pytest.importorskip("moto")
-    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "DEMARC_REGIONS", "AWS_REGION"):
-        monkeypatch.delenv(key, raising=False)
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": "us-east-1", "DEMARC_AWS_MAX_ATTEMPTS": "2"}.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/demarc-test-credentials")
+    use_fake_aws(monkeypatch)
     with moto.mock_aws():
         settings = make_settings(slack.api_url)
         deps = Deps(settings=settings, answerer=answerer, posture=FakePosture(), jobs=Jobs(1))  # real scanner
