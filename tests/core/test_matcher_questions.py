@@ -40,7 +40,7 @@ def test_question_set_meets_the_bars(answerer: Answerer, path: Path) -> None:
         ("k8s masters on eks, who keeps them patched", "eks", "control-plane", "aws"),
         ("CVE in the base image of our fargate task - whose job", "fargate", "application", "customer"),
         ("kernel updates on our ec2 fleet - us?", "ec2", "os-patching", "customer"),
-        ("who rotates the kms keys for dynamdb tables", "dynamodb", "encryption", "customer"),
+        ("who rotates the kms keys for dynamdb tables", "dynamodb", "encryption", "shared"),
         ("<@U024BE7LH> who owns the bucket policy on `s3`? :thinking_face:", "s3", "data", "customer"),
         ("the elastic beanstalk service itself, that's aws operated?", "elastic-beanstalk", "control-plane", "aws"),
     ],
