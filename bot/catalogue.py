@@ -45,6 +45,7 @@ VOCABULARY_LISTS = (
     "aws_side",
     "our_side",
     "whole_service",
+    "every_layer",
     "account",
     "account_requests",
     "state_words",
@@ -52,6 +53,7 @@ VOCABULARY_LISTS = (
     "foreign",
     "uncovered",
     "plain_words",
+    "compliance",
 )
 MAX_SUMMARY = 600
 

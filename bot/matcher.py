@@ -18,6 +18,7 @@ Everything it knows comes from the catalogue; the code only holds the weighing.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -29,12 +30,15 @@ from rapidfuzz.distance import OSA
 
 from bot.catalogue import Catalogue
 from bot.text import MAX_MATCH_CHARS, fold, stem, strip_slack_markup
+from bot.topic_model import TopicModel, model_for
 
 ALIAS_WEIGHT = 3.0
 HINT_WEIGHT = 1.0
 OWN_CELL_BONUS = 0.0
 OTHER_CELL_WEIGHT = 2.0
 CONFIDENT_SCORE = 60.0
+PHRASE_BLEND = 0.3  # log-probability per unit of layer-phrase weight (one constant, chosen on the public sets)
+MODEL_ONLY_PROBABILITY = 0.8  # with no layer phrase at all, the model alone must be this sure
 MIN_FUZZY_LENGTH = 5
 
 # Hit kinds and the category within which a shorter phrase is absorbed by a longer one.
@@ -84,6 +88,7 @@ class MatchResult:
     reason: str = ""  # why there is no match: empty, foreign, not-responsibility, no-service
     foreign: str | None = None
     whole_service: bool = False
+    probability: float = 1.0  # how likely the answered owner is right (cells); 1.0 for a breakdown
 
     @property
     def confident(self) -> bool:
@@ -129,6 +134,10 @@ class Matcher:
         )
         self._aws_side = frozenset(fold(" ".join(catalogue.vocabulary.get("aws_side", ()))).split())
         self._our_side = frozenset(fold(" ".join(catalogue.vocabulary.get("our_side", ()))).split())
+        self._compliance = frozenset(
+            stem(w) for w in fold(" ".join(catalogue.vocabulary.get("compliance", ()))).split()
+        )
+        self.topics: TopicModel = model_for(catalogue)
         self._build()
         self._max_len = max((len(k) for k in self._phrases), default=1)
         buckets: dict[str, list[str]] = defaultdict(list)
@@ -194,6 +203,7 @@ class Matcher:
         for cue in (
             "responsibility",
             "whole_service",
+            "every_layer",
             "account",
             "account_requests",
             "state_words",
@@ -238,7 +248,8 @@ class Matcher:
         words: list[str] = []
         corrected: set[int] = set()
         sentences: list[tuple[int, int, bool]] = []
-        for sentence in _SENTENCE.findall(strip_slack_markup(question[: MAX_MATCH_CHARS * 2])[:MAX_MATCH_CHARS]):
+        text = _COMMAND.sub(" ", strip_slack_markup(question[: MAX_MATCH_CHARS * 2])[:MAX_MATCH_CHARS])
+        for sentence in _SENTENCE.findall(text):
             raw = fold(sentence).split()
             start = len(words)
             i = 0
@@ -321,7 +332,8 @@ class Matcher:
         # ("how do I rotate a key with the aws cli").
         both_sides = self._names_both_sides(reading) and not cues.get("not_responsibility")
         asks_who = bool(cues.get("responsibility")) or trailing or both_sides
-        wants_whole = bool(cues.get("whole_service"))
+        every_layer = bool(cues.get("every_layer"))
+        wants_whole = bool(cues.get("whole_service")) or every_layer
         check = self._account_check(reading, asks_who)
         ranked_services = self._rank_services(reading)
         if not ranked_services:
@@ -338,6 +350,13 @@ class Matcher:
         ranked_topics = sorted(topic_scores.items(), key=lambda kv: (-kv[1][0], kv[1][1]))
         best_topic = ranked_topics[0][0] if ranked_topics else None
         best_weight = ranked_topics[0][1][0] if ranked_topics else 0.0
+        if best_topic is None and not wants_whole and asks_who:
+            # No layer phrase, but words the catalogue uses for one layer ("secure disposal of
+            # storage media"): the model may still be sure enough to answer that layer.
+            probabilities = self._topic_probabilities(reading, service, without_cues=True)
+            likeliest = max(probabilities, key=lambda t: probabilities[t])
+            if probabilities[likeliest] >= MODEL_ONLY_PROBABILITY:
+                best_topic, best_weight = likeliest, HINT_WEIGHT
 
         if not (asks_who or wants_whole or check):
             if cues.get("not_responsibility"):
@@ -345,7 +364,7 @@ class Matcher:
             if best_topic is None and len(reading.words) > 4:
                 return MatchResult(None, None, 0.0, None, reason="not-responsibility")
 
-        whole = best_topic is None or (wants_whole and best_weight < ALIAS_WEIGHT)
+        whole = best_topic is None or every_layer or (wants_whole and best_weight < ALIAS_WEIGHT)
         if check and best_topic is None:
             info = self.catalogue.checks[check]
             if info.service == service:
@@ -356,10 +375,56 @@ class Matcher:
             return MatchResult(service, None, round(score, 1), check, alternatives, whole_service=True)
 
         assert best_topic is not None
-        runner_up = ranked_topics[1][1][0] if len(ranked_topics) > 1 else 0.0
-        score = 100.0 * service_conf * _topic_confidence(best_weight, runner_up)
-        alternatives = self._alternatives(service, best_topic, ranked_topics, ranked_services, service_conf)
-        return MatchResult(service, best_topic, round(score, 1), check, alternatives)
+        probabilities = self._topic_probabilities(reading, service)
+        if not (check and self.catalogue.checks[check].topic == best_topic and best_weight >= ALIAS_WEIGHT):
+            best_topic = self._blend(probabilities, topic_scores)
+        owner_probability = self._owner_probability(service, best_topic, probabilities)
+        score = 100.0 * service_conf * owner_probability
+        alternatives = self._alternatives(service, best_topic, probabilities, ranked_services, service_conf)
+        return MatchResult(service, best_topic, round(score, 1), check, alternatives, probability=owner_probability)
+
+    def _topic_probabilities(self, reading: _Reading, service: str, *, without_cues: bool = False) -> dict[str, float]:
+        """The model's layer probabilities for a question, the chosen service's own name left out.
+
+        "vpc", "iam" or "cloudtrail" name the service; they say nothing about the layer. In a
+        long message, the sentence that asks the question counts double.
+        """
+        own = {i for h in reading.canonical if h.entry.target == service for i in range(h.start, h.end)}
+        own.update(i for h in reading.hits if without_cues and h.entry.kind == CUE for i in range(h.start, h.end))
+        if without_cues:
+            # Cue words ("whose job", "ours", "AWS or us") say what kind of question it is, not which
+            # layer: with no layer phrase, only the other words may name one.
+            own.update(i for i, w in enumerate(reading.words) if w in self._aws_side or w in self._our_side)
+        # Control ids ("SOC 2 CC6.1", "PCI DSS 3.5", "HIPAA 164.312", "ISO A.8.24") are not layers:
+        # the layer named next to them decides.
+        keep = [
+            i
+            for i, w in enumerate(reading.words)
+            if i not in own and w not in self._compliance and not w.isdigit() and len(w) > 1
+        ]
+        stems = [reading.words[i] for i in keep]
+        positions = keep
+        focus = reading.focus
+        boost: list[int] = []
+        if focus != (0, len(reading.words)):
+            boost = [j for j, i in enumerate(positions) if focus[0] <= i < focus[1]]
+        cells = self.catalogue.services[service].cells
+        probabilities = self.topics.probabilities(self.topics.vector(stems, boost))
+        return {t: p for t, p in probabilities.items() if t in cells}
+
+    def _blend(self, probabilities: dict[str, float], phrases: dict[str, tuple[float, int]]) -> str:
+        """The model's layer, nudged by layer phrases named outright (aliases of the catalogue)."""
+        def score(topic: str) -> float:
+            return math.log(probabilities[topic] + 1e-9) + PHRASE_BLEND * phrases.get(topic, (0.0, 0))[0]
+
+        return max(probabilities, key=score)
+
+    def _owner_probability(self, service: str, topic: str, probabilities: dict[str, float]) -> float:
+        """How likely the answered owner is right: the mass of every layer with that owner."""
+        cells = self.catalogue.services[service].cells
+        owner = cells[topic].owner
+        total = sum(probabilities.values()) or 1.0
+        return sum(p for t, p in probabilities.items() if cells[t].owner == owner) / total
 
     def _precedence(self, service: str) -> int:
         return UNCOVERED_PRECEDENCE if service == UNCOVERED else self.catalogue.services[service].precedence
@@ -484,19 +549,22 @@ class Matcher:
         self,
         service: str,
         topic: str,
-        ranked_topics: Sequence[tuple[str, tuple[float, int]]],
+        probabilities: dict[str, float],
         ranked_services: Sequence[tuple[str, float]],
         service_conf: float,
     ) -> tuple[Candidate, ...]:
-        found: list[Candidate] = []
-        best = ranked_topics[0][1][0] if ranked_topics else ALIAS_WEIGHT
-        for other_topic, (weight, _) in [t for t in ranked_topics if t[0] != topic][:2]:
-            score = 100.0 * service_conf * _topic_confidence(weight, best)
-            found.append(Candidate(service, other_topic, round(score, 1)))
-        for other_service, conf in ranked_services[1:3]:
+        """The likeliest layer with another owner first (the one a low answer asks about), then the rest."""
+        cells = self.catalogue.services[service].cells
+        owner = cells[topic].owner
+        others = sorted((t for t in probabilities if t != topic), key=lambda t: -probabilities[t])
+        other_owner = [t for t in others if cells[t].owner != owner][:1]
+        same_owner = [t for t in others if t not in other_owner][:1]
+        found = [
+            Candidate(service, t, round(100.0 * service_conf * probabilities[t], 1)) for t in other_owner + same_owner
+        ]
+        for other_service, conf in ranked_services[1:2]:
             if topic in self.catalogue.services[other_service].cells:
                 found.append(Candidate(other_service, topic, round(100.0 * conf * 0.8, 1)))
-        found.sort(key=lambda c: -c.score)
         return tuple(found[:3])
 
     def _account_check(self, reading: _Reading, asks_who: bool) -> str | None:
@@ -532,18 +600,32 @@ class Matcher:
         return best[1] if about_account else None
 
 
+_COMMAND = re.compile(r"^\s*/demarc\b", re.IGNORECASE)  # the slash command's own name is not a word of the question
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*|[.!?\n]+")
 _NEGATIONS = frozenset({"no", "not", "without", "non", "never", "nor"})
-_NEGATION_PAIRS = frozenset({("instead", "of"), ("rather", "than"), ("isnt", "on"), ("not", "on"), ("no", "more")})
+_NEGATION_PAIRS = frozenset(
+    {("instead", "of"), ("rather", "than"), ("isnt", "on"), ("not", "on"), ("no", "more"), ("away", "from")}
+    | {(stem(verb), "off") for verb in ("moving", "migrating", "getting", "move", "migrate")}
+)
+_ARTICLES = frozenset({"the", "a", "an", "our", "old", "any", "using", "use", "on", "plain", "regular"})
+_MOVE_FROM, _MOVE_TO = "from", frozenset({"to", "onto", "into"})
 
 
 def _negated(stems: Sequence[str], hit: Hit) -> bool:
     """A service mentioned only to be ruled out ("kubeadm, no eks") is not what the question is about."""
     if hit.entry.kind not in (SERVICE, SERVICE_HINT) or hit.start == 0:
         return False
-    if stems[hit.start - 1] in _NEGATIONS:
+    before = [w for w in stems[max(0, hit.start - 4) : hit.start]]
+    while before and before[-1] in _ARTICLES:
+        before.pop()  # "not the infrastructure services model", "instead of plain RDS"
+    if not before:
+        return False
+    if before[-1] in _NEGATIONS:
         return True
-    return hit.start >= 2 and (stems[hit.start - 2], stems[hit.start - 1]) in _NEGATION_PAIRS
+    if len(before) >= 2 and (before[-2], before[-1]) in _NEGATION_PAIRS:
+        return True
+    # "we moved from EC2 to Fargate": the service left behind is not the one the asker runs.
+    return before[-1] == _MOVE_FROM and any(w in _MOVE_TO for w in stems[hit.end : hit.end + 4])
 
 
 def _topic_confidence(weight: float, runner_up: float) -> float:
