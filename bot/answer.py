@@ -18,8 +18,9 @@ NOTES = {
     "Ask about an AWS service, e.g. 'who patches the OS on Fargate?'.",
     "not-responsibility": "That reads as an AWS question that is not about who is responsible (how-to, "
     "pricing, limits), so I won't guess. Ask who owns a layer, e.g. 'who patches the OS on EC2?'.",
-    "uncovered": "demarc's catalogue does not cover '{foreign}' yet, and its line is not the same as the "
-    "service it is named after, so I won't guess. Ask about a covered service, or add it to your catalogue.",
+    "uncovered": "demarc's catalogue does not cover {foreign} yet, so I won't guess its line.{near} "
+    "Read the 'Security in {foreign}' chapter of its AWS documentation (its shared responsibility, "
+    "data protection and resilience pages), or add it to your catalogue.",
     "no-service": "I could not tell which AWS service or model this is about. Name one "
     "(EC2, Lambda, S3, RDS, Fargate, EKS ...), e.g. 'who encrypts data in S3?'.",
 }
@@ -92,7 +93,11 @@ def build_answer(catalogue: Catalogue, question: str, result: MatchResult) -> di
         alternatives.append({"service": alt.service, "topic": alt.topic, "owner": owner, "score": alt.score})
     note = None
     if match is None and result.check is None:
-        note = NOTES.get(result.reason, NOTES["no-service"]).format(foreign=result.foreign or "that")
+        near = ""
+        if result.near and result.near in catalogue.services:
+            near_name = catalogue.services[result.near].name
+            near = f" It is not {near_name}: {near_name}'s answer would not hold for it."
+        note = NOTES.get(result.reason, NOTES["no-service"]).format(foreign=result.foreign or "that", near=near)
     elif match is not None and not result.confident:
         note = "Low confidence: I may have picked the wrong layer; see the alternatives."
     return {

@@ -30,6 +30,7 @@ from typing import Any, Literal, cast
 import yaml
 
 from bot.errors import DemarcError
+from bot.gazetteer import Product
 from bot.paths import builtin_catalogue_dir
 
 Owner = Literal["aws", "customer", "shared"]
@@ -37,7 +38,19 @@ OWNERS: tuple[Owner, ...] = ("aws", "customer", "shared")
 OWNER_WORDS: Mapping[str, str] = {"aws": "AWS", "customer": "Customer", "shared": "Shared"}
 SEVERITIES = ("critical", "high", "medium", "low")
 FRAGMENT_KEYS = frozenset(
-    {"topics", "services", "service", "cells", "summary", "sources", "checks", "teams", "vocabulary", "lambda_runtimes"}
+    {
+        "topics",
+        "services",
+        "service",
+        "cells",
+        "summary",
+        "sources",
+        "checks",
+        "teams",
+        "vocabulary",
+        "lambda_runtimes",
+        "products",
+    }
 )
 VOCABULARY_LISTS = (
     "responsibility",
@@ -51,7 +64,6 @@ VOCABULARY_LISTS = (
     "state_words",
     "not_responsibility",
     "foreign",
-    "uncovered",
     "plain_words",
     "compliance",
 )
@@ -142,6 +154,7 @@ class Catalogue:
     vocabulary: Mapping[str, tuple[str, ...]]
     lambda_runtimes: Mapping[str, LambdaRuntime]
     directories: tuple[Path, ...] = field(default=())
+    products: Mapping[str, Product] = field(default_factory=dict)  # offerings not covered, by id
 
     @property
     def topic_order(self) -> list[str]:
@@ -182,6 +195,7 @@ class _Raw:
     teams: dict[str, Any] = field(default_factory=dict)
     vocabulary: dict[str, list[Any]] = field(default_factory=dict)
     lambda_runtimes: dict[str, Any] = field(default_factory=dict)
+    products: dict[str, dict[str, Any]] = field(default_factory=dict)
     origin: dict[str, str] = field(default_factory=dict)
 
 
@@ -246,7 +260,7 @@ def _read_fragment(name: str, data: dict[str, Any], raw: _Raw, problems: list[Pr
             problems.append(
                 Problem(name, str(key), f"unknown section (expected one of {', '.join(sorted(FRAGMENT_KEYS))})")
             )
-    for section in ("topics", "services", "checks"):
+    for section in ("topics", "services", "checks", "products"):
         if section not in data:
             continue
         entries = _mapping(name, section, data[section], problems)
@@ -421,7 +435,29 @@ def _build(raw: _Raw, problems: list[Problem], directories: tuple[Path, ...]) ->
         for key in VOCABULARY_LISTS
     }
     runtimes = _build_runtimes(raw, problems)
-    return Catalogue(topics, services, checks, teams, vocabulary, runtimes, directories)
+    products = _build_products(raw, services, problems)
+    return Catalogue(topics, services, checks, teams, vocabulary, runtimes, directories, products)
+
+
+def _build_products(raw: _Raw, services: Mapping[str, Service], problems: list[Problem]) -> dict[str, Product]:
+    products: dict[str, Product] = {}
+    for product_id, body in raw.products.items():
+        where = raw.origin.get(f"products.{product_id}", "?")
+        entry = f"products.{product_id}"
+        if product_id in services:
+            continue  # the catalogue covers it now: its own cells answer
+        near = body.get("near")
+        if near is not None and near not in services:
+            problems.append(Problem(where, f"{entry}.near", f"unknown service {near!r}"))
+            near = None
+        products[product_id] = Product(
+            name=_text(where, f"{entry}.name", body.get("name"), problems),
+            aliases=_phrases(where, f"{entry}.aliases", body.get("aliases"), problems),
+            near=near,
+            moves_line=bool(body.get("moves_line", False)),
+            read=str(body.get("read") or ""),
+        )
+    return products
 
 
 def _build_cells(service_id: str, raw: _Raw, topics: Mapping[str, Topic], problems: list[Problem]) -> dict[str, Cell]:

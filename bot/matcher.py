@@ -29,6 +29,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.catalogue import Catalogue
+from bot.gazetteer import Product, botocore_products, needs_prefix
 from bot.text import MAX_MATCH_CHARS, fold, stem, strip_slack_markup
 from bot.topic_model import TopicModel, model_for
 
@@ -45,8 +46,9 @@ MIN_FUZZY_LENGTH = 5
 SERVICE, SERVICE_HINT, TOPIC, CUE, CHECK, CHECK_UNLESS = "service", "hint", "topic", "cue", "check", "unless"
 CANONICAL = "canonical"  # scope of the entry made from a service's own id
 FRAMING = "framing"  # scope of a model's other-framing name ("managed services", "serverless model")
-UNCOVERED = "~uncovered"  # the pseudo-service of AWS offerings the catalogue does not model
-UNCOVERED_PRECEDENCE = 55  # above the hosts and IAM/VPC, below the services a question is about
+PRODUCT = "~"  # prefix of the pseudo-services of AWS products the catalogue does not cover
+PRODUCT_PRECEDENCE = 10  # named in passing next to a covered service ("lambda mounting EFS"), the service answers
+LINE_MOVER_PRECEDENCE = 95  # "RDS on Outposts": the site changes who owns what, so it decides
 FOCUS_AFTER_WORDS = 25  # in a longer message, the sentence that asks the question weighs more
 FOCUS_FACTOR = 1.5
 _CATEGORY = {SERVICE: SERVICE, SERVICE_HINT: SERVICE, TOPIC: TOPIC, CUE: CUE, CHECK: CHECK, CHECK_UNLESS: CHECK}
@@ -86,7 +88,8 @@ class MatchResult:
     check: str | None
     alternatives: tuple[Candidate, ...] = ()
     reason: str = ""  # why there is no match: empty, foreign, not-responsibility, no-service
-    foreign: str | None = None
+    foreign: str | None = None  # another provider's name, or the AWS product the catalogue does not cover
+    near: str | None = None  # for an uncovered product: the covered service it is easily confused with
     whole_service: bool = False
     probability: float = 1.0  # how likely the answered owner is right (cells); 1.0 for a breakdown
 
@@ -212,14 +215,48 @@ class Matcher:
         ):
             for phrase in cat.vocabulary.get(cue, ()):
                 self._add(phrase, Entry(CUE, cue))
-        for phrase in cat.vocabulary.get("uncovered", ()):
-            self._add(phrase, Entry(SERVICE, UNCOVERED))
+        self._build_products()
         for check in cat.checks.values():
             for index, group in enumerate(check.keywords):
                 for phrase in group:
                     self._add(phrase, Entry(CHECK, check.id, scope=str(index)))
             for phrase in check.unless:
                 self._add(phrase, Entry(CHECK_UNLESS, check.id))
+
+    def _build_products(self) -> None:
+        """Index every AWS product the catalogue does not cover, by the names AWS gives it.
+
+        A product that is also a layer word ("KMS", "WAF", "CloudWatch") points at itself only
+        as weakly as a hint, so "encrypt the bucket with KMS" stays a question about S3.
+        """
+        cat = self.catalogue
+        covered: set[str] = set()
+        for service in cat.services.values():
+            covered.update(fold(p).strip() for p in (service.id.replace("-", " "), service.name, *service.aliases))
+        layer_words = {fold(_parse_weighted(a, 0)[0]).strip() for t in cat.topics.values() for a in t.aliases}
+        common = self._plain
+        frozen_covered, frozen_layer = frozenset(covered), frozenset(layer_words)
+        self.products: dict[str, Product] = {}
+        self._curated = frozenset(cat.products)
+        names = {fold(p.name).strip() for p in cat.products.values()}
+        candidates: list[tuple[str, Product, bool]] = [
+            (f"{PRODUCT}{pid}", product, True) for pid, product in cat.products.items()
+        ]
+        for name, phrases in botocore_products():
+            if fold(name).strip() in names or any(p in covered for p in phrases):
+                continue  # the catalogue covers it, or its own products section names it better
+            candidates.append((f"{PRODUCT}aws:{name}", Product(name, phrases), False))
+        for target, product, curated in candidates:
+            aliases = [fold(a).strip() for a in (product.name, *product.aliases)]
+            if not curated:
+                aliases = [a for a in aliases if not needs_prefix(a, common, frozen_covered, frozen_layer)]
+            aliases = [a for a in aliases if a and a not in covered]
+            if not aliases:
+                continue
+            self.products[target] = product
+            for alias in aliases:
+                kind = SERVICE_HINT if alias in frozen_layer else SERVICE
+                self._add(alias, Entry(kind, target))
 
     # ------------------------------------------------------------------ reading
 
@@ -302,7 +339,7 @@ class Matcher:
         if reading.cues.get("foreign"):
             return []
         named = {hit.entry.target for hit in reading.hits if hit.entry.kind == SERVICE}
-        return [service for service, _ in self._rank_services(reading) if service in named]
+        return [s for s, _ in self._rank_services(reading) if s in named and not s.startswith(PRODUCT)]
 
     def explain(self, question: str) -> list[str]:
         """The phrases found in a question and what each means (for `demarc ask --explain`)."""
@@ -339,13 +376,13 @@ class Matcher:
         if not ranked_services:
             return MatchResult(None, None, 0.0, check, reason="" if check else "no-service")
         service, service_conf = ranked_services[0]
-        if service == UNCOVERED:
-            first = next(h for h in reading.hits if h.entry.target == UNCOVERED)
+        if service.startswith(PRODUCT):
+            product = self.products[service]
             return MatchResult(
-                None, None, 0.0, check, reason="uncovered", foreign=" ".join(reading.typed[first.start : first.end])
+                None, None, 0.0, check, reason="uncovered", foreign=product.name, near=product.near
             )
         # Named in passing ("lambda mounting EFS"), an uncovered offering is no alternative either.
-        ranked_services = [ranked for ranked in ranked_services if ranked[0] != UNCOVERED]
+        ranked_services = [ranked for ranked in ranked_services if not ranked[0].startswith(PRODUCT)]
         topic_scores = self._topic_scores(reading, service)
         ranked_topics = sorted(topic_scores.items(), key=lambda kv: (-kv[1][0], kv[1][1]))
         best_topic = ranked_topics[0][0] if ranked_topics else None
@@ -427,7 +464,13 @@ class Matcher:
         return sum(p for t, p in probabilities.items() if cells[t].owner == owner) / total
 
     def _precedence(self, service: str) -> int:
-        return UNCOVERED_PRECEDENCE if service == UNCOVERED else self.catalogue.services[service].precedence
+        if service.startswith(PRODUCT):
+            # A curated offering named after a covered service ("RDS Custom", "DAX in front of
+            # DynamoDB", "ECS Managed Instances") is the more specific name: it decides.
+            product = self.products[service]
+            specific = product.moves_line or (product.near is not None and service[len(PRODUCT) :] in self._curated)
+            return LINE_MOVER_PRECEDENCE if specific else PRODUCT_PRECEDENCE
+        return self.catalogue.services[service].precedence
 
     def _names_both_sides(self, reading: _Reading) -> bool:
         """ "What does AWS do and what do we do" asks who, even without "who"."""
@@ -461,7 +504,7 @@ class Matcher:
         if framed:
             # "managed model (ECS on EC2)": a framing word plus exactly one service of its own is
             # about that service; with a list of examples ("RDS, EMR") it is about the model.
-            specific = [s for s in strong if s not in framed and s != UNCOVERED and services[s].model != s]
+            specific = [s for s in strong if s not in framed and not s.startswith(PRODUCT) and services[s].model != s]
             if len(specific) == 1:
                 for model in framed:
                     strong.pop(model, None)
