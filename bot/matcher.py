@@ -172,11 +172,13 @@ class Matcher:
         if not words:
             return
         self._known_words.update(words)
-        if not (entry.kind == CUE and entry.target == "foreign"):
+        if entry.target.startswith(f"{PRODUCT}aws:"):
+            pass  # botocore's 400 product names are never typo targets: "cutover" must stay itself
+        elif not (entry.kind == CUE and entry.target == "foreign"):
             # A typo may become any catalogue word except another cloud's name: "dropped" must
             # not turn a question into one about DigitalOcean droplets.
             self._raw_words.update(words)
-        if entry.kind == SERVICE:
+        if entry.kind == SERVICE and not entry.target.startswith(f"{PRODUCT}aws:"):
             self._service_words.update(words)
         key = tuple(stem(w) for w in words)
         entries = self._phrases[key]
