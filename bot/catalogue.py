@@ -679,6 +679,24 @@ def _build_runtimes(raw: _Raw, problems: list[Problem]) -> dict[str, LambdaRunti
     return runtimes
 
 
+GENERIC_SOURCE = "https://aws.amazon.com/compliance/shared-responsibility-model/"
+
+
+def generic_only_cells(catalogue: Catalogue) -> list[tuple[str, str]]:
+    """Cells whose only source is AWS's generic shared-responsibility page (a warning, not an error).
+
+    That page states the model, not any one service's feature, so such a cell rests on nothing
+    a reviewer can check for that service.
+    """
+    found: list[tuple[str, str]] = []
+    for service in catalogue.services.values():
+        for topic in service.own_cells:
+            sources = service.cells[topic].sources
+            if sources and all(url.rstrip("/") == GENERIC_SOURCE.rstrip("/") for url in sources):
+                found.append((service.id, topic))
+    return found
+
+
 # --------------------------------------------------------------------------- entry points
 
 

@@ -104,7 +104,7 @@ def botocore_products() -> list[tuple[str, tuple[str, ...]]]:
     return cached_as("gazetteer", f"botocore-{version}", read, list)
 
 
-def needs_prefix(phrase: str, common: frozenset[str], covered: frozenset[str], layer_words: frozenset[str]) -> bool:
+def needs_prefix(phrase: str, common: frozenset[str], covered: frozenset[str]) -> bool:
     """Whether a phrase names the product only with "Amazon"/"AWS" in front.
 
     "backup", "config" or "machine learning" are ordinary words; "s3 files" or "ec2 instance
@@ -115,7 +115,7 @@ def needs_prefix(phrase: str, common: frozenset[str], covered: frozenset[str], l
         return False
     if len(phrase) < 3 or phrase.isdigit():
         return True
-    if phrase in layer_words or all(w in common or w.isdigit() for w in words):
+    if all(w in common or w.isdigit() for w in words):
         return True
     return any(
         " ".join(words[i:j]) in covered for i in range(len(words)) for j in range(i + 1, len(words) + 1)

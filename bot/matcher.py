@@ -251,7 +251,7 @@ class Matcher:
         for target, product, curated in candidates:
             aliases = [fold(a).strip() for a in (product.name, *product.aliases)]
             if not curated:
-                aliases = [a for a in aliases if not needs_prefix(a, common, frozen_covered, frozen_layer)]
+                aliases = [a for a in aliases if not needs_prefix(a, common, frozen_covered)]
             aliases = [a for a in aliases if a and a not in covered]
             if not aliases:
                 continue
@@ -360,7 +360,7 @@ class Matcher:
         if not reading.words:
             return MatchResult(None, None, 0.0, None, reason="empty")
         cues = reading.cues
-        if cues.get("foreign"):
+        if cues.get("foreign") and not self._names_a_hybrid_offering(reading):
             first = cues["foreign"][0]
             return MatchResult(
                 None, None, 0.0, None, reason="foreign", foreign=" ".join(reading.typed[first.start : first.end])
@@ -464,6 +464,20 @@ class Matcher:
         owner = cells[topic].owner
         total = sum(probabilities.values()) or 1.0
         return sum(p for t, p in probabilities.items() if cells[t].owner == owner) / total
+
+    def _names_a_hybrid_offering(self, reading: _Reading) -> bool:
+        """ "EKS Anywhere on our vSphere", "ECS Anywhere on prem": an AWS offering that runs on the
+        asker's own site makes VMware or "on prem" context, not another provider."""
+        for hit in reading.hits:
+            target = hit.entry.target
+            if hit.entry.kind != SERVICE:
+                continue
+            if target.startswith(PRODUCT) and target[len(PRODUCT) :] in self._curated:
+                return True
+            service = self.catalogue.services.get(target)
+            if service is not None and service.variant_of is not None:
+                return True
+        return False
 
     def _precedence(self, service: str) -> int:
         if service.startswith(PRODUCT):
