@@ -74,7 +74,16 @@ def training_documents(catalogue: Catalogue) -> list[tuple[list[str], str]]:
             docs.append((_stems(cell.summary), cell.topic))
             for alias in cell.aliases:
                 docs.append((_stems(alias), cell.topic))
-    return [(words, topic) for words, topic in docs if words]
+    # The same text twice (an alias a topic and a cell share, copies of a service) is one piece
+    # of evidence, and training time follows the distinct text, not the catalogue's size.
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    unique: list[tuple[list[str], str]] = []
+    for words, topic in docs:
+        key = (topic, tuple(words))
+        if words and key not in seen:
+            seen.add(key)
+            unique.append((words, topic))
+    return unique
 
 
 @dataclass(frozen=True)
