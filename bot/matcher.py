@@ -109,6 +109,7 @@ class _Reading:
     focus: tuple[int, int] = (0, 0)  # the words of the sentence that asks the question
     typed: list[str] = field(default_factory=list)  # the words before stemming, to quote back
     cues: dict[str, list[Hit]] = field(default_factory=lambda: defaultdict(list))
+    negated: set[str] = field(default_factory=set)  # services mentioned only to be ruled out
 
 
 def _parse_weighted(phrase: str, default: float) -> tuple[str, float]:
@@ -321,12 +322,17 @@ class Matcher:
                 entries = self._phrases.get(tuple(stems[i : i + length]))
                 if entries:
                     found.extend(Hit(i, i + length, e) for e in entries)
+        negated = {h.entry.target for h in found if _negated(stems, h)}
         found = [h for h in found if not _negated(stems, h)]
         hits = _drop_absorbed(found)
         canonical = [h for h in found if h.entry.kind == SERVICE and h.entry.scope == CANONICAL]
         if n <= FOCUS_AFTER_WORDS:
             focus = (0, n)
         reading = _Reading(words=stems, corrected=corrected, hits=hits, canonical=canonical, focus=focus, typed=words)
+        # "MySQL ourselves on an instance instead of RDS": the service ruled out does not come back
+        # through its generic hints ("mysql"), unless it is also named outright elsewhere.
+        named = {h.entry.target for h in hits if h.entry.kind == SERVICE}
+        reading.negated = negated - named
         for hit in hits:
             if hit.entry.kind == CUE:
                 reading.cues[hit.entry.target].append(hit)
@@ -504,7 +510,7 @@ class Matcher:
         hint_counts: dict[str, int] = {}
         for hit in reading.hits:
             kind = hit.entry.kind
-            if kind not in (SERVICE, SERVICE_HINT):
+            if kind not in (SERVICE, SERVICE_HINT) or hit.entry.target in reading.negated:
                 continue
             fuzzy = any(i in reading.corrected for i in range(hit.start, hit.end))
             bucket = strong if kind == SERVICE else weak

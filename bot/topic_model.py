@@ -78,11 +78,11 @@ def training_documents(catalogue: Catalogue) -> list[tuple[list[str], str]]:
     # of evidence, and training time follows the distinct text, not the catalogue's size.
     seen: set[tuple[str, tuple[str, ...]]] = set()
     unique: list[tuple[list[str], str]] = []
-    for words, topic in docs:
-        key = (topic, tuple(words))
+    for words, label in docs:
+        key = (label, tuple(words))
         if words and key not in seen:
             seen.add(key)
-            unique.append((words, topic))
+            unique.append((words, label))
     return unique
 
 
