@@ -12,7 +12,6 @@ directory is found and its JSON files are read, so `demarc ask` stays light.
 from __future__ import annotations
 
 import gzip
-import importlib.metadata
 import importlib.util
 import json
 import re
@@ -80,6 +79,8 @@ def botocore_products() -> list[tuple[str, tuple[str, ...]]]:
     data = _botocore_data()
     if data is None:
         return []
+    import importlib.metadata
+
     from bot.cache import cached_as
 
     try:

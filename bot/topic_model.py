@@ -18,6 +18,7 @@ import hashlib
 import itertools
 import math
 import random
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -88,11 +89,12 @@ def training_documents(catalogue: Catalogue) -> list[tuple[list[str], str]]:
 
 @dataclass(frozen=True)
 class TopicModel:
-    """Exported weights: feature -> one weight per class, plus the IDF of each feature."""
+    """Exported weights: one row of class weights per feature (flat, so the cache loads fast), and IDFs."""
 
     classes: tuple[str, ...]
     idf: dict[str, float]
-    weights: dict[str, tuple[float, ...]]
+    rows: dict[str, int]  # feature -> its row in `weights`
+    weights: array[float]  # len(rows) x len(classes), row-major
     bias: tuple[float, ...]
 
     def vector(self, stems: Sequence[str], boost: Iterable[int] = ()) -> dict[str, float]:
@@ -116,9 +118,12 @@ class TopicModel:
 
     def probabilities(self, vec: dict[str, float]) -> dict[str, float]:
         logits = list(self.bias)
+        k = len(logits)
+        weights = self.weights
         for feature, value in vec.items():
-            for c, w in enumerate(self.weights[feature]):
-                logits[c] += w * value
+            start = self.rows[feature] * k
+            for c in range(k):
+                logits[c] += weights[start + c] * value
         top = max(logits)
         exps = [math.exp(v - top) for v in logits]
         total = sum(exps)
@@ -172,12 +177,10 @@ def train(docs: Sequence[tuple[list[str], str]], classes: Sequence[str]) -> Topi
                     g = grad[c] * v + L2 * wi[c]
                     gi[c] += g * g
                     wi[c] -= LEARNING_RATE * g / math.sqrt(gi[c])
-    return TopicModel(
-        classes=tuple(classes),
-        idf=idf,
-        weights={f: tuple(round(w, 5) for w in weights[i]) for f, i in index.items()},
-        bias=tuple(round(b, 5) for b in bias),
-    )
+    flat = array("f")  # float32: half the cache, and the model never needs more precision
+    for row in weights:
+        flat.extend(row)
+    return TopicModel(classes=tuple(classes), idf=idf, rows=index, weights=flat, bias=tuple(bias))
 
 
 def train_for(catalogue: Catalogue) -> TopicModel:
