@@ -22,6 +22,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.catalogue import Catalogue
 from bot.text import fold, stem
@@ -191,7 +192,9 @@ _MEMO: dict[str, TopicModel] = {}
 
 
 def training_digest(docs: Sequence[tuple[list[str], str]], classes: Sequence[str]) -> str:
-    digest = hashlib.sha256(repr((EPOCHS, LEARNING_RATE, L2, SEED, tuple(classes))).encode())
+    # The code is part of the key: a model pickled by another version of this module is never read.
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(repr((EPOCHS, LEARNING_RATE, L2, SEED, tuple(classes))).encode())
     for words, topic in docs:
         digest.update(f"{topic}\t{' '.join(words)}\n".encode())
     return digest.hexdigest()[:32]
