@@ -14,10 +14,14 @@ Scoring a question is a dictionary look-up per feature and one softmax: well und
 
 from __future__ import annotations
 
+import base64
+import gzip
 import hashlib
 import itertools
+import json
 import math
 import random
+import sys
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -200,13 +204,73 @@ def training_digest(docs: Sequence[tuple[list[str], str]], classes: Sequence[str
     return digest.hexdigest()[:32]
 
 
+SHIPPED = "topic-model.json.gz"  # in the built-in catalogue directory: weights for its own text
+
+
+def export(model: TopicModel, digest: str, path: Path) -> None:
+    """Write weights as gzipped JSON (weights base64 float32), keyed by the training digest."""
+    body = {
+        "digest": digest,
+        "classes": list(model.classes),
+        "bias": list(model.bias),
+        "features": sorted(model.rows, key=lambda f: model.rows[f]),
+        "idf": [model.idf[f] for f in sorted(model.rows, key=lambda f: model.rows[f])],
+        "weights": base64.b64encode(model.weights.tobytes()).decode("ascii"),
+    }
+    path.write_bytes(gzip.compress(json.dumps(body, separators=(",", ":")).encode(), mtime=0))
+
+
+def load_shipped(path: Path, digest: str) -> TopicModel | None:
+    """The shipped model when it was trained on exactly this text and code, else None."""
+    try:
+        body = json.loads(gzip.decompress(path.read_bytes()))
+    except (OSError, ValueError, EOFError):
+        return None
+    if not isinstance(body, dict) or body.get("digest") != digest:
+        return None
+    weights = array("f")
+    weights.frombytes(base64.b64decode(body["weights"]))
+    features = body["features"]
+    return TopicModel(
+        classes=tuple(body["classes"]),
+        idf=dict(zip(features, body["idf"], strict=True)),
+        rows={f: i for i, f in enumerate(features)},
+        weights=weights,
+        bias=tuple(body["bias"]),
+    )
+
+
 def model_for(catalogue: Catalogue) -> TopicModel:
-    """The trained model for this catalogue's text: memoised in-process and cached on disk."""
+    """The trained model for this catalogue's text.
+
+    In order: memoised in this process; the weights shipped with the built-in catalogue (so a
+    fresh install or a Lambda cold start never trains); the user's cache; else trained here
+    (a few seconds, for a DEMARC_CATALOGUE overlay that changes layer text) and cached.
+    """
     from bot.cache import cached_as
+    from bot.paths import builtin_catalogue_dir
 
     docs = training_documents(catalogue)
     classes = catalogue.topic_order
     key = training_digest(docs, classes)
     if key not in _MEMO:
-        _MEMO[key] = cached_as("topicmodel", key, lambda: train(docs, classes), TopicModel)
+        shipped = load_shipped(builtin_catalogue_dir() / SHIPPED, key)
+        _MEMO[key] = shipped or cached_as("topicmodel", key, lambda: train(docs, classes), TopicModel)
     return _MEMO[key]
+
+
+def main() -> None:
+    """`python -m bot.topic_model`: train on the built-in catalogue and ship the weights."""
+    from bot.catalogue import load_catalogue
+    from bot.paths import builtin_catalogue_dir
+
+    directory = builtin_catalogue_dir()
+    catalogue = load_catalogue([directory])
+    docs = training_documents(catalogue)
+    key = training_digest(docs, catalogue.topic_order)
+    export(train(docs, catalogue.topic_order), key, directory / SHIPPED)
+    sys.stdout.write(f"wrote {directory / SHIPPED} ({key})\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -182,3 +182,14 @@ def test_a_low_confidence_answer_asks_which_layer(catalogue: Catalogue) -> None:
     assert answer["match"]["confidence"] == "low"
     assert answer["note"].startswith("I'm not sure: is this about Operating system (yours) or Virtualization (AWS)?")
     assert answer["alternatives"][0]["topic"] == "virtualization"
+
+
+def test_shipped_layer_model_matches_the_builtin_catalogue(catalogue: Catalogue) -> None:
+    """A fresh install or a Lambda cold start must not train: the shipped weights fit this text."""
+    from bot import topic_model
+
+    docs = topic_model.training_documents(catalogue)
+    digest = topic_model.training_digest(docs, catalogue.topic_order)
+    shipped = topic_model.load_shipped(builtin_catalogue_dir() / topic_model.SHIPPED, digest)
+    assert shipped is not None, "catalogue text or bot/topic_model.py changed: run `python -m bot.topic_model`"
+    assert shipped.classes == tuple(catalogue.topic_order)
