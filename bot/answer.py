@@ -51,6 +51,9 @@ class Answerer:
         if topic is not None and topic not in self.catalogue.services[service].cells:
             raise KeyError(f"unknown topic {topic!r} for {service!r}")
         result = MatchResult(service, topic, 100.0, None, whole_service=topic is None, probability=1.0)
+        if not question:
+            name = self.catalogue.services[service].name
+            question = f"{name}: {self.catalogue.topics[topic].title if topic else 'every layer'}"
         return build_answer(self.catalogue, question, result)
 
 
@@ -149,5 +152,5 @@ def _unsure(catalogue: Catalogue, result: MatchResult) -> str:
     second = catalogue.topics[other.topic].title
     return (
         f"I'm not sure: is this about {first} ({side(chosen.owner)}) or {second} "
-        f"({side(cells[other.topic].owner)})? Both are listed; ask again naming the layer."
+        f"({side(cells[other.topic].owner)})? Low confidence: both are listed; ask again naming the layer."
     )

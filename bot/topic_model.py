@@ -32,6 +32,8 @@ from bot.catalogue import Catalogue
 from bot.text import fold, stem
 
 EPOCHS = 40
+MIN_EPOCHS = 10
+FULL_EPOCH_DOCS = 2500
 LEARNING_RATE = 0.5
 L2 = 1e-5
 SEED = 7
@@ -159,7 +161,10 @@ def train(docs: Sequence[tuple[list[str], str]], classes: Sequence[str]) -> Topi
     bias_g2 = [1e-8] * k
     rng = random.Random(SEED)
     order = list(range(len(rows)))
-    for _ in range(EPOCHS):
+    # A bigger catalogue gives more updates per pass: fewer passes keep an overlay's training to
+    # seconds (the built-in catalogue, ~2,500 documents, gets all EPOCHS).
+    epochs = max(MIN_EPOCHS, min(EPOCHS, round(EPOCHS * FULL_EPOCH_DOCS / max(1, len(rows)))))
+    for _ in range(epochs):
         rng.shuffle(order)
         for r in order:
             vec, label = rows[r]
