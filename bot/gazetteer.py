@@ -74,35 +74,45 @@ def _names(full: str, extra: list[str]) -> tuple[str, set[str]]:
     return " ".join(full.split()), {p for p in out if p}
 
 
-def botocore_products() -> list[tuple[str, tuple[str, ...]]]:
-    """(name, candidate phrases) for every service model botocore ships, cached per botocore version."""
-    data = _botocore_data()
-    if data is None:
-        return []
+SHIPPED = "aws-products.json.gz"  # in the built-in catalogue directory, written by `python -m bot.gazetteer`
+
+
+def _botocore_version() -> str:
     import importlib.metadata
 
-    from bot.cache import cached_as
+    try:
+        return importlib.metadata.version("botocore")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _shipped() -> tuple[str, list[tuple[str, tuple[str, ...]]]] | None:
+    from bot.paths import builtin_catalogue_dir
 
     try:
-        version = importlib.metadata.version("botocore")
-    except importlib.metadata.PackageNotFoundError:
-        version = "unknown"
+        body = json.loads(gzip.decompress((builtin_catalogue_dir() / SHIPPED).read_bytes()))
+        return str(body["botocore"]), [(str(n), tuple(p)) for n, p in body["products"]]
+    except (OSError, ValueError, KeyError, TypeError, EOFError):
+        return None
 
-    def read() -> list[tuple[str, tuple[str, ...]]]:
-        products: list[tuple[str, tuple[str, ...]]] = []
-        for service_dir in sorted(p for p in data.iterdir() if p.is_dir()):
-            try:
-                metadata = _metadata(service_dir)
-            except (OSError, ValueError):
-                continue
-            if not metadata or not metadata.get("serviceFullName"):
-                continue
-            extra = [metadata.get("serviceAbbreviation", ""), metadata.get("serviceId", ""), service_dir.name]
-            name, phrases = _names(metadata["serviceFullName"], [e for e in extra if e])
-            products.append((name, tuple(sorted(phrases))))
-        return products
 
-    return cached_as("gazetteer", f"botocore-{version}", read, list)
+def botocore_products() -> list[tuple[str, tuple[str, ...]]]:
+    """(name, candidate phrases) for every service model botocore ships.
+
+    The list shipped with the catalogue is used when it was made from this botocore version (or
+    botocore is absent): a Lambda cold start must not read 400 JSON models. Otherwise the models
+    are read once per botocore version and cached.
+    """
+    shipped = _shipped()
+    data = _botocore_data()
+    if data is None:
+        return shipped[1] if shipped else []
+    version = _botocore_version()
+    if shipped and shipped[0] == version:
+        return shipped[1]
+    from bot.cache import cached_as
+
+    return cached_as("gazetteer", f"botocore-{version}", _read_all, list)
 
 
 def needs_prefix(phrase: str, common: frozenset[str], covered: frozenset[str]) -> bool:
@@ -121,3 +131,35 @@ def needs_prefix(phrase: str, common: frozenset[str], covered: frozenset[str]) -
     return any(
         " ".join(words[i:j]) in covered for i in range(len(words)) for j in range(i + 1, len(words) + 1)
     )
+
+
+def _read_all() -> list[tuple[str, tuple[str, ...]]]:
+    data = _botocore_data()
+    products: list[tuple[str, tuple[str, ...]]] = []
+    for service_dir in sorted(p for p in data.iterdir() if p.is_dir()) if data else ():
+        try:
+            metadata = _metadata(service_dir)
+        except (OSError, ValueError):
+            continue
+        if not metadata or not metadata.get("serviceFullName"):
+            continue
+        extra = [metadata.get("serviceAbbreviation", ""), metadata.get("serviceId", ""), service_dir.name]
+        name, phrases = _names(metadata["serviceFullName"], [e for e in extra if e])
+        products.append((name, tuple(sorted(phrases))))
+    return products
+
+
+def main() -> None:
+    """`python -m bot.gazetteer`: write the product names of the installed botocore next to the catalogue."""
+    import sys
+
+    from bot.paths import builtin_catalogue_dir
+
+    path = builtin_catalogue_dir() / SHIPPED
+    body = {"botocore": _botocore_version(), "products": [[n, list(p)] for n, p in _read_all()]}
+    path.write_bytes(gzip.compress(json.dumps(body, separators=(",", ":")).encode(), mtime=0))
+    sys.stdout.write(f"wrote {path}: {len(body['products'])} products from botocore {body['botocore']}\n")
+
+
+if __name__ == "__main__":
+    main()
