@@ -453,6 +453,9 @@ class Matcher:
         boost: list[int] = []
         if focus != (0, len(reading.words)):
             boost = [j for j, i in enumerate(positions) if focus[0] <= i < focus[1]]
+        # "who encrypts data in S3": the verb right after "who" is the work asked about.
+        after_who = {h.end for h in reading.cues.get("responsibility", ()) if reading.words[h.start] in _WHO}
+        boost.extend(j for j, i in enumerate(positions) if i in after_who)
         cells = self.catalogue.services[service].cells
         probabilities = self.topics.probabilities(self.topics.vector(stems, boost))
         return {t: p for t, p in probabilities.items() if t in cells}
@@ -665,6 +668,7 @@ class Matcher:
         return best[1] if about_account else None
 
 
+_WHO = frozenset({"who", "whos"})
 _COMMAND = re.compile(r"^\s*/demarc\b", re.IGNORECASE)  # the slash command's own name is not a word of the question
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*|[.!?\n]+")
 _NEGATIONS = frozenset({"no", "not", "without", "non", "never", "nor"})
