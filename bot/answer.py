@@ -136,6 +136,12 @@ def _unsure(catalogue: Catalogue, result: MatchResult) -> str:
     """ "I'm not sure: is this about X (AWS) or Y (yours)?", naming the likeliest layer with another owner."""
     if result.service is None or result.topic is None:
         return "Low confidence: I may have picked the wrong service; see the alternatives."
+    if result.tie is not None and result.tie in catalogue.services:
+        first, second = catalogue.services[result.service].name, catalogue.services[result.tie].name
+        return (
+            f"I'm not sure which service this is about: {first} or {second}? Low confidence: "
+            f"both are listed; ask again naming the one you run."
+        )
     cells = catalogue.services[result.service].cells
     chosen = cells[result.topic]
     other = next(

@@ -37,6 +37,7 @@ ALIAS_WEIGHT = 3.0
 HINT_WEIGHT = 1.0
 OWN_CELL_BONUS = 0.0
 OTHER_CELL_WEIGHT = 2.0
+TIE_FACTOR = 0.7  # two services named alike (same rank, neither ruled out): a genuine tie is never "high"
 CONFIDENT_SCORE = 75.0  # owner probability x service certainty, in %; chosen leave-one-set-out (README)
 PHRASE_BLEND = 0.3  # log-probability per unit of layer-phrase weight (one constant, chosen on the public sets)
 MODEL_ONLY_PROBABILITY = 0.8  # with no layer phrase at all, the model alone must be this sure
@@ -92,6 +93,7 @@ class MatchResult:
     near: str | None = None  # for an uncovered product: the covered service it is easily confused with
     whole_service: bool = False
     probability: float = 1.0  # how likely the answered owner is right (cells); 1.0 for a breakdown
+    tie: str | None = None  # another service named just as plainly: the answer offers both
 
     @property
     def confident(self) -> bool:
@@ -110,6 +112,7 @@ class _Reading:
     typed: list[str] = field(default_factory=list)  # the words before stemming, to quote back
     cues: dict[str, list[Hit]] = field(default_factory=lambda: defaultdict(list))
     negated: set[str] = field(default_factory=set)  # services mentioned only to be ruled out
+    tie: str | None = None  # the other service of a genuine tie
 
 
 def _parse_weighted(phrase: str, default: float) -> tuple[str, float]:
@@ -426,7 +429,12 @@ class Matcher:
         owner_probability = self._owner_probability(service, best_topic, probabilities)
         score = 100.0 * service_conf * owner_probability
         alternatives = self._alternatives(service, best_topic, probabilities, ranked_services, service_conf)
-        return MatchResult(service, best_topic, round(score, 1), check, alternatives, probability=owner_probability)
+        tie = reading.tie if reading.tie is not None and not reading.tie.startswith(PRODUCT) else None
+        if tie is not None:  # a genuine tie offers the other service first
+            alternatives = tuple(sorted(alternatives, key=lambda c: c.service != tie))
+        return MatchResult(
+            service, best_topic, round(score, 1), check, alternatives, probability=owner_probability, tie=tie
+        )
 
     def _topic_probabilities(self, reading: _Reading, service: str, *, without_cues: bool = False) -> dict[str, float]:
         """The model's layer probabilities for a question, the chosen service's own name left out.
@@ -553,7 +561,8 @@ class Matcher:
             and ranked[0][1] == ranked[1][1]
             and self._precedence(ranked[0][0]) == self._precedence(ranked[1][0])
         ):
-            ranked[0] = (ranked[0][0], ranked[0][1] * 0.9)
+            ranked[0] = (ranked[0][0], ranked[0][1] * TIE_FACTOR)
+            reading.tie = ranked[1][0]
         return ranked
 
     def _topic_scores(self, reading: _Reading, service: str) -> dict[str, tuple[float, int]]:

@@ -193,3 +193,10 @@ def test_shipped_layer_model_matches_the_builtin_catalogue(catalogue: Catalogue)
     shipped = topic_model.load_shipped(builtin_catalogue_dir() / topic_model.SHIPPED, digest)
     assert shipped is not None, "catalogue text or bot/topic_model.py changed: run `python -m bot.topic_model`"
     assert shipped.classes == tuple(catalogue.topic_order)
+
+
+def test_a_genuine_tie_offers_both_services(answerer: Answerer) -> None:
+    answer = answerer.answer("sqs and sns: who encrypts the messages?")
+    assert answer["match"]["confidence"] == "low"
+    assert answer["alternatives"][0]["service"] == "sns"
+    assert "Amazon SQS or Amazon SNS" in answer["note"]
