@@ -18,8 +18,9 @@ NOTES = {
     "Ask about an AWS service, e.g. 'who patches the OS on Fargate?'.",
     "not-responsibility": "That reads as an AWS question that is not about who is responsible (how-to, "
     "pricing, limits), so I won't guess. Ask who owns a layer, e.g. 'who patches the OS on EC2?'.",
-    "uncovered": "demarc's catalogue does not cover '{foreign}' yet, and its line is not the same as the "
-    "service it is named after, so I won't guess. Ask about a covered service, or add it to your catalogue.",
+    "uncovered": "demarc's catalogue does not cover {foreign} yet, so I won't guess its line.{near} "
+    "Read the 'Security in {foreign}' chapter of its AWS documentation (its shared responsibility, "
+    "data protection and resilience pages), or add it to your catalogue.",
     "no-service": "I could not tell which AWS service or model this is about. Name one "
     "(EC2, Lambda, S3, RDS, Fargate, EKS ...), e.g. 'who encrypts data in S3?'.",
 }
@@ -38,6 +39,22 @@ class Answerer:
 
     def answer(self, question: str) -> dict[str, Any]:
         return build_answer(self.catalogue, question, self.matcher.match(question))
+
+    def answer_cell(self, service: str, topic: str | None, question: str = "") -> dict[str, Any]:
+        """The contract's answer for one cell (or, with `topic` None, a whole service), chosen by
+        the caller rather than matched: a Slack button, `/demarc check`, `compare`.
+
+        Raises KeyError for an unknown service or topic, so a stale button fails loudly.
+        """
+        if service not in self.catalogue.services:
+            raise KeyError(f"unknown service {service!r}")
+        if topic is not None and topic not in self.catalogue.services[service].cells:
+            raise KeyError(f"unknown topic {topic!r} for {service!r}")
+        result = MatchResult(service, topic, 100.0, None, whole_service=topic is None, probability=1.0)
+        if not question:
+            name = self.catalogue.services[service].name
+            question = f"{name}: {self.catalogue.topics[topic].title if topic else 'every layer'}"
+        return build_answer(self.catalogue, question, result)
 
 
 _DEFAULT: Answerer | None = None
@@ -60,8 +77,10 @@ def build_answer(catalogue: Catalogue, question: str, result: MatchResult) -> di
     if result.service is not None:
         service = catalogue.services[result.service]
         breakdown = catalogue.breakdown(service.id)
+        parent = service.variant_of if service.answer_as_parent else None
         match = {
-            "service": service.id,
+            "service": parent or service.id,
+            "variant": service.id if service.variant_of else None,
             "topic": None,
             "owner": None,
             "score": result.score,
@@ -79,22 +98,30 @@ def build_answer(catalogue: Catalogue, question: str, result: MatchResult) -> di
                 owner=cell.owner,
                 owner_words=OWNER_WORDS[cell.owner],
                 topic_title=catalogue.topics[cell.topic].title,
-                summary=cell.summary,
+                summary=f"{service.differs} {cell.summary}" if service.differs else cell.summary,
                 sources=list(cell.sources),
                 team=catalogue.team_for(service.id, cell.topic) if cell.owner != "aws" else None,
                 checks=catalogue.checks_for_cell(service.id, cell.topic),
             )
         else:
             match["checks"] = [c.id for c in catalogue.checks.values() if c.service == service.id]
+            if service.differs:
+                match["summary"] = f"{service.differs} {match['summary']}"
+        if service.differs:
+            match["differs"] = service.differs
     alternatives = []
     for alt in result.alternatives:
         owner = catalogue.cell(alt.service, alt.topic).owner if alt.topic else None
         alternatives.append({"service": alt.service, "topic": alt.topic, "owner": owner, "score": alt.score})
     note = None
     if match is None and result.check is None:
-        note = NOTES.get(result.reason, NOTES["no-service"]).format(foreign=result.foreign or "that")
+        near = ""
+        if result.near and result.near in catalogue.services:
+            near_name = catalogue.services[result.near].name
+            near = f" It is not {near_name}: {near_name}'s answer would not hold for it."
+        note = NOTES.get(result.reason, NOTES["no-service"]).format(foreign=result.foreign or "that", near=near)
     elif match is not None and not result.confident:
-        note = "Low confidence: I may have picked the wrong layer; see the alternatives."
+        note = _unsure(catalogue, result)
     return {
         "question": question,
         "match": match,
@@ -103,3 +130,33 @@ def build_answer(catalogue: Catalogue, question: str, result: MatchResult) -> di
         "check": result.check,
         "note": note,
     }
+
+
+def _unsure(catalogue: Catalogue, result: MatchResult) -> str:
+    """ "I'm not sure: is this about X (AWS) or Y (yours)?", naming the likeliest layer with another owner."""
+    if result.service is None or result.topic is None:
+        return "Low confidence: I may have picked the wrong service; see the alternatives."
+    if result.tie is not None and result.tie in catalogue.services:
+        first, second = catalogue.services[result.service].name, catalogue.services[result.tie].name
+        return (
+            f"I'm not sure which service this is about: {first} or {second}? Low confidence: "
+            f"both are listed; ask again naming the one you run."
+        )
+    cells = catalogue.services[result.service].cells
+    chosen = cells[result.topic]
+    other = next(
+        (alt for alt in result.alternatives if alt.topic and alt.service == result.service
+         and cells[alt.topic].owner != chosen.owner),
+        None,
+    )
+    if other is None or other.topic is None:
+        return "Low confidence: I may have picked the wrong layer; see the alternatives."
+    def side(owner: str) -> str:
+        return {"aws": "AWS", "customer": "yours", "shared": "shared"}[owner]
+
+    first = catalogue.topics[chosen.topic].title
+    second = catalogue.topics[other.topic].title
+    return (
+        f"I'm not sure: is this about {first} ({side(chosen.owner)}) or {second} "
+        f"({side(cells[other.topic].owner)})? Low confidence: both are listed; ask again naming the layer."
+    )

@@ -24,7 +24,7 @@ from bot import __version__
 
 log = logging.getLogger("demarc.cache")
 T = TypeVar("T")
-_CODE = ("catalogue.py", "matcher.py", "text.py", "answer.py")
+_CODE = ("catalogue.py", "matcher.py", "text.py", "answer.py", "topic_model.py", "gazetteer.py", "services_graph.py")
 
 
 def _cache_dir() -> Path:
@@ -40,6 +40,8 @@ def cache_key(directories: Sequence[Path]) -> str:
     digest = hashlib.sha256(__version__.encode())
     here = Path(__file__).resolve().parent
     for name in _CODE:
+        if not (here / name).is_file():
+            continue
         stat = (here / name).stat()
         digest.update(f"{name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     for directory in directories:
@@ -52,10 +54,20 @@ def cache_key(directories: Sequence[Path]) -> str:
 
 def cached(directories: Sequence[Path], build: Callable[[], T], kind: type[T]) -> T:
     """`build()`'s result, from the cache when the key matches, else built and stored."""
+    return cached_as("answerer", cache_key(directories), build, kind)
+
+
+def cached_as(prefix: str, key: str, build: Callable[[], T], kind: type[T]) -> T:
+    """`build()`'s result stored as `<prefix>-<key>.pickle`: one current file per prefix.
+
+    The trained topic model and the gazetteer of AWS product names use it with keys of their
+    own (the training text's digest, botocore's version), so a catalogue overlay that changes
+    no topic text does not retrain, and botocore's models are read once per botocore version.
+    """
     if os.environ.get("DEMARC_NO_CACHE", "").strip() not in ("", "0"):
         return build()
     try:
-        path = _cache_dir() / f"answerer-{cache_key(directories)}.pickle"
+        path = _cache_dir() / f"{prefix}-{key}.pickle"
         if path.is_file():
             with path.open("rb") as handle:
                 value = pickle.load(handle)  # the user's own 0600 file, keyed as above
@@ -73,10 +85,11 @@ def cached(directories: Sequence[Path], build: Callable[[], T], kind: type[T]) -
 
 def _store(path: Path, value: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    for old in path.parent.glob("answerer-*.pickle"):
-        if old != path:
+    prefix = path.name.split("-", 1)[0]
+    for old in path.parent.glob(f"{prefix}-*.pickle"):
+        if old != path and prefix == "answerer":  # models stay: an overlay and the built-in one alternate
             old.unlink(missing_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=".answerer-", suffix=".tmp")
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{prefix}-", suffix=".tmp")
     tmp = Path(name)
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -19,6 +19,7 @@ refused whole: the bot never starts with half the data.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,6 +31,7 @@ from typing import Any, Literal, cast
 import yaml
 
 from bot.errors import DemarcError
+from bot.gazetteer import Product
 from bot.paths import builtin_catalogue_dir
 
 Owner = Literal["aws", "customer", "shared"]
@@ -37,7 +39,19 @@ OWNERS: tuple[Owner, ...] = ("aws", "customer", "shared")
 OWNER_WORDS: Mapping[str, str] = {"aws": "AWS", "customer": "Customer", "shared": "Shared"}
 SEVERITIES = ("critical", "high", "medium", "low")
 FRAGMENT_KEYS = frozenset(
-    {"topics", "services", "service", "cells", "summary", "sources", "checks", "teams", "vocabulary", "lambda_runtimes"}
+    {
+        "topics",
+        "services",
+        "service",
+        "cells",
+        "summary",
+        "sources",
+        "checks",
+        "teams",
+        "vocabulary",
+        "lambda_runtimes",
+        "products",
+    }
 )
 VOCABULARY_LISTS = (
     "responsibility",
@@ -45,13 +59,14 @@ VOCABULARY_LISTS = (
     "aws_side",
     "our_side",
     "whole_service",
+    "every_layer",
     "account",
     "account_requests",
     "state_words",
     "not_responsibility",
     "foreign",
-    "uncovered",
     "plain_words",
+    "compliance",
 )
 MAX_SUMMARY = 600
 
@@ -110,6 +125,16 @@ class Service:
     sources: tuple[str, ...]
     cells: Mapping[str, Cell]
     framings: tuple[str, ...] = ()
+    variant_of: str | None = None  # a variant inherits every cell of its parent and overrides some
+    answer_as_parent: bool = False  # the answer's `match.service` stays the parent's id
+    differs: str = ""  # for a variant: the sentence shown first ("Unlike RDS, on RDS Custom you patch the OS")
+    runs_on: tuple[str, ...] = ()  # services it runs on that a question may also name (graph edges)
+    part_of: str | None = None  # a bigger product it is part of
+
+    @property
+    def own_cells(self) -> list[str]:
+        """The topics this service defines itself (for a variant: its overrides)."""
+        return [t for t, c in self.cells.items() if c.service == self.id]
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +165,7 @@ class Catalogue:
     vocabulary: Mapping[str, tuple[str, ...]]
     lambda_runtimes: Mapping[str, LambdaRuntime]
     directories: tuple[Path, ...] = field(default=())
+    products: Mapping[str, Product] = field(default_factory=dict)  # offerings not covered, by id
 
     @property
     def topic_order(self) -> list[str]:
@@ -180,7 +206,18 @@ class _Raw:
     teams: dict[str, Any] = field(default_factory=dict)
     vocabulary: dict[str, list[Any]] = field(default_factory=dict)
     lambda_runtimes: dict[str, Any] = field(default_factory=dict)
+    products: dict[str, dict[str, Any]] = field(default_factory=dict)
     origin: dict[str, str] = field(default_factory=dict)
+    seen: dict[str, str] = field(default_factory=dict)  # entry -> file, within the directory being read
+
+    def define(self, name: str, entry: str, problems: list[Problem]) -> None:
+        """Note where an entry is defined; the same service or cell twice in one directory is an error."""
+        first = self.seen.get(entry)
+        if first is not None and first != name:
+            problems.append(Problem(name, entry, f"is defined twice in one catalogue directory: in {first} and {name}"))
+        elif first is not None:
+            problems.append(Problem(name, entry, "is defined twice in this file"))
+        self.seen[entry] = name
 
 
 def _yaml_loader() -> type[yaml.SafeLoader]:
@@ -204,6 +241,7 @@ def _merge_fields(target: dict[str, Any], new: Mapping[str, Any]) -> None:
 
 
 def _read_directory(directory: Path, raw: _Raw, problems: list[Problem]) -> None:
+    raw.seen = {}  # entries defined in this directory: a second definition here is a mistake
     if not directory.is_dir():
         problems.append(Problem(_display(directory), "(directory)", "is not a directory"))
         return
@@ -244,7 +282,7 @@ def _read_fragment(name: str, data: dict[str, Any], raw: _Raw, problems: list[Pr
             problems.append(
                 Problem(name, str(key), f"unknown section (expected one of {', '.join(sorted(FRAGMENT_KEYS))})")
             )
-    for section in ("topics", "services", "checks"):
+    for section in ("topics", "services", "checks", "products"):
         if section not in data:
             continue
         entries = _mapping(name, section, data[section], problems)
@@ -253,6 +291,8 @@ def _read_fragment(name: str, data: dict[str, Any], raw: _Raw, problems: list[Pr
             if fields is None:
                 continue
             target: dict[str, dict[str, Any]] = getattr(raw, section)
+            if section == "services":
+                raw.define(name, f"services.{entry_id}", problems)
             _merge_fields(target.setdefault(str(entry_id), {}), fields)
             raw.origin[f"{section}.{entry_id}"] = name
     if "cells" in data or "service" in data:
@@ -296,6 +336,7 @@ def _read_cells(name: str, data: dict[str, Any], raw: _Raw, problems: list[Probl
         fields = _mapping(name, f"cells.{service}.{topic}", body, problems)
         if fields is None:
             continue
+        raw.define(name, f"cells.{service}.{topic}", problems)
         _merge_fields(raw.cells.setdefault(service, {}).setdefault(str(topic), {}), fields)
         raw.origin[f"cells.{service}.{topic}"] = name
 
@@ -366,7 +407,14 @@ def _build(raw: _Raw, problems: list[Problem], directories: tuple[Path, ...]) ->
         if not isinstance(precedence, int) or isinstance(precedence, bool):
             problems.append(Problem(where, f"services.{service_id}.precedence", "must be an integer"))
             precedence = 50
-        cells = _build_cells(service_id, raw, topics, problems)
+        variant_of = body.get("variant_of")
+        if variant_of is not None and (not isinstance(variant_of, str) or variant_of not in raw.services):
+            problems.append(Problem(where, f"services.{service_id}.variant_of", f"unknown service {variant_of!r}"))
+            variant_of = None
+        if variant_of == service_id:
+            problems.append(Problem(where, f"services.{service_id}.variant_of", "a service cannot be its own variant"))
+            variant_of = None
+        cells = _build_cells(service_id, raw, topics, problems, variant=variant_of is not None)
         info = raw.service_info.get(service_id, {})
         info_origin = origin.get(f"service_info.{service_id}.summary", where)
         services[service_id] = Service(
@@ -381,7 +429,13 @@ def _build(raw: _Raw, problems: list[Problem], directories: tuple[Path, ...]) ->
             sources=_sources(info_origin, f"{service_id}.sources", info.get("sources"), problems, required=False),
             cells=cells,
             framings=_phrases(where, f"services.{service_id}.framings", body.get("framings"), problems),
+            variant_of=variant_of,
+            answer_as_parent=bool(body.get("answer_as_parent", False)),
+            differs=_text(where, f"services.{service_id}.differs", body.get("differs"), problems, required=False),
+            runs_on=_phrases(where, f"services.{service_id}.runs_on", body.get("runs_on"), problems),
+            part_of=str(body["part_of"]) if body.get("part_of") else None,
         )
+    services = _resolve_graph(services, raw, problems)
     for service_id in raw.cells:
         if service_id not in raw.services:
             where = next(iter(origin[k] for k in origin if k.startswith(f"cells.{service_id}.")), "?")
@@ -402,6 +456,17 @@ def _build(raw: _Raw, problems: list[Problem], directories: tuple[Path, ...]) ->
                         f"unknown service {neighbour!r}",
                     )
                 )
+        for edge in ("runs_on", "part_of"):
+            value = getattr(service, edge)
+            for target in (value if isinstance(value, tuple) else (value,) if value else ()):
+                if target not in raw.services:
+                    problems.append(
+                        Problem(
+                            origin.get(f"services.{service.id}", "?"),
+                            f"services.{service.id}.{edge}",
+                            f"unknown service {target!r}",
+                        )
+                    )
         model = service.model
         if model not in raw.services:
             problems.append(
@@ -419,10 +484,73 @@ def _build(raw: _Raw, problems: list[Problem], directories: tuple[Path, ...]) ->
         for key in VOCABULARY_LISTS
     }
     runtimes = _build_runtimes(raw, problems)
-    return Catalogue(topics, services, checks, teams, vocabulary, runtimes, directories)
+    products = _build_products(raw, services, problems)
+    return Catalogue(topics, services, checks, teams, vocabulary, runtimes, directories, products)
 
 
-def _build_cells(service_id: str, raw: _Raw, topics: Mapping[str, Topic], problems: list[Problem]) -> dict[str, Cell]:
+def _build_products(raw: _Raw, services: Mapping[str, Service], problems: list[Problem]) -> dict[str, Product]:
+    products: dict[str, Product] = {}
+    for product_id, body in raw.products.items():
+        where = raw.origin.get(f"products.{product_id}", "?")
+        entry = f"products.{product_id}"
+        if product_id in services:
+            continue  # the catalogue covers it now: its own cells answer
+        near = body.get("near")
+        if near is not None and near not in services:
+            problems.append(Problem(where, f"{entry}.near", f"unknown service {near!r}"))
+            near = None
+        products[product_id] = Product(
+            name=_text(where, f"{entry}.name", body.get("name"), problems),
+            aliases=_phrases(where, f"{entry}.aliases", body.get("aliases"), problems),
+            near=near,
+            moves_line=bool(body.get("moves_line", False)),
+            read=str(body.get("read") or ""),
+        )
+    return products
+
+
+def _resolve_graph(services: dict[str, Service], raw: _Raw, problems: list[Problem]) -> dict[str, Service]:
+    """Fill variants from their parents and rank services by the graph.
+
+    A variant gets every parent cell it does not override, and the parent's model. Where a
+    service sets no `precedence`, the graph sets it: a variant, or a service that runs on or
+    is part of another, ranks above that other one, so the most specific service named wins.
+    """
+    resolved: dict[str, Service] = {}
+    visiting: set[str] = set()
+
+    def resolve(service_id: str) -> Service:
+        if service_id in resolved:
+            return resolved[service_id]
+        service = services[service_id]
+        if service_id in visiting:
+            where = raw.origin.get(f"services.{service_id}", "?")
+            problems.append(Problem(where, f"services.{service_id}", "variant_of/runs_on/part_of edges form a cycle"))
+            return service
+        visiting.add(service_id)
+        above = [t for t in (service.variant_of, *service.runs_on, service.part_of) if t and t in services]
+        parents = [resolve(t) for t in above]
+        visiting.discard(service_id)
+        changes: dict[str, Any] = {}
+        if service.variant_of and service.variant_of in services:
+            parent = resolve(service.variant_of)
+            cells = dict(parent.cells)
+            cells.update(service.cells)
+            changes["cells"] = cells
+            if "model" not in raw.services[service_id]:
+                changes["model"] = parent.model
+        if "precedence" not in raw.services[service_id] and parents:
+            changes["precedence"] = max(p.precedence for p in parents) + 5
+        result = dataclasses.replace(service, **changes) if changes else service
+        resolved[service_id] = result
+        return result
+
+    return {service_id: resolve(service_id) for service_id in services}
+
+
+def _build_cells(
+    service_id: str, raw: _Raw, topics: Mapping[str, Topic], problems: list[Problem], *, variant: bool = False
+) -> dict[str, Cell]:
     cells: dict[str, Cell] = {}
     given = raw.cells.get(service_id, {})
     service_origin = raw.origin.get(f"services.{service_id}", "?")
@@ -432,7 +560,11 @@ def _build_cells(service_id: str, raw: _Raw, topics: Mapping[str, Topic], proble
         if topic_id not in topics:
             problems.append(Problem(where, entry, f"unknown topic {topic_id!r}"))
             continue
-        unknown = set(body) - {"owner", "summary", "sources", "aliases"}
+        # `parts` (owner per sub-case of a shared cell) is written by the staged research; it is
+        # accepted and kept out of matching until its schema is settled.
+        unknown = set(body) - {"owner", "summary", "sources", "aliases", "parts"}
+        if "parts" in body and not isinstance(body["parts"], list):
+            problems.append(Problem(where, f"{entry}.parts", "must be a list of {owner, when, summary, sources}"))
         if unknown:
             problems.append(Problem(where, entry, f"unknown field(s) {', '.join(sorted(unknown))}"))
         owner = body.get("owner")
@@ -455,7 +587,7 @@ def _build_cells(service_id: str, raw: _Raw, topics: Mapping[str, Topic], proble
             aliases=_phrases(where, f"{entry}.aliases", body.get("aliases"), problems),
         )
     missing = [t for t in topics if t not in cells and t not in given]
-    if missing:
+    if missing and not variant:
         problems.append(
             Problem(service_origin, f"service {service_id}", f"has no cell for topic(s): {', '.join(missing)}")
         )
@@ -545,6 +677,24 @@ def _build_runtimes(raw: _Raw, problems: list[Problem]) -> dict[str, LambdaRunti
             continue
         runtimes[runtime_id] = LambdaRuntime(runtime_id, deprecated, str(body.get("source") or ""))
     return runtimes
+
+
+GENERIC_SOURCE = "https://aws.amazon.com/compliance/shared-responsibility-model/"
+
+
+def generic_only_cells(catalogue: Catalogue) -> list[tuple[str, str]]:
+    """Cells whose only source is AWS's generic shared-responsibility page (a warning, not an error).
+
+    That page states the model, not any one service's feature, so such a cell rests on nothing
+    a reviewer can check for that service.
+    """
+    found: list[tuple[str, str]] = []
+    for service in catalogue.services.values():
+        for topic in service.own_cells:
+            sources = service.cells[topic].sources
+            if sources and all(url.rstrip("/") == GENERIC_SOURCE.rstrip("/") for url in sources):
+                found.append((service.id, topic))
+    return found
 
 
 # --------------------------------------------------------------------------- entry points

@@ -18,6 +18,7 @@ Everything it knows comes from the catalogue; the code only holds the weighing.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -28,21 +29,27 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.catalogue import Catalogue
+from bot.gazetteer import Product, botocore_products, needs_prefix
 from bot.text import MAX_MATCH_CHARS, fold, stem, strip_slack_markup
+from bot.topic_model import TopicModel, model_for
 
 ALIAS_WEIGHT = 3.0
 HINT_WEIGHT = 1.0
 OWN_CELL_BONUS = 0.0
 OTHER_CELL_WEIGHT = 2.0
-CONFIDENT_SCORE = 60.0
+TIE_FACTOR = 0.7  # two services named alike (same rank, neither ruled out): a genuine tie is never "high"
+CONFIDENT_SCORE = 75.0  # owner probability x service certainty, in %; chosen leave-one-set-out (README)
+PHRASE_BLEND = 0.3  # log-probability per unit of layer-phrase weight (one constant, chosen on the public sets)
+MODEL_ONLY_PROBABILITY = 0.8  # with no layer phrase at all, the model alone must be this sure
 MIN_FUZZY_LENGTH = 5
 
 # Hit kinds and the category within which a shorter phrase is absorbed by a longer one.
 SERVICE, SERVICE_HINT, TOPIC, CUE, CHECK, CHECK_UNLESS = "service", "hint", "topic", "cue", "check", "unless"
 CANONICAL = "canonical"  # scope of the entry made from a service's own id
 FRAMING = "framing"  # scope of a model's other-framing name ("managed services", "serverless model")
-UNCOVERED = "~uncovered"  # the pseudo-service of AWS offerings the catalogue does not model
-UNCOVERED_PRECEDENCE = 55  # above the hosts and IAM/VPC, below the services a question is about
+PRODUCT = "~"  # prefix of the pseudo-services of AWS products the catalogue does not cover
+PRODUCT_PRECEDENCE = 10  # named in passing next to a covered service ("lambda mounting EFS"), the service answers
+LINE_MOVER_PRECEDENCE = 95  # "RDS on Outposts": the site changes who owns what, so it decides
 FOCUS_AFTER_WORDS = 25  # in a longer message, the sentence that asks the question weighs more
 FOCUS_FACTOR = 1.5
 _CATEGORY = {SERVICE: SERVICE, SERVICE_HINT: SERVICE, TOPIC: TOPIC, CUE: CUE, CHECK: CHECK, CHECK_UNLESS: CHECK}
@@ -82,8 +89,11 @@ class MatchResult:
     check: str | None
     alternatives: tuple[Candidate, ...] = ()
     reason: str = ""  # why there is no match: empty, foreign, not-responsibility, no-service
-    foreign: str | None = None
+    foreign: str | None = None  # another provider's name, or the AWS product the catalogue does not cover
+    near: str | None = None  # for an uncovered product: the covered service it is easily confused with
     whole_service: bool = False
+    probability: float = 1.0  # how likely the answered owner is right (cells); 1.0 for a breakdown
+    tie: str | None = None  # another service named just as plainly: the answer offers both
 
     @property
     def confident(self) -> bool:
@@ -101,6 +111,8 @@ class _Reading:
     focus: tuple[int, int] = (0, 0)  # the words of the sentence that asks the question
     typed: list[str] = field(default_factory=list)  # the words before stemming, to quote back
     cues: dict[str, list[Hit]] = field(default_factory=lambda: defaultdict(list))
+    negated: set[str] = field(default_factory=set)  # services mentioned only to be ruled out
+    tie: str | None = None  # the other service of a genuine tie
 
 
 def _parse_weighted(phrase: str, default: float) -> tuple[str, float]:
@@ -129,6 +141,10 @@ class Matcher:
         )
         self._aws_side = frozenset(fold(" ".join(catalogue.vocabulary.get("aws_side", ()))).split())
         self._our_side = frozenset(fold(" ".join(catalogue.vocabulary.get("our_side", ()))).split())
+        self._compliance = frozenset(
+            stem(w) for w in fold(" ".join(catalogue.vocabulary.get("compliance", ()))).split()
+        )
+        self.topics: TopicModel = model_for(catalogue)
         self._build()
         self._max_len = max((len(k) for k in self._phrases), default=1)
         buckets: dict[str, list[str]] = defaultdict(list)
@@ -160,11 +176,13 @@ class Matcher:
         if not words:
             return
         self._known_words.update(words)
-        if not (entry.kind == CUE and entry.target == "foreign"):
+        if entry.target.startswith(f"{PRODUCT}aws:"):
+            pass  # botocore's 400 product names are never typo targets: "cutover" must stay itself
+        elif not (entry.kind == CUE and entry.target == "foreign"):
             # A typo may become any catalogue word except another cloud's name: "dropped" must
             # not turn a question into one about DigitalOcean droplets.
             self._raw_words.update(words)
-        if entry.kind == SERVICE:
+        if entry.kind == SERVICE and not entry.target.startswith(f"{PRODUCT}aws:"):
             self._service_words.update(words)
         key = tuple(stem(w) for w in words)
         entries = self._phrases[key]
@@ -194,6 +212,7 @@ class Matcher:
         for cue in (
             "responsibility",
             "whole_service",
+            "every_layer",
             "account",
             "account_requests",
             "state_words",
@@ -202,14 +221,48 @@ class Matcher:
         ):
             for phrase in cat.vocabulary.get(cue, ()):
                 self._add(phrase, Entry(CUE, cue))
-        for phrase in cat.vocabulary.get("uncovered", ()):
-            self._add(phrase, Entry(SERVICE, UNCOVERED))
+        self._build_products()
         for check in cat.checks.values():
             for index, group in enumerate(check.keywords):
                 for phrase in group:
                     self._add(phrase, Entry(CHECK, check.id, scope=str(index)))
             for phrase in check.unless:
                 self._add(phrase, Entry(CHECK_UNLESS, check.id))
+
+    def _build_products(self) -> None:
+        """Index every AWS product the catalogue does not cover, by the names AWS gives it.
+
+        A product that is also a layer word ("KMS", "WAF", "CloudWatch") points at itself only
+        as weakly as a hint, so "encrypt the bucket with KMS" stays a question about S3.
+        """
+        cat = self.catalogue
+        covered: set[str] = set()
+        for service in cat.services.values():
+            covered.update(fold(p).strip() for p in (service.id.replace("-", " "), service.name, *service.aliases))
+        layer_words = {fold(_parse_weighted(a, 0)[0]).strip() for t in cat.topics.values() for a in t.aliases}
+        common = self._plain
+        frozen_covered, frozen_layer = frozenset(covered), frozenset(layer_words)
+        self.products: dict[str, Product] = {}
+        self._curated = frozenset(cat.products)
+        names = {fold(p.name).strip() for p in cat.products.values()}
+        candidates: list[tuple[str, Product, bool]] = [
+            (f"{PRODUCT}{pid}", product, True) for pid, product in cat.products.items()
+        ]
+        for name, phrases in botocore_products():
+            if fold(name).strip() in names or any(p in covered for p in phrases):
+                continue  # the catalogue covers it, or its own products section names it better
+            candidates.append((f"{PRODUCT}aws:{name}", Product(name, phrases), False))
+        for target, product, curated in candidates:
+            aliases = [fold(a).strip() for a in (product.name, *product.aliases)]
+            if not curated:
+                aliases = [a for a in aliases if not needs_prefix(a, common, frozen_covered)]
+            aliases = [a for a in aliases if a and a not in covered]
+            if not aliases:
+                continue
+            self.products[target] = product
+            for alias in aliases:
+                kind = SERVICE_HINT if alias in frozen_layer else SERVICE
+                self._add(alias, Entry(kind, target))
 
     # ------------------------------------------------------------------ reading
 
@@ -238,7 +291,8 @@ class Matcher:
         words: list[str] = []
         corrected: set[int] = set()
         sentences: list[tuple[int, int, bool]] = []
-        for sentence in _SENTENCE.findall(strip_slack_markup(question[: MAX_MATCH_CHARS * 2])[:MAX_MATCH_CHARS]):
+        text = _COMMAND.sub(" ", strip_slack_markup(question[: MAX_MATCH_CHARS * 2])[:MAX_MATCH_CHARS])
+        for sentence in _SENTENCE.findall(text):
             raw = fold(sentence).split()
             start = len(words)
             i = 0
@@ -271,12 +325,17 @@ class Matcher:
                 entries = self._phrases.get(tuple(stems[i : i + length]))
                 if entries:
                     found.extend(Hit(i, i + length, e) for e in entries)
+        negated = {h.entry.target for h in found if _negated(stems, h)}
         found = [h for h in found if not _negated(stems, h)]
         hits = _drop_absorbed(found)
         canonical = [h for h in found if h.entry.kind == SERVICE and h.entry.scope == CANONICAL]
         if n <= FOCUS_AFTER_WORDS:
             focus = (0, n)
         reading = _Reading(words=stems, corrected=corrected, hits=hits, canonical=canonical, focus=focus, typed=words)
+        # "MySQL ourselves on an instance instead of RDS": the service ruled out does not come back
+        # through its generic hints ("mysql"), unless it is also named outright elsewhere.
+        named = {h.entry.target for h in hits if h.entry.kind == SERVICE}
+        reading.negated = negated - named
         for hit in hits:
             if hit.entry.kind == CUE:
                 reading.cues[hit.entry.target].append(hit)
@@ -291,7 +350,7 @@ class Matcher:
         if reading.cues.get("foreign"):
             return []
         named = {hit.entry.target for hit in reading.hits if hit.entry.kind == SERVICE}
-        return [service for service, _ in self._rank_services(reading) if service in named]
+        return [s for s, _ in self._rank_services(reading) if s in named and not s.startswith(PRODUCT)]
 
     def explain(self, question: str) -> list[str]:
         """The phrases found in a question and what each means (for `demarc ask --explain`)."""
@@ -310,7 +369,7 @@ class Matcher:
         if not reading.words:
             return MatchResult(None, None, 0.0, None, reason="empty")
         cues = reading.cues
-        if cues.get("foreign"):
+        if cues.get("foreign") and not self._names_a_hybrid_offering(reading):
             first = cues["foreign"][0]
             return MatchResult(
                 None, None, 0.0, None, reason="foreign", foreign=" ".join(reading.typed[first.start : first.end])
@@ -321,23 +380,31 @@ class Matcher:
         # ("how do I rotate a key with the aws cli").
         both_sides = self._names_both_sides(reading) and not cues.get("not_responsibility")
         asks_who = bool(cues.get("responsibility")) or trailing or both_sides
-        wants_whole = bool(cues.get("whole_service"))
+        every_layer = bool(cues.get("every_layer"))
+        wants_whole = bool(cues.get("whole_service")) or every_layer
         check = self._account_check(reading, asks_who)
         ranked_services = self._rank_services(reading)
         if not ranked_services:
             return MatchResult(None, None, 0.0, check, reason="" if check else "no-service")
         service, service_conf = ranked_services[0]
-        if service == UNCOVERED:
-            first = next(h for h in reading.hits if h.entry.target == UNCOVERED)
+        if service.startswith(PRODUCT):
+            product = self.products[service]
             return MatchResult(
-                None, None, 0.0, check, reason="uncovered", foreign=" ".join(reading.typed[first.start : first.end])
+                None, None, 0.0, check, reason="uncovered", foreign=product.name, near=product.near
             )
         # Named in passing ("lambda mounting EFS"), an uncovered offering is no alternative either.
-        ranked_services = [ranked for ranked in ranked_services if ranked[0] != UNCOVERED]
+        ranked_services = [ranked for ranked in ranked_services if not ranked[0].startswith(PRODUCT)]
         topic_scores = self._topic_scores(reading, service)
         ranked_topics = sorted(topic_scores.items(), key=lambda kv: (-kv[1][0], kv[1][1]))
         best_topic = ranked_topics[0][0] if ranked_topics else None
         best_weight = ranked_topics[0][1][0] if ranked_topics else 0.0
+        if best_topic is None and not wants_whole and asks_who:
+            # No layer phrase, but words the catalogue uses for one layer ("secure disposal of
+            # storage media"): the model may still be sure enough to answer that layer.
+            probabilities = self._topic_probabilities(reading, service, without_cues=True)
+            likeliest = max(probabilities, key=lambda t: probabilities[t])
+            if probabilities[likeliest] >= MODEL_ONLY_PROBABILITY:
+                best_topic, best_weight = likeliest, HINT_WEIGHT
 
         if not (asks_who or wants_whole or check):
             if cues.get("not_responsibility"):
@@ -345,7 +412,7 @@ class Matcher:
             if best_topic is None and len(reading.words) > 4:
                 return MatchResult(None, None, 0.0, None, reason="not-responsibility")
 
-        whole = best_topic is None or (wants_whole and best_weight < ALIAS_WEIGHT)
+        whole = best_topic is None or every_layer or (wants_whole and best_weight < ALIAS_WEIGHT)
         if check and best_topic is None:
             info = self.catalogue.checks[check]
             if info.service == service:
@@ -356,13 +423,87 @@ class Matcher:
             return MatchResult(service, None, round(score, 1), check, alternatives, whole_service=True)
 
         assert best_topic is not None
-        runner_up = ranked_topics[1][1][0] if len(ranked_topics) > 1 else 0.0
-        score = 100.0 * service_conf * _topic_confidence(best_weight, runner_up)
-        alternatives = self._alternatives(service, best_topic, ranked_topics, ranked_services, service_conf)
-        return MatchResult(service, best_topic, round(score, 1), check, alternatives)
+        probabilities = self._topic_probabilities(reading, service)
+        if not (check and self.catalogue.checks[check].topic == best_topic and best_weight >= ALIAS_WEIGHT):
+            best_topic = self._blend(probabilities, topic_scores)
+        owner_probability = self._owner_probability(service, best_topic, probabilities)
+        score = 100.0 * service_conf * owner_probability
+        alternatives = self._alternatives(service, best_topic, probabilities, ranked_services, service_conf)
+        tie = reading.tie if reading.tie is not None and not reading.tie.startswith(PRODUCT) else None
+        if tie is not None:  # a genuine tie offers the other service first
+            alternatives = tuple(sorted(alternatives, key=lambda c: c.service != tie))
+        return MatchResult(
+            service, best_topic, round(score, 1), check, alternatives, probability=owner_probability, tie=tie
+        )
+
+    def _topic_probabilities(self, reading: _Reading, service: str, *, without_cues: bool = False) -> dict[str, float]:
+        """The model's layer probabilities for a question, the chosen service's own name left out.
+
+        "vpc", "iam" or "cloudtrail" name the service; they say nothing about the layer. In a
+        long message, the sentence that asks the question counts double.
+        """
+        own = {i for h in reading.canonical if h.entry.target == service for i in range(h.start, h.end)}
+        own.update(i for h in reading.hits if without_cues and h.entry.kind == CUE for i in range(h.start, h.end))
+        if without_cues:
+            # Cue words ("whose job", "ours", "AWS or us") say what kind of question it is, not which
+            # layer: with no layer phrase, only the other words may name one.
+            own.update(i for i, w in enumerate(reading.words) if w in self._aws_side or w in self._our_side)
+        # Control ids ("SOC 2 CC6.1", "PCI DSS 3.5", "HIPAA 164.312", "ISO A.8.24") are not layers:
+        # the layer named next to them decides.
+        keep = [
+            i
+            for i, w in enumerate(reading.words)
+            if i not in own and w not in self._compliance and not w.isdigit() and len(w) > 1
+        ]
+        stems = [reading.words[i] for i in keep]
+        positions = keep
+        focus = reading.focus
+        boost: list[int] = []
+        if focus != (0, len(reading.words)):
+            boost = [j for j, i in enumerate(positions) if focus[0] <= i < focus[1]]
+        # "who encrypts data in S3": the verb right after "who" is the work asked about.
+        after_who = {h.end for h in reading.cues.get("responsibility", ()) if reading.words[h.start] in _WHO}
+        boost.extend(j for j, i in enumerate(positions) if i in after_who)
+        cells = self.catalogue.services[service].cells
+        probabilities = self.topics.probabilities(self.topics.vector(stems, boost))
+        return {t: p for t, p in probabilities.items() if t in cells}
+
+    def _blend(self, probabilities: dict[str, float], phrases: dict[str, tuple[float, int]]) -> str:
+        """The model's layer, nudged by layer phrases named outright (aliases of the catalogue)."""
+        def score(topic: str) -> float:
+            return math.log(probabilities[topic] + 1e-9) + PHRASE_BLEND * phrases.get(topic, (0.0, 0))[0]
+
+        return max(probabilities, key=score)
+
+    def _owner_probability(self, service: str, topic: str, probabilities: dict[str, float]) -> float:
+        """How likely the answered owner is right: the mass of every layer with that owner."""
+        cells = self.catalogue.services[service].cells
+        owner = cells[topic].owner
+        total = sum(probabilities.values()) or 1.0
+        return sum(p for t, p in probabilities.items() if cells[t].owner == owner) / total
+
+    def _names_a_hybrid_offering(self, reading: _Reading) -> bool:
+        """ "EKS Anywhere on our vSphere", "ECS Anywhere on prem": an AWS offering that runs on the
+        asker's own site makes VMware or "on prem" context, not another provider."""
+        for hit in reading.hits:
+            target = hit.entry.target
+            if hit.entry.kind != SERVICE:
+                continue
+            if target.startswith(PRODUCT) and target[len(PRODUCT) :] in self._curated:
+                return True
+            service = self.catalogue.services.get(target)
+            if service is not None and service.variant_of is not None:
+                return True
+        return False
 
     def _precedence(self, service: str) -> int:
-        return UNCOVERED_PRECEDENCE if service == UNCOVERED else self.catalogue.services[service].precedence
+        if service.startswith(PRODUCT):
+            # A curated offering named after a covered service ("RDS Custom", "DAX in front of
+            # DynamoDB", "ECS Managed Instances") is the more specific name: it decides.
+            product = self.products[service]
+            specific = product.moves_line or (product.near is not None and service[len(PRODUCT) :] in self._curated)
+            return LINE_MOVER_PRECEDENCE if specific else PRODUCT_PRECEDENCE
+        return self.catalogue.services[service].precedence
 
     def _names_both_sides(self, reading: _Reading) -> bool:
         """ "What does AWS do and what do we do" asks who, even without "who"."""
@@ -380,7 +521,7 @@ class Matcher:
         hint_counts: dict[str, int] = {}
         for hit in reading.hits:
             kind = hit.entry.kind
-            if kind not in (SERVICE, SERVICE_HINT):
+            if kind not in (SERVICE, SERVICE_HINT) or hit.entry.target in reading.negated:
                 continue
             fuzzy = any(i in reading.corrected for i in range(hit.start, hit.end))
             bucket = strong if kind == SERVICE else weak
@@ -396,7 +537,7 @@ class Matcher:
         if framed:
             # "managed model (ECS on EC2)": a framing word plus exactly one service of its own is
             # about that service; with a list of examples ("RDS, EMR") it is about the model.
-            specific = [s for s in strong if s not in framed and s != UNCOVERED and services[s].model != s]
+            specific = [s for s in strong if s not in framed and not s.startswith(PRODUCT) and services[s].model != s]
             if len(specific) == 1:
                 for model in framed:
                     strong.pop(model, None)
@@ -420,7 +561,8 @@ class Matcher:
             and ranked[0][1] == ranked[1][1]
             and self._precedence(ranked[0][0]) == self._precedence(ranked[1][0])
         ):
-            ranked[0] = (ranked[0][0], ranked[0][1] * 0.9)
+            ranked[0] = (ranked[0][0], ranked[0][1] * TIE_FACTOR)
+            reading.tie = ranked[1][0]
         return ranked
 
     def _topic_scores(self, reading: _Reading, service: str) -> dict[str, tuple[float, int]]:
@@ -484,19 +626,22 @@ class Matcher:
         self,
         service: str,
         topic: str,
-        ranked_topics: Sequence[tuple[str, tuple[float, int]]],
+        probabilities: dict[str, float],
         ranked_services: Sequence[tuple[str, float]],
         service_conf: float,
     ) -> tuple[Candidate, ...]:
-        found: list[Candidate] = []
-        best = ranked_topics[0][1][0] if ranked_topics else ALIAS_WEIGHT
-        for other_topic, (weight, _) in [t for t in ranked_topics if t[0] != topic][:2]:
-            score = 100.0 * service_conf * _topic_confidence(weight, best)
-            found.append(Candidate(service, other_topic, round(score, 1)))
-        for other_service, conf in ranked_services[1:3]:
+        """The likeliest layer with another owner first (the one a low answer asks about), then the rest."""
+        cells = self.catalogue.services[service].cells
+        owner = cells[topic].owner
+        others = sorted((t for t in probabilities if t != topic), key=lambda t: -probabilities[t])
+        other_owner = [t for t in others if cells[t].owner != owner][:1]
+        same_owner = [t for t in others if t not in other_owner][:1]
+        found = [
+            Candidate(service, t, round(100.0 * service_conf * probabilities[t], 1)) for t in other_owner + same_owner
+        ]
+        for other_service, conf in ranked_services[1:2]:
             if topic in self.catalogue.services[other_service].cells:
                 found.append(Candidate(other_service, topic, round(100.0 * conf * 0.8, 1)))
-        found.sort(key=lambda c: -c.score)
         return tuple(found[:3])
 
     def _account_check(self, reading: _Reading, asks_who: bool) -> str | None:
@@ -532,18 +677,33 @@ class Matcher:
         return best[1] if about_account else None
 
 
+_WHO = frozenset({"who", "whos"})
+_COMMAND = re.compile(r"^\s*/demarc\b", re.IGNORECASE)  # the slash command's own name is not a word of the question
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*|[.!?\n]+")
 _NEGATIONS = frozenset({"no", "not", "without", "non", "never", "nor"})
-_NEGATION_PAIRS = frozenset({("instead", "of"), ("rather", "than"), ("isnt", "on"), ("not", "on"), ("no", "more")})
+_NEGATION_PAIRS = frozenset(
+    {("instead", "of"), ("rather", "than"), ("isnt", "on"), ("not", "on"), ("no", "more"), ("away", "from")}
+    | {(stem(verb), "off") for verb in ("moving", "migrating", "getting", "move", "migrate")}
+)
+_ARTICLES = frozenset({"the", "a", "an", "our", "old", "any", "using", "use", "on", "plain", "regular"})
+_MOVE_FROM, _MOVE_TO = "from", frozenset({"to", "onto", "into"})
 
 
 def _negated(stems: Sequence[str], hit: Hit) -> bool:
     """A service mentioned only to be ruled out ("kubeadm, no eks") is not what the question is about."""
     if hit.entry.kind not in (SERVICE, SERVICE_HINT) or hit.start == 0:
         return False
-    if stems[hit.start - 1] in _NEGATIONS:
+    before = [w for w in stems[max(0, hit.start - 4) : hit.start]]
+    while before and before[-1] in _ARTICLES:
+        before.pop()  # "not the infrastructure services model", "instead of plain RDS"
+    if not before:
+        return False
+    if before[-1] in _NEGATIONS:
         return True
-    return hit.start >= 2 and (stems[hit.start - 2], stems[hit.start - 1]) in _NEGATION_PAIRS
+    if len(before) >= 2 and (before[-2], before[-1]) in _NEGATION_PAIRS:
+        return True
+    # "we moved from EC2 to Fargate": the service left behind is not the one the asker runs.
+    return before[-1] == _MOVE_FROM and any(w in _MOVE_TO for w in stems[hit.end : hit.end + 4])
 
 
 def _topic_confidence(weight: float, runner_up: float) -> float:

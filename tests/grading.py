@@ -10,7 +10,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DEV_SET = REPO.parent / "shared" / "questions_dev.jsonl"
 DATA = Path(__file__).resolve().parent / "data"
-BARS = {"owner": 0.97, "service": 0.97, "topic": 0.93, "abstain": 0.93, "check": 0.93}
+BARS = {"owner": 0.95, "service": 0.95, "topic": 0.90, "abstain": 0.90, "check": 0.90}  # the bars
 
 
 def read_questions(path: Path) -> list[dict[str, Any]]:

@@ -108,15 +108,19 @@ def test_team_mapping_is_shown(tmp_path: Path) -> None:
     assert answer["match"]["team"] == "@platform-oncall"
 
 
-def test_ask_does_not_import_boto3_or_slack() -> None:
+@pytest.mark.parametrize("cache", ["warm", "cold"])
+def test_ask_does_not_import_boto3_slack_sklearn_or_numpy(cache: str, tmp_path: Path) -> None:
+    """Neither answering nor building the index (training the layer model, reading botocore's
+    product names) imports boto3, botocore, Slack, scikit-learn or numpy."""
     probe = (
         "import sys, runpy; sys.argv = ['demarc', 'ask', '--json', 'who patches the OS on Fargate?'];\n"
         "from bot.cli import main; code = main();\n"
-        "roots = ('boto3', 'botocore', 'slack_bolt', 'slack_sdk');\n"
+        "roots = ('boto3', 'botocore', 'slack_bolt', 'slack_sdk', 'sklearn', 'numpy', 'scipy');\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in roots);\n"
         "print('HEAVY', heavy, file=sys.stderr); raise SystemExit(code)"
     )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    env = {**os.environ, "DEMARC_NO_CACHE": "1"} if cache == "cold" else None
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stderr
     assert "HEAVY []" in result.stderr
 

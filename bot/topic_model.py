@@ -1,0 +1,281 @@
+"""Which layer a question is about, from a model trained on the catalogue's own text.
+
+The old matcher added hand-set weights for every alias it found, and every miss grew the
+alias lists until they fitted the questions they were tuned on. This model learns the
+layers from what the catalogue already says about them: each topic's title, description,
+aliases and hints, and every cell's summary and aliases, labelled with the cell's topic.
+It is a TF-IDF representation (stemmed words and word pairs) under a multinomial logistic
+regression, trained here in plain Python (a few seconds, once per catalogue: the result is
+cached with the rest of the index by `bot.cache`), so neither scikit-learn nor numpy is
+needed at run time or for a user's own catalogue overlay.
+
+Scoring a question is a dictionary look-up per feature and one softmax: well under 0.1 ms.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import itertools
+import json
+import math
+import random
+import sys
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.catalogue import Catalogue
+from bot.text import fold, stem
+
+EPOCHS = 40
+MIN_EPOCHS = 10
+FULL_EPOCH_DOCS = 2500
+LEARNING_RATE = 0.5
+L2 = 1e-5
+SEED = 7
+HINT_REPEAT = 1  # hints lean towards a topic; aliases name it (each alias is its own document)
+
+
+def ngrams(stems: Sequence[str]) -> list[str]:
+    """Stemmed words and adjacent pairs: "control plane" means more than "control" and "plane"."""
+    grams = list(stems)
+    grams.extend(f"{a} {b}" for a, b in itertools.pairwise(stems))
+    return grams
+
+
+def _stems(text: str) -> list[str]:
+    return [stem(w) for w in fold(text).split() if w != "s"]
+
+
+def _phrase(text: str) -> str:
+    """A catalogue phrase without its `^weight` suffix."""
+    head, sep, tail = text.rpartition("^")
+    if sep and head:
+        try:
+            float(tail)
+            return head
+        except ValueError:
+            pass
+    return text
+
+
+def training_documents(catalogue: Catalogue) -> list[tuple[list[str], str]]:
+    """(stemmed words, topic) pairs from every piece of catalogue text that describes a layer."""
+    docs: list[tuple[list[str], str]] = []
+    for topic in catalogue.topics.values():
+        docs.append((_stems(topic.title), topic.id))
+        if topic.description:
+            docs.append((_stems(topic.description), topic.id))
+        for alias in topic.aliases:
+            docs.append((_stems(_phrase(alias)), topic.id))
+        for hint in topic.hints:
+            for _ in range(HINT_REPEAT):
+                docs.append((_stems(_phrase(hint)), topic.id))
+    for service in catalogue.services.values():
+        for cell in service.cells.values():
+            if cell.service != service.id:
+                continue  # a variant's inherited cell is its parent's text, counted once
+            docs.append((_stems(cell.summary), cell.topic))
+            for alias in cell.aliases:
+                docs.append((_stems(alias), cell.topic))
+    # The same text twice (an alias a topic and a cell share, copies of a service) is one piece
+    # of evidence, and training time follows the distinct text, not the catalogue's size.
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    unique: list[tuple[list[str], str]] = []
+    for words, label in docs:
+        key = (label, tuple(words))
+        if words and key not in seen:
+            seen.add(key)
+            unique.append((words, label))
+    return unique
+
+
+@dataclass(frozen=True)
+class TopicModel:
+    """Exported weights: one row of class weights per feature (flat, so the cache loads fast), and IDFs."""
+
+    classes: tuple[str, ...]
+    idf: dict[str, float]
+    rows: dict[str, int]  # feature -> its row in `weights`
+    weights: array[float]  # len(rows) x len(classes), row-major
+    bias: tuple[float, ...]
+
+    def vector(self, stems: Sequence[str], boost: Iterable[int] = ()) -> dict[str, float]:
+        """The question's known features, TF-IDF weighted and L2-normalised.
+
+        `boost` holds word positions (the sentence that asks, in a long message) that count double.
+        """
+        boosted = set(boost)
+        counts: dict[str, float] = {}
+        for i, word in enumerate(stems):
+            factor = 2.0 if i in boosted else 1.0
+            if word in self.idf:
+                counts[word] = counts.get(word, 0.0) + factor
+            if i + 1 < len(stems):
+                pair = f"{word} {stems[i + 1]}"
+                if pair in self.idf:
+                    counts[pair] = counts.get(pair, 0.0) + factor
+        vec = {f: (1.0 + math.log(c)) * self.idf[f] for f, c in counts.items()}
+        norm = math.sqrt(sum(v * v for v in vec.values()))
+        return {f: v / norm for f, v in vec.items()} if norm else {}
+
+    def probabilities(self, vec: dict[str, float]) -> dict[str, float]:
+        logits = list(self.bias)
+        k = len(logits)
+        weights = self.weights
+        for feature, value in vec.items():
+            start = self.rows[feature] * k
+            for c in range(k):
+                logits[c] += weights[start + c] * value
+        top = max(logits)
+        exps = [math.exp(v - top) for v in logits]
+        total = sum(exps)
+        return {cls: e / total for cls, e in zip(self.classes, exps, strict=True)}
+
+
+def train(docs: Sequence[tuple[list[str], str]], classes: Sequence[str]) -> TopicModel:
+    """Multinomial logistic regression by SGD with AdaGrad steps, in plain Python."""
+    class_index = {c: i for i, c in enumerate(classes)}
+    grammed = [(ngrams(words), class_index[topic]) for words, topic in docs if topic in class_index]
+    df: Counter[str] = Counter()
+    for grams, _ in grammed:
+        df.update(set(grams))
+    n_docs = len(grammed)
+    idf = {f: math.log((1 + n_docs) / (1 + d)) + 1.0 for f, d in df.items()}
+    features = sorted(idf)
+    index = {f: i for i, f in enumerate(features)}
+    rows: list[tuple[list[tuple[int, float]], int]] = []
+    for grams, label in grammed:
+        counts = Counter(grams)
+        vec = [(index[f], (1.0 + math.log(c)) * idf[f]) for f, c in counts.items()]
+        norm = math.sqrt(sum(v * v for _, v in vec)) or 1.0
+        rows.append(([(i, v / norm) for i, v in vec], label))
+    k = len(classes)
+    weights = [[0.0] * k for _ in features]
+    g2 = [[1e-8] * k for _ in features]
+    bias = [0.0] * k
+    bias_g2 = [1e-8] * k
+    rng = random.Random(SEED)
+    order = list(range(len(rows)))
+    # A bigger catalogue gives more updates per pass: fewer passes keep an overlay's training to
+    # seconds (the built-in catalogue, ~2,500 documents, gets all EPOCHS).
+    epochs = max(MIN_EPOCHS, min(EPOCHS, round(EPOCHS * FULL_EPOCH_DOCS / max(1, len(rows)))))
+    for _ in range(epochs):
+        rng.shuffle(order)
+        for r in order:
+            vec, label = rows[r]
+            logits = bias[:]
+            for i, v in vec:
+                wi = weights[i]
+                for c in range(k):
+                    logits[c] += wi[c] * v
+            top = max(logits)
+            exps = [math.exp(x - top) for x in logits]
+            total = sum(exps)
+            grad = [e / total for e in exps]
+            grad[label] -= 1.0
+            for c in range(k):
+                bias_g2[c] += grad[c] * grad[c]
+                bias[c] -= LEARNING_RATE * grad[c] / math.sqrt(bias_g2[c])
+            for i, v in vec:
+                wi, gi = weights[i], g2[i]
+                for c in range(k):
+                    g = grad[c] * v + L2 * wi[c]
+                    gi[c] += g * g
+                    wi[c] -= LEARNING_RATE * g / math.sqrt(gi[c])
+    flat = array("f")  # float32: half the cache, and the model never needs more precision
+    for row in weights:
+        flat.extend(row)
+    return TopicModel(classes=tuple(classes), idf=idf, rows=index, weights=flat, bias=tuple(bias))
+
+
+def train_for(catalogue: Catalogue) -> TopicModel:
+    return train(training_documents(catalogue), catalogue.topic_order)
+
+
+_MEMO: dict[str, TopicModel] = {}
+
+
+def training_digest(docs: Sequence[tuple[list[str], str]], classes: Sequence[str]) -> str:
+    # The code is part of the key: a model pickled by another version of this module is never read.
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(repr((EPOCHS, LEARNING_RATE, L2, SEED, tuple(classes))).encode())
+    for words, topic in docs:
+        digest.update(f"{topic}\t{' '.join(words)}\n".encode())
+    return digest.hexdigest()[:32]
+
+
+SHIPPED = "topic-model.json.gz"  # in the built-in catalogue directory: weights for its own text
+
+
+def export(model: TopicModel, digest: str, path: Path) -> None:
+    """Write weights as gzipped JSON (weights base64 float32), keyed by the training digest."""
+    body = {
+        "digest": digest,
+        "classes": list(model.classes),
+        "bias": list(model.bias),
+        "features": sorted(model.rows, key=lambda f: model.rows[f]),
+        "idf": [model.idf[f] for f in sorted(model.rows, key=lambda f: model.rows[f])],
+        "weights": base64.b64encode(model.weights.tobytes()).decode("ascii"),
+    }
+    path.write_bytes(gzip.compress(json.dumps(body, separators=(",", ":")).encode(), mtime=0))
+
+
+def load_shipped(path: Path, digest: str) -> TopicModel | None:
+    """The shipped model when it was trained on exactly this text and code, else None."""
+    try:
+        body = json.loads(gzip.decompress(path.read_bytes()))
+    except (OSError, ValueError, EOFError):
+        return None
+    if not isinstance(body, dict) or body.get("digest") != digest:
+        return None
+    weights = array("f")
+    weights.frombytes(base64.b64decode(body["weights"]))
+    features = body["features"]
+    return TopicModel(
+        classes=tuple(body["classes"]),
+        idf=dict(zip(features, body["idf"], strict=True)),
+        rows={f: i for i, f in enumerate(features)},
+        weights=weights,
+        bias=tuple(body["bias"]),
+    )
+
+
+def model_for(catalogue: Catalogue) -> TopicModel:
+    """The trained model for this catalogue's text.
+
+    In order: memoised in this process; the weights shipped with the built-in catalogue (so a
+    fresh install or a Lambda cold start never trains); the user's cache; else trained here
+    (a few seconds, for a DEMARC_CATALOGUE overlay that changes layer text) and cached.
+    """
+    from bot.cache import cached_as
+    from bot.paths import builtin_catalogue_dir
+
+    docs = training_documents(catalogue)
+    classes = catalogue.topic_order
+    key = training_digest(docs, classes)
+    if key not in _MEMO:
+        shipped = load_shipped(builtin_catalogue_dir() / SHIPPED, key)
+        _MEMO[key] = shipped or cached_as("topicmodel", key, lambda: train(docs, classes), TopicModel)
+    return _MEMO[key]
+
+
+def main() -> None:
+    """`python -m bot.topic_model`: train on the built-in catalogue and ship the weights."""
+    from bot.catalogue import load_catalogue
+    from bot.paths import builtin_catalogue_dir
+
+    directory = builtin_catalogue_dir()
+    catalogue = load_catalogue([directory])
+    docs = training_documents(catalogue)
+    key = training_digest(docs, catalogue.topic_order)
+    export(train(docs, catalogue.topic_order), key, directory / SHIPPED)
+    sys.stdout.write(f"wrote {directory / SHIPPED} ({key})\n")
+
+
+if __name__ == "__main__":
+    main()

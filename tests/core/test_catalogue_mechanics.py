@@ -1,0 +1,202 @@
+"""Catalogue mechanics for coverage work: variants, standalone validation, duplicates, sources,
+the gazetteer of uncovered products, and the answer-this-cell API."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from bot.answer import Answerer, build_answer
+from bot.catalogue import Catalogue, collect_problems, generic_only_cells, load_catalogue
+from bot.compare import compare
+from bot.matcher import Candidate, MatchResult
+from bot.paths import builtin_catalogue_dir
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+def test_builtin_catalogue_is_valid_standalone() -> None:
+    catalogue, problems = collect_problems([builtin_catalogue_dir()])
+    assert catalogue is not None, "\n".join(map(str, problems))
+    for service in catalogue.services.values():
+        if service.variant_of is None:
+            assert set(service.cells) == set(catalogue.topics), service.id
+
+
+def test_standalone_copy_with_a_cell_removed_is_refused(tmp_path: Path) -> None:
+    copy = tmp_path / "catalogue"
+    shutil.copytree(builtin_catalogue_dir(), copy)
+    ec2 = copy / "cells" / "ec2.yaml"
+    text = ec2.read_text(encoding="utf-8")
+    start = text.index("\n  logging:")
+    end = text.find("\n  ", start + 5)
+    while end != -1 and text[end + 3] == " ":
+        end = text.find("\n  ", end + 3)
+    ec2.write_text(text[:start] + (text[end:] if end != -1 else "\n"), encoding="utf-8")
+    catalogue, problems = collect_problems([copy])
+    assert catalogue is None
+    assert any("ec2" in p.entry and "logging" in p.message for p in problems), problems
+    cli = subprocess.run(
+        [sys.executable, "-m", "bot", "catalogue", "validate", "--standalone", str(copy)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert cli.returncode == 1 and "logging" in cli.stderr
+
+
+def test_same_cell_in_two_files_of_one_directory_names_both(tmp_path: Path) -> None:
+    body = """
+        service: ec2
+        cells:
+          logging:
+            owner: customer
+            summary: You turn on and read the logs of your instances.
+            sources: [https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/monitoring_ec2.html]
+    """
+    _write(tmp_path / "a.yaml", body)
+    _write(tmp_path / "b.yaml", body)
+    catalogue, problems = collect_problems([builtin_catalogue_dir(), tmp_path])
+    assert catalogue is None
+    twice = [p for p in problems if "defined twice" in p.message]
+    assert twice and "a.yaml" in twice[0].message and "b.yaml" in twice[0].message
+
+
+def test_cells_whose_only_source_is_the_generic_page_are_listed(catalogue: Catalogue) -> None:
+    found = generic_only_cells(catalogue)
+    print(f"{len(found)} cell(s) cite only the generic shared-responsibility page:")
+    for service, topic in found:
+        print(f"  {service}/{topic}")
+    assert all(topic in catalogue.services[service].cells for service, topic in found)
+
+
+@pytest.fixture(scope="module")
+def variant_catalogue(tmp_path_factory: pytest.TempPathFactory) -> Catalogue:
+    root = tmp_path_factory.mktemp("variants")
+    _write(
+        root / "services.yaml",
+        """
+        services:
+          rds-custom:
+            name: Amazon RDS Custom
+            variant_of: rds
+            differs: Unlike RDS, on RDS Custom you patch the OS yourself.
+            aliases: [rds custom]
+          dynamodb-global-tables:
+            name: Amazon DynamoDB global tables
+            variant_of: dynamodb
+            answer_as_parent: true
+            differs: Global tables replicate your table to the Regions you choose.
+            aliases: [global tables, global table]
+        """,
+    )
+    _write(
+        root / "cells" / "rds-custom.yaml",
+        """
+        service: rds-custom
+        cells:
+          os-patching:
+            owner: customer
+            summary: On RDS Custom you patch the operating system of the DB instance yourself.
+            sources: [https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-custom.html]
+        """,
+    )
+    return load_catalogue([builtin_catalogue_dir(), root])
+
+
+def test_a_variant_inherits_its_parent_and_overrides_its_own_cells(variant_catalogue: Catalogue) -> None:
+    custom = variant_catalogue.services["rds-custom"]
+    assert custom.own_cells == ["os-patching"]
+    assert custom.cells["os-patching"].owner == "customer"
+    assert custom.cells["facilities"] == variant_catalogue.services["rds"].cells["facilities"]
+    assert custom.model == "container-services"
+    assert custom.precedence > variant_catalogue.services["rds"].precedence
+    answerer = Answerer.from_catalogue(variant_catalogue)
+    match = answerer.answer("on rds custom, who patches the OS?")["match"]
+    assert (match["service"], match["variant"], match["topic"], match["owner"]) == (
+        "rds-custom",
+        "rds-custom",
+        "os-patching",
+        "customer",
+    )
+    assert match["service_name"] == "Amazon RDS Custom"
+    assert match["summary"].startswith("Unlike RDS")
+    plain = answerer.answer("who patches the OS on RDS?")["match"]
+    assert (plain["service"], plain["variant"], plain["owner"]) == ("rds", None, "aws")
+    assert any(row["topic"] == "os-patching" for row in compare(variant_catalogue, "rds", "rds-custom").differences)
+
+
+def test_answer_as_parent_keeps_the_parent_id(variant_catalogue: Catalogue) -> None:
+    answer = Answerer.from_catalogue(variant_catalogue).answer_cell("dynamodb-global-tables", "high-availability")
+    match = answer["match"]
+    assert (match["service"], match["variant"]) == ("dynamodb", "dynamodb-global-tables")
+    assert match["service_name"] == "Amazon DynamoDB global tables"
+
+
+def test_answer_cell_returns_the_contract_answer(answerer: Answerer) -> None:
+    answer = answerer.answer_cell("fargate", "os-patching")
+    match = answer["match"]
+    assert (match["service"], match["topic"], match["owner"], match["confidence"]) == (
+        "fargate",
+        "os-patching",
+        "aws",
+        "high",
+    )
+    assert match["service_name"] == "AWS Fargate" and answer["breakdown"]["aws"]
+    whole = answerer.answer_cell("lambda", None)
+    assert whole["match"]["topic"] is None and whole["breakdown"]["customer"]
+    with pytest.raises(KeyError):
+        answerer.answer_cell("nope", "os-patching")
+    json.dumps(answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "product"),
+    [
+        ("who rotates the KMS keys, us or aws?", "Key Management Service"),
+        ("ECR image scanning findings: whose job to fix them?", "Elastic Container Registry"),
+        ("on RDS Custom who patches the OS?", "RDS Custom"),
+        ("eks anywhere on our vsphere: who runs the control plane?", "EKS Anywhere"),
+    ],
+)
+def test_uncovered_products_are_declined_by_name(answerer: Answerer, question: str, product: str) -> None:
+    answer = answerer.answer(question)
+    assert answer["match"] is None, answer["match"]
+    assert product in answer["note"] and "does not cover" in answer["note"]
+
+
+def test_a_low_confidence_answer_asks_which_layer(catalogue: Catalogue) -> None:
+    result = MatchResult(
+        "ec2", "os-patching", 40.0, None, (Candidate("ec2", "virtualization", 35.0),), probability=0.4
+    )
+    answer = build_answer(catalogue, "q", result)
+    assert answer["match"]["confidence"] == "low"
+    assert answer["note"].startswith("I'm not sure: is this about Operating system (yours) or Virtualization (AWS)?")
+    assert answer["alternatives"][0]["topic"] == "virtualization"
+
+
+def test_shipped_layer_model_matches_the_builtin_catalogue(catalogue: Catalogue) -> None:
+    """A fresh install or a Lambda cold start must not train: the shipped weights fit this text."""
+    from bot import topic_model
+
+    docs = topic_model.training_documents(catalogue)
+    digest = topic_model.training_digest(docs, catalogue.topic_order)
+    shipped = topic_model.load_shipped(builtin_catalogue_dir() / topic_model.SHIPPED, digest)
+    assert shipped is not None, "catalogue text or bot/topic_model.py changed: run `python -m bot.topic_model`"
+    assert shipped.classes == tuple(catalogue.topic_order)
+
+
+def test_a_genuine_tie_offers_both_services(answerer: Answerer) -> None:
+    answer = answerer.answer("sqs and sns: who encrypts the messages?")
+    assert answer["match"]["confidence"] == "low"
+    assert answer["alternatives"][0]["service"] == "sns"
+    assert "Amazon SQS or Amazon SNS" in answer["note"]
