@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.catalogue import OWNER_WORDS, Catalogue, default_catalogue
+from bot.facets import part_for
 from bot.matcher import Matcher, MatchResult
 
 NOTES = {
@@ -93,14 +94,21 @@ def build_answer(catalogue: Catalogue, question: str, result: MatchResult) -> di
         }
         if result.topic is not None:
             cell = service.cells[result.topic]
+            facet = part_for(cell, question)
+            owner, summary, sources = cell.owner, cell.summary, list(cell.sources)
+            if facet is not None:
+                part, phrase = facet
+                owner, summary = part.owner, part.summary
+                sources = list(dict.fromkeys([*part.sources, *cell.sources]))
+                match["facet"] = phrase
             match.update(
                 topic=cell.topic,
-                owner=cell.owner,
-                owner_words=OWNER_WORDS[cell.owner],
+                owner=owner,
+                owner_words=OWNER_WORDS[owner],
                 topic_title=catalogue.topics[cell.topic].title,
-                summary=f"{service.differs} {cell.summary}" if service.differs else cell.summary,
-                sources=list(cell.sources),
-                team=catalogue.team_for(service.id, cell.topic) if cell.owner != "aws" else None,
+                summary=f"{service.differs} {summary}" if service.differs else summary,
+                sources=sources,
+                team=catalogue.team_for(service.id, cell.topic) if owner != "aws" else None,
                 checks=catalogue.checks_for_cell(service.id, cell.topic),
             )
         else:
@@ -111,8 +119,8 @@ def build_answer(catalogue: Catalogue, question: str, result: MatchResult) -> di
             match["differs"] = service.differs
     alternatives = []
     for alt in result.alternatives:
-        owner = catalogue.cell(alt.service, alt.topic).owner if alt.topic else None
-        alternatives.append({"service": alt.service, "topic": alt.topic, "owner": owner, "score": alt.score})
+        alt_owner = catalogue.cell(alt.service, alt.topic).owner if alt.topic else None
+        alternatives.append({"service": alt.service, "topic": alt.topic, "owner": alt_owner, "score": alt.score})
     note = None
     if match is None and result.check is None:
         near = ""

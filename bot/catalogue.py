@@ -103,6 +103,17 @@ class Topic:
 
 
 @dataclass(frozen=True, slots=True)
+class Part:
+    """One facet of a layer whose owner differs from the cell's (AWS rotates AWS managed keys;
+    you rotate customer managed keys): the phrases that name it, its owner, and why."""
+
+    owner: Owner
+    when: tuple[str, ...]
+    summary: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Cell:
     service: str
     topic: str
@@ -110,6 +121,7 @@ class Cell:
     summary: str
     sources: tuple[str, ...]
     aliases: tuple[str, ...] = ()
+    parts: tuple[Part, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -560,11 +572,7 @@ def _build_cells(
         if topic_id not in topics:
             problems.append(Problem(where, entry, f"unknown topic {topic_id!r}"))
             continue
-        # `parts` (owner per sub-case of a shared cell) is written by the staged research; it is
-        # accepted and kept out of matching until its schema is settled.
         unknown = set(body) - {"owner", "summary", "sources", "aliases", "parts"}
-        if "parts" in body and not isinstance(body["parts"], list):
-            problems.append(Problem(where, f"{entry}.parts", "must be a list of {owner, when, summary, sources}"))
         if unknown:
             problems.append(Problem(where, entry, f"unknown field(s) {', '.join(sorted(unknown))}"))
         owner = body.get("owner")
@@ -585,6 +593,7 @@ def _build_cells(
             summary=summary,
             sources=_sources(where, f"{entry}.sources", body.get("sources"), problems, required=True),
             aliases=_phrases(where, f"{entry}.aliases", body.get("aliases"), problems),
+            parts=_parts(where, entry, owner, body.get("parts"), problems),
         )
     missing = [t for t in topics if t not in cells and t not in given]
     if missing and not variant:
@@ -592,6 +601,45 @@ def _build_cells(
             Problem(service_origin, f"service {service_id}", f"has no cell for topic(s): {', '.join(missing)}")
         )
     return cells
+
+
+def _parts(where: str, entry: str, cell_owner: str, value: Any, problems: list[Problem]) -> tuple[Part, ...]:
+    """A cell's `parts`: each an owner other than the cell's, the phrases that name the facet,
+    a summary and its sources."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        problems.append(Problem(where, f"{entry}.parts", "must be a list of {owner, when, summary, sources}"))
+        return ()
+    parts: list[Part] = []
+    for index, body in enumerate(value):
+        at = f"{entry}.parts[{index}]"
+        if not isinstance(body, dict):
+            problems.append(Problem(where, at, "must be a mapping with owner, when, summary, sources"))
+            continue
+        unknown = set(body) - {"owner", "when", "summary", "sources"}
+        if unknown:
+            problems.append(Problem(where, at, f"unknown field(s) {', '.join(sorted(unknown))}"))
+        owner = body.get("owner")
+        if owner not in OWNERS:
+            problems.append(Problem(where, f"{at}.owner", f"{owner!r} is not one of aws, customer, shared"))
+            continue
+        if owner == cell_owner:
+            problems.append(
+                Problem(where, f"{at}.owner", f"is the cell's own owner ({owner}); a part names a facet that differs")
+            )
+        when = _phrases(where, f"{at}.when", body.get("when"), problems)
+        if not when:
+            problems.append(Problem(where, f"{at}.when", "must list the phrases that name this facet"))
+        parts.append(
+            Part(
+                owner=cast(Owner, owner),
+                when=when,
+                summary=_text(where, f"{at}.summary", body.get("summary"), problems),
+                sources=_sources(where, f"{at}.sources", body.get("sources"), problems, required=True),
+            )
+        )
+    return tuple(parts)
 
 
 def _says_both_sides(summary: str) -> bool:

@@ -82,6 +82,10 @@ def training_documents(catalogue: Catalogue) -> list[tuple[list[str], str]]:
             docs.append((_stems(cell.summary), cell.topic))
             for alias in cell.aliases:
                 docs.append((_stems(alias), cell.topic))
+            for part in cell.parts:  # a facet of the layer is still that layer
+                docs.append((_stems(part.summary), cell.topic))
+                for phrase in part.when:
+                    docs.append((_stems(phrase), cell.topic))
     # The same text twice (an alias a topic and a cell share, copies of a service) is one piece
     # of evidence, and training time follows the distinct text, not the catalogue's size.
     seen: set[tuple[str, tuple[str, ...]]] = set()

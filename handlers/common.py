@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.errors import DemarcError, UsageError
-from bot.matcher import MatchResult
 from handlers import blockkit, blocks
 from handlers.deps import Deps
 
@@ -38,16 +37,11 @@ def answer_question(deps: Deps, raw_text: str, *, shareable: bool = False) -> tu
 
 def answer_cell(deps: Deps, service: str, topic: str | None) -> tuple[list[dict[str, Any]], str]:
     """Blocks for one catalogue cell (or a whole service when `topic` is None), from a button."""
-    catalogue = deps.answerer.catalogue
-    if service not in catalogue.services or (topic and topic not in catalogue.services[service].cells):
-        raise UsageError("that button refers to something this catalogue no longer has")
-    from bot.answer import build_answer
-
-    name = catalogue.services[service].name
-    title = catalogue.topics[topic].title if topic else "all layers"
-    result = MatchResult(service=service, topic=topic, score=100.0, check=None, whole_service=topic is None)
-    answer = build_answer(catalogue, f"{name}: {title}", result)
-    return blocks.render_answer(catalogue, answer)
+    try:
+        answer = deps.answerer.answer_cell(service, topic)
+    except KeyError:
+        raise UsageError("that button refers to something this catalogue no longer has") from None
+    return blocks.render_answer(deps.answerer.catalogue, answer)
 
 
 def answer_compare(deps: Deps, left_name: str, right_name: str) -> tuple[list[dict[str, Any]], str]:

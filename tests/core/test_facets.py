@@ -1,0 +1,65 @@
+"""Facets of a layer (`parts` of a cell): a question that names one gets that facet's owner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.answer import Answerer
+from bot.catalogue import Catalogue, collect_problems
+from bot.facets import part_for
+from bot.paths import builtin_catalogue_dir
+
+
+def test_a_named_facet_decides_the_owner(catalogue: Catalogue) -> None:
+    cell = catalogue.cell("kms", "encryption")
+    assert cell.owner == "shared" and {p.owner for p in cell.parts} == {"aws", "customer"}
+    aws = part_for(cell, "does KMS rotate the AWS managed keys by itself?")
+    customer = part_for(cell, "rotation of our customer managed keys in KMS: automatic?")
+    assert aws is not None and aws[0].owner == "aws"
+    assert customer is not None and customer[0].owner == "customer"
+
+
+def test_words_of_a_facet_count_in_any_order(catalogue: Catalogue) -> None:
+    cell = catalogue.cell("kms", "encryption")
+    facet = part_for(cell, "keys that are customer managed: who rotates them?")
+    assert facet is not None and facet[0].owner == "customer"
+
+
+def test_two_facets_named_as_strongly_leave_the_cell_owner(catalogue: Catalogue) -> None:
+    cell = catalogue.cell("kms", "encryption")
+    assert part_for(cell, "KMS: aws managed keys versus customer managed keys, who rotates?") is None
+    assert part_for(cell, "who handles KMS encryption?") is None
+
+
+def test_the_answer_carries_the_facet(answerer: Answerer) -> None:
+    answer = answerer.answer_cell("kms", "encryption", "is rotation of the AWS managed keys something we schedule?")
+    match = answer["match"]
+    assert match["owner"] == "aws" and match["facet"] and match["sources"]
+    whole = answerer.answer_cell("kms", "encryption")
+    assert whole["match"]["owner"] == "shared" and "facet" not in whole["match"]
+
+
+def test_bad_parts_are_refused_with_file_entry_and_reason(tmp_path: Path) -> None:
+    (tmp_path / "kms.yaml").write_text(
+        "service: kms\n"
+        "cells:\n"
+        "  encryption:\n"
+        "    owner: shared\n"
+        "    summary: AWS protects the key material; you choose who may use your keys.\n"
+        "    sources: [https://docs.aws.amazon.com/kms/latest/developerguide/overview.html]\n"
+        "    parts:\n"
+        "      - owner: shared\n"
+        "        when: [hsm]\n"
+        "        summary: Same owner as the cell.\n"
+        "        sources: [https://docs.aws.amazon.com/kms/latest/developerguide/overview.html]\n"
+        "      - owner: customer\n"
+        "        summary: No phrases name this facet.\n"
+        "        sources: [https://docs.aws.amazon.com/kms/latest/developerguide/overview.html]\n",
+        encoding="utf-8",
+    )
+    catalogue, problems = collect_problems([builtin_catalogue_dir(), tmp_path])
+    assert catalogue is None
+    text = "\n".join(str(p) for p in problems)
+    assert "kms.yaml" in text
+    assert "cells.kms.encryption.parts[0].owner" in text and "cell's own owner" in text
+    assert "cells.kms.encryption.parts[1].when" in text
