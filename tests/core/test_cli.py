@@ -108,13 +108,28 @@ def test_team_mapping_is_shown(tmp_path: Path) -> None:
     assert answer["match"]["team"] == "@platform-oncall"
 
 
-def test_ask_does_not_import_boto3_or_slack() -> None:
+@pytest.mark.parametrize("entry", ["bot.cli", "handlers.cli"])
+def test_ask_does_not_import_boto3_slack_or_plotting(entry: str) -> None:
+    """`demarc ask` (core and console script) loads no AWS SDK, no Slack and no picture library."""
     probe = (
         "import sys, runpy; sys.argv = ['demarc', 'ask', '--json', 'who patches the OS on Fargate?'];\n"
-        "from bot.cli import main; code = main();\n"
-        "roots = ('boto3', 'botocore', 'slack_bolt', 'slack_sdk');\n"
+        f"from {entry} import main; code = main();\n"
+        "roots = ('boto3', 'botocore', 'slack_bolt', 'slack_sdk', 'matplotlib', 'PIL', 'numpy');\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in roots);\n"
         "print('HEAVY', heavy, file=sys.stderr); raise SystemExit(code)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "HEAVY []" in result.stderr
+
+
+def test_the_lambda_handlers_load_no_plotting_library() -> None:
+    """The Lambda cold start (both handlers, the Bolt app and its listeners) stays free of matplotlib."""
+    probe = (
+        "import sys; import handlers.aws_lambda, handlers.app, handlers.listeners, handlers.pictures;\n"
+        "import handlers.posture.post;\n"
+        "roots = ('matplotlib', 'PIL', 'numpy');\n"
+        "print('HEAVY', sorted(m for m in sys.modules if m.split('.')[0] in roots), file=sys.stderr)"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
