@@ -42,6 +42,12 @@ ACTION_SHOW_SERVICE = "demarc_show_service"
 ACTION_COMPARE = "demarc_compare"
 ACTION_ALTERNATIVE = "demarc_alternative"
 ACTION_SHARE = "demarc_share"
+ACTION_SHOW_PICTURE = "demarc_show_picture"
+
+
+def action_pattern(action_id: str) -> re.Pattern[str]:
+    """An action id with or without the `:N` suffix that keeps ids unique within a message."""
+    return re.compile(rf"^{re.escape(action_id)}(:\d+)?$")
 
 OWNER_EMOJI: Mapping[str, str] = {
     "aws": ":large_orange_square:",
@@ -135,6 +141,7 @@ def answer_buttons(
             if neighbour in catalogue.services:
                 other = catalogue.services[neighbour].name
                 buttons.append(button(f"Compare with {other}", ACTION_COMPARE, f"{service.id}|{neighbour}"))
+        buttons.append(button("Show the picture", ACTION_SHOW_PICTURE, service.id))
     if shareable and share_value:
         buttons.append(button("Share in channel", ACTION_SHARE, share_value))
     return buttons
@@ -270,6 +277,7 @@ def render_comparison(catalogue: Catalogue, comparison: Comparison) -> tuple[lis
             [
                 button(f"Show all of {name_a}", ACTION_SHOW_SERVICE, left),
                 button(f"Show all of {name_b}", ACTION_SHOW_SERVICE, right),
+                button("Show the picture", ACTION_SHOW_PICTURE, f"{left}|{right}"),
             ]
         )
     ]

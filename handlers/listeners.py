@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, commands, events
+from handlers import actions, commands, events, pictures
 from handlers.dedupe import DedupeEvents
 from handlers.deps import Deps
 
@@ -20,3 +20,4 @@ def register_listeners(app: App, deps: Deps, *, dedupe: DedupeEvents | None = No
     commands.register(app, deps, lazy=lazy)
     events.register(app, deps, lazy=lazy)
     actions.register(app, deps, lazy=lazy)
+    pictures.register(app, deps, lazy=lazy)

@@ -103,6 +103,38 @@ def _post_overflow(client: WebClient, channel: str, ts: str, summary: PostureSum
         _post(client, channel, text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}], ts)
 
 
+def upload_trend_chart(client: WebClient, channel: str, ts: str, state: StateStore, run: PostureRun, day: str) -> bool:
+    """The trend chart (findings by severity, last runs) into the summary's thread; never raises.
+
+    Skipped without matplotlib (the `pictures` extra); a failed upload is logged, the post stands.
+    """
+    from bot.diagram import PicturesUnavailable
+    from bot.posture.chart import CHART_RUNS, trend_chart
+
+    accounts = [a.account for a in run.summary.accounts]
+    try:
+        chart = trend_chart(state, accounts)
+    except PicturesUnavailable as exc:
+        log.info("posture: no trend chart: %s", exc)
+        return False
+    except Exception as exc:  # a drawing bug must not cost the day's post
+        log.warning("posture: drawing the trend chart failed: %s: %s", type(exc).__name__, exc)
+        return False
+    try:
+        client.files_upload_v2(
+            channel=channel,
+            thread_ts=ts,
+            content=chart,
+            filename=f"posture-trend-{day}.png",
+            title=f"Posture trend {day}",
+            alt_txt=f"Findings by severity over the last {CHART_RUNS} runs",
+        )
+    except Exception as exc:
+        log.warning("posture: uploading the trend chart failed: %s", slack_problem(exc))
+        return False
+    return True
+
+
 def send_summary(client: WebClient, channel: str, summary: PostureSummary, *, day: str, mention: str | None) -> str:
     """Post the main message (and the overflow in its thread); returns the main message's ts."""
     blocks, overflow = main_message(summary, day=day, mention=mention)
@@ -193,6 +225,7 @@ def post_posture(
             state.release_post(key, owner, slack_problem(exc))
             return PostOutcome("failed", f"posting to {channel} failed: {slack_problem(exc)}", run=run)
         state.finish_post(key, owner, ts, run.runs)
+        upload_trend_chart(client, channel, ts, state, run, day)  # after the claim is settled: best effort
         return PostOutcome("posted", f"posted the {day} summary to {channel}", ts=ts, run=run)
     finally:
         if store is None:

@@ -108,19 +108,34 @@ def test_team_mapping_is_shown(tmp_path: Path) -> None:
     assert answer["match"]["team"] == "@platform-oncall"
 
 
+@pytest.mark.parametrize("entry", ["bot.cli", "handlers.cli"])
 @pytest.mark.parametrize("cache", ["warm", "cold"])
-def test_ask_does_not_import_boto3_slack_sklearn_or_numpy(cache: str, tmp_path: Path) -> None:
+def test_ask_does_not_import_boto3_slack_sklearn_numpy_or_plotting(entry: str, cache: str, tmp_path: Path) -> None:
     """Neither answering nor building the index (training the layer model, reading botocore's
-    product names) imports boto3, botocore, Slack, scikit-learn or numpy."""
+    product names), from the core CLI or the console script, imports boto3, botocore, Slack,
+    scikit-learn, numpy or a picture library."""
     probe = (
         "import sys, runpy; sys.argv = ['demarc', 'ask', '--json', 'who patches the OS on Fargate?'];\n"
-        "from bot.cli import main; code = main();\n"
-        "roots = ('boto3', 'botocore', 'slack_bolt', 'slack_sdk', 'sklearn', 'numpy', 'scipy');\n"
+        f"from {entry} import main; code = main();\n"
+        "roots = ('boto3', 'botocore', 'slack_bolt', 'slack_sdk', 'sklearn', 'numpy', 'scipy', 'matplotlib', 'PIL');\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in roots);\n"
         "print('HEAVY', heavy, file=sys.stderr); raise SystemExit(code)"
     )
     env = {**os.environ, "DEMARC_NO_CACHE": "1"} if cache == "cold" else None
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "HEAVY []" in result.stderr
+
+
+def test_the_lambda_handlers_load_no_plotting_library() -> None:
+    """The Lambda cold start (both handlers, the Bolt app and its listeners) stays free of matplotlib."""
+    probe = (
+        "import sys; import handlers.aws_lambda, handlers.app, handlers.listeners, handlers.pictures;\n"
+        "import handlers.posture.post;\n"
+        "roots = ('matplotlib', 'PIL', 'numpy');\n"
+        "print('HEAVY', sorted(m for m in sys.modules if m.split('.')[0] in roots), file=sys.stderr)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "HEAVY []" in result.stderr
 

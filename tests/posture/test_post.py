@@ -191,9 +191,74 @@ def test_thousands_of_findings_go_to_a_file(state_file: str, slack: FakeSlack) -
     outcome = post_posture(make_client(cfg), CHANNEL, cfg, scan=scan_of(report(spec)), clock=FixedClock(DAY1))
     assert outcome.status == "posted"
     assert len(slack.of("chat.postMessage")) == 1
-    [complete] = slack.of("files.completeUploadExternal")
+    [complete] = [c for c in slack.of("files.completeUploadExternal") if "Posture findings" in c.body["files"]]
     assert complete.body["thread_ts"] == outcome.ts and complete.body["channel_id"] == CHANNEL
     assert slack.of("/upload/F0FILE")
+
+
+def uploads(slack: FakeSlack) -> list[tuple[dict[str, object], bytes]]:
+    """(completeUploadExternal body, uploaded bytes) pairs, in order."""
+    names = [c.body for c in slack.of("files.getUploadURLExternal")]
+    raws = [c.raw for c in slack.of("/upload/")]
+    completes = [c.body for c in slack.of("files.completeUploadExternal")]
+    assert len(names) == len(raws) == len(completes)
+    return [({**n, **c}, r) for n, c, r in zip(names, completes, raws, strict=True)]
+
+
+def test_the_trend_chart_goes_into_the_thread(state_file: str, slack: FakeSlack) -> None:
+    from tests.pictures import open_png
+    from tests.slack.helpers import assert_within_limits
+
+    cfg = slack_settings(state_file, slack)
+    client = make_client(cfg)
+    for day, ports in ((DAY1, 1), (DAY2, 3), (DAY3, 2)):
+        spec = {"open-ports": [(f"sg-{i}", "us-east-1") for i in range(ports)]}
+        outcome = post_posture(client, CHANNEL, cfg, scan=scan_of(report(spec)), clock=FixedClock(day))
+        assert outcome.status == "posted"
+    posts = slack.of("chat.postMessage")
+    assert len(posts) == 3
+    for call in posts:
+        assert_within_limits(call.blocks)
+    charts = uploads(slack)
+    assert len(charts) == 3
+    body, raw = charts[-1]
+    assert body["filename"] == "posture-trend-2026-11-24.png"
+    assert body["channel_id"] == CHANNEL and body["thread_ts"] == outcome.ts
+    image = open_png(raw)
+    assert image.size == (900, 360)
+    assert int(str(body["length"])) == len(raw)
+
+
+def test_a_failed_chart_upload_does_not_fail_the_post(
+    state_file: str, slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack.fail("files.getUploadURLExternal", Failure.of(200, {"ok": False, "error": "missing_scope"}))
+    cfg = slack_settings(state_file, slack)
+    outcome = post_posture(make_client(cfg), CHANNEL, cfg, scan=scan_of(report({})), clock=FixedClock(DAY1))
+    assert outcome.status == "posted" and outcome.ts
+    assert len(slack.of("chat.postMessage")) == 1
+    assert "uploading the trend chart failed" in caplog.text and "missing_scope" in caplog.text
+    store = open_store(state_file)
+    try:
+        [record] = store.posts(CHANNEL, "2026-11-22")
+    finally:
+        store.close()
+    assert record.status == "posted"  # a retry would not post the day twice
+
+
+def test_without_matplotlib_the_post_goes_out_without_a_chart(
+    state_file: str, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.diagram
+
+    def missing() -> None:
+        raise bot.diagram.PicturesUnavailable("drawing pictures needs matplotlib")
+
+    monkeypatch.setattr(bot.diagram, "load_matplotlib", missing)
+    cfg = slack_settings(state_file, slack)
+    outcome = post_posture(make_client(cfg), CHANNEL, cfg, scan=scan_of(report({})), clock=FixedClock(DAY1))
+    assert outcome.status == "posted"
+    assert not slack.of("files.getUploadURLExternal")
 
 
 def test_a_failed_upload_says_where_the_rest_is(state_file: str, slack: FakeSlack) -> None:
