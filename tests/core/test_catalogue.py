@@ -74,7 +74,10 @@ CONTRACT_CHECKS = [
     "ec2-patching",
     "cloudtrail",
 ]
-AWS_DOCS = re.compile(r"^https://(docs\.aws\.amazon\.com|aws\.amazon\.com)/")
+AWS_DOCS = re.compile(  # AWS's own documentation hosts
+    r"^https://(docs\.aws\.amazon\.com|aws\.amazon\.com|lightsail\.aws\.amazon\.com|anywhere\.eks\.amazonaws\.com"
+    r"|boto3\.amazonaws\.com)/"
+)
 
 
 def test_every_contract_service_and_topic_is_there(catalogue: Catalogue) -> None:
@@ -84,7 +87,7 @@ def test_every_contract_service_and_topic_is_there(catalogue: Catalogue) -> None
 
 
 def test_every_service_has_every_topic_filled(catalogue: Catalogue) -> None:
-    for service in catalogue.services.values():
+    for service in catalogue.services.values():  # a variant's inherited cells count: it answers every layer
         assert set(service.cells) == set(catalogue.topics), service.id
         for cell in service.cells.values():
             assert cell.owner in OWNERS
@@ -101,10 +104,30 @@ def test_shared_cells_say_who_does_which_part(catalogue: Catalogue) -> None:
                 assert "aws" in text and ("you" in text or "customer" in text), (service.id, cell.topic)
 
 
-def test_the_layers_below_the_hypervisor_are_always_aws(catalogue: Catalogue) -> None:
+#: Variants and services that move the line below the hypervisor: your site (Outposts, EKS
+#: Anywhere, ECS Anywhere, hybrid nodes), your own hypervisor (bare metal, Lightsail is not one).
+BELOW_THE_LINE_MOVES = {
+    # The rack sits on your site (power, cooling, uplink); AWS still replaces its hardware.
+    "outposts": {"facilities", "network-infrastructure"},
+    "rds-outposts": {"facilities", "network-infrastructure"},
+    "s3-outposts": {"facilities", "network-infrastructure"},
+    "eks-anywhere": {"facilities", "hardware", "network-infrastructure", "virtualization"},
+    "ecs-anywhere": {"facilities", "hardware", "network-infrastructure", "virtualization"},
+    "eks-hybrid-nodes": {"facilities", "hardware", "network-infrastructure", "virtualization"},
+    "ec2-bare-metal": {"virtualization"},
+    "lambda-managed-instances": {"virtualization"},
+}
+
+
+def test_the_layers_below_the_hypervisor_are_aws_unless_the_variant_moves_them(catalogue: Catalogue) -> None:
     for service in catalogue.services.values():
         for topic in ("facilities", "hardware", "network-infrastructure", "virtualization"):
-            assert service.cells[topic].owner == "aws", (service.id, topic)
+            owner = service.cells[topic].owner
+            if topic in BELOW_THE_LINE_MOVES.get(service.id, ()):
+                assert owner != "aws", (service.id, topic)
+                assert service.variant_of, (service.id, "only a variant moves this layer")
+            else:
+                assert owner == "aws", (service.id, topic, owner)
 
 
 @pytest.mark.parametrize(

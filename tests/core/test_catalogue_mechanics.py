@@ -86,60 +86,60 @@ def variant_catalogue(tmp_path_factory: pytest.TempPathFactory) -> Catalogue:
         root / "services.yaml",
         """
         services:
-          rds-custom:
-            name: Amazon RDS Custom
+          rds-lab:
+            name: Amazon RDS Lab
             variant_of: rds
-            differs: Unlike RDS, on RDS Custom you patch the OS yourself.
-            aliases: [rds custom]
-          dynamodb-global-tables:
-            name: Amazon DynamoDB global tables
+            differs: Unlike RDS, on RDS Lab you patch the OS yourself.
+            aliases: [rds lab]
+          dynamodb-lab:
+            name: Amazon DynamoDB lab tables
             variant_of: dynamodb
             answer_as_parent: true
-            differs: Global tables replicate your table to the Regions you choose.
-            aliases: [global tables, global table]
+            differs: Lab tables replicate your table to the Regions you choose.
+            aliases: [lab tables, lab table]
         """,
     )
     _write(
-        root / "cells" / "rds-custom.yaml",
+        root / "cells" / "rds-lab.yaml",
         """
-        service: rds-custom
+        service: rds-lab
         cells:
           os-patching:
             owner: customer
-            summary: On RDS Custom you patch the operating system of the DB instance yourself.
-            sources: [https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-custom.html]
+            summary: On RDS Lab you patch the operating system of the DB instance yourself.
+            sources: [https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-lab.html]
         """,
     )
-    return load_catalogue([builtin_catalogue_dir(), root])
+    return load_catalogue([builtin_catalogue_dir(), root])  # fictional variants: the real ones ship built in
 
 
 def test_a_variant_inherits_its_parent_and_overrides_its_own_cells(variant_catalogue: Catalogue) -> None:
-    custom = variant_catalogue.services["rds-custom"]
+    custom = variant_catalogue.services["rds-lab"]
     assert custom.own_cells == ["os-patching"]
     assert custom.cells["os-patching"].owner == "customer"
     assert custom.cells["facilities"] == variant_catalogue.services["rds"].cells["facilities"]
     assert custom.model == "container-services"
     assert custom.precedence > variant_catalogue.services["rds"].precedence
     answerer = Answerer.from_catalogue(variant_catalogue)
-    match = answerer.answer("on rds custom, who patches the OS?")["match"]
+    match = answerer.answer("on rds lab, who patches the OS?")["match"]
     assert (match["service"], match["variant"], match["topic"], match["owner"]) == (
-        "rds-custom",
-        "rds-custom",
+        "rds-lab",
+        "rds-lab",
         "os-patching",
         "customer",
     )
-    assert match["service_name"] == "Amazon RDS Custom"
+    assert match["service_name"] == "Amazon RDS Lab"
     assert match["summary"].startswith("Unlike RDS")
     plain = answerer.answer("who patches the OS on RDS?")["match"]
     assert (plain["service"], plain["variant"], plain["owner"]) == ("rds", None, "aws")
-    assert any(row["topic"] == "os-patching" for row in compare(variant_catalogue, "rds", "rds-custom").differences)
+    assert any(row["topic"] == "os-patching" for row in compare(variant_catalogue, "rds", "rds-lab").differences)
 
 
 def test_answer_as_parent_keeps_the_parent_id(variant_catalogue: Catalogue) -> None:
-    answer = Answerer.from_catalogue(variant_catalogue).answer_cell("dynamodb-global-tables", "high-availability")
+    answer = Answerer.from_catalogue(variant_catalogue).answer_cell("dynamodb-lab", "high-availability")
     match = answer["match"]
-    assert (match["service"], match["variant"]) == ("dynamodb", "dynamodb-global-tables")
-    assert match["service_name"] == "Amazon DynamoDB global tables"
+    assert (match["service"], match["variant"]) == ("dynamodb", "dynamodb-lab")
+    assert match["service_name"] == "Amazon DynamoDB lab tables"
 
 
 def test_answer_cell_returns_the_contract_answer(answerer: Answerer) -> None:
@@ -162,16 +162,29 @@ def test_answer_cell_returns_the_contract_answer(answerer: Answerer) -> None:
 @pytest.mark.parametrize(
     ("question", "product"),
     [
-        ("who rotates the KMS keys, us or aws?", "Key Management Service"),
-        ("ECR image scanning findings: whose job to fix them?", "Elastic Container Registry"),
-        ("on RDS Custom who patches the OS?", "RDS Custom"),
-        ("eks anywhere on our vsphere: who runs the control plane?", "EKS Anywhere"),
+        ("who secures the towers of our aws wavelength zone?", "Wavelength"),
+        ("aurora dsql: who patches the engine?", "Aurora DSQL"),
+        ("who patches the os on aws ground station?", "Ground Station"),
     ],
 )
 def test_uncovered_products_are_declined_by_name(answerer: Answerer, question: str, product: str) -> None:
     answer = answerer.answer(question)
     assert answer["match"] is None, answer["match"]
     assert product in answer["note"] and "does not cover" in answer["note"]
+
+
+@pytest.mark.parametrize(
+    ("question", "service"),
+    [
+        ("who rotates the KMS keys, us or aws?", "kms"),
+        ("ECR image scanning findings: whose job to fix them?", "ecr"),
+        ("on RDS Custom who patches the OS?", "rds-custom"),
+        ("eks anywhere on our vsphere: who runs the control plane?", "eks-anywhere"),
+    ],
+)
+def test_products_the_catalogue_covers_answer_as_themselves(answerer: Answerer, question: str, service: str) -> None:
+    match = answerer.answer(question)["match"]
+    assert match is not None and match["service"] == service
 
 
 def test_a_low_confidence_answer_asks_which_layer(catalogue: Catalogue) -> None:
