@@ -23,8 +23,12 @@ log = logging.getLogger("demarc.handlers")
 Reply = Callable[[list[dict[str, Any]], str], object]
 
 
-def answer_question(deps: Deps, raw_text: str, *, shareable: bool = False) -> tuple[list[dict[str, Any]], str]:
-    """Blocks for a question typed in Slack (wire-escaped text in, safe blocks out)."""
+def answer_question(
+    deps: Deps, raw_text: str, *, shareable: bool = False, run_checks: bool = True
+) -> tuple[list[dict[str, Any]], str]:
+    """Blocks for a question typed in Slack (wire-escaped text in, safe blocks out).
+
+    `run_checks=False` leaves out the Run-check buttons (answers shared in a channel)."""
     question, truncated = blockkit.clean_question(raw_text)
     answer = deps.answerer.answer(question)
     return blocks.render_answer(
@@ -32,8 +36,15 @@ def answer_question(deps: Deps, raw_text: str, *, shareable: bool = False) -> tu
         answer,
         truncated=truncated,
         shareable=shareable,
-        share_value="q:" + question[:1900],
+        share_value=share_value(question),
+        run_checks=run_checks,
     )
+
+
+def share_value(question: str) -> str:
+    """The Share button's value: `q:` and the question, within Slack's 2,000-character limit,
+    which Slack counts in UTF-16 code units (an emoji is two)."""
+    return "q:" + blockkit.clip_utf16(question, blockkit.MAX_BUTTON_VALUE - 2)
 
 
 def answer_cell(deps: Deps, service: str, topic: str | None) -> tuple[list[dict[str, Any]], str]:

@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.answer import Answerer, default_answerer
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.config import Settings
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
     from bot.checks.model import AccountReport
+    from handlers.authorize import Authorizer
 
 log = logging.getLogger("demarc.handlers")
 
@@ -170,10 +172,23 @@ class Deps:
     #: one per request: under a burst, fewer runnable threads means the GIL goes to the
     #: threads that are acknowledging, which is what keeps the ack p99 low.
     answers: Jobs = field(default_factory=lambda: Jobs(2, "demarc-answer"))
+    #: The one "now" for cool-downs, caches and windows in the Slack layer.
+    clock: Clock = SYSTEM_CLOCK
+    #: Who may run account checks (handlers/authorize.py); built from settings and clock.
+    authorizer: Authorizer | None = None
 
     def __post_init__(self) -> None:
         if self.scanner is None:
             self.scanner = SettingsScanner(self.settings)
+        if self.authorizer is None:
+            from handlers.authorize import Authorizer
+
+            self.authorizer = Authorizer(self.settings, self.clock)
+
+    @property
+    def auth(self) -> Authorizer:
+        assert self.authorizer is not None
+        return self.authorizer
 
     def scan(self, check_ids: Sequence[str] | None, regions: Sequence[str] | None) -> list[AccountReport]:
         assert self.scanner is not None
