@@ -13,6 +13,7 @@ core stays importable without it.
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import signal
 import threading
@@ -37,11 +38,26 @@ MAX_BODY_BYTES = 1_048_576  # Slack's payloads are far smaller; a bigger body is
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def make_wsgi(app: App) -> WsgiApp:
-    """Route `/slack/events` to Bolt, `/healthz` to a constant, anything else to 404."""
+def make_wsgi(app: App, *, signing_secret: str | None = None) -> WsgiApp:
+    """Route `/slack/events` to Bolt, `/healthz` to a constant, anything else to 404.
+
+    Every POST to `/slack/events` is verified here first (handlers/verify.py): an unsigned,
+    wrongly signed or stale request, or one whose timestamp is not a number, gets 401 and is
+    never parsed or logged; a request carrying Bolt's lazy-listener marker from outside gets
+    401 too (only AWS Lambda's own lazy invocations may carry it, and serve has none).
+    """
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+    from handlers.verify import has_lazy_marker, verify
+
     bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+    secret = app._signing_secret if signing_secret is None else signing_secret
+    check_signatures = bool(secret)
+
+    def unauthorized(start_response: Callable[..., Any], why: str) -> Iterable[bytes]:
+        log.info("unauthenticated request rejected", extra={"path": EVENTS_PATH, "why": why})
+        start_response("401 Unauthorized", [("Content-Type", "text/plain")])
+        return [b"Unauthorized"]
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -49,11 +65,22 @@ def make_wsgi(app: App) -> WsgiApp:
             start_response("200 OK", [("Content-Type", "application/json")])
             return [b'{"ok":true}']
         if path == EVENTS_PATH:
+            headers = {k[5:].lower().replace("_", "-"): v for k, v in environ.items() if k.startswith("HTTP_")}
+            if has_lazy_marker(headers):
+                return unauthorized(start_response, "lazy-listener marker from outside")
+            if check_signatures and environ.get("REQUEST_METHOD") == "POST":
+                try:
+                    length = min(int(environ.get("CONTENT_LENGTH") or 0), MAX_BODY_BYTES)
+                except ValueError:
+                    length = 0
+                raw = environ["wsgi.input"].read(length) if length > 0 else b""
+                if not verify(secret, headers, raw):
+                    return unauthorized(start_response, "bad or missing signature")
+                environ = {**environ, "wsgi.input": io.BytesIO(raw), "CONTENT_LENGTH": str(len(raw))}
             try:
                 return bolt(environ, start_response)
             except Exception:
-                # Bolt parses the body before it verifies the signature, so a body that is not
-                # JSON or form data raises; answer like Slack's docs expect, never with a traceback.
+                # A signed body that is neither JSON nor form data: answer without a traceback.
                 log.warning("unparseable request body rejected", extra={"path": path})
                 start_response("400 Bad Request", [("Content-Type", "text/plain")])
                 return [b"Bad Request"]
