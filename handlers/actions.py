@@ -10,6 +10,7 @@ DM or an unlisted channel gets the same refusal as the slash command, and no AWS
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -29,6 +30,7 @@ from handlers.common import (
     run_checks,
 )
 from handlers.deps import INLINE, Deps, Pool
+from handlers.respond import reliable
 
 
 def _action_pattern(action_id: str) -> re.Pattern[str]:
@@ -122,8 +124,15 @@ def register(app: App, deps: Deps, *, lazy: bool = False) -> None:
 
         guard("action.share", private_reply(respond), post_shared)
 
-    def attach(action_id: str, work: Callable[[dict[str, Any], Respond, WebClient], None]) -> None:
-        """Ack first, then `work`: in the same listener on a server, in a lazy listener on Lambda."""
+    def attach(action_id: str, bare: Callable[[dict[str, Any], Respond, WebClient], None]) -> None:
+        """Ack first, then `work`: in the same listener on a server, in a lazy listener on Lambda.
+
+        `respond` becomes a Responder (handlers/respond.py): retried, with a Web API fallback."""
+
+        @functools.wraps(bare)
+        def work(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+            bare(body, reliable(respond, body, client), client)
+
         if lazy:
             app.action(_action_pattern(action_id))(ack=ack_action, lazy=[work])
             return

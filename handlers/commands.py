@@ -25,6 +25,7 @@ from handlers.authorize import Asker, refusal
 from handlers.blockkit import escape_code
 from handlers.common import answer_compare, answer_question, checks_allowed, guard, resolve_checks, run_checks
 from handlers.deps import INLINE, Deps, Pool
+from handlers.respond import reliable
 
 SUBCOMMANDS = ("check", "posture", "compare", "help")
 
@@ -154,6 +155,7 @@ def register(app: App, deps: Deps, *, lazy: bool = False) -> None:
     def answer_demarc(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         """The lazy half on Lambda: a fresh invocation, so the work runs inline and to the end."""
         command, channel = parse(str(body.get("text") or "")), body.get("channel_id")
+        respond = reliable(respond, body, client)
         if needs_work(deps, command, channel):
             work(deps, command, channel, respond, client, answers=INLINE, jobs=INLINE, asker=Asker.from_command(body))
 
@@ -174,6 +176,7 @@ def register(app: App, deps: Deps, *, lazy: bool = False) -> None:
         request on the ack path; on Lambda they are the only way, see `lazy`.)
         """
         command, channel = parse(str(body.get("text") or "")), body.get("channel_id")
+        respond = reliable(respond, body, client)  # retried, with a fallback
         asker = Asker.from_command(body)
         acknowledge(deps, command, channel, ack, asker)
         if needs_work(deps, command, channel):

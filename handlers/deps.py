@@ -160,6 +160,10 @@ class Jobs:
         self._pool.shutdown(wait=wait, cancel_futures=not wait)
 
 
+#: Answer workers: one rate-limited channel occupies one of them for seconds at most.
+ANSWER_WORKERS = 8
+
+
 @dataclass
 class Deps:
     settings: Settings
@@ -170,8 +174,10 @@ class Deps:
     jobs: Jobs = field(default_factory=Jobs)
     #: Post-ack answering (matching, rendering, the reply's Web API call). A few threads, not
     #: one per request: under a burst, fewer runnable threads means the GIL goes to the
-    #: threads that are acknowledging, which is what keeps the ack p99 low.
-    answers: Jobs = field(default_factory=lambda: Jobs(2, "demarc-answer"))
+    #: threads that are acknowledging, which is what keeps the ack p99 low. But enough that a
+    #: channel whose replies are being rate limited (each wait capped at MAX_RETRY_WAIT, see
+    #: handlers/slack_client.py) never holds up another channel's answer.
+    answers: Jobs = field(default_factory=lambda: Jobs(ANSWER_WORKERS, "demarc-answer"))
     #: The one "now" for cool-downs, caches and windows in the Slack layer.
     clock: Clock = SYSTEM_CLOCK
     #: Who may run account checks (handlers/authorize.py); built from settings and clock.
