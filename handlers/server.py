@@ -33,7 +33,29 @@ log = logging.getLogger("demarc.server")
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 HTTP_THREADS = 48
+#: Seconds a connection may send nothing before waitress closes it (Slack sends a request at once).
+CHANNEL_TIMEOUT = 10
+#: How often waitress sweeps for such connections (its default is 30 s).
+CLEANUP_INTERVAL = 2
+#: Open connections at most (less when the file-descriptor limit is lower); past it waitress
+#: stops accepting until some close.
+CONNECTION_LIMIT = 4000
+#: Seconds one request may take to arrive in full (a slow-body client is cut off after this).
+MAX_READ_SECONDS = 10.0
 MAX_BODY_BYTES = 1_048_576  # Slack's payloads are far smaller; a bigger body is not from Slack
+
+def default_connection_limit() -> int:
+    """CONNECTION_LIMIT, or what the process's open-file limit leaves room for."""
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (ImportError, OSError, ValueError):
+        return 1000
+    if soft == resource.RLIM_INFINITY:
+        return CONNECTION_LIMIT
+    return max(100, min(CONNECTION_LIMIT, int(soft) - 100))
+
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -118,6 +140,9 @@ class HttpServer:
         port: int = 3000,
         threads: int = HTTP_THREADS,
         wsgi: WsgiApp | None = None,
+        channel_timeout: int = CHANNEL_TIMEOUT,
+        connection_limit: int | None = None,
+        max_read_seconds: float = MAX_READ_SECONDS,
     ) -> None:
         from waitress.server import create_server
 
@@ -131,13 +156,44 @@ class HttpServer:
             port=port,
             threads=threads,
             backlog=1024,
-            connection_limit=1000,
-            channel_timeout=60,
+            # Slow clients: waitress reads requests on its event loop (no worker thread per
+            # connection), so what a flood of slow or idle connections exhausts is the
+            # connection limit. A generous limit, a short inactivity timeout and a frequent
+            # sweep keep /healthz and Slack's requests answering; the reverse proxy in front
+            # bounds time per request body and connections per client (docs/slack.md).
+            connection_limit=connection_limit or default_connection_limit(),
+            channel_timeout=channel_timeout,
+            cleanup_interval=max(1, min(channel_timeout, CLEANUP_INTERVAL)),
+            # poll(), not select(): select() cannot watch a descriptor above 1023, and past
+            # ~1,000 open connections the event loop died and took /healthz with it.
+            asyncore_use_poll=True,
             max_request_body_size=MAX_BODY_BYTES,
             expose_tracebacks=False,
             ident="demarc",
         )
+        self._install_slow_request_sweep(max_read_seconds)
         self._stopped = threading.Event()
+
+    def _install_slow_request_sweep(self, max_read_seconds: float) -> None:
+        """waitress closes idle connections; this also closes one that has been sending a single
+        request for longer than `max_read_seconds` (a slow-body client trickling a byte at a time
+        never goes idle). Runs in waitress's own sweep, with its `now`."""
+        server = self._server
+        idle_sweep = server.maintenance
+
+        def maintenance(now: float) -> None:
+            idle_sweep(now)
+            for channel in list(server.active_channels.values()):
+                if channel.requests or channel.request is None:
+                    channel._demarc_read_since = None  # between requests, or being answered
+                    continue
+                since = getattr(channel, "_demarc_read_since", None)
+                if since is None:
+                    channel._demarc_read_since = now
+                elif now - since > max_read_seconds:
+                    channel.will_close = True
+
+        server.maintenance = maintenance
 
     @property
     def port(self) -> int:
