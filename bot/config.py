@@ -26,7 +26,7 @@ _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _CHECK_USER = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 #: What DEMARC_CHECK_ALLOW may name: who, beyond members of the installing workspace, may run checks.
 CHECK_ALLOW_OPTIONS = ("guests", "other-teams", "shared-channels")
-DEFAULT_SCAN_CONCURRENCY = 2
+DEFAULT_SCAN_CONCURRENCY = 4
 DEFAULT_SCAN_COOLDOWN = 30
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 
@@ -65,7 +65,7 @@ class Settings:
     check_users: frozenset[str] = field(default_factory=frozenset)
     #: DEMARC_CHECK_ALLOW: exceptions to the default refusals (see CHECK_ALLOW_OPTIONS).
     check_allow: frozenset[str] = field(default_factory=frozenset)
-    #: DEMARC_SCAN_CONCURRENCY: scans that may run at once; more wait in line.
+    #: DEMARC_SCAN_CONCURRENCY: scans in flight at once (running or queued); more are refused.
     scan_concurrency: int = DEFAULT_SCAN_CONCURRENCY
     #: DEMARC_SCAN_COOLDOWN: seconds after a scan starts in a channel before another may start there.
     scan_cooldown: int = DEFAULT_SCAN_COOLDOWN

@@ -28,6 +28,7 @@ from handlers.common import (
     guard,
     resolve_checks,
     run_checks,
+    start_scan,
 )
 from handlers.deps import INLINE, Deps, Pool
 from handlers.respond import reliable
@@ -86,8 +87,11 @@ def register(app: App, deps: Deps, *, lazy: bool = False) -> None:
             public = public_reply(respond)
             who = blockkit.user_mention((body.get("user") or {}).get("id"))
             notice = f"Running `{blockkit.escape_code(target)}` for {who or 'you'}…"
-            public(*blocks.render_notice(notice, emoji=":hourglass_flowing_sand:"))
-            jobs.submit(lambda: guard("action.run_check", public, lambda: run_checks(deps, ids, target, public)))
+            start_scan(
+                deps, channel, private, jobs,
+                lambda: guard("action.run_check", public, lambda: run_checks(deps, ids, target, public)),
+                before=lambda: public(*blocks.render_notice(notice, emoji=":hourglass_flowing_sand:")),
+            )
 
         guard("action.run_check", private, start)
 

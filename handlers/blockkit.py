@@ -69,7 +69,7 @@ _BIDI = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
 #: Characters that start mrkdwn formatting (bold, italic, strike, code, quote).
 _MARKDOWN = re.compile(r"([*_~`>])")
 #: A bare URL or domain-looking word Slack would turn into a link.
-_BARE_URL = re.compile(r"(?i)\b((?:https?|ftp|mailto|slack)(:)|www(\.)|([a-z0-9-])(\.)(?=[a-z]{2,}\b))")
+_BARE_URL = re.compile(r"(?i)\b((?:https?|ftp|mailto|slack):|www\.|[a-z0-9-]+\.(?=[a-z]{2,}\b))")
 
 
 def neutralise(text: str) -> str:

@@ -23,7 +23,15 @@ from slack_sdk import WebClient
 from handlers import blocks
 from handlers.authorize import Asker, refusal
 from handlers.blockkit import escape_code
-from handlers.common import answer_compare, answer_question, checks_allowed, guard, resolve_checks, run_checks
+from handlers.common import (
+    answer_compare,
+    answer_question,
+    checks_allowed,
+    guard,
+    resolve_checks,
+    run_checks,
+    start_scan,
+)
 from handlers.deps import INLINE, Deps, Pool
 from handlers.respond import reliable
 
@@ -126,7 +134,8 @@ def work(
             if not authorized():
                 return
             ids = resolve_checks(deps, command.arg)  # unknown names fail before any AWS call
-            jobs.submit(lambda: guard("command.check", public, lambda: run_checks(deps, ids, command.arg, public)))
+            start_scan(deps, channel, private, jobs,
+                       lambda: guard("command.check", public, lambda: run_checks(deps, ids, command.arg, public)))
 
         answers.submit(lambda: guard("command.check", private, start_check))
     elif command.kind == "posture":
@@ -135,12 +144,13 @@ def work(
         def start_posture() -> None:
             if not authorized():
                 return
-            jobs.submit(
+            start_scan(
+                deps, channel, private, jobs,
                 lambda: guard(
                     "command.posture",
                     private,
                     lambda: deps.posture.post_posture(client, channel, deps.settings, force=True),
-                )
+                ),
             )
 
         answers.submit(lambda: guard("command.posture", private, start_posture))

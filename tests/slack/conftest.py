@@ -40,6 +40,8 @@ def make_settings(api_url: str, **env: str) -> Settings:
         "SLACK_API_URL": api_url,
         "DEMARC_CHECK_CHANNELS": CHECK_CHANNEL,
         "PORT": "3000",
+        # Tests run several scans in one channel; the cool-down has its own test.
+        "DEMARC_SCAN_COOLDOWN": "0",
     }
     base.update(env)
     return load_settings({k: v for k, v in base.items() if v})

@@ -144,8 +144,18 @@ def test_lookups_are_cached(running: Running) -> None:
 
 
 def test_shared_answer_carries_no_run_check_button(running: Running) -> None:
-    running.action(ACTION_SHARE, "q:is S3 bucket encryption my job?")
+    question = "are S3 buckets public?"
+    running.command(question, name="private")
+    [private] = [json.loads(c.raw) for c in running.slack.wait_count("/response/private")]
+    assert any(i.startswith(ACTION_RUN_CHECK) for i in _action_ids(private)), "the private answer offers a check"
+    running.action(ACTION_SHARE, "q:" + question)
     [shared] = [p for p in (json.loads(c.raw) for c in running.slack.wait_count("/response/act"))
                 if p.get("response_type") == "in_channel"]
-    action_ids = [e.get("action_id") for b in shared["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert action_ids and ACTION_RUN_CHECK not in action_ids
+    ids = _action_ids(shared)
+    assert ids and not any(i.startswith(ACTION_RUN_CHECK) for i in ids)
+
+
+def _action_ids(message: dict[str, object]) -> list[str]:
+    blocks = message["blocks"]
+    assert isinstance(blocks, list)
+    return [str(e.get("action_id")) for b in blocks if b["type"] == "actions" for e in b["elements"]]
