@@ -50,8 +50,9 @@ def test_healthz_and_a_signed_request_answer_under_hundreds_of_slow_clients(runn
         started = time.monotonic()
         with urllib.request.urlopen(base + "/healthz", timeout=3) as response:
             assert response.status == 200
-        assert running.command("who patches the OS on Fargate?").status == 200
         assert time.monotonic() - started < 3.0
+        result = running.command("who patches the OS on Fargate?")
+        assert result.status == 200 and result.elapsed < 3.0
         running.slack.wait_count("/response/cmd", 1, timeout=5)
 
 
