@@ -23,6 +23,11 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_POSTURE_CRON = "0 9 * * *"
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+_CHECK_USER = re.compile(r"^[UWS][A-Z0-9]{2,}$")
+#: What DEMARC_CHECK_ALLOW may name: who, beyond members of the installing workspace, may run checks.
+CHECK_ALLOW_OPTIONS = ("guests", "other-teams", "shared-channels")
+DEFAULT_SCAN_CONCURRENCY = 4
+DEFAULT_SCAN_COOLDOWN = 30
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 
 
@@ -55,6 +60,15 @@ class Settings:
     log_level: str = "INFO"
     role_arns: tuple[str, ...] = ()
     org_role_name: str | None = None
+    #: DEMARC_CHECK_USERS: user ids (U.../W...) and user-group ids (S...) who may run checks;
+    #: empty means every member of the installing workspace (not a guest).
+    check_users: frozenset[str] = field(default_factory=frozenset)
+    #: DEMARC_CHECK_ALLOW: exceptions to the default refusals (see CHECK_ALLOW_OPTIONS).
+    check_allow: frozenset[str] = field(default_factory=frozenset)
+    #: DEMARC_SCAN_CONCURRENCY: scans in flight at once (running or queued); more are refused.
+    scan_concurrency: int = DEFAULT_SCAN_CONCURRENCY
+    #: DEMARC_SCAN_COOLDOWN: seconds after a scan starts in a channel before another may start there.
+    scan_cooldown: int = DEFAULT_SCAN_COOLDOWN
 
     @property
     def state_location(self) -> StateLocation:
@@ -126,6 +140,26 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     for arn in role_arns:
         if not _ROLE_ARN.match(arn):
             problems.append(f"DEMARC_ROLE_ARNS: {arn!r} is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)")
+    check_users = _split(env.get("DEMARC_CHECK_USERS"))
+    for member in check_users:
+        if not _CHECK_USER.match(member):
+            problems.append(f"DEMARC_CHECK_USERS: {member!r} is not a user id (U0123456789) or group id (S0123456789)")
+    check_allow = tuple(a.lower() for a in _split(env.get("DEMARC_CHECK_ALLOW")))
+    for allowed in check_allow:
+        if allowed not in CHECK_ALLOW_OPTIONS:
+            problems.append(f"DEMARC_CHECK_ALLOW: {allowed!r} is not one of {', '.join(CHECK_ALLOW_OPTIONS)}")
+
+    def count(name: str, default: int, low: int, high: int) -> int:
+        text = env.get(name, "").strip()
+        if not text:
+            return default
+        if not text.isdigit() or not low <= int(text) <= high:
+            problems.append(f"{name}={text!r} is not a whole number from {low} to {high}")
+            return default
+        return int(text)
+
+    scan_concurrency = count("DEMARC_SCAN_CONCURRENCY", DEFAULT_SCAN_CONCURRENCY, 1, 32)
+    scan_cooldown = count("DEMARC_SCAN_COOLDOWN", DEFAULT_SCAN_COOLDOWN, 0, 3600)
     cron = env.get("DEMARC_POSTURE_CRON", "").strip() or DEFAULT_POSTURE_CRON
     if len(cron.split()) != 5:
         problems.append(f"DEMARC_POSTURE_CRON={cron!r} must have five fields (minute hour day month weekday)")
@@ -174,6 +208,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=(env.get("DEMARC_LOG_LEVEL", "").strip() or "INFO").upper(),
         role_arns=role_arns,
         org_role_name=env.get("DEMARC_ORG_ROLE_NAME", "").strip() or None,
+        check_users=frozenset(check_users),
+        check_allow=frozenset(check_allow),
+        scan_concurrency=scan_concurrency,
+        scan_cooldown=scan_cooldown,
     )
     if problems:
         raise ConfigError("; ".join(problems), problems=problems)

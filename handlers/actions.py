@@ -10,13 +10,16 @@ DM or an unlisted channel gets the same refusal as the slash command, and no AWS
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
 from handlers import blockkit, blocks
+from handlers.authorize import Asker, refusal
 from handlers.common import (
     answer_cell,
     answer_compare,
@@ -25,8 +28,10 @@ from handlers.common import (
     guard,
     resolve_checks,
     run_checks,
+    start_scan,
 )
 from handlers.deps import INLINE, Deps, Pool
+from handlers.respond import reliable
 
 
 def _action_pattern(action_id: str) -> re.Pattern[str]:
@@ -63,62 +68,83 @@ def register(app: App, deps: Deps, *, lazy: bool = False) -> None:
 
         return reply
 
-    def run_check(body: dict[str, Any], respond: Respond) -> None:
+    def run_check(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         channel = _channel(body)
         private = private_reply(respond)
+        target = _value(body)
+        asker = Asker.from_action(body)
         if not checks_allowed(deps, channel):
+            deps.auth.channel_allowed(asker, f"check {target}", "button")  # the audit line
             private(*blocks.check_refusal(channel))
             return
-        target = _value(body)
+        decision = deps.auth.decide(client, asker, f"check {target}", "button")
+        if not decision.allowed:
+            private(*refusal(decision, channel))  # zero AWS calls
+            return
 
         def start() -> None:
             ids = resolve_checks(deps, target)
             public = public_reply(respond)
             who = blockkit.user_mention((body.get("user") or {}).get("id"))
             notice = f"Running `{blockkit.escape_code(target)}` for {who or 'you'}…"
-            public(*blocks.render_notice(notice, emoji=":hourglass_flowing_sand:"))
-            jobs.submit(lambda: guard("action.run_check", public, lambda: run_checks(deps, ids, target, public)))
+            start_scan(
+                deps, channel, private, jobs,
+                lambda: guard("action.run_check", public, lambda: run_checks(deps, ids, target, public)),
+                before=lambda: public(*blocks.render_notice(notice, emoji=":hourglass_flowing_sand:")),
+            )
 
         guard("action.run_check", private, start)
 
-    def show_service(body: dict[str, Any], respond: Respond) -> None:
+    def show_service(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         reply = private_reply(respond)
         guard("action.show_service", reply, lambda: reply(*answer_cell(deps, _value(body), None)))
 
-    def alternative(body: dict[str, Any], respond: Respond) -> None:
+    def alternative(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         service, _, topic = _value(body).partition("|")
         reply = private_reply(respond)
         guard("action.alternative", reply, lambda: reply(*answer_cell(deps, service, topic or None)))
 
-    def compare(body: dict[str, Any], respond: Respond) -> None:
+    def compare(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         left, _, right = _value(body).partition("|")
         reply = private_reply(respond)
         guard("action.compare", reply, lambda: reply(*answer_compare(deps, left, right)))
 
-    def share(body: dict[str, Any], respond: Respond) -> None:
+    def share(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         value = _value(body)
         user = blockkit.user_mention((body.get("user") or {}).get("id"))
 
         def post_shared() -> None:
             question = value[2:] if value.startswith("q:") else value
-            message_blocks, text = answer_question(deps, question)
+            # No Run-check buttons in the channel: every reader could click them.
+            message_blocks, text = answer_question(deps, question, run_checks=False)
             if user:
                 message_blocks = blockkit.fit([blockkit.context(f"Shared by {user}"), *message_blocks])
-            respond(blocks=message_blocks, text=text, response_type="in_channel", replace_original=False)
+            posted = respond(blocks=message_blocks, text=text, response_type="in_channel", replace_original=False)
+            if getattr(posted, "status_code", 200) != 200:
+                # The private answer is all the user has: keep it, and say the share failed.
+                respond(**_notice("I could not share that answer in the channel; your private copy is kept."))
+                return
             respond(delete_original=True)
 
         guard("action.share", private_reply(respond), post_shared)
 
-    def attach(action_id: str, work: Callable[[dict[str, Any], Respond], None]) -> None:
-        """Ack first, then `work`: in the same listener on a server, in a lazy listener on Lambda."""
+    def attach(action_id: str, bare: Callable[[dict[str, Any], Respond, WebClient], None]) -> None:
+        """Ack first, then `work`: in the same listener on a server, in a lazy listener on Lambda.
+
+        `respond` becomes a Responder (handlers/respond.py): retried, with a Web API fallback."""
+
+        @functools.wraps(bare)
+        def work(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+            bare(body, reliable(respond, body, client), client)
+
         if lazy:
             app.action(_action_pattern(action_id))(ack=ack_action, lazy=[work])
             return
 
-        def listener(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        def listener(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
             ack()
             deps.answers.submit(
-                lambda: guard(f"action.{action_id}", private_reply(respond), lambda: work(body, respond))
+                lambda: guard(f"action.{action_id}", private_reply(respond), lambda: work(body, respond, client))
             )
 
         app.action(_action_pattern(action_id))(listener)
@@ -128,3 +154,8 @@ def register(app: App, deps: Deps, *, lazy: bool = False) -> None:
     attach(blocks.ACTION_ALTERNATIVE, alternative)
     attach(blocks.ACTION_COMPARE, compare)
     attach(blocks.ACTION_SHARE, share)
+
+
+def _notice(text: str) -> dict[str, Any]:
+    message_blocks, fallback = blocks.render_notice(text, emoji=":warning:")
+    return {"blocks": message_blocks, "text": fallback, "response_type": "ephemeral", "replace_original": False}

@@ -49,6 +49,9 @@ def build_app(
     `lambda_mode` acks before answering and moves slow work to lazy listeners (see the module
     docstring); the caller wraps the app in Bolt's AWS Lambda adapter.
     """
+    from handlers import log_safety
+
+    log_safety.install()  # before Bolt logs anything: no bodies, no response_urls, bounded lines
     deps = deps or Deps(settings=settings)
     client = build_client(settings)
     if dedupe is None and (lambda_mode or settings.state_location.shared):

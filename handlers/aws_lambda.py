@@ -86,9 +86,66 @@ def _build_slack_handler() -> SlackRequestHandler:
             read_timeout=INVOKE_READ_TIMEOUT,
             retries={"max_attempts": 2, "mode": "standard"},
         )
-        runner.lambda_client = boto3.session.Session().client("lambda", config=config)
+        signed = _signed_lazy_runner(str(settings.slack_signing_secret or ""))
+        signed.lambda_client = boto3.session.Session().client("lambda", config=config)
+        app.listener_runner.lazy_listener_runner = signed
     log.info("slack app ready", extra={"lambda_mode": True, "state": settings.state or "(none)"})
     return handler
+
+
+def _signed_lazy_runner(secret: str) -> Any:
+    """Bolt's Lambda lazy runner, with the function's own HMAC on the lazy marker
+    (handlers/verify.py), so `slack_handler` can tell its own invocations from a caller's."""
+    import json
+
+    from slack_bolt.adapter.aws_lambda.lazy_listener_runner import LambdaLazyListenerRunner
+
+    from handlers.verify import LAZY_AUTH_HEADER, lazy_token
+
+    class SignedLazyRunner(LambdaLazyListenerRunner):
+        def start(self, function: Any, request: Any) -> None:
+            if self.lambda_client is None:  # pragma: no cover - always set at cold start
+                raise RuntimeError("no Lambda client for the lazy invocation")
+            event: dict[str, Any] = request.context["lambda_request"]
+            headers = event["headers"]
+            name = str(request.lazy_function_name)
+            headers["x-slack-bolt-lazy-only"] = "1"
+            headers["x-slack-bolt-lazy-function-name"] = name
+            headers[LAZY_AUTH_HEADER] = lazy_token(secret, name, headers, str(event.get("body") or ""))
+            event["method"] = "NONE"
+            invocation = self.lambda_client.invoke(
+                FunctionName=request.context["aws_lambda_invoked_function_arn"],
+                InvocationType="Event",
+                Payload=json.dumps(event),
+            )
+            log.info("lazy listener invoked", extra={"function": name, "status": invocation.get("StatusCode")})
+
+    return SignedLazyRunner(logging.getLogger("demarc.lambda"))
+
+
+def _edge_check(handler: SlackRequestHandler, event: Mapping[str, Any]) -> str | None:
+    """Why a request must be refused before Bolt sees it (None: pass it on).
+
+    Slack's signature is checked here (a bad one is never parsed or logged); the lazy marker
+    is honoured only with the function's own HMAC."""
+    import base64
+    import binascii
+
+    from handlers.verify import has_lazy_marker, lazy_marker_genuine, verify
+
+    secret = str(handler.app._signing_secret or "")
+    headers = dict(event.get("headers") or {})
+    for key, values in (event.get("multiValueHeaders") or {}).items():
+        if values and key not in headers:
+            headers[key] = values[0]
+    raw_text = str(event.get("body") or "")
+    if has_lazy_marker(headers):
+        return None if lazy_marker_genuine(secret, headers, raw_text) else "lazy-listener marker from outside"
+    try:
+        raw = base64.b64decode(raw_text, validate=False) if event.get("isBase64Encoded") else raw_text.encode()
+    except (binascii.Error, ValueError):
+        return "body is not base64"
+    return None if verify(secret, headers, raw) else "bad or missing signature"
 
 
 def _slack() -> SlackRequestHandler:
@@ -121,6 +178,10 @@ def slack_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     except ConfigError as exc:
         log.error("demarc is misconfigured: %s", exc)
         return _response(500, "demarc is misconfigured; see the function's log")
+    why = _edge_check(handler, event) if isinstance(event, Mapping) else "not an HTTP event"
+    if why is not None:
+        log.info("unauthenticated request rejected", extra={"why": why})
+        return _response(401, "Unauthorized")
     try:
         result: dict[str, Any] = handler.handle(event, context)  # type: ignore[no-untyped-call]
     except (ValueError, KeyError, TypeError):

@@ -63,6 +63,49 @@ def escape(text: str) -> str:
     return _BROADCAST.sub(lambda m: "@\u200b" + m.group(1), text)
 
 
+#: Bidirectional controls (embeddings, overrides, isolates, marks) that can make echoed text
+#: read differently from what was typed.
+_BIDI = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+#: Characters that start mrkdwn formatting (bold, italic, strike, code, quote).
+_MARKDOWN = re.compile(r"([*_~`>])")
+#: A bare URL or domain-looking word Slack would turn into a link.
+_BARE_URL = re.compile(r"(?i)\b((?:https?|ftp|mailto|slack):|www\.|[a-z0-9-]+\.(?=[a-z]{2,}\b))")
+
+
+def neutralise(text: str) -> str:
+    """User text for a public line (the "Asked:" echo): escaped, bidirectional controls
+    removed, mrkdwn formatting and bare URLs defused, so it reads exactly as typed and
+    renders as plain words (no bold, no link preview, no reordered text)."""
+    text = _BIDI.sub("", text)
+    text = escape(text)
+    text = _MARKDOWN.sub(lambda m: m.group(1) + "\u200b", text)
+
+    def defuse(m: re.Match[str]) -> str:
+        whole = m.group(0)
+        return whole[:-1] + "\u200b" + whole[-1]
+
+    return _BARE_URL.sub(defuse, text)
+
+
+def utf16_len(text: str) -> int:
+    """Length as Slack counts it: UTF-16 code units (characters outside the BMP count twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def clip_utf16(text: str, limit: int) -> str:
+    """Cut to at most `limit` UTF-16 code units, never splitting a character."""
+    if utf16_len(text) <= limit:
+        return text
+    out, used = [], 0
+    for char in text:
+        size = 2 if ord(char) > 0xFFFF else 1
+        if used + size > limit:
+            break
+        out.append(char)
+        used += size
+    return "".join(out)
+
+
 def escape_code(text: str) -> str:
     """Escape text that goes inside `code` (backticks would close the span)."""
     return escape(text).replace("`", "'")
@@ -135,7 +178,7 @@ def button(text: str, action_id: str, value: str, *, style: str | None = None) -
         "type": "button",
         "text": plain(clip(text, MAX_BUTTON_TEXT)),
         "action_id": action_id,
-        "value": clip(value, MAX_BUTTON_VALUE),
+        "value": clip_utf16(value, MAX_BUTTON_VALUE),
     }
     if style:
         element["style"] = style
@@ -204,7 +247,7 @@ def clip_block(block: Block) -> Block:
             e = dict(e)
             if e.get("type") == "button":
                 e["text"] = _clip_text_object(e["text"], MAX_BUTTON_TEXT)
-                e["value"] = clip(str(e.get("value", "")), MAX_BUTTON_VALUE)
+                e["value"] = clip_utf16(str(e.get("value", "")), MAX_BUTTON_VALUE)
                 e["action_id"] = clip(str(e["action_id"]), MAX_ACTION_ID)
             elements.append(e)
         block["elements"] = elements

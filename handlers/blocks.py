@@ -29,6 +29,7 @@ from handlers.blockkit import (
     fit,
     header,
     lines_within,
+    neutralise,
     section,
 )
 
@@ -115,11 +116,16 @@ def _question_block(question: str, truncated: bool) -> Block | None:
     if not question:
         return None
     cut = " _(cut to the first 4,000 characters)_" if truncated else ""
-    return context(f"Asked: {escape(clip(question, 300))}{cut}")
+    return context(f"Asked: {neutralise(clip(question, 300))}{cut}")
 
 
 def answer_buttons(
-    catalogue: Catalogue, answer: Mapping[str, Any], *, shareable: bool = False, share_value: str = ""
+    catalogue: Catalogue,
+    answer: Mapping[str, Any],
+    *,
+    shareable: bool = False,
+    share_value: str = "",
+    run_checks: bool = True,
 ) -> list[dict[str, Any]]:
     """Next steps: run the related check, show the whole service, compare, share."""
     match = answer.get("match")
@@ -129,7 +135,7 @@ def answer_buttons(
         check_ids.append(str(answer["check"]))
     if match:
         check_ids += [c for c in match.get("checks", []) if c not in check_ids]
-    for check_id in check_ids[:3]:
+    for check_id in check_ids[:3] if run_checks else ():
         info = catalogue.checks.get(check_id)
         label = f"Run check: {info.title}" if info else f"Run check {check_id}"
         buttons.append(button(label, ACTION_RUN_CHECK, check_id, style="primary"))
@@ -169,6 +175,7 @@ def render_answer(
     truncated: bool = False,
     shareable: bool = False,
     share_value: str = "",
+    run_checks: bool = True,
 ) -> tuple[list[Block], str]:
     """Blocks and fallback text for one answer (contract section 3 plus bot/answer.py extras)."""
     question = str(answer.get("question") or "")
@@ -202,7 +209,7 @@ def render_answer(
     body.append(_question_block(question, truncated))
     tail.append(
         actions(
-            answer_buttons(catalogue, answer, shareable=shareable, share_value=share_value),
+            answer_buttons(catalogue, answer, shareable=shareable, share_value=share_value, run_checks=run_checks),
             block_id="demarc_next",
         )
     )

@@ -20,9 +20,20 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from handlers import blockkit, blocks
-from handlers.common import answer_compare, answer_question, checks_allowed, guard, resolve_checks, run_checks
+from handlers import blocks
+from handlers.authorize import Asker, refusal
+from handlers.blockkit import escape_code
+from handlers.common import (
+    answer_compare,
+    answer_question,
+    checks_allowed,
+    guard,
+    resolve_checks,
+    run_checks,
+    start_scan,
+)
 from handlers.deps import INLINE, Deps, Pool
+from handlers.respond import reliable
 
 SUBCOMMANDS = ("check", "posture", "compare", "help")
 
@@ -52,26 +63,47 @@ def needs_work(deps: Deps, command: Command, channel: str | None) -> bool:
     return not (command.kind in ("check", "posture") and not checks_allowed(deps, channel))
 
 
-def acknowledge(deps: Deps, command: Command, channel: str | None, ack: Ack) -> None:
-    """The ack, with nothing slow before it. Help and refusals are instant, so they ride on it."""
+def acknowledge(deps: Deps, command: Command, channel: str | None, ack: Ack, asker: Asker | None = None) -> None:
+    """The ack, with nothing slow before it. Help and refusals are instant, so they ride on it.
+
+    A check or posture request in an allowed channel is only acknowledged here: whether this
+    user may run it needs Slack lookups (handlers/authorize.py), which run after the ack.
+    """
     if command.kind == "help":
         help_blocks, text = blocks.render_help(deps.answerer.catalogue, checks_enabled=checks_allowed(deps, channel))
         ack(blocks=help_blocks, text=text, response_type="ephemeral")
     elif not needs_work(deps, command, channel):
-        refusal, text = blocks.check_refusal(channel)
-        ack(blocks=refusal, text=text, response_type="ephemeral")  # no AWS call, nothing queued
+        deps.auth.channel_allowed(asker or Asker(None, None, channel), _what(command), "command")  # audit line
+        refusal_blocks, text = blocks.check_refusal(channel)
+        ack(blocks=refusal_blocks, text=text, response_type="ephemeral")  # no AWS call, nothing queued
     elif command.kind == "check":
-        what = f"`{blockkit.escape_code(command.arg)}`" if command.arg else "every check"
-        ack(text=f"Running {what}; the results will be posted in this channel.", response_type="ephemeral")
-    elif command.kind == "posture":
-        ack(text="Running every check; the posture summary will be posted in this channel.",
+        what = f"`{escape_code(command.arg)}`" if command.arg else "every check"
+        ack(text=f"Running {what} if you may run account checks here; the results will be posted in this channel.",
             response_type="ephemeral")
+    elif command.kind == "posture":
+        ack(text="Running every check if you may run account checks here; the posture summary will be posted "
+                 "in this channel.", response_type="ephemeral")
     else:
         ack()
 
 
+def _what(command: Command) -> str:
+    """The audit's "what": the sub-command and check name, nothing else the user typed."""
+    from handlers.blockkit import clip
+
+    return clip(" ".join(f"{command.kind} {command.arg}".split()), 80)
+
+
 def work(
-    deps: Deps, command: Command, channel: str | None, respond: Respond, client: WebClient, *, answers: Pool, jobs: Pool
+    deps: Deps,
+    command: Command,
+    channel: str | None,
+    respond: Respond,
+    client: WebClient,
+    *,
+    answers: Pool,
+    jobs: Pool,
+    asker: Asker | None = None,
 ) -> None:
     """Everything after the ack. `answers`/`jobs` are thread pools on a server and inline on Lambda."""
 
@@ -80,6 +112,14 @@ def work(
 
     def public(message_blocks: list[dict[str, Any]], text: str) -> object:
         return respond(blocks=message_blocks, text=text, response_type="in_channel", replace_original=False)
+
+    who = asker or Asker(None, None, channel)
+
+    def authorized() -> bool:
+        decision = deps.auth.decide(client, who, _what(command), "command")
+        if not decision.allowed:
+            private(*refusal(decision, channel))  # zero AWS calls
+        return decision.allowed
 
     if command.kind == "question":
         answers.submit(
@@ -91,32 +131,43 @@ def work(
         answers.submit(lambda: guard("command.compare", private, lambda: _compare(deps, command.arg, private)))
     elif command.kind == "check":
         def start_check() -> None:
+            if not authorized():
+                return
             ids = resolve_checks(deps, command.arg)  # unknown names fail before any AWS call
-            jobs.submit(lambda: guard("command.check", public, lambda: run_checks(deps, ids, command.arg, public)))
+            start_scan(deps, channel, private, jobs,
+                       lambda: guard("command.check", public, lambda: run_checks(deps, ids, command.arg, public)))
 
         answers.submit(lambda: guard("command.check", private, start_check))
     elif command.kind == "posture":
         assert isinstance(channel, str)
-        jobs.submit(
-            lambda: guard(
-                "command.posture",
-                private,
-                lambda: deps.posture.post_posture(client, channel, deps.settings, force=True),
+
+        def start_posture() -> None:
+            if not authorized():
+                return
+            start_scan(
+                deps, channel, private, jobs,
+                lambda: guard(
+                    "command.posture",
+                    private,
+                    lambda: deps.posture.post_posture(client, channel, deps.settings, force=True),
+                ),
             )
-        )
+
+        answers.submit(lambda: guard("command.posture", private, start_posture))
 
 
 def register(app: App, deps: Deps, *, lazy: bool = False) -> None:
     """Attach `/demarc`: ack-then-thread on a server, ack plus a Bolt lazy listener with `lazy` (Lambda)."""
 
     def ack_demarc(ack: Ack, body: dict[str, Any]) -> None:
-        acknowledge(deps, parse(str(body.get("text") or "")), body.get("channel_id"), ack)
+        acknowledge(deps, parse(str(body.get("text") or "")), body.get("channel_id"), ack, Asker.from_command(body))
 
     def answer_demarc(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         """The lazy half on Lambda: a fresh invocation, so the work runs inline and to the end."""
         command, channel = parse(str(body.get("text") or "")), body.get("channel_id")
+        respond = reliable(respond, body, client)
         if needs_work(deps, command, channel):
-            work(deps, command, channel, respond, client, answers=INLINE, jobs=INLINE)
+            work(deps, command, channel, respond, client, answers=INLINE, jobs=INLINE, asker=Asker.from_command(body))
 
     def has_work(body: dict[str, Any]) -> bool:
         return needs_work(deps, parse(str(body.get("text") or "")), body.get("channel_id"))
@@ -135,9 +186,11 @@ def register(app: App, deps: Deps, *, lazy: bool = False) -> None:
         request on the ack path; on Lambda they are the only way, see `lazy`.)
         """
         command, channel = parse(str(body.get("text") or "")), body.get("channel_id")
-        acknowledge(deps, command, channel, ack)
+        respond = reliable(respond, body, client)  # retried, with a fallback
+        asker = Asker.from_command(body)
+        acknowledge(deps, command, channel, ack, asker)
         if needs_work(deps, command, channel):
-            work(deps, command, channel, respond, client, answers=deps.answers, jobs=deps.jobs)
+            work(deps, command, channel, respond, client, answers=deps.answers, jobs=deps.jobs, asker=asker)
 
     app.command("/demarc")(on_demarc)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.errors import DemarcError, UsageError
 from handlers import blockkit, blocks
-from handlers.deps import Deps
+from handlers.deps import Deps, Pool
 
 log = logging.getLogger("demarc.handlers")
 
@@ -22,8 +22,12 @@ log = logging.getLogger("demarc.handlers")
 Reply = Callable[[list[dict[str, Any]], str], object]
 
 
-def answer_question(deps: Deps, raw_text: str, *, shareable: bool = False) -> tuple[list[dict[str, Any]], str]:
-    """Blocks for a question typed in Slack (wire-escaped text in, safe blocks out)."""
+def answer_question(
+    deps: Deps, raw_text: str, *, shareable: bool = False, run_checks: bool = True
+) -> tuple[list[dict[str, Any]], str]:
+    """Blocks for a question typed in Slack (wire-escaped text in, safe blocks out).
+
+    `run_checks=False` leaves out the Run-check buttons (answers shared in a channel)."""
     question, truncated = blockkit.clean_question(raw_text)
     answer = deps.answerer.answer(question)
     return blocks.render_answer(
@@ -31,8 +35,15 @@ def answer_question(deps: Deps, raw_text: str, *, shareable: bool = False) -> tu
         answer,
         truncated=truncated,
         shareable=shareable,
-        share_value="q:" + question[:1900],
+        share_value=share_value(question),
+        run_checks=run_checks,
     )
+
+
+def share_value(question: str) -> str:
+    """The Share button's value: `q:` and the question, within Slack's 2,000-character limit,
+    which Slack counts in UTF-16 code units (an emoji is two)."""
+    return "q:" + blockkit.clip_utf16(question, blockkit.MAX_BUTTON_VALUE - 2)
 
 
 def answer_cell(deps: Deps, service: str, topic: str | None) -> tuple[list[dict[str, Any]], str]:
@@ -85,6 +96,53 @@ def run_checks(deps: Deps, check_ids: Sequence[str] | None, requested: str, repl
         return
     reply(*blocks.render_check_reports(deps.answerer.catalogue, reports, requested=requested))
     log.info("account checks finished", extra={"accounts": len(reports)})
+
+
+SCAN_BUSY = "A scan is already running in this channel, results will follow here; I did not start another."
+SCAN_COOLDOWN = (
+    "A scan started in this channel moments ago, results will follow here; ask again in a minute for a fresh one."
+)
+SCAN_FULL = (
+    "{n} scans are already running or waiting, results will follow in their channels; "
+    "I did not start another. Try again in a few minutes."
+)
+
+
+def start_scan(
+    deps: Deps,
+    channel: str | None,
+    private: Reply,
+    jobs: Pool,
+    scan: Callable[[], object],
+    before: Callable[[], object] | None = None,
+) -> bool:
+    """Queue `scan` unless this channel has one running or just started one, or
+    `DEMARC_SCAN_CONCURRENCY` scans are already in flight; then say so, and start nothing.
+    `before` runs once the scan is sure to start (a "Running..." notice)."""
+    gate = deps.scan_gate
+    assert gate is not None
+    key = channel or "-"
+    why = gate.try_start(key)
+    if why is not None:
+        log.info("scan not started", extra={"channel": channel, "why": why})
+        text = {"running": SCAN_BUSY, "cooldown": SCAN_COOLDOWN}.get(why) or SCAN_FULL.format(n=gate.concurrency)
+        private(*blocks.render_notice(text, emoji=":hourglass_flowing_sand:"))
+        return False
+
+    def run() -> None:
+        try:
+            scan()
+        finally:
+            gate.finish(key)
+
+    try:
+        if before is not None:
+            before()
+    except Exception:
+        gate.finish(key)
+        raise
+    jobs.submit(run)
+    return True
 
 
 def guard(what: str, reply: Reply | None, fn: Callable[[], object]) -> None:

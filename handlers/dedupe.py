@@ -12,8 +12,17 @@ Socket Mode share it. The memory is pluggable (`SeenEvents`): per process by def
 restart forgets; a retry that reaches a fresh process is answered once there), or a DynamoDB
 table on AWS Lambda (bot/store/seen_dynamo.py), where every container is a fresh process.
 
+Replays: a slash command or a button click is never retried by Slack, so the same signed
+request arriving twice is a replay (a captured request re-sent within Slack's five-minute
+signature window). Each one is claimed by its signature (`X-Slack-Signature`, an HMAC of the
+timestamp and the body, so unique per request) in the same memory, and acts at most once:
+across replicas and Lambda containers too when that memory is DynamoDB.
+
 A Bolt lazy listener on Lambda re-enters the app with the same body (and event id) marked
 `lazy_only`; that is the work of the first delivery, not a retry, so it is never dropped.
+The marker is an unsigned header, so the HTTP edges refuse it from outside: `demarc serve`
+answers 401 to any request carrying it (handlers/server.py), and the Lambda handler honours it
+only with an HMAC that only the function can compute (handlers/aws_lambda.py).
 """
 
 from __future__ import annotations
@@ -47,4 +56,16 @@ class DedupeEvents(Middleware):
             retry = req.headers.get("x-slack-retry-num", [""])[0] if req.headers else ""
             log.info("duplicate event dropped", extra={"event_id": event_id, "retry_num": retry, "mode": req.mode})
             return BoltResponse(status=200, body="")
+        if event_id is None and body.get("type") != "url_verification":
+            signature = (req.headers.get("x-slack-signature") or [""])[0] if req.headers else ""
+            if signature and not self.cache.claim(f"sig:{signature}"):
+                log.warning("replayed request dropped", extra={"kind": _kind(body), "mode": req.mode})
+                return BoltResponse(status=200, body="")
         return next()
+
+
+def _kind(body: dict[str, object]) -> str:
+    """What was replayed, without any of its content: `command` or the interaction type."""
+    if "command" in body:
+        return "command"
+    return str(body.get("type") or "unknown")[:40]

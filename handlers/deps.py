@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.answer import Answerer, default_answerer
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.config import Settings
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
     from bot.checks.model import AccountReport
+    from handlers.authorize import Authorizer
 
 log = logging.getLogger("demarc.handlers")
 
@@ -158,6 +160,67 @@ class Jobs:
         self._pool.shutdown(wait=wait, cancel_futures=not wait)
 
 
+class RecentlySeen:
+    """Keys seen within `ttl` seconds by the injected clock (App Home publishes, per user)."""
+
+    def __init__(self, clock: Clock, ttl: float, max_size: int = 10_000) -> None:
+        self._clock, self._ttl, self._max = clock, ttl, max_size
+        self._seen: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def first(self, key: str) -> bool:
+        """True (and remembered) unless `key` was seen within the TTL."""
+        now = self._clock.now().timestamp()
+        with self._lock:
+            if now - self._seen.get(key, float("-inf")) < self._ttl:
+                return False
+            if len(self._seen) >= self._max:
+                self._seen = {k: t for k, t in self._seen.items() if now - t < self._ttl}
+            self._seen[key] = now
+            return True
+
+
+class ScanGate:
+    """At most one scan per channel at a time, a cool-down after each start in a channel, and
+    at most `concurrency` scans in flight (running, or waiting for a job worker) in all."""
+
+    def __init__(self, clock: Clock, concurrency: int, cooldown: float) -> None:
+        self.clock, self.concurrency, self.cooldown = clock, concurrency, cooldown
+        self._running: set[str] = set()
+        self._started: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def try_start(self, channel: str) -> str | None:
+        """None when a scan may start in `channel` now (it is then counted); else why not:
+        `running` (this channel has one), `cooldown` (it started one moments ago), `full`."""
+        now = self.clock.now().timestamp()
+        with self._lock:
+            if channel in self._running:
+                return "running"
+            if now - self._started.get(channel, float("-inf")) < self.cooldown:
+                return "cooldown"
+            if len(self._running) >= self.concurrency:
+                return "full"
+            self._running.add(channel)
+            self._started[channel] = now
+            return None
+
+    def finish(self, channel: str) -> None:
+        with self._lock:
+            self._running.discard(channel)
+
+    @property
+    def in_flight(self) -> int:
+        with self._lock:
+            return len(self._running)
+
+
+#: Answer workers: one rate-limited channel occupies one of them for seconds at most.
+ANSWER_WORKERS = 8
+#: An App Home opened again within this many seconds is not published again.
+HOME_CACHE_SECONDS = 60.0
+
+
 @dataclass
 class Deps:
     settings: Settings
@@ -168,12 +231,35 @@ class Deps:
     jobs: Jobs = field(default_factory=Jobs)
     #: Post-ack answering (matching, rendering, the reply's Web API call). A few threads, not
     #: one per request: under a burst, fewer runnable threads means the GIL goes to the
-    #: threads that are acknowledging, which is what keeps the ack p99 low.
-    answers: Jobs = field(default_factory=lambda: Jobs(2, "demarc-answer"))
+    #: threads that are acknowledging, which is what keeps the ack p99 low. But enough that a
+    #: channel whose replies are being rate limited (each wait capped at MAX_RETRY_WAIT, see
+    #: handlers/slack_client.py) never holds up another channel's answer.
+    answers: Jobs = field(default_factory=lambda: Jobs(ANSWER_WORKERS, "demarc-answer"))
+    #: The one "now" for cool-downs, caches and windows in the Slack layer.
+    clock: Clock = SYSTEM_CLOCK
+    #: Who may run account checks (handlers/authorize.py); built from settings and clock.
+    authorizer: Authorizer | None = None
+    #: Scans in flight and per-channel cool-downs (DEMARC_SCAN_CONCURRENCY, DEMARC_SCAN_COOLDOWN).
+    scan_gate: ScanGate | None = None
+    #: Users whose App Home was published within the last minute.
+    home_published: RecentlySeen | None = None
 
     def __post_init__(self) -> None:
         if self.scanner is None:
             self.scanner = SettingsScanner(self.settings)
+        if self.authorizer is None:
+            from handlers.authorize import Authorizer
+
+            self.authorizer = Authorizer(self.settings, self.clock)
+        if self.scan_gate is None:
+            self.scan_gate = ScanGate(self.clock, self.settings.scan_concurrency, self.settings.scan_cooldown)
+        if self.home_published is None:
+            self.home_published = RecentlySeen(self.clock, HOME_CACHE_SECONDS)
+
+    @property
+    def auth(self) -> Authorizer:
+        assert self.authorizer is not None
+        return self.authorizer
 
     def scan(self, check_ids: Sequence[str] | None, regions: Sequence[str] | None) -> list[AccountReport]:
         assert self.scanner is not None

@@ -24,6 +24,17 @@ def is_person_dm(event: dict[str, Any]) -> bool:
     return event.get("channel_type") == "im" and not event.get("subtype") and not event.get("bot_id")
 
 
+def is_person_mention(event: dict[str, Any]) -> bool:
+    """A mention written by a person: not by another bot or an app, and not by demarc itself
+    (whose messages carry its `bot_id`), so two bots can never answer each other in a loop."""
+    return (
+        not event.get("bot_id")
+        and not event.get("bot_profile")
+        and event.get("subtype") not in ("bot_message", "message_changed", "message_deleted")
+        and bool(event.get("user"))
+    )
+
+
 def is_home_tab(event: dict[str, Any]) -> bool:
     return bool(event.get("tab", "home") == "home")
 
@@ -47,6 +58,8 @@ def register(app: App, deps: Deps, *, lazy: bool = False) -> None:
         pool.submit(lambda: guard(where, reply, lambda: reply(*answer_question(deps, text))))
 
     def answer_mention(event: dict[str, Any], client: WebClient) -> None:
+        if not is_person_mention(event):
+            return
         answer_in("event.app_mention", event, client, event.get("thread_ts") or event.get("ts"))
 
     def answer_dm(event: dict[str, Any], client: WebClient) -> None:
@@ -59,11 +72,15 @@ def register(app: App, deps: Deps, *, lazy: bool = False) -> None:
         if not is_home_tab(event):
             return
         user = str(event.get("user") or "")
+        assert deps.home_published is not None
+        if not user or not deps.home_published.first(user):
+            return  # published for this user within the last minute: the tab still shows it
         pool.submit(lambda: guard("event.app_home_opened", None, lambda: publish_home(deps, client, user)))
 
     if lazy:
         # First match wins: the answering listener, then an ack-only one for everything else.
-        app.event("app_mention")(ack=ack_event, lazy=[answer_mention])
+        app.event("app_mention", matchers=[is_person_mention])(ack=ack_event, lazy=[answer_mention])
+        app.event("app_mention")(ack_event)
         app.event("message", matchers=[is_person_dm])(ack=ack_event, lazy=[answer_dm])
         app.event("message")(ack_event)
         app.event("app_home_opened", matchers=[is_home_tab])(ack=ack_event, lazy=[publish_home_tab])

@@ -13,6 +13,7 @@ core stays importable without it.
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import signal
 import threading
@@ -32,16 +33,53 @@ log = logging.getLogger("demarc.server")
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 HTTP_THREADS = 48
+#: Seconds a connection may send nothing before waitress closes it (Slack sends a request at once).
+CHANNEL_TIMEOUT = 10
+#: How often waitress sweeps for such connections (its default is 30 s).
+CLEANUP_INTERVAL = 2
+#: Open connections at most (less when the file-descriptor limit is lower); past it waitress
+#: stops accepting until some close.
+CONNECTION_LIMIT = 4000
+#: Seconds one request may take to arrive in full (a slow-body client is cut off after this).
+MAX_READ_SECONDS = 10.0
 MAX_BODY_BYTES = 1_048_576  # Slack's payloads are far smaller; a bigger body is not from Slack
+
+def default_connection_limit() -> int:
+    """CONNECTION_LIMIT, or what the process's open-file limit leaves room for."""
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (ImportError, OSError, ValueError):
+        return 1000
+    if soft == resource.RLIM_INFINITY:
+        return CONNECTION_LIMIT
+    return max(100, min(CONNECTION_LIMIT, int(soft) - 100))
+
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def make_wsgi(app: App) -> WsgiApp:
-    """Route `/slack/events` to Bolt, `/healthz` to a constant, anything else to 404."""
+def make_wsgi(app: App, *, signing_secret: str | None = None) -> WsgiApp:
+    """Route `/slack/events` to Bolt, `/healthz` to a constant, anything else to 404.
+
+    Every POST to `/slack/events` is verified here first (handlers/verify.py): an unsigned,
+    wrongly signed or stale request, or one whose timestamp is not a number, gets 401 and is
+    never parsed or logged; a request carrying Bolt's lazy-listener marker from outside gets
+    401 too (only AWS Lambda's own lazy invocations may carry it, and serve has none).
+    """
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+    from handlers.verify import has_lazy_marker, verify
+
     bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+    secret = app._signing_secret if signing_secret is None else signing_secret
+    check_signatures = bool(secret)
+
+    def unauthorized(start_response: Callable[..., Any], why: str) -> Iterable[bytes]:
+        log.info("unauthenticated request rejected", extra={"path": EVENTS_PATH, "why": why})
+        start_response("401 Unauthorized", [("Content-Type", "text/plain")])
+        return [b"Unauthorized"]
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -49,11 +87,22 @@ def make_wsgi(app: App) -> WsgiApp:
             start_response("200 OK", [("Content-Type", "application/json")])
             return [b'{"ok":true}']
         if path == EVENTS_PATH:
+            headers = {k[5:].lower().replace("_", "-"): v for k, v in environ.items() if k.startswith("HTTP_")}
+            if has_lazy_marker(headers):
+                return unauthorized(start_response, "lazy-listener marker from outside")
+            if check_signatures and environ.get("REQUEST_METHOD") == "POST":
+                try:
+                    length = min(int(environ.get("CONTENT_LENGTH") or 0), MAX_BODY_BYTES)
+                except ValueError:
+                    length = 0
+                raw = environ["wsgi.input"].read(length) if length > 0 else b""
+                if not verify(secret, headers, raw):
+                    return unauthorized(start_response, "bad or missing signature")
+                environ = {**environ, "wsgi.input": io.BytesIO(raw), "CONTENT_LENGTH": str(len(raw))}
             try:
                 return bolt(environ, start_response)
             except Exception:
-                # Bolt parses the body before it verifies the signature, so a body that is not
-                # JSON or form data raises; answer like Slack's docs expect, never with a traceback.
+                # A signed body that is neither JSON nor form data: answer without a traceback.
                 log.warning("unparseable request body rejected", extra={"path": path})
                 start_response("400 Bad Request", [("Content-Type", "text/plain")])
                 return [b"Bad Request"]
@@ -91,6 +140,9 @@ class HttpServer:
         port: int = 3000,
         threads: int = HTTP_THREADS,
         wsgi: WsgiApp | None = None,
+        channel_timeout: int = CHANNEL_TIMEOUT,
+        connection_limit: int | None = None,
+        max_read_seconds: float = MAX_READ_SECONDS,
     ) -> None:
         from waitress.server import create_server
 
@@ -104,13 +156,44 @@ class HttpServer:
             port=port,
             threads=threads,
             backlog=1024,
-            connection_limit=1000,
-            channel_timeout=60,
+            # Slow clients: waitress reads requests on its event loop (no worker thread per
+            # connection), so what a flood of slow or idle connections exhausts is the
+            # connection limit. A generous limit, a short inactivity timeout and a frequent
+            # sweep keep /healthz and Slack's requests answering; the reverse proxy in front
+            # bounds time per request body and connections per client (docs/slack.md).
+            connection_limit=connection_limit or default_connection_limit(),
+            channel_timeout=channel_timeout,
+            cleanup_interval=max(1, min(channel_timeout, CLEANUP_INTERVAL)),
+            # poll(), not select(): select() cannot watch a descriptor above 1023, and past
+            # ~1,000 open connections the event loop died and took /healthz with it.
+            asyncore_use_poll=True,
             max_request_body_size=MAX_BODY_BYTES,
             expose_tracebacks=False,
             ident="demarc",
         )
+        self._install_slow_request_sweep(max_read_seconds)
         self._stopped = threading.Event()
+
+    def _install_slow_request_sweep(self, max_read_seconds: float) -> None:
+        """waitress closes idle connections; this also closes one that has been sending a single
+        request for longer than `max_read_seconds` (a slow-body client trickling a byte at a time
+        never goes idle). Runs in waitress's own sweep, with its `now`."""
+        server = self._server
+        idle_sweep = server.maintenance
+
+        def maintenance(now: float) -> None:
+            idle_sweep(now)
+            for channel in list(server.active_channels.values()):
+                if channel.requests or channel.request is None:
+                    channel._demarc_read_since = None  # between requests, or being answered
+                    continue
+                since = getattr(channel, "_demarc_read_since", None)
+                if since is None:
+                    channel._demarc_read_since = now
+                elif now - since > max_read_seconds:
+                    channel.will_close = True
+
+        server.maintenance = maintenance
 
     @property
     def port(self) -> int:

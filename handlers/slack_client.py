@@ -8,17 +8,22 @@ slack_sdk's default list retries connection errors only; rate limits need their 
 
 from __future__ import annotations
 
+import email.utils
 import logging
+import random
+import time
+from collections.abc import Callable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry import RetryHandler
+from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryHandler, RetryState
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
 
+from bot.clock import SYSTEM_CLOCK, Clock, epoch_seconds
 from bot.config import Settings
 
 #: Seconds before a Web API call gives up (per attempt).
@@ -28,12 +33,76 @@ RATE_LIMIT_RETRIES = 3
 SERVER_ERROR_RETRIES = 3
 
 
+#: Longest single wait before a retry, whatever Retry-After says: a worker asleep for 40 s
+#: is a worker not answering anyone else.
+MAX_RETRY_WAIT = 3.0
+#: Server errors worth another try (a gateway's 502/504 included).
+RETRIED_STATUSES = frozenset({500, 502, 503, 504})
+
+
+def retry_after_seconds(value: str | None, clock: Clock = SYSTEM_CLOCK, cap: float = MAX_RETRY_WAIT) -> float:
+    """Seconds to wait for a `Retry-After` header: delta-seconds or an HTTP date, capped; 1 when
+    absent or unreadable."""
+    text = (value or "").strip()
+    wait = 1.0
+    if text.isascii() and text.isdigit():
+        wait = float(text)
+    elif text:
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+            wait = when.timestamp() - epoch_seconds(clock)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            wait = 1.0
+    return max(0.0, min(wait, cap))
+
+
+class CappedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """429s retried after Retry-After (seconds or an HTTP date), never longer than `cap`.
+
+    slack_sdk's own handler sleeps for whatever the header says and cannot read a date."""
+
+    def __init__(self, max_retry_count: int = RATE_LIMIT_RETRIES, *, cap: float = MAX_RETRY_WAIT,
+                 clock: Clock = SYSTEM_CLOCK, sleep: Callable[[float], None] = time.sleep) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.cap, self.clock, self.sleep = cap, clock, sleep
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        if response is None:
+            raise error or RuntimeError("rate limited without a response")
+        state.next_attempt_requested = True
+        header = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), None)
+        value = header[0] if isinstance(header, list) and header else header
+        self.sleep(retry_after_seconds(str(value) if value else None, self.clock, self.cap) + random.random() / 10)
+        state.increment_current_attempt()
+
+
+class GatewayErrorRetryHandler(ServerErrorRetryHandler):
+    """500, 502, 503 and 504 retried with backoff (slack_sdk's handler skips 502 and 504)."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return response is not None and response.status_code in RETRIED_STATUSES
+
+
 def retry_handlers() -> list[RetryHandler]:
-    """The retry policy every client shares."""
+    """The retry policy every client shares (Web API and response URLs alike)."""
     return [
         ConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
-        RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-        ServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
+        CappedRateLimitRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        GatewayErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
     ]
 
 

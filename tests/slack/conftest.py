@@ -17,6 +17,7 @@ from handlers.server import HttpServer
 from tests.slack.fakes import (
     BOT_TOKEN,
     SIGNING_SECRET,
+    TEAM_ID,
     FakeCheckIndex,
     FakePosture,
     FakeScanner,
@@ -39,6 +40,8 @@ def make_settings(api_url: str, **env: str) -> Settings:
         "SLACK_API_URL": api_url,
         "DEMARC_CHECK_CHANNELS": CHECK_CHANNEL,
         "PORT": "3000",
+        # Tests run several scans in one channel; the cool-down has its own test.
+        "DEMARC_SCAN_COOLDOWN": "0",
     }
     base.update(env)
     return load_settings({k: v for k, v in base.items() if v})
@@ -55,8 +58,9 @@ class Running:
     slack: FakeSlack
     server: HttpServer
 
-    def command(self, text: str, *, channel: str = CHECK_CHANNEL, name: str = "cmd") -> HttpResult:
-        body = command_body(text, channel=channel, response_url=self.slack.response_url(name))
+    def command(self, text: str, *, channel: str = CHECK_CHANNEL, name: str = "cmd", user: str = "U0USER0001",
+                team: str = TEAM_ID) -> HttpResult:
+        body = command_body(text, channel=channel, response_url=self.slack.response_url(name), user=user, team=team)
         return post(self.url, body, "application/x-www-form-urlencoded", sign(body))
 
     def event(self, event: dict[str, Any], *, event_id: str, retry: int | None = None) -> HttpResult:
@@ -67,9 +71,9 @@ class Running:
         return post(self.url, body, "application/json", headers)
 
     def action(self, action_id: str, value: str, *, channel: str = CHECK_CHANNEL, name: str = "act",
-               ephemeral: bool = True) -> HttpResult:
+               ephemeral: bool = True, user: str = "U0USER0001", team: str = TEAM_ID) -> HttpResult:
         body = action_body(action_id, value, response_url=self.slack.response_url(name), channel=channel,
-                           ephemeral=ephemeral)
+                           ephemeral=ephemeral, user=user, team=team)
         return post(self.url, body, "application/x-www-form-urlencoded", sign(body))
 
 

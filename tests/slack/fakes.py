@@ -31,6 +31,8 @@ APP_TOKEN = "xapp-1-A111-2222-abcdef0123456789"
 TEAM_ID = "T0TEAM0001"
 BOT_USER = "UBOT000001"
 BOT_ID = "BBOT000001"
+USER = "U0USER0001"
+OTHER_TEAM_ID = "T0OTHER001"
 
 
 @dataclass
@@ -133,6 +135,33 @@ class FakeSlack:
             "C0POSTURE1": {"id": "C0POSTURE1", "name": "security-posture", "is_member": True},
         }
         self.usergroups: list[dict[str, Any]] = [{"id": "S0SEC", "handle": "security-team"}]
+        #: usergroups.users.list: members of each group.
+        self.group_members: dict[str, list[str]] = {"S0SEC": ["U0SECLEAD1"]}
+        #: users.info: every user the workspace knows; unknown ids answer user_not_found.
+        self.users: dict[str, dict[str, Any]] = {
+            uid: {"id": uid, "team_id": TEAM_ID, "name": uid.lower(), "is_bot": False, "deleted": False,
+                  "is_restricted": False, "is_ultra_restricted": False}
+            for uid in (USER, "U0SECLEAD1", "U0OTHER001")
+        }
+        #: The channel checks run in: internal, not shared (conversations.info).
+        self.channels["C0CHECKS01"] = {"id": "C0CHECKS01", "name": "incidents", "is_member": True,
+                                       "is_channel": True, "is_shared": False, "is_ext_shared": False,
+                                       "is_org_shared": False, "is_pending_ext_shared": False}
+
+    def add_user(self, user_id: str, *, team_id: str = TEAM_ID, restricted: bool = False,
+                 ultra_restricted: bool = False) -> None:
+        """A user as users.info describes them: a guest is restricted (multi-channel) or ultra
+        restricted (single-channel); a Slack Connect user has their own organisation's team_id."""
+        with self._lock:
+            self.users[user_id] = {"id": user_id, "team_id": team_id, "name": user_id.lower(), "is_bot": False,
+                                   "deleted": False, "is_restricted": restricted or ultra_restricted,
+                                   "is_ultra_restricted": ultra_restricted}
+
+    def share_channel(self, channel_id: str, *, external: bool = True, org: bool = False) -> None:
+        """Make a channel shared: with another organisation (Slack Connect) or within the org."""
+        with self._lock:
+            info = self.channels.setdefault(channel_id, {"id": channel_id, "name": "shared", "is_member": True})
+            info.update({"is_shared": True, "is_ext_shared": external, "is_org_shared": org})
 
     def fail(self, method: str, *failures: Failure) -> None:
         """The next calls to `method` get these failures, in order, before succeeding."""
@@ -196,6 +225,16 @@ class FakeSlack:
             return {"ok": True, "channel": channel}
         if method == "usergroups.list":
             return {"ok": True, "usergroups": self.usergroups}
+        if method == "usergroups.users.list":
+            group = str(body.get("usergroup"))
+            if group not in self.group_members:
+                return {"ok": False, "error": "no_such_subteam"}
+            return {"ok": True, "users": list(self.group_members[group])}
+        if method == "users.info":
+            user = self.users.get(str(body.get("user")))
+            if user is None:
+                return {"ok": False, "error": "user_not_found"}
+            return {"ok": True, "user": dict(user)}
         if method == "files.getUploadURLExternal":
             return {"ok": True, "upload_url": f"{self.url}upload/F0FILE", "file_id": "F0FILE"}
         if method == "files.completeUploadExternal":
@@ -276,11 +315,12 @@ def post(url: str, body: str, content_type: str, headers: dict[str, str] | None 
         return HttpResult(exc.code, exc.read().decode(), time.perf_counter() - started)
 
 
-def command_body(text: str, *, channel: str = "C0CHECKS01", response_url: str, user: str = "U0USER0001") -> str:
+def command_body(text: str, *, channel: str = "C0CHECKS01", response_url: str, user: str = "U0USER0001",
+                 team: str = TEAM_ID) -> str:
     return urllib.parse.urlencode(
         {
             "token": "legacy-verification-token",
-            "team_id": TEAM_ID,
+            "team_id": team,
             "team_domain": "demarc-test",
             "channel_id": channel,
             "channel_name": "incidents",
@@ -336,11 +376,12 @@ def dm_event(text: str, *, channel: str = "D0DM000001", ts: str = "1700000000.00
 
 
 def action_body(
-    action_id: str, value: str, *, response_url: str, channel: str = "C0CHECKS01", ephemeral: bool = True
+    action_id: str, value: str, *, response_url: str, channel: str = "C0CHECKS01", ephemeral: bool = True,
+    user: str = "U0USER0001", team: str = TEAM_ID,
 ) -> str:
     payload = {
         "type": "block_actions",
-        "user": {"id": "U0USER0001", "username": "alice", "team_id": TEAM_ID},
+        "user": {"id": user, "username": "alice", "team_id": team},
         "api_app_id": "A0APP00001",
         "token": "legacy-verification-token",
         "container": {"type": "message", "message_ts": "1700000000.000300", "channel_id": channel,

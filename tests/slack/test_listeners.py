@@ -79,6 +79,15 @@ class FakeClient:
         self.chat_postMessage = Recorder()
         self.views_publish = Recorder()
 
+    def auth_test(self) -> dict[str, Any]:
+        return {"ok": True, "team_id": "T0TEAM0001", "user_id": "UBOT000001"}
+
+    def users_info(self, user: str) -> dict[str, Any]:
+        return {"ok": True, "user": {"id": user, "team_id": "T0TEAM0001", "is_restricted": False}}
+
+    def conversations_info(self, channel: str) -> dict[str, Any]:
+        return {"ok": True, "channel": {"id": channel, "is_shared": False, "is_ext_shared": False}}
+
 
 @pytest.fixture
 def wired(answerer: Answerer) -> tuple[RecordingApp, Deps, FakeScanner]:
@@ -182,9 +191,9 @@ def test_the_run_check_button_scans_only_in_an_allowed_channel(
             "channel": {"id": "C0ELSEWHERE"}, "container": {"channel_id": "C0ELSEWHERE"},
             "user": {"id": "U0USER0001"}}
     ack, respond = Recorder(), Recorder()
-    run_check(ack=ack, body=body, respond=respond)
+    run_check(ack=ack, body=body, respond=respond, client=FakeClient())
     assert ack.calls == [{}] and scanner.calls == []
     body["channel"] = {"id": CHECK_CHANNEL}
     body["container"] = {"channel_id": CHECK_CHANNEL}
-    run_check(ack=Recorder(), body=body, respond=respond)
+    run_check(ack=Recorder(), body=body, respond=respond, client=FakeClient())
     assert scanner.calls == [(["s3-public-access"], None)]

@@ -169,3 +169,45 @@ def test_socket_mode_health_is_503_while_disconnected() -> None:
     seen: list[str] = []
     body = b"".join(make_health_wsgi(lambda: False)({"PATH_INFO": "/healthz"}, lambda status, _h: seen.append(status)))
     assert seen == ["503 Service Unavailable"] and b"not connected" in body
+
+
+def test_socket_mode_applies_the_same_check_authorization(
+    slack: FakeSlack, socket_slack: FakeSocketSlack, answerer: Answerer
+) -> None:
+    """A guest and a Slack Connect user are refused over Socket Mode too; a member's check runs."""
+    from tests.slack.conftest import CHECK_CHANNEL
+    from tests.slack.fakes import OTHER_TEAM_ID
+
+    slack.ws_url = f"ws://127.0.0.1:{socket_slack.port}/link?ticket=1"
+    slack.add_user("U0GUEST001", restricted=True)
+    slack.add_user("U0CONNECT1", team_id=OTHER_TEAM_ID)
+    settings = make_settings(slack.api_url, SLACK_APP_TOKEN=APP_TOKEN, SLACK_SIGNING_SECRET="")
+    scanner = FakeScanner()
+    deps = Deps(settings=settings, answerer=answerer, scanner=scanner, check_index=FakeCheckIndex(),
+                posture=FakePosture(), jobs=Jobs(1))
+    server = SocketModeServer(build_app(settings, deps), str(settings.slack_app_token))
+    server.connect()
+    try:
+        assert socket_slack.connected.wait(10)
+        for user in ("U0GUEST001", "U0CONNECT1"):
+            command = {"team_id": TEAM_ID, "channel_id": CHECK_CHANNEL, "user_id": user, "command": "/demarc",
+                       "text": "check", "response_url": slack.response_url(user), "api_app_id": "A0APP00001",
+                       "trigger_id": "1.2.3"}
+            socket_slack.send({"envelope_id": f"env-{user}", "type": "slash_commands", "payload": command,
+                               "accepts_response_payload": True})
+        socket_slack.wait_acks(2)
+        for user, words in (("U0GUEST001", "Guest accounts"), ("U0CONNECT1", "another workspace")):
+            [reply] = slack.wait_count(f"/response/{user}")
+            assert words in reply.raw.decode()
+        time.sleep(0.4)
+        assert scanner.calls == []
+        command = {"team_id": TEAM_ID, "channel_id": CHECK_CHANNEL, "user_id": "U0USER0001", "command": "/demarc",
+                   "text": "check s3-public-access", "response_url": slack.response_url("member"),
+                   "api_app_id": "A0APP00001", "trigger_id": "1.2.3"}
+        socket_slack.send({"envelope_id": "env-member", "type": "slash_commands", "payload": command,
+                           "accepts_response_payload": True})
+        assert scanner.done.wait(10)
+        assert scanner.calls == [(["s3-public-access"], None)]
+    finally:
+        server.stop()
+        deps.shutdown()
