@@ -58,6 +58,7 @@ EXAMPLES = (
     "are any of our buckets public?",
 )
 
+
 def owner_label(owner: str | None) -> str:
     if owner is None:
         return "Several owners"

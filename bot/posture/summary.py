@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
-from bot.checks.model import AccountReport, CheckResult
+from bot.checks.model import AccountReport, CheckResult, finding_id
 from bot.errors import DemarcError
 from bot.store.records import RunMeta, RunStatus, run_status
 
@@ -44,6 +44,13 @@ class FindingKey:
 
     def to_dict(self) -> dict[str, str]:
         return {"check": self.check, "resource": self.resource, "region": self.region}
+
+    def id(self, account: str) -> str:
+        """The stable finding id (check, account, region, resource): see `finding_id`."""
+        return finding_id(self.check, account, self.region, self.resource)
+
+    def to_json(self, account: str) -> dict[str, str]:
+        return {"id": self.id(account), **self.to_dict()}
 
 
 @dataclass(frozen=True)
@@ -149,6 +156,15 @@ class AccountSummary:
     def new_critical(self) -> list[DeltaItem]:
         return [d for d in self.new if d.view.severity == "critical"]
 
+    @property
+    def quiet(self) -> bool:
+        """Nothing to tell since the run compared with: no delta, and not a first look."""
+        return self.status != "failed" and self.previous_run is not None and not self.new and not self.fixed
+
+    def finding_ids(self) -> list[str]:
+        """Every current finding's stable id, in result order."""
+        return [finding_id(r.check, self.account, f.region, f.resource) for r in self.results for f in r.findings]
+
     def by_severity(self) -> dict[str, int]:
         counts = dict.fromkeys(SEVERITIES, 0)
         for result in self.results:
@@ -163,9 +179,9 @@ class AccountSummary:
             "generated_at": self.generated_at,
             "regions": list(self.regions),
             "status": self.status,
-            "results": [r.to_dict() for r in self.results],
-            "new": [d.key.to_dict() for d in self.new],
-            "fixed": [d.key.to_dict() for d in self.fixed],
+            "results": [r.to_dict(self.account) for r in self.results],
+            "new": [d.key.to_json(self.account) for d in self.new],
+            "fixed": [d.key.to_json(self.account) for d in self.fixed],
             "previous_run": self.previous_run,
             "trend": list(self.trend),
             "sparkline": self.sparkline,
@@ -209,6 +225,11 @@ class PostureSummary:
         goes out for another reason.
         """
         return self.failed or any(a.new or a.fixed or a.previous_run is None for a in self.accounts)
+
+    @property
+    def quiet(self) -> bool:
+        """A day with no change at all: the post is two lines (see `handlers.posture.blocks`)."""
+        return not self.failed and bool(self.accounts) and all(a.quiet for a in self.accounts)
 
 
 def sparkline(values: Sequence[int | None]) -> str:

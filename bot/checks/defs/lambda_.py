@@ -90,8 +90,7 @@ def public_statements(policy: dict[str, Any]) -> list[str]:
     return [
         str(s.get("Sid") or "(no Sid)")
         for s in statements(policy)
-        if allows_everyone(s)
-        and not _has_source_condition(s.get("Condition"))
+        if allows_everyone(s) and not _has_source_condition(s.get("Condition"))
     ]
 
 
