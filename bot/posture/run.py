@@ -58,6 +58,10 @@ class PostureRun:
         """What `--strict` exits 1 on: a failing or erroring check, or a scan that failed."""
         return self.summary.failed or any(r.failed for r in self.reports)
 
+    def shown_reports(self) -> list[AccountReport]:
+        """The reports as the summary shows them (accepted findings left out)."""
+        return [AccountReport(a.account, list(a.regions), list(a.results)) for a in self.summary.accounts]
+
     def json_lines(self) -> list[str]:
         return [json.dumps(a.to_json()) for a in self.summary.accounts]
 
