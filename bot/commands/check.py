@@ -60,7 +60,9 @@ def run(args: argparse.Namespace) -> int:
         return 1 if args.strict and any(r.failed for r in reports) else 0
     for report in reports:
         if fmt == "json":
-            sys.stdout.write(json.dumps(report.to_dict()) + "\n")
+            from bot.posture.controls import with_controls
+
+            sys.stdout.write(json.dumps(with_controls(report.to_dict())) + "\n")
         else:
             sys.stdout.write(render_text(report) + ("\n" if len(reports) > 1 else ""))
     sys.stdout.flush()

@@ -5,8 +5,13 @@ Security Hub control ids are from AWS's "Security Hub CSPM controls reference"
 (https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-controls-reference.html)
 and the CIS numbers from its "CIS AWS Foundations Benchmark" standard page, v3.0.0
 (https://docs.aws.amazon.com/securityhub/latest/userguide/cis-aws-foundations-benchmark.html),
-which maps every CIS v3.0.0 recommendation to its Security Hub control. A check with no
-CIS recommendation has an empty CIS list (Lambda runtimes, public Lambda functions, patching).
+which maps every CIS v3.0.0 recommendation to its Security Hub control. Lambda.1 checked
+against https://docs.aws.amazon.com/securityhub/latest/userguide/lambda-controls.html; the CIS
+v3.0.0 numbers (1.4, 1.5, 1.8, 1.10, 1.16, 2.1.4, 2.2.1, 2.3.1) cross-checked against a
+published v3.0.0 recommendation list (https://haitmg.pl/cloud-audit/compliance/cis-aws-v3).
+A check with no CIS recommendation has an empty CIS list (Lambda runtimes, public Lambda
+functions, patching); default bucket encryption has neither since CIS dropped it (v2.0) and
+Security Hub retired S3.4 (S3 now encrypts every new object).
 """
 
 from __future__ import annotations
@@ -48,3 +53,13 @@ NONE = Controls((), ())
 
 def controls_for(check_id: str) -> Controls:
     return CONTROLS.get(check_id, NONE)
+
+
+def with_controls(report_json: dict[str, object]) -> dict[str, object]:
+    """A report or summary JSON object whose result objects also carry their `controls`."""
+    results = report_json.get("results")
+    if isinstance(results, list):
+        for result in results:
+            if isinstance(result, dict):
+                result["controls"] = controls_for(str(result.get("check"))).to_dict()
+    return report_json

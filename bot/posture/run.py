@@ -63,7 +63,9 @@ class PostureRun:
         return [AccountReport(a.account, list(a.regions), list(a.results)) for a in self.summary.accounts]
 
     def json_lines(self) -> list[str]:
-        return [json.dumps(a.to_json()) for a in self.summary.accounts]
+        from bot.posture.controls import with_controls
+
+        return [json.dumps(with_controls(a.to_json())) for a in self.summary.accounts]
 
 
 def _history(store: StateStore, account: str, until_key: str | None) -> Iterator[tuple[RunMeta, list[CheckResult]]]:

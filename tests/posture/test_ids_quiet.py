@@ -56,3 +56,10 @@ def test_metadata_carries_ids_and_a_quiet_day_is_two_lines(state_file: str, slac
     post_posture(client, CHANNEL, cfg, scan=scan_of(report({})), clock=FixedClock(DAY3))
     changed = slack.of("chat.postMessage")[-1].body
     assert "Fixed" in json.dumps(changed["blocks"]) and len(changed["metadata"]["event_payload"]["fixed"]) == 2
+
+
+def test_posture_json_results_carry_their_controls(state_file: str) -> None:
+    run = run_posture(settings(state_file), scan=scan_of(report({"cloudtrail": [(ACCOUNT, "global")]})))
+    [line] = [json.loads(x) for x in run.json_lines()]
+    [trail] = [r for r in line["results"] if r["check"] == "cloudtrail"]
+    assert trail["controls"] == {"cis_3.0.0": ["3.1"], "security_hub": ["CloudTrail.1"]}
