@@ -55,6 +55,8 @@ class Settings:
     log_level: str = "INFO"
     role_arns: tuple[str, ...] = ()
     org_role_name: str | None = None
+    exceptions_file: Path | None = None
+    exception_max_days: int = 90
 
     @property
     def state_location(self) -> StateLocation:
@@ -147,6 +149,18 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         problems.append(str(exc))
         only_on_change = False
 
+    exceptions_file = env.get("DEMARC_EXCEPTIONS", "").strip() or None
+    if exceptions_file and not Path(exceptions_file).expanduser().is_file():
+        problems.append(f"DEMARC_EXCEPTIONS={exceptions_file!r} is not a file")
+    max_days_text = env.get("DEMARC_EXCEPTION_MAX_DAYS", "").strip() or "90"
+    try:
+        exception_max_days = int(max_days_text)
+        if exception_max_days < 1:
+            raise ValueError
+    except ValueError:
+        problems.append(f"DEMARC_EXCEPTION_MAX_DAYS={max_days_text!r} must be a whole number of days (1 or more)")
+        exception_max_days = 90
+
     state = env.get("DEMARC_STATE", "").strip() or None
     if state:
         from bot.store.location import parse_state
@@ -174,6 +188,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=(env.get("DEMARC_LOG_LEVEL", "").strip() or "INFO").upper(),
         role_arns=role_arns,
         org_role_name=env.get("DEMARC_ORG_ROLE_NAME", "").strip() or None,
+        exceptions_file=Path(exceptions_file).expanduser() if exceptions_file else None,
+        exception_max_days=exception_max_days,
     )
     if problems:
         raise ConfigError("; ".join(problems), problems=problems)

@@ -139,6 +139,8 @@ class AccountSummary:
     groups: list[TopicGroup]
     errors: list[CheckResult]
     run: RunMeta | None = None
+    accepted: list[Any] = field(default_factory=list)  # bot.posture.exceptions.AcceptedFinding
+    audit: list[Any] = field(default_factory=list)  # bot.store.risks.AuditEvent
 
     @property
     def findings(self) -> int:
@@ -159,7 +161,13 @@ class AccountSummary:
     @property
     def quiet(self) -> bool:
         """Nothing to tell since the run compared with: no delta, and not a first look."""
-        return self.status != "failed" and self.previous_run is not None and not self.new and not self.fixed
+        return (
+            self.status != "failed"
+            and self.previous_run is not None
+            and not self.new
+            and not self.fixed
+            and not self.accepted
+        )
 
     def finding_ids(self) -> list[str]:
         """Every current finding's stable id, in result order."""
@@ -183,6 +191,8 @@ class AccountSummary:
             "new": [d.key.to_json(self.account) for d in self.new],
             "fixed": [d.key.to_json(self.account) for d in self.fixed],
             "previous_run": self.previous_run,
+            "accepted": [a.to_json() for a in self.accepted],
+            "audit": [e.to_json() for e in self.audit],
             "trend": list(self.trend),
             "sparkline": self.sparkline,
             "summary": {
@@ -191,6 +201,7 @@ class AccountSummary:
                 "findings": self.findings,
                 "new": len(self.new),
                 "fixed": len(self.fixed),
+                "accepted": len(self.accepted),
                 "by_severity": self.by_severity(),
             },
         }
@@ -306,9 +317,16 @@ def summarize_account(
     history: History,
     trend_runs: Sequence[RunMeta],
     run: RunMeta | None = None,
+    accepted: Sequence[Any] = (),
+    audit: Sequence[Any] = (),
 ) -> AccountSummary:
-    """One account's summary; `trend_runs` are earlier runs, newest first."""
+    """One account's summary; `trend_runs` are earlier runs, newest first.
+
+    `accepted` findings (already left out of `report`) are not failing and not "fixed".
+    """
     new, fixed, previous = compute_delta(report.regions, report.results, history)
+    hidden = {(a.check, a.finding.resource, a.finding.region) for a in accepted}
+    fixed = [d for d in fixed if (d.key.check, d.key.resource, d.key.region) not in hidden]
     status = run_status(report.results)
     earlier = [None if m.status == "failed" else m.failing for m in reversed(trend_runs[: TREND_RUNS - 1])]
     current = None if status == "failed" else sum(len(r.findings) for r in report.results)
@@ -325,4 +343,6 @@ def summarize_account(
         groups=group_by_topic(report.results, new),
         errors=[r for r in report.results if r.status == "error"],
         run=run,
+        accepted=list(accepted),
+        audit=list(audit),
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.posture.exceptions import AcceptedFinding
 from bot.posture.summary import AccountSummary, CheckLine, DeltaItem, PostureSummary
 from handlers.blockkit import (
     MAX_BLOCKS_MESSAGE,
@@ -118,6 +119,14 @@ def delta_line(item: DeltaItem) -> str:
     )
 
 
+def accepted_line(item: AcceptedFinding) -> str:
+    a = item.acceptance
+    return (
+        f"`{esc(item.finding.resource)}` ({esc(item.check)}) — accepted by {esc(a.accepted_by)} "
+        f"until *{esc(a.expires)}*: {esc(a.reason)}"
+    )
+
+
 def check_line(line: CheckLine) -> tuple[str, int]:
     """One failing check with its first few resources; also how many resources it names."""
     findings = line.result.findings
@@ -170,6 +179,11 @@ def _account_blocks(summary: AccountSummary, budget: Budget) -> int:
         if shown < 0:
             break
         named += sum(n for _, n in lines[:shown])
+    if summary.accepted:
+        budget.add_lines(
+            f":shield: *Accepted risks* ({len(summary.accepted)}, not counted as failing)",
+            [accepted_line(a) for a in summary.accepted],
+        )
     if summary.errors:
         budget.add_lines(
             f":warning: *Could not check* ({len(summary.errors)}): these results are incomplete",
