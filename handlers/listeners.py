@@ -20,3 +20,6 @@ def register_listeners(app: App, deps: Deps, *, dedupe: DedupeEvents | None = No
     commands.register(app, deps, lazy=lazy)
     events.register(app, deps, lazy=lazy)
     actions.register(app, deps, lazy=lazy)
+    from handlers.posture import accept
+
+    accept.register(app, deps)

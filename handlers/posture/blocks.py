@@ -170,6 +170,11 @@ def _account_blocks(summary: AccountSummary, budget: Budget) -> int:
         budget.add_lines(
             f"*:new: New since {summary.previous_run}* ({len(summary.new)})", [delta_line(d) for d in summary.new]
         )
+        from handlers.posture.accept import accept_buttons
+
+        buttons = accept_buttons(summary.account, summary.new)
+        if buttons is not None:
+            budget.add(buttons)
     if summary.fixed:
         budget.add_lines(f"*:white_check_mark: Fixed* ({len(summary.fixed)})", [delta_line(d) for d in summary.fixed])
     named = 0
