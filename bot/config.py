@@ -57,6 +57,8 @@ class Settings:
     org_role_name: str | None = None
     exceptions_file: Path | None = None
     exception_max_days: int = 90
+    owners_file: Path | None = None
+    posture_routing: str = "off"
 
     @property
     def state_location(self) -> StateLocation:
@@ -161,6 +163,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         problems.append(f"DEMARC_EXCEPTION_MAX_DAYS={max_days_text!r} must be a whole number of days (1 or more)")
         exception_max_days = 90
 
+    owners_file = env.get("DEMARC_OWNERS", "").strip() or None
+    if owners_file and not Path(owners_file).expanduser().is_file():
+        problems.append(f"DEMARC_OWNERS={owners_file!r} is not a file")
+    routing = (env.get("DEMARC_POSTURE_ROUTING", "").strip() or "off").lower()
+    if routing not in ("off", "thread", "channel"):
+        problems.append(f"DEMARC_POSTURE_ROUTING={routing!r} must be off, thread or channel")
+        routing = "off"
+
     state = env.get("DEMARC_STATE", "").strip() or None
     if state:
         from bot.store.location import parse_state
@@ -190,6 +200,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         org_role_name=env.get("DEMARC_ORG_ROLE_NAME", "").strip() or None,
         exceptions_file=Path(exceptions_file).expanduser() if exceptions_file else None,
         exception_max_days=exception_max_days,
+        owners_file=Path(owners_file).expanduser() if owners_file else None,
+        posture_routing=routing,
     )
     if problems:
         raise ConfigError("; ".join(problems), problems=problems)

@@ -97,6 +97,9 @@ def run_posture(
         if settings.exceptions_file
         else []
     )  # a bad exceptions file fails before a scan
+    from bot.posture.owners import load_owners
+
+    owners = load_owners(settings.owners_file)
     own = store is None
     state = store if store is not None else open_store(settings)  # a bad DEMARC_STATE fails before a scan
     try:
@@ -127,6 +130,7 @@ def run_posture(
                     audit=state.audit(report.account),
                 )
             )
+            summary.accounts[-1].owners = owners
             state.save_run(meta, shown.results)
             runs[report.account] = meta
         return PostureRun(summary, reports, runs)

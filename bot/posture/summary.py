@@ -141,6 +141,20 @@ class AccountSummary:
     run: RunMeta | None = None
     accepted: list[Any] = field(default_factory=list)  # bot.posture.exceptions.AcceptedFinding
     audit: list[Any] = field(default_factory=list)  # bot.store.risks.AuditEvent
+    owners: Any = None  # bot.posture.owners.Owners
+
+    def owner_of(self, result: CheckResult) -> str | None:
+        return self.owners.owner(self.account, result.service, result.topic) if self.owners else None
+
+    def _results_json(self) -> list[dict[str, Any]]:
+        out = []
+        for result in self.results:
+            entry = result.to_dict(self.account)
+            owner = self.owner_of(result)
+            for finding in entry["findings"]:
+                finding["owner"] = owner
+            out.append(entry)
+        return out
 
     @property
     def findings(self) -> int:
@@ -187,7 +201,7 @@ class AccountSummary:
             "generated_at": self.generated_at,
             "regions": list(self.regions),
             "status": self.status,
-            "results": [r.to_dict(self.account) for r in self.results],
+            "results": self._results_json(),
             "new": [d.key.to_json(self.account) for d in self.new],
             "fixed": [d.key.to_json(self.account) for d in self.fixed],
             "previous_run": self.previous_run,

@@ -197,6 +197,11 @@ def post_posture(
         try:
             mention = mention_for(client, settings.posture_mention) if run.summary.new_critical else None
             ts = send_summary(client, channel, run.summary, day=day, mention=mention)
+            if settings.posture_routing != "off" and not run.summary.quiet:
+                from bot.posture.owners import load_owners
+                from handlers.posture.routing import post_routed
+
+                post_routed(client, channel, ts, run.summary, settings, load_owners(settings.owners_file))
         except Exception as exc:
             state.release_post(key, owner, slack_problem(exc))
             return PostOutcome("failed", f"posting to {channel} failed: {slack_problem(exc)}", run=run)
