@@ -197,14 +197,14 @@ def asff_finding(row: Row, when: dt.datetime, *, home_region: str) -> dict[str, 
         "Description": f.detail[:1024],
         "Remediation": {"Recommendation": {"Text": (row.fix or "See `demarc check` for the fix.")[:512]}},
         "Resources": [_asff_resource(row)],
-        "Compliance": {
-            "Status": "FAILED",
-            "RelatedRequirements": related,
-            "SecurityControlId": controls.security_hub[0] if controls.security_hub else None,
-        },
+        "Compliance": {"Status": "FAILED", "RelatedRequirements": related},
         "RecordState": "ACTIVE",
         "Workflow": {"Status": "NEW"},
-        "ProductFields": {"demarc/check": row.check, "demarc/topic": row.topic},
+        "ProductFields": {
+            "demarc/check": row.check,
+            "demarc/topic": row.topic,
+            "demarc/security_hub_controls": " ".join(controls.security_hub),
+        },
     }
 
 
