@@ -60,7 +60,7 @@ def test_report_has_the_contract_shape(baseline: Any) -> None:
         assert set(result) == {"check", "service", "topic", "status", "findings", "error"}
         assert result["status"] in {"pass", "fail", "error"}
         for finding in result["findings"]:
-            assert set(finding) == {"resource", "region", "detail"} and finding["detail"]
+            assert set(finding) == {"id", "resource", "region", "detail"} and finding["detail"]
     ports = next(r for r in data["results"] if r["check"] == "open-ports")
     assert (ports["service"], ports["topic"]) == ("vpc", "network-config")
     assert any(f["detail"] == "22/tcp open to 0.0.0.0/0" for f in ports["findings"])
