@@ -63,3 +63,17 @@ def test_posture_json_results_carry_their_controls(state_file: str) -> None:
     [line] = [json.loads(x) for x in run.json_lines()]
     [trail] = [r for r in line["results"] if r["check"] == "cloudtrail"]
     assert trail["controls"] == {"cis_3.0.0": ["3.1"], "security_hub": ["CloudTrail.1"]}
+
+
+def test_new_findings_carry_an_accept_risk_button(state_file: str) -> None:
+    from handlers.posture.accept import ACTION_ACCEPT
+    from handlers.posture.blocks import main_message
+
+    cfg = settings(state_file)
+    run_posture(cfg, scan=scan_of(report({})), clock=FixedClock(DAY1))
+    run = run_posture(cfg, scan=scan_of(report({"open-ports": [("sg-9", "us-east-1")]})), clock=FixedClock(DAY2))
+    blocks, _ = main_message(run.summary, day="2026-11-23")
+    [buttons] = [b for b in blocks if b["type"] == "actions"]
+    [button] = buttons["elements"]
+    assert button["action_id"].startswith(ACTION_ACCEPT)
+    assert json.loads(button["value"]) == {"c": "open-ports", "a": ACCOUNT, "g": "us-east-1", "r": "sg-9"}
