@@ -58,7 +58,6 @@ EXAMPLES = (
     "are any of our buckets public?",
 )
 
-
 def owner_label(owner: str | None) -> str:
     if owner is None:
         return "Several owners"

@@ -64,7 +64,8 @@ def acknowledge(deps: Deps, command: Command, channel: str | None, ack: Ack) -> 
         what = f"`{blockkit.escape_code(command.arg)}`" if command.arg else "every check"
         ack(text=f"Running {what}; the results will be posted in this channel.", response_type="ephemeral")
     elif command.kind == "posture":
-        ack(text="Running every check; the posture summary will be posted in this channel.", response_type="ephemeral")
+        ack(text="Running every check; the posture summary will be posted in this channel.",
+            response_type="ephemeral")
     else:
         ack()
 
@@ -89,7 +90,6 @@ def work(
     elif command.kind == "compare":
         answers.submit(lambda: guard("command.compare", private, lambda: _compare(deps, command.arg, private)))
     elif command.kind == "check":
-
         def start_check() -> None:
             ids = resolve_checks(deps, command.arg)  # unknown names fail before any AWS call
             jobs.submit(lambda: guard("command.check", public, lambda: run_checks(deps, ids, command.arg, public)))

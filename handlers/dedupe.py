@@ -36,7 +36,9 @@ class DedupeEvents(Middleware):
     def __init__(self, cache: SeenEvents | None = None) -> None:
         self.cache: SeenEvents = cache or EventIdCache()
 
-    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
         if req.lazy_only:  # the lazy half of a delivery already claimed by its ack half
             return next()
         body = req.body if isinstance(req.body, dict) else {}
