@@ -69,6 +69,10 @@ class Settings:
     scan_concurrency: int = DEFAULT_SCAN_CONCURRENCY
     #: DEMARC_SCAN_COOLDOWN: seconds after a scan starts in a channel before another may start there.
     scan_cooldown: int = DEFAULT_SCAN_COOLDOWN
+    exceptions_file: Path | None = None
+    exception_max_days: int = 90
+    owners_file: Path | None = None
+    posture_routing: str = "off"
 
     @property
     def state_location(self) -> StateLocation:
@@ -181,6 +185,26 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         problems.append(str(exc))
         only_on_change = False
 
+    exceptions_file = env.get("DEMARC_EXCEPTIONS", "").strip() or None
+    if exceptions_file and not Path(exceptions_file).expanduser().is_file():
+        problems.append(f"DEMARC_EXCEPTIONS={exceptions_file!r} is not a file")
+    max_days_text = env.get("DEMARC_EXCEPTION_MAX_DAYS", "").strip() or "90"
+    try:
+        exception_max_days = int(max_days_text)
+        if exception_max_days < 1:
+            raise ValueError
+    except ValueError:
+        problems.append(f"DEMARC_EXCEPTION_MAX_DAYS={max_days_text!r} must be a whole number of days (1 or more)")
+        exception_max_days = 90
+
+    owners_file = env.get("DEMARC_OWNERS", "").strip() or None
+    if owners_file and not Path(owners_file).expanduser().is_file():
+        problems.append(f"DEMARC_OWNERS={owners_file!r} is not a file")
+    routing = (env.get("DEMARC_POSTURE_ROUTING", "").strip() or "off").lower()
+    if routing not in ("off", "thread", "channel"):
+        problems.append(f"DEMARC_POSTURE_ROUTING={routing!r} must be off, thread or channel")
+        routing = "off"
+
     state = env.get("DEMARC_STATE", "").strip() or None
     if state:
         from bot.store.location import parse_state
@@ -212,6 +236,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         check_allow=frozenset(check_allow),
         scan_concurrency=scan_concurrency,
         scan_cooldown=scan_cooldown,
+        exceptions_file=Path(exceptions_file).expanduser() if exceptions_file else None,
+        exception_max_days=exception_max_days,
+        owners_file=Path(owners_file).expanduser() if owners_file else None,
+        posture_routing=routing,
     )
     if problems:
         raise ConfigError("; ".join(problems), problems=problems)

@@ -21,3 +21,6 @@ def register_listeners(app: App, deps: Deps, *, dedupe: DedupeEvents | None = No
     events.register(app, deps, lazy=lazy)
     actions.register(app, deps, lazy=lazy)
     pictures.register(app, deps, lazy=lazy)
+    from handlers.posture import accept
+
+    accept.register(app, deps)

@@ -6,6 +6,7 @@ compare and render reports without loading boto3.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -13,6 +14,13 @@ Status = Literal["pass", "fail", "error"]
 
 #: The `region` of findings about account-wide things (IAM, the account's trail set).
 GLOBAL_REGION = "global"
+
+
+def finding_id(check: str, account: str, region: str, resource: str) -> str:
+    """A finding's stable id: the same (check, account, region, resource) gives the same id
+    on every run, whatever its detail text says, so other tools can track it."""
+    digest = hashlib.sha256("\x1f".join((check, account, region, resource)).encode()).hexdigest()
+    return f"demarc-{digest[:32]}"
 
 
 @dataclass(frozen=True, order=True)
@@ -49,13 +57,20 @@ class CheckResult:
             return "error"
         return "fail" if self.findings else "pass"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, account: str | None = None) -> dict[str, Any]:
+        """The contract's result object; with `account`, each finding carries its stable `id`."""
+        findings: list[dict[str, str]] = []
+        for f in self.findings:
+            entry = f.to_dict()
+            if account is not None:
+                entry = {"id": finding_id(self.check, account, f.region, f.resource), **entry}
+            findings.append(entry)
         return {
             "check": self.check,
             "service": self.service,
             "topic": self.topic,
             "status": self.status,
-            "findings": [f.to_dict() for f in self.findings],
+            "findings": findings,
             "error": self.error,
         }
 
@@ -77,5 +92,5 @@ class AccountReport:
         return {
             "account": self.account,
             "regions": list(self.regions),
-            "results": [r.to_dict() for r in self.results],
+            "results": [r.to_dict(self.account) for r in self.results],
         }

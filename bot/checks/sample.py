@@ -618,6 +618,28 @@ def _function_policy(acct: SampleAccount, region: str, params: dict[str, Any]) -
     return {"Policy": json.dumps(policy), "RevisionId": "5f1a7c2e-sample"}
 
 
+@_serves("lambda", "ListAliases", "FunctionName")
+def _function_aliases(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    fn = acct.function(region, str(params.get("FunctionName")))
+    arn = acct.arn("lambda", region, f"function:{fn['name']}")
+    return {
+        "Aliases": [
+            {"AliasArn": f"{arn}:{a['name']}", "Name": a["name"], "FunctionVersion": str(a["version"])}
+            for a in fn.get("aliases", [])
+        ]
+    }
+
+
+@_serves("lambda", "ListVersionsByFunction", "FunctionName")
+def _function_versions(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    fn = acct.function(region, str(params.get("FunctionName")))
+    arn = acct.arn("lambda", region, f"function:{fn['name']}")
+    versions = [{"Version": "$LATEST", "FunctionArn": f"{arn}:$LATEST", "Runtime": fn.get("runtime")}]
+    for number, runtime in sorted((fn.get("versions") or {}).items(), key=lambda kv: int(kv[0])):
+        versions.append({"Version": str(number), "FunctionArn": f"{arn}:{number}", "Runtime": runtime})
+    return {"Versions": [{k: v for k, v in entry.items() if v is not None} for entry in versions]}
+
+
 @_serves("lambda", "GetFunctionUrlConfig", "FunctionName")
 def _function_url(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
     fn = acct.function(region, str(params.get("FunctionName")))

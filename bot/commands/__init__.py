@@ -20,6 +20,13 @@ class SubParsers(Protocol):
 def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
     """The options every command that scans the account shares (check, posture)."""
     parser.add_argument("--json", action="store_true", help="one JSON object per account, one per line")
+    parser.add_argument(
+        "--output",
+        choices=("text", "json", "ocsf", "asff", "csv"),
+        default=None,
+        help="output format: text (default), json (as --json), ocsf (OCSF Detection Findings), "
+        "asff (Security Hub findings to import with your own credentials), csv",
+    )
     parser.add_argument("--strict", action="store_true", help="exit 1 when any check fails or errors")
     parser.add_argument(
         "--region",
@@ -40,3 +47,15 @@ def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="scan every account of the AWS Organization through this role (default DEMARC_ORG_ROLE_NAME)",
     )
+
+
+def output_format(args: argparse.Namespace) -> str:
+    """The chosen output format: `--output`, or json for `--json`, else text."""
+    chosen = getattr(args, "output", None)
+    if getattr(args, "json", False):
+        if chosen not in (None, "json"):
+            from bot.errors import UsageError
+
+            raise UsageError("--json and --output differ: use one of them")
+        return "json"
+    return str(chosen or "text")

@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 
-from bot.commands import SubParsers, add_scan_arguments
+from bot.commands import SubParsers, add_scan_arguments, output_format
 
 
 def register(subparsers: SubParsers) -> None:
@@ -33,8 +33,9 @@ def run(args: argparse.Namespace) -> int:
     from bot.config import load_settings
 
     settings = load_settings()
+    fmt = output_format(args)
     select_checks(args.check_ids)  # unknown ids fail before any AWS call
-    show_progress = not args.json and not args.no_progress and sys.stderr.isatty()
+    show_progress = fmt == "text" and not args.no_progress and sys.stderr.isatty()
     progress = ProgressLine() if show_progress else None
     try:
         reports = run_scan(
@@ -47,9 +48,21 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if progress is not None:
             progress.close()
+    if fmt in ("ocsf", "asff", "csv"):
+        from bot.clock import SYSTEM_CLOCK
+        from bot.posture.formats import render
+
+        regions = [r for report in reports for r in report.regions]
+        sys.stdout.write(
+            render(reports, fmt, when=SYSTEM_CLOCK.now(), home_region=regions[0] if regions else "us-east-1")
+        )
+        sys.stdout.flush()
+        return 1 if args.strict and any(r.failed for r in reports) else 0
     for report in reports:
-        if args.json:
-            sys.stdout.write(json.dumps(report.to_dict()) + "\n")
+        if fmt == "json":
+            from bot.posture.controls import with_controls
+
+            sys.stdout.write(json.dumps(with_controls(report.to_dict())) + "\n")
         else:
             sys.stdout.write(render_text(report) + ("\n" if len(reports) > 1 else ""))
     sys.stdout.flush()

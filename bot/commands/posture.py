@@ -11,7 +11,7 @@ import argparse
 import sys
 from dataclasses import replace
 
-from bot.commands import SubParsers, add_scan_arguments
+from bot.commands import SubParsers, add_scan_arguments, output_format
 from bot.errors import ConfigError, UsageError
 
 
@@ -42,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.force and not args.post:
         raise UsageError("--force only means something with --post")
+    fmt = output_format(args)
     settings = load_settings()
     if args.region:
         settings = replace(settings, regions=tuple(dict.fromkeys(args.region)))
@@ -53,7 +54,16 @@ def run(args: argparse.Namespace) -> int:
         settings = replace(settings, org_role_name=args.org_role_name)
 
     def show(result: PostureRun) -> None:
-        if args.json:
+        if fmt in ("ocsf", "asff", "csv"):
+            import datetime as dt
+
+            from bot.posture.formats import render
+
+            when = dt.datetime.fromisoformat(result.summary.generated_at.replace("Z", "+00:00"))
+            shown = result.shown_reports()
+            regions = [r for report in shown for r in report.regions]
+            sys.stdout.write(render(shown, fmt, when=when, home_region=regions[0] if regions else "us-east-1"))
+        elif fmt == "json":
             sys.stdout.write("".join(line + "\n" for line in result.json_lines()))
         else:
             sys.stdout.write(render_text(result.summary))

@@ -47,6 +47,14 @@ def _account_text(summary: AccountSummary) -> list[str]:
                 lines.append(f"      {mark}{finding.resource} ({finding.region}) — {finding.detail}")
             if view.fix:
                 lines.append(f"      fix: {view.fix}")
+    if summary.accepted:
+        lines.append(f"  Accepted risks ({len(summary.accepted)}, not counted as failing)")
+        for item in summary.accepted:
+            a = item.acceptance
+            lines.append(
+                f"    {item.check}: {item.finding.resource} ({item.finding.region}) — accepted by {a.accepted_by} "
+                f"until {a.expires}: {a.reason}"
+            )
     if summary.errors:
         lines.append("  Could not check:")
         lines += [f"    {r.check}: {r.error}" for r in summary.errors]

@@ -56,10 +56,16 @@ class PostureRun:
     @property
     def any_failing(self) -> bool:
         """What `--strict` exits 1 on: a failing or erroring check, or a scan that failed."""
-        return self.summary.failed or any(r.failed for r in self.reports)
+        return self.summary.failed or any(r.failed for r in self.shown_reports())
+
+    def shown_reports(self) -> list[AccountReport]:
+        """The reports as the summary shows them (accepted findings left out)."""
+        return [AccountReport(a.account, list(a.regions), list(a.results)) for a in self.summary.accounts]
 
     def json_lines(self) -> list[str]:
-        return [json.dumps(a.to_json()) for a in self.summary.accounts]
+        from bot.posture.controls import with_controls
+
+        return [json.dumps(with_controls(a.to_json())) for a in self.summary.accounts]
 
 
 def _history(store: StateStore, account: str, until_key: str | None) -> Iterator[tuple[RunMeta, list[CheckResult]]]:
@@ -80,10 +86,25 @@ def run_posture(
     `compare_with_channel`: compare with the run the last summary posted to that channel
     showed (what its readers last saw) rather than with the previous stored run.
     """
+    from bot.clock import today as local_today
+    from bot.posture import exceptions
+
     now = clock.now()
+    day = local_today(clock, settings.timezone)
+    stamp = iso_z(now)
+    from_file = (
+        exceptions.load_file(settings.exceptions_file, today=day, max_days=settings.exception_max_days)
+        if settings.exceptions_file
+        else []
+    )  # a bad exceptions file fails before a scan
+    from bot.posture.owners import load_owners
+
+    owners = load_owners(settings.owners_file)
     own = store is None
     state = store if store is not None else open_store(settings)  # a bad DEMARC_STATE fails before a scan
     try:
+        for acceptance in from_file:
+            state.add_acceptance(acceptance, at=stamp)
         reports = (scan or default_scan(settings, clock))()
         summary = PostureSummary(generated_at=iso_z(now))
         runs: dict[str, RunMeta] = {}
@@ -93,17 +114,24 @@ def run_posture(
                 posted = state.last_posted(compare_with_channel, report.account)
                 until = posted.key if posted else None
             trend = state.recent_runs(report.account, TREND_RUNS - 1)
-            meta = RunMeta.new(report.account, report.regions, report.results, now)
+            known = state.acceptances(report.account)
+            for event in exceptions.expired_events(known, day, stamp):
+                state.add_audit(event)
+            shown, accepted = exceptions.apply(report, known, day)
+            meta = RunMeta.new(shown.account, shown.regions, shown.results, now)
             summary.accounts.append(
                 summarize_account(
-                    report,
+                    shown,
                     generated_at=summary.generated_at,
                     history=_history(state, report.account, until),
                     trend_runs=trend,
                     run=meta,
+                    accepted=accepted,
+                    audit=state.audit(report.account),
                 )
             )
-            state.save_run(meta, report.results)
+            summary.accounts[-1].owners = owners
+            state.save_run(meta, shown.results)
             runs[report.account] = meta
         return PostureRun(summary, reports, runs)
     finally:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
-from bot.checks.model import AccountReport, CheckResult
+from bot.checks.model import AccountReport, CheckResult, finding_id
 from bot.errors import DemarcError
 from bot.store.records import RunMeta, RunStatus, run_status
 
@@ -44,6 +44,13 @@ class FindingKey:
 
     def to_dict(self) -> dict[str, str]:
         return {"check": self.check, "resource": self.resource, "region": self.region}
+
+    def id(self, account: str) -> str:
+        """The stable finding id (check, account, region, resource): see `finding_id`."""
+        return finding_id(self.check, account, self.region, self.resource)
+
+    def to_json(self, account: str) -> dict[str, str]:
+        return {"id": self.id(account), **self.to_dict()}
 
 
 @dataclass(frozen=True)
@@ -132,6 +139,22 @@ class AccountSummary:
     groups: list[TopicGroup]
     errors: list[CheckResult]
     run: RunMeta | None = None
+    accepted: list[Any] = field(default_factory=list)  # bot.posture.exceptions.AcceptedFinding
+    audit: list[Any] = field(default_factory=list)  # bot.store.risks.AuditEvent
+    owners: Any = None  # bot.posture.owners.Owners
+
+    def owner_of(self, result: CheckResult) -> str | None:
+        return self.owners.owner(self.account, result.service, result.topic) if self.owners else None
+
+    def _results_json(self) -> list[dict[str, Any]]:
+        out = []
+        for result in self.results:
+            entry = result.to_dict(self.account)
+            owner = self.owner_of(result)
+            for finding in entry["findings"]:
+                finding["owner"] = owner
+            out.append(entry)
+        return out
 
     @property
     def findings(self) -> int:
@@ -149,6 +172,21 @@ class AccountSummary:
     def new_critical(self) -> list[DeltaItem]:
         return [d for d in self.new if d.view.severity == "critical"]
 
+    @property
+    def quiet(self) -> bool:
+        """Nothing to tell since the run compared with: no delta, and not a first look."""
+        return (
+            self.status != "failed"
+            and self.previous_run is not None
+            and not self.new
+            and not self.fixed
+            and not self.accepted
+        )
+
+    def finding_ids(self) -> list[str]:
+        """Every current finding's stable id, in result order."""
+        return [finding_id(r.check, self.account, f.region, f.resource) for r in self.results for f in r.findings]
+
     def by_severity(self) -> dict[str, int]:
         counts = dict.fromkeys(SEVERITIES, 0)
         for result in self.results:
@@ -163,10 +201,12 @@ class AccountSummary:
             "generated_at": self.generated_at,
             "regions": list(self.regions),
             "status": self.status,
-            "results": [r.to_dict() for r in self.results],
-            "new": [d.key.to_dict() for d in self.new],
-            "fixed": [d.key.to_dict() for d in self.fixed],
+            "results": self._results_json(),
+            "new": [d.key.to_json(self.account) for d in self.new],
+            "fixed": [d.key.to_json(self.account) for d in self.fixed],
             "previous_run": self.previous_run,
+            "accepted": [a.to_json() for a in self.accepted],
+            "audit": [e.to_json() for e in self.audit],
             "trend": list(self.trend),
             "sparkline": self.sparkline,
             "summary": {
@@ -175,6 +215,7 @@ class AccountSummary:
                 "findings": self.findings,
                 "new": len(self.new),
                 "fixed": len(self.fixed),
+                "accepted": len(self.accepted),
                 "by_severity": self.by_severity(),
             },
         }
@@ -209,6 +250,11 @@ class PostureSummary:
         goes out for another reason.
         """
         return self.failed or any(a.new or a.fixed or a.previous_run is None for a in self.accounts)
+
+    @property
+    def quiet(self) -> bool:
+        """A day with no change at all: the post is two lines (see `handlers.posture.blocks`)."""
+        return not self.failed and bool(self.accounts) and all(a.quiet for a in self.accounts)
 
 
 def sparkline(values: Sequence[int | None]) -> str:
@@ -285,9 +331,16 @@ def summarize_account(
     history: History,
     trend_runs: Sequence[RunMeta],
     run: RunMeta | None = None,
+    accepted: Sequence[Any] = (),
+    audit: Sequence[Any] = (),
 ) -> AccountSummary:
-    """One account's summary; `trend_runs` are earlier runs, newest first."""
+    """One account's summary; `trend_runs` are earlier runs, newest first.
+
+    `accepted` findings (already left out of `report`) are not failing and not "fixed".
+    """
     new, fixed, previous = compute_delta(report.regions, report.results, history)
+    hidden = {(a.check, a.finding.resource, a.finding.region) for a in accepted}
+    fixed = [d for d in fixed if (d.key.check, d.key.resource, d.key.region) not in hidden]
     status = run_status(report.results)
     earlier = [None if m.status == "failed" else m.failing for m in reversed(trend_runs[: TREND_RUNS - 1])]
     current = None if status == "failed" else sum(len(r.findings) for r in report.results)
@@ -304,4 +357,6 @@ def summarize_account(
         groups=group_by_topic(report.results, new),
         errors=[r for r in report.results if r.status == "error"],
         run=run,
+        accepted=list(accepted),
+        audit=list(audit),
     )

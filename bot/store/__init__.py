@@ -10,7 +10,7 @@ DynamoDB table (replicas on several machines, AWS Lambda), chosen by `DEMARC_STA
   `bot.store.seen` (in memory, per process) and `bot.store.seen_dynamo` (shared).
 
 The key scheme, in one place. SQLite has a table per kind (`runs`, `results`, `posts`,
-`posted`; see `bot.store.sqlite`). DynamoDB has one table with string keys `pk` and `sk`:
+`posted`, `acceptances`, `audit`; see `bot.store.sqlite`). DynamoDB has one table with string keys `pk` and `sk`:
 
 | pk | sk | holds |
 | --- | --- | --- |
@@ -20,6 +20,8 @@ The key scheme, in one place. SQLite has a table per kind (`runs`, `results`, `p
 | `post#<channel>#<day>` | account set | the day's claim or post (conditional writes; lease in `expires_at`) |
 | `posted#<channel>` | account | the run id the channel's last summary showed |
 | `event#<id>` | `seen` | a Slack delivery already claimed (TTL attribute `purge_at`) |
+| `accept#<account>` | acceptance key | an accepted risk (`bot.store.risks.Acceptance`, JSON in `data`) |
+| `audit#<account>` | event key | an acceptance or expiry event (written once: conditional put) |
 
 Everything above this package talks to the protocols only, so deltas, trends, "posted
 once a day" and "answered once" behave the same on both backends.
@@ -35,6 +37,7 @@ from typing import TYPE_CHECKING, Protocol
 from bot.checks.model import CheckResult
 from bot.store.location import StateLocation, parse_state
 from bot.store.records import PostKey, PostRecord, RunMeta
+from bot.store.risks import Acceptance, AuditEvent
 from bot.store.seen import EventIdCache, SeenEvents
 
 if TYPE_CHECKING:
@@ -83,6 +86,18 @@ class StateStore(Protocol):
 
     def last_posted(self, channel: str, account: str) -> RunMeta | None:
         """The run of `account` that the last summary posted to `channel` showed."""
+
+    def add_acceptance(self, acceptance: Acceptance, *, at: str) -> bool:
+        """Store an accepted risk and its `accepted` audit event; False when already stored."""
+
+    def acceptances(self, account: str) -> list[Acceptance]:
+        """Every acceptance of `account` ever stored (expired ones included), oldest first."""
+
+    def add_audit(self, event: AuditEvent) -> bool:
+        """Record an audit event once; False when an event with its key is already recorded."""
+
+    def audit(self, account: str) -> list[AuditEvent]:
+        """The audit trail of `account`, oldest first."""
 
     def close(self) -> None:
         """Release connections."""

@@ -24,6 +24,7 @@ from typing import Any
 from bot.checks.model import CheckResult
 from bot.errors import ConfigError
 from bot.store.records import PostKey, PostRecord, RunMeta, results_from_json, results_to_json
+from bot.store.risks import Acceptance, AuditEvent
 
 #: Bytes of compressed results per item, well under DynamoDB's 400 KB item limit.
 PART_BYTES = 300_000
@@ -259,6 +260,48 @@ class DynamoStore:
             "get_item", Key={"pk": {"S": f"run#{account}"}, "sk": pointer["run_key"]}, ConsistentRead=True
         ).get("Item")
         return self._meta(account, item) if item else None
+
+    def _put_once(self, item: dict[str, Any]) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self._call("put_item", Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def add_acceptance(self, acceptance: Acceptance, *, at: str) -> bool:
+        item = {
+            "pk": {"S": f"accept#{acceptance.account}"},
+            "sk": {"S": acceptance.key},
+            "data": {"S": acceptance.dumps()},
+            "at": {"S": at},
+        }
+        added = self._put_once(item)
+        if added:
+            self.add_audit(AuditEvent("accepted", at, acceptance))
+        return added
+
+    def acceptances(self, account: str) -> list[Acceptance]:
+        items = self._query(f"accept#{account}")
+        items.sort(key=lambda i: (i.get("at", {}).get("S", ""), i["sk"]["S"]))
+        return [Acceptance.loads(i["data"]["S"]) for i in items]
+
+    def add_audit(self, event: AuditEvent) -> bool:
+        item = {
+            "pk": {"S": f"audit#{event.acceptance.account}"},
+            "sk": {"S": event.key},
+            "data": {"S": event.dumps()},
+            "at": {"S": event.at},
+        }
+        return self._put_once(item)
+
+    def audit(self, account: str) -> list[AuditEvent]:
+        items = self._query(f"audit#{account}")
+        items.sort(key=lambda i: (i.get("at", {}).get("S", ""), i["sk"]["S"]))
+        return [AuditEvent.loads(i["data"]["S"]) for i in items]
 
     def close(self) -> None:
         """boto3 clients need no explicit close."""

@@ -34,8 +34,9 @@ TTL_ATTRIBUTE = "purge_at"
 class DynamoEventIds:
     """`SeenEvents` on a DynamoDB table with string keys `pk` and `sk`."""
 
-    def __init__(self, table: str, *, region: str | None = None, client: Any = None,
-                 ttl_seconds: int = TTL_SECONDS) -> None:
+    def __init__(
+        self, table: str, *, region: str | None = None, client: Any = None, ttl_seconds: int = TTL_SECONDS
+    ) -> None:
         self.table = table
         self.ttl_seconds = ttl_seconds
         if client is None:
@@ -73,11 +74,15 @@ class DynamoEventIds:
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 return False
-            log.warning("event de-duplication unavailable; processing the delivery",
-                        extra={"event_id": event_id, "error": exc.response.get("Error", {}).get("Code")})
+            log.warning(
+                "event de-duplication unavailable; processing the delivery",
+                extra={"event_id": event_id, "error": exc.response.get("Error", {}).get("Code")},
+            )
             return True
         except BotoCoreError as exc:
-            log.warning("event de-duplication unavailable; processing the delivery",
-                        extra={"event_id": event_id, "error": type(exc).__name__})
+            log.warning(
+                "event de-duplication unavailable; processing the delivery",
+                extra={"event_id": event_id, "error": type(exc).__name__},
+            )
             return True
         return True

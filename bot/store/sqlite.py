@@ -30,6 +30,7 @@ from bot.store.records import (
     results_to_json,
     run_status,
 )
+from bot.store.risks import Acceptance, AuditEvent
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -100,7 +101,31 @@ def _v2(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+def _v3(conn: sqlite3.Connection) -> None:
+    """Accepted risks and their audit trail (`bot.store.risks`), JSON documents per account."""
+    _script(
+        conn,
+        """
+        CREATE TABLE acceptances (
+            account TEXT NOT NULL,
+            key TEXT NOT NULL,
+            data TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            PRIMARY KEY (account, key)
+        );
+        CREATE TABLE audit (
+            account TEXT NOT NULL,
+            key TEXT NOT NULL,
+            at TEXT NOT NULL,
+            data TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            PRIMARY KEY (account, key)
+        );
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _RUN_COLUMNS = "run_id, account, generated_at, regions, status, failing, run_key"
@@ -299,6 +324,37 @@ class SqliteStore:
                 (channel, account),
             ).fetchone()
         return _meta(row) if row else None
+
+    def add_acceptance(self, acceptance: Acceptance, *, at: str) -> bool:
+        with self._write() as conn:
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO acceptances (account, key, data, seq) "
+                "VALUES (?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM acceptances))",
+                (acceptance.account, acceptance.key, acceptance.dumps()),
+            )
+            added = cur.rowcount == 1
+        if added:
+            self.add_audit(AuditEvent("accepted", at, acceptance))
+        return added
+
+    def acceptances(self, account: str) -> list[Acceptance]:
+        with self._read() as conn:
+            rows = conn.execute("SELECT data FROM acceptances WHERE account = ? ORDER BY seq", (account,)).fetchall()
+        return [Acceptance.loads(str(r[0])) for r in rows]
+
+    def add_audit(self, event: AuditEvent) -> bool:
+        with self._write() as conn:
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO audit (account, key, at, data, seq) "
+                "VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM audit))",
+                (event.acceptance.account, event.key, event.at, event.dumps()),
+            )
+            return cur.rowcount == 1
+
+    def audit(self, account: str) -> list[AuditEvent]:
+        with self._read() as conn:
+            rows = conn.execute("SELECT data FROM audit WHERE account = ? ORDER BY at, seq", (account,)).fetchall()
+        return [AuditEvent.loads(str(r[0])) for r in rows]
 
     def close(self) -> None:
         """Nothing to release: every operation closes its own connection."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.posture.exceptions import AcceptedFinding
 from bot.posture.summary import AccountSummary, CheckLine, DeltaItem, PostureSummary
 from handlers.blockkit import (
     MAX_BLOCKS_MESSAGE,
@@ -118,6 +119,14 @@ def delta_line(item: DeltaItem) -> str:
     )
 
 
+def accepted_line(item: AcceptedFinding) -> str:
+    a = item.acceptance
+    return (
+        f"`{esc(item.finding.resource)}` ({esc(item.check)}) — accepted by {esc(a.accepted_by)} "
+        f"until *{esc(a.expires)}*: {esc(a.reason)}"
+    )
+
+
 def check_line(line: CheckLine) -> tuple[str, int]:
     """One failing check with its first few resources; also how many resources it names."""
     findings = line.result.findings
@@ -161,6 +170,11 @@ def _account_blocks(summary: AccountSummary, budget: Budget) -> int:
         budget.add_lines(
             f"*:new: New since {summary.previous_run}* ({len(summary.new)})", [delta_line(d) for d in summary.new]
         )
+        from handlers.posture.accept import accept_buttons
+
+        buttons = accept_buttons(summary.account, summary.new)
+        if buttons is not None:
+            budget.add(buttons)
     if summary.fixed:
         budget.add_lines(f"*:white_check_mark: Fixed* ({len(summary.fixed)})", [delta_line(d) for d in summary.fixed])
     named = 0
@@ -170,6 +184,11 @@ def _account_blocks(summary: AccountSummary, budget: Budget) -> int:
         if shown < 0:
             break
         named += sum(n for _, n in lines[:shown])
+    if summary.accepted:
+        budget.add_lines(
+            f":shield: *Accepted risks* ({len(summary.accepted)}, not counted as failing)",
+            [accepted_line(a) for a in summary.accepted],
+        )
     if summary.errors:
         budget.add_lines(
             f":warning: *Could not check* ({len(summary.errors)}): these results are incomplete",
@@ -214,7 +233,13 @@ def main_message(
     mention: str | None = None,
     rest: str = "the full list is in the thread",
 ) -> tuple[list[Block], bool]:
-    """The summary's main message and whether findings were left out (`rest` says where they are)."""
+    """The summary's main message and whether findings were left out (`rest` says where they are).
+
+    A day with no change is two lines (what is known, and since when): the findings were
+    listed in full on the day they were new and are not repeated every day.
+    """
+    if summary.quiet:
+        return quiet_message(summary, day=day), False
     budget = Budget()
     budget.add(header(f"Posture summary · {day}"))
     budget.add(section(intro_text(summary, mention)))
@@ -251,14 +276,50 @@ def main_message(
     return budget.out, overflow
 
 
+def quiet_message(summary: PostureSummary, *, day: str) -> list[Block]:
+    """Two lines: nothing changed, and what stays known (folded to counts)."""
+    failing = sum(a.failing_checks for a in summary.accounts)
+    errors = sum(len(a.errors) for a in summary.accounts)
+    since = min(a.previous_run or "" for a in summary.accounts)
+    first = f":zzz: *Posture {day}: no change* since {since}."
+    known = f"{plural(summary.findings, 'known finding')} in {plural(failing, 'failing check')}"
+    if errors:
+        known += f", {errors} check(s) could not run"
+    second = f"{known} · `demarc posture` lists them."
+    return [section(first), context(second)]
+
+
 def notification_text(summary: PostureSummary, *, day: str, mention: str | None = None) -> str:
     """The message's plain `text`: what notifications and screen readers show."""
     prefix = f"{mention} " if mention and summary.new_critical else ""
     if summary.failed:
         return f"{prefix}Posture summary {day}: the scan FAILED; this is not an all-clear."
+    if summary.quiet:
+        return f"Posture summary {day}: no change, {summary.findings} known findings."
     new = sum(len(a.new) for a in summary.accounts)
     fixed = sum(len(a.fixed) for a in summary.accounts)
     return f"{prefix}Posture summary {day}: {summary.findings} findings, {new} new, {fixed} fixed."
+
+
+#: Finding ids carried in a summary's message metadata (Slack caps the payload's size).
+METADATA_IDS = 100
+
+
+def message_metadata(summary: PostureSummary, *, day: str) -> dict[str, object]:
+    """Slack message metadata: the stable ids of what the post shows, for other apps to read."""
+    ids = [i for a in summary.accounts for i in a.finding_ids()]
+    return {
+        "event_type": "demarc_posture_summary",
+        "event_payload": {
+            "day": day,
+            "generated_at": summary.generated_at,
+            "accounts": [a.account for a in summary.accounts],
+            "new": [d.key.id(a.account) for a in summary.accounts for d in a.new][:METADATA_IDS],
+            "fixed": [d.key.id(a.account) for a in summary.accounts for d in a.fixed][:METADATA_IDS],
+            "findings": ids[:METADATA_IDS],
+            "findings_total": len(ids),
+        },
+    }
 
 
 def failure_blocks(reason: str, *, day: str) -> list[Block]:

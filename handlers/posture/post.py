@@ -29,6 +29,7 @@ from handlers.posture.blocks import (
     MAX_THREAD_MESSAGES,
     failure_blocks,
     main_message,
+    message_metadata,
     notification_text,
     thread_messages,
 )
@@ -68,10 +69,16 @@ def mention_for(client: WebClient, handle: str | None) -> str | None:
 
 
 def _post(
-    client: WebClient, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None = None
+    client: WebClient,
+    channel: str,
+    text: str,
+    blocks: list[dict[str, Any]],
+    thread_ts: str | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> str:
+    extra: dict[str, Any] = {"metadata": metadata} if metadata else {}
     response = client.chat_postMessage(
-        channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False, unfurl_media=False
+        channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False, unfurl_media=False, **extra
     )
     return str(response["ts"])
 
@@ -138,7 +145,8 @@ def upload_trend_chart(client: WebClient, channel: str, ts: str, state: StateSto
 def send_summary(client: WebClient, channel: str, summary: PostureSummary, *, day: str, mention: str | None) -> str:
     """Post the main message (and the overflow in its thread); returns the main message's ts."""
     blocks, overflow = main_message(summary, day=day, mention=mention)
-    ts = _post(client, channel, notification_text(summary, day=day, mention=mention), blocks)
+    text = notification_text(summary, day=day, mention=mention)
+    ts = _post(client, channel, text, blocks, metadata=message_metadata(summary, day=day))
     if overflow:
         try:
             _post_overflow(client, channel, ts, summary, day)
@@ -221,6 +229,11 @@ def post_posture(
         try:
             mention = mention_for(client, settings.posture_mention) if run.summary.new_critical else None
             ts = send_summary(client, channel, run.summary, day=day, mention=mention)
+            if settings.posture_routing != "off" and not run.summary.quiet:
+                from bot.posture.owners import load_owners
+                from handlers.posture.routing import post_routed
+
+                post_routed(client, channel, ts, run.summary, settings, load_owners(settings.owners_file))
         except Exception as exc:
             state.release_post(key, owner, slack_problem(exc))
             return PostOutcome("failed", f"posting to {channel} failed: {slack_problem(exc)}", run=run)

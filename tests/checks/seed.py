@@ -99,6 +99,34 @@ def seed(client: Callable[[str, str], Any]) -> Expected:
         Bucket="demarc-policy-blockonly", PublicAccessBlockConfiguration={"BlockPublicPolicy": True}
     )
     expect("s3-public-access", "demarc-policy-blockonly", GLOBAL)
+    # Every other way the policy grammar writes "everyone" (issue 16).
+    grammar: dict[str, dict[str, Any]] = {
+        # Allow with NotPrincipal: everyone except the principal named, so world-readable.
+        "demarc-notprincipal": {
+            "Effect": "Allow",
+            "NotPrincipal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+            "Action": "s3:GetObject",
+        },
+        # NotAction with a list Principal holding "*".
+        "demarc-notaction": {"Effect": "Allow", "Principal": {"AWS": ["*"]}, "NotAction": "s3:DeleteObject"},
+    }
+    for name, statement in grammar.items():
+        s3.create_bucket(Bucket=name)
+        # a single Statement object, not a list
+        doc = {"Version": "2012-10-17", "Statement": statement | {"Resource": f"arn:aws:s3:::{name}/*"}}
+        s3.put_bucket_policy(Bucket=name, Policy=json.dumps(doc))
+        expect("s3-public-access", name, GLOBAL)
+    # Deny with NotPrincipal is not a grant.
+    s3.create_bucket(Bucket="demarc-deny-notprincipal")
+    deny = {
+        "Effect": "Deny",
+        "NotPrincipal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+        "Action": "s3:*",
+        "Resource": "arn:aws:s3:::demarc-deny-notprincipal/*",
+    }
+    s3.put_bucket_policy(
+        Bucket="demarc-deny-notprincipal", Policy=json.dumps({"Version": "2012-10-17", "Statement": [deny]})
+    )
     s3.create_bucket(Bucket="demarc-private")
     s3.create_bucket(Bucket="demarc-trail-logs")
     encrypted = {"demarc-private", "demarc-acl-ignored"}
@@ -260,6 +288,28 @@ def seed(client: Callable[[str, str], Any]) -> Expected:
             function("fn-url-open", "python3.13")
             lam.create_function_url_config(FunctionName="fn-url-open", AuthType="NONE")
             expect("lambda-public", "fn-url-open", region)
+            # $LATEST upgraded, but the prod alias still routes to version 1 on python3.8 (issue 16).
+            lam.create_function(
+                FunctionName="fn-alias-old",
+                Runtime="python3.8",
+                Role=f"arn:aws:iam::{ACCOUNT}:role/demarc-fn",
+                Handler="h.h",
+                Code={"ZipFile": b"zip"},
+                Publish=True,
+            )
+            lam.update_function_configuration(FunctionName="fn-alias-old", Runtime="python3.13")
+            lam.create_alias(FunctionName="fn-alias-old", Name="prod", FunctionVersion="1")
+            expect("lambda-runtime", "fn-alias-old", region)
+            # an alias on a supported published version is fine
+            lam.create_function(
+                FunctionName="fn-alias-ok",
+                Runtime="python3.13",
+                Role=f"arn:aws:iam::{ACCOUNT}:role/demarc-fn",
+                Handler="h.h",
+                Code={"ZipFile": b"zip"},
+                Publish=True,
+            )
+            lam.create_alias(FunctionName="fn-alias-ok", Name="live", FunctionVersion="1")
             function("fn-url-iam", "python3.13")
             lam.create_function_url_config(FunctionName="fn-url-iam", AuthType="AWS_IAM")
         else:

@@ -11,6 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from bot.checks.model import finding_id
 from handlers.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,9 +47,17 @@ def test_json_output_and_strict_exit_code(capsys: pytest.CaptureFixture[str]) ->
     data = json.loads(lines[0])
     assert data["regions"] == ["us-east-1"]
     assert [r["check"] for r in data["results"]] == ["s3-public-access", "s3-encryption"]
-    assert data["results"][1]["findings"] == [
-        {"resource": "demarc-cli-bucket", "region": "global", "detail": "no default encryption configuration"}
-    ]
+    [finding] = data["results"][1]["findings"]
+    assert finding == {
+        "id": finding_id("s3-encryption", data["account"], "global", "demarc-cli-bucket"),
+        "resource": "demarc-cli-bucket",
+        "region": "global",
+        "detail": "no default encryption configuration",
+    }
+    assert data["results"][1]["controls"] == {"cis_3.0.0": [], "security_hub": []}
+    assert main(["check", "--output", "csv", "s3-encryption", "--region", "us-east-1"]) == 0
+    rows = capsys.readouterr().out.strip().splitlines()
+    assert rows[0].startswith("id,account,region,check") and "demarc-cli-bucket" in rows[1]
     assert main(["check", "--json", "--strict", "s3-encryption", "--region", "us-east-1"]) == 1
     assert main(["check", "--strict", "s3-public-access", "--region", "us-east-1"]) == 0
     assert "PASS  s3-public-access" in capsys.readouterr().out

@@ -66,6 +66,11 @@ def test_open_to_world(rule: dict[str, Any], expected: list[str]) -> None:
         ),
         ({"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}}, False),
         ({"Effect": "Deny", "Principal": "*"}, False),
+        ({"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:root"}}, True),
+        ({"Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:root"}}, False),
+        ({"Effect": "Allow", "Principal": ["*"], "NotAction": "lambda:GetPolicy"}, True),
+        ({"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::111122223333:root", "*"]}}, True),
+        ({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}}, False),
     ],
 )
 def test_lambda_public_statements(statement: dict[str, Any], public: bool) -> None:
@@ -166,3 +171,25 @@ def test_render_groups_by_check_with_owner_and_fix() -> None:
     assert "--group-id sg-1" in text  # a concrete fix for the finding
     assert "access denied: needs cloudtrail:DescribeTrails" in text
     assert report.failed
+
+
+@pytest.mark.parametrize(
+    ("statement", "detail"),
+    [
+        (
+            {"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::1:root"}, "Action": "s3:GetObject"},
+            "policy allows s3:GetObject to everyone except NotPrincipal",
+        ),
+        (
+            {"Effect": "Allow", "Principal": "*", "NotAction": ["s3:DeleteObject"]},
+            "policy allows all actions except s3:DeleteObject to Principal *",
+        ),
+        (
+            {"Effect": "Allow", "Principal": ["*"], "Action": ["s3:GetObject", "s3:ListBucket"]},
+            "policy allows s3:GetObject, s3:ListBucket to Principal *",
+        ),
+    ],
+)
+def test_s3_policy_grammar_forms(statement: dict[str, Any], detail: str) -> None:
+    assert public_policy_statements({"Statement": statement}) == [detail]
+    assert public_policy_statements({"Statement": [statement | {"Effect": "Deny"}]}) == []

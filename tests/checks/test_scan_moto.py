@@ -60,7 +60,7 @@ def test_report_has_the_contract_shape(baseline: Any) -> None:
         assert set(result) == {"check", "service", "topic", "status", "findings", "error"}
         assert result["status"] in {"pass", "fail", "error"}
         for finding in result["findings"]:
-            assert set(finding) == {"resource", "region", "detail"} and finding["detail"]
+            assert set(finding) == {"id", "resource", "region", "detail"} and finding["detail"]
     ports = next(r for r in data["results"] if r["check"] == "open-ports")
     assert (ports["service"], ports["topic"]) == ("vpc", "network-config")
     assert any(f["detail"] == "22/tcp open to 0.0.0.0/0" for f in ports["findings"])
@@ -168,3 +168,18 @@ def test_a_region_that_does_not_answer_keeps_the_other_regions_findings(baseline
             assert found(result) == want, check.id
         else:
             assert (result.status, found(result)) == (base[check.id].status, found(base[check.id]))
+
+
+def test_alias_on_a_deprecated_published_version_names_the_alias(baseline: Any) -> None:
+    """$LATEST was upgraded; the prod alias still sends traffic to version 1 on python3.8."""
+    result = by_check(baseline[0])["lambda-runtime"]
+    [finding] = [f for f in result.findings if f.resource == "fn-alias-old"]
+    assert finding.detail.startswith("alias prod -> version 1: runtime python3.8 deprecated")
+    assert "fn-alias-ok" not in {f.resource for f in result.findings}
+
+
+def test_notprincipal_and_single_statement_policies_are_public(baseline: Any) -> None:
+    details = {f.resource: f.detail for f in by_check(baseline[0])["s3-public-access"].findings}
+    assert details["demarc-notprincipal"] == "policy allows s3:GetObject to everyone except NotPrincipal"
+    assert details["demarc-notaction"] == "policy allows all actions except s3:DeleteObject to Principal *"
+    assert "demarc-deny-notprincipal" not in details

@@ -44,7 +44,7 @@ def test_new_and_fixed_are_exact_triples(state_file: str) -> None:
     obj = run_posture(cfg, scan=scan_of(report(after)), clock=FixedClock(DAY2)).summary.accounts[0].to_json()
     assert keys(obj["new"]) == {("open-ports", "sg-2", "us-east-1"), ("rds-public", "db-1", "us-east-1")}
     assert keys(obj["fixed"]) == {("s3-public-access", "logs", "global"), ("s3-encryption", "logs", "global")}
-    assert all(set(i) == {"check", "resource", "region"} for i in obj["new"] + obj["fixed"])
+    assert all(set(i) == {"id", "check", "resource", "region"} for i in obj["new"] + obj["fixed"])
     assert obj["previous_run"] == "2026-11-22T09:00:00Z"
     assert obj["trend"] == [4, 4]
     # worst first: the new critical finding (open-ports) before the new high one (rds-public)

@@ -8,7 +8,7 @@ from typing import Any
 from bot.checks import runtimes
 from bot.checks.loaders import lambda_
 from bot.checks.model import Finding
-from bot.checks.policy_doc import is_everyone, statements
+from bot.checks.policy_doc import allows_everyone, statements
 from bot.checks.registry import CheckContext, check
 
 # Condition keys that tie a Principal "*" grant to a source (account, ARN, organisation),
@@ -36,21 +36,42 @@ SOURCE_CONDITION_KEYS = frozenset(
     "lambda-runtime",
     service="lambda",
     topic="platform",
-    needs=(lambda_.FUNCTIONS,),
+    needs=(lambda_.FUNCTIONS, lambda_.ALIAS_TARGETS),
     regional=True,
     remedy="aws lambda update-function-configuration --region {region} --function-name {resource} "
-    "--runtime <supported runtime>",
+    "--runtime <supported runtime>, then publish a version and point its aliases at it",
 )
 def runtime(ctx: CheckContext) -> Iterator[Finding]:
+    """$LATEST on a deprecated runtime, and published versions aliases still route to.
+
+    One finding per function (the resource is the function name); the detail names each
+    alias and version, so a function whose $LATEST was upgraded still fails while an alias
+    sends traffic to the old runtime.
+    """
     table = runtimes.load()
-    for fn in ctx.get(lambda_.FUNCTIONS):
-        if fn.runtime is None:
-            continue  # container image: the image's base decides, not a managed runtime
-        known = table.get(fn.runtime)
+    reasons: dict[str, list[str]] = {}
+    order: list[str] = []
+    noted: set[tuple[str, str]] = set()
+
+    def judge(fn: str, runtime: str | None, where: str) -> None:
+        if runtime is None:
+            return  # container image: the image's base decides, not a managed runtime
+        known = table.get(runtime)
         if known is None:
-            ctx.note(f"{fn.name} ({ctx.region}): runtime {fn.runtime} is not in the runtime table")
+            if (fn, runtime) not in noted:
+                noted.add((fn, runtime))
+                ctx.note(f"{fn} ({ctx.region}): runtime {runtime} is not in the runtime table")
         elif known.is_deprecated(ctx.today):
-            yield ctx.finding(fn.name, f"runtime {fn.runtime} deprecated on {known.deprecated}")
+            if fn not in reasons:
+                order.append(fn)
+            reasons.setdefault(fn, []).append(f"{where}runtime {runtime} deprecated on {known.deprecated}")
+
+    for fn in ctx.get(lambda_.FUNCTIONS):
+        judge(fn.name, fn.runtime, "")
+    for target in ctx.get(lambda_.ALIAS_TARGETS):
+        judge(target.function, target.runtime, f"alias {target.alias} -> version {target.version}: ")
+    for fn_name in order:
+        yield ctx.finding(fn_name, "; ".join(reasons[fn_name]))
 
 
 def _has_source_condition(condition: Any) -> bool:
@@ -69,9 +90,7 @@ def public_statements(policy: dict[str, Any]) -> list[str]:
     return [
         str(s.get("Sid") or "(no Sid)")
         for s in statements(policy)
-        if s.get("Effect") == "Allow"
-        and is_everyone(s.get("Principal"))
-        and not _has_source_condition(s.get("Condition"))
+        if allows_everyone(s) and not _has_source_condition(s.get("Condition"))
     ]
 
 

@@ -2,6 +2,10 @@
 
 The function URL is read with GetFunctionUrlConfig on the unqualified function (the
 URL most functions have); URLs attached only to an alias are not seen.
+
+Aliases are read too (ListAliases, then ListVersionsByFunction for functions that have
+any): production traffic often reaches a published version through an alias, and that
+version keeps the runtime it was published with after `$LATEST` moves on.
 """
 
 from __future__ import annotations
@@ -69,5 +73,48 @@ EXPOSURE: Resource[list[FunctionExposure]] = Resource(
     True,
     (ApiCall("lambda", "GetPolicy"), ApiCall("lambda", "GetFunctionUrlConfig")),
     _exposure,
+    needs=(FUNCTIONS,),
+)
+
+
+@dataclass(frozen=True)
+class AliasTarget:
+    """A published version that an alias routes traffic to (weighted routing included)."""
+
+    function: str
+    alias: str
+    version: str
+    runtime: str | None
+
+
+def _alias_targets(inv: Inventory, region: str) -> list[AliasTarget]:
+    def one(fn: Function) -> list[AliasTarget]:
+        try:
+            aliases = inv.pages("lambda", region, "ListAliases", "Aliases", FunctionName=fn.name)
+            if not aliases:
+                return []
+            versions = {
+                str(v["Version"]): v.get("Runtime")
+                for v in inv.pages("lambda", region, "ListVersionsByFunction", "Versions", FunctionName=fn.name)
+            }
+        except ResourceGone:
+            return []
+        out = []
+        for alias in aliases:
+            weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+            for version in dict.fromkeys([str(alias.get("FunctionVersion", "")), *map(str, weights)]):
+                if version and version != "$LATEST" and version in versions:
+                    out.append(AliasTarget(fn.name, str(alias["Name"]), version, versions[version]))
+        return out
+
+    functions = inv.get(FUNCTIONS, region)
+    return [t for targets in inv.fan_out(one, functions) for t in targets]
+
+
+ALIAS_TARGETS: Resource[list[AliasTarget]] = Resource(
+    "lambda.alias_targets",
+    True,
+    (ApiCall("lambda", "ListAliases"), ApiCall("lambda", "ListVersionsByFunction")),
+    _alias_targets,
     needs=(FUNCTIONS,),
 )

@@ -21,7 +21,7 @@ from typing import Any
 from bot.checks.faults import LoadError
 from bot.checks.inventory import ApiCall, Inventory, Resource, ResourceGone
 from bot.checks.model import GLOBAL_REGION
-from bot.checks.policy_doc import is_everyone, statements
+from bot.checks.policy_doc import action_text, allows_everyone, principal_text, statements
 
 PUBLIC_GROUPS = {
     "http://acs.amazonaws.com/groups/global/AllUsers": "AllUsers",
@@ -91,14 +91,13 @@ def public_acl_grants(acl: dict[str, Any]) -> list[str]:
 
 
 def public_policy_statements(policy: dict[str, Any]) -> list[str]:
-    """'policy allows s3:GetObject to Principal *' for each unconditioned public Allow."""
-    out = []
-    for st in statements(policy):
-        if st.get("Effect") == "Allow" and is_everyone(st.get("Principal")) and not st.get("Condition"):
-            actions = st.get("Action", "*")
-            actions = ", ".join(actions) if isinstance(actions, list) else str(actions)
-            out.append(f"policy allows {actions} to Principal *")
-    return out
+    """'policy allows s3:GetObject to Principal *' for each unconditioned public Allow
+    (NotPrincipal and NotAction included: see `bot.checks.policy_doc`)."""
+    return [
+        f"policy allows {action_text(st)} to {principal_text(st)}"
+        for st in statements(policy)
+        if allows_everyone(st) and not st.get("Condition")
+    ]
 
 
 def _exposure(inv: Inventory, region: str) -> Exposure:
