@@ -25,6 +25,7 @@ from bot.posture.summary import DeltaItem
 from bot.store import open_store
 from bot.store.records import iso_z
 from bot.store.risks import Acceptance
+from handlers.authorize import Asker
 from handlers.blockkit import Block, actions, button
 from handlers.blockkit import escape as esc
 from handlers.deps import Deps
@@ -57,8 +58,12 @@ def accept_buttons(account: str, items: Sequence[DeltaItem]) -> Block | None:
     return actions(elements, block_id=f"demarc_accept_{account}")
 
 
-def _may_accept(deps: Deps, channel: str | None) -> bool:
-    return deps.settings.checks_allowed_in(channel)
+def _may_accept(deps: Deps, client: Any, asker: Asker) -> bool:
+    """Only people who may run checks may accept: the same rules, the same audit line."""
+    auth = deps.auth
+    if not auth.channel_allowed(asker, "accept-risk", "accept-risk"):
+        return False
+    return auth.decide(client, asker, "accept-risk", "accept-risk").allowed
 
 
 def modal(finding: dict[str, str], channel: str | None, *, today: dt.date, max_days: int) -> dict[str, Any]:
@@ -101,7 +106,7 @@ def register(app: App, deps: Deps, *, clock: Clock = SYSTEM_CLOCK) -> None:
     def on_button(ack: Ack, body: dict[str, Any], client: Any, respond: Any) -> None:
         ack()
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-        if not _may_accept(deps, channel):
+        if not _may_accept(deps, client, Asker.from_action(body)):
             respond(text=REFUSAL, response_type="ephemeral", replace_original=False)
             return
         try:
@@ -116,7 +121,8 @@ def register(app: App, deps: Deps, *, clock: Clock = SYSTEM_CLOCK) -> None:
         meta = json.loads(view.get("private_metadata") or "{}")
         channel, finding = meta.get("channel"), meta.get("finding") or {}
         user = str((body.get("user") or {}).get("id") or "")
-        if not _may_accept(deps, channel):
+        team = (body.get("user") or {}).get("team_id") or (body.get("team") or {}).get("id")
+        if not _may_accept(deps, client, Asker(user or None, team, channel)):
             ack(response_action="errors", errors={REASON_BLOCK: REFUSAL})
             return
         reason, expiry_text = _submitted((view.get("state") or {}).get("values") or {})
