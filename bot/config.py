@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_POSTURE_CRON = "0 9 * * *"
+#: Accounts a scan runs at once (each with its own bounded pools); DEMARC_SCAN_ACCOUNTS_IN_FLIGHT.
+DEFAULT_ACCOUNTS_IN_FLIGHT = 8
+MAX_ACCOUNTS_IN_FLIGHT = 64
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
@@ -55,6 +58,7 @@ class Settings:
     log_level: str = "INFO"
     role_arns: tuple[str, ...] = ()
     org_role_name: str | None = None
+    scan_accounts_in_flight: int = DEFAULT_ACCOUNTS_IN_FLIGHT
 
     @property
     def state_location(self) -> StateLocation:
@@ -147,6 +151,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         problems.append(str(exc))
         only_on_change = False
 
+    in_flight_text = env.get("DEMARC_SCAN_ACCOUNTS_IN_FLIGHT", "").strip()
+    in_flight = DEFAULT_ACCOUNTS_IN_FLIGHT
+    if in_flight_text:
+        if in_flight_text.isdigit() and 1 <= int(in_flight_text) <= MAX_ACCOUNTS_IN_FLIGHT:
+            in_flight = int(in_flight_text)
+        else:
+            problems.append(
+                f"DEMARC_SCAN_ACCOUNTS_IN_FLIGHT={in_flight_text!r} is not a whole number from 1 to "
+                f"{MAX_ACCOUNTS_IN_FLIGHT}"
+            )
+
     state = env.get("DEMARC_STATE", "").strip() or None
     if state:
         from bot.store.location import parse_state
@@ -174,6 +189,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=(env.get("DEMARC_LOG_LEVEL", "").strip() or "INFO").upper(),
         role_arns=role_arns,
         org_role_name=env.get("DEMARC_ORG_ROLE_NAME", "").strip() or None,
+        scan_accounts_in_flight=in_flight,
     )
     if problems:
         raise ConfigError("; ".join(problems), problems=problems)

@@ -65,6 +65,7 @@ class SettingsScanner:
             list(regions) if regions else None,
             role_arns=self.settings.role_arns,
             org_role_name=self.settings.org_role_name,
+            accounts_in_flight=self.settings.scan_accounts_in_flight,
         )
 
 

@@ -22,6 +22,7 @@ from bot.checks.faults import LoadError, describe_fault
 from bot.checks.model import GLOBAL_REGION
 from bot.checks.policy import action_for
 from bot.checks.session import ClientFactory
+from bot.clock import SYSTEM_CLOCK, Clock
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -65,8 +66,17 @@ class ResourceGone(LoadError):
 class Inventory:
     """The loaded resources of one account; safe to share between worker threads."""
 
-    def __init__(self, clients: ClientFactory, *, account_id: str, home_region: str, io_pool: Executor) -> None:
+    def __init__(
+        self,
+        clients: ClientFactory,
+        *,
+        account_id: str,
+        home_region: str,
+        io_pool: Executor,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
         self.clients = clients
+        self.clock = clock  # "now" for loaders (e.g. the age of IAM's credential report)
         self.account_id = account_id
         self.home_region = home_region
         self._io_pool = io_pool

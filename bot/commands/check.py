@@ -27,6 +27,7 @@ def register(subparsers: SubParsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bot.checks import run_scan
+    from bot.checks.model import AccountReport
     from bot.checks.progress import ProgressLine
     from bot.checks.render import render_text
     from bot.checks.runner import select_checks
@@ -34,23 +35,35 @@ def run(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     select_checks(args.check_ids)  # unknown ids fail before any AWS call
-    show_progress = not args.json and not args.no_progress and sys.stderr.isatty()
+    show_progress = not args.no_progress and sys.stderr.isatty()
     progress = ProgressLine() if show_progress else None
+    role_arns = args.role_arn or settings.role_arns
+    org_role_name = args.org_role_name or settings.org_role_name
+    several = bool(org_role_name) or len(role_arns) > 1
+    failed = False
+
+    def emit(report: AccountReport) -> None:
+        """Each account's result as soon as it finishes (JSON Lines, or text)."""
+        nonlocal failed
+        failed = failed or report.failed
+        text = json.dumps(report.to_dict()) + "\n" if args.json else render_text(report) + ("\n" if several else "")
+        if progress is not None:
+            progress.write_above(text, sys.stdout)
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+
     try:
-        reports = run_scan(
+        run_scan(
             args.check_ids or None,
             args.region or list(settings.regions) or None,
-            role_arns=args.role_arn or settings.role_arns,
-            org_role_name=args.org_role_name or settings.org_role_name,
+            role_arns=role_arns,
+            org_role_name=org_role_name,
             progress=progress,
+            accounts_in_flight=settings.scan_accounts_in_flight,
+            on_report=emit,
         )
     finally:
         if progress is not None:
             progress.close()
-    for report in reports:
-        if args.json:
-            sys.stdout.write(json.dumps(report.to_dict()) + "\n")
-        else:
-            sys.stdout.write(render_text(report) + ("\n" if len(reports) > 1 else ""))
-    sys.stdout.flush()
-    return 1 if args.strict and any(r.failed for r in reports) else 0
+    return 1 if args.strict and failed else 0
