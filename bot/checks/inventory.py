@@ -50,12 +50,21 @@ class Resource(Generic[T]):
     calls: tuple[ApiCall, ...]
     load: Callable[[Inventory, str], T]
     needs: tuple[Resource[Any], ...] = ()
+    #: Calls made only in some cases (a fallback); in the IAM policy, not in every scan.
+    occasional: tuple[ApiCall, ...] = ()
 
     def all_calls(self) -> frozenset[ApiCall]:
-        """The calls this resource makes, including those of the resources it builds on."""
-        out = set(self.calls)
+        """The calls this resource may make, including those of the resources it builds on."""
+        out = set(self.calls) | set(self.occasional)
         for dep in self.needs:
             out |= dep.all_calls()
+        return frozenset(out)
+
+    def occasional_calls(self) -> frozenset[ApiCall]:
+        """The calls made only in some cases, here and in the resources it builds on."""
+        out = set(self.occasional)
+        for dep in self.needs:
+            out |= dep.occasional_calls()
         return frozenset(out)
 
 
