@@ -59,6 +59,9 @@ class Settings:
     role_arns: tuple[str, ...] = ()
     org_role_name: str | None = None
     scan_accounts_in_flight: int = DEFAULT_ACCOUNTS_IN_FLIGHT
+    #: DEMARC_ORG_STORED_RUNS: Organization-scope checks in Slack read the latest stored runs
+    #: (written by the Step Functions fan-out) instead of scanning every account.
+    org_stored_runs: bool = False
 
     @property
     def state_location(self) -> StateLocation:
@@ -150,6 +153,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     except ConfigError as exc:
         problems.append(str(exc))
         only_on_change = False
+    try:
+        org_stored_runs = _flag(env, "DEMARC_ORG_STORED_RUNS")
+    except ConfigError as exc:
+        problems.append(str(exc))
+        org_stored_runs = False
 
     in_flight_text = env.get("DEMARC_SCAN_ACCOUNTS_IN_FLIGHT", "").strip()
     in_flight = DEFAULT_ACCOUNTS_IN_FLIGHT
@@ -190,6 +198,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         role_arns=role_arns,
         org_role_name=env.get("DEMARC_ORG_ROLE_NAME", "").strip() or None,
         scan_accounts_in_flight=in_flight,
+        org_stored_runs=org_stored_runs,
     )
     if problems:
         raise ConfigError("; ".join(problems), problems=problems)
