@@ -181,8 +181,9 @@ def posture_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 # --- The Organization variant (Step Functions Distributed Map) -------------------------
 
 
-def _shared_state_settings() -> Settings:
-    settings = lambda_settings()
+def _shared_state_settings(*, slack: bool = False) -> Settings:
+    """Settings for a Step Functions step; only the posting step reads the Slack secret."""
+    settings = lambda_settings() if slack else load_settings()
     _configure_logging(settings)
     if not settings.state_location.shared:
         raise ConfigError("DEMARC_STATE must be dynamodb://TABLE on Lambda (the Map's items store their runs there)")
@@ -194,7 +195,7 @@ def org_enumerate_handler(event: dict[str, Any], context: Any) -> dict[str, Any]
     administrator account only), as the Distributed Map's items."""
     from bot.posture.org import enumerate_accounts
 
-    settings = lambda_settings()
+    settings = load_settings()
     _configure_logging(settings)
     if not settings.org_role_name:
         raise ConfigError("DEMARC_ORG_ROLE_NAME is not set: no member role to assume in each account")
@@ -221,25 +222,35 @@ def org_account_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def org_aggregate_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Step 3: one posture summary from the latest stored run of every enumerated account,
     posted once to DEMARC_POSTURE_CHANNEL (the store's claim makes a retry post nothing)."""
-    from bot.posture.org import stored_posture
+    from bot.posture.org import not_scanned_since, stored_posture
     from handlers.posture import post_posture
     from handlers.slack_client import build_client
 
-    settings = _shared_state_settings()
+    settings = _shared_state_settings(slack=True)
     channel = settings.posture_channel
     if not settings.slack_bot_token or not channel:
         raise ConfigError("the Organization summary needs SLACK_BOT_TOKEN and DEMARC_POSTURE_CHANNEL")
     items = event.get("accounts") if isinstance(event, Mapping) else None
     accounts = [str(i["account"]) for i in items] if isinstance(items, list) else None
     clock = event_clock(event)
+    missing: list[str] = []
 
     def prepared(store: Any, posted_to: str) -> Any:
-        return stored_posture(store, accounts, clock=clock, compare_with_channel=posted_to)
+        wanted = accounts if accounts is not None else store.accounts()
+        missing[:] = not_scanned_since(store, wanted, clock.now())
+        fresh = [a for a in wanted if a not in set(missing)]
+        return stored_posture(store, fresh, clock=clock, compare_with_channel=posted_to)
 
     outcome = post_posture(build_client(settings), channel, settings, clock=clock, prepared=prepared)
     accounts_in = len(outcome.run.summary.accounts) if outcome.run is not None else 0
-    result = {"status": outcome.status, "reason": outcome.reason, "ts": outcome.ts, "accounts": accounts_in}
-    log.info("org posture: %s (%d accounts)", outcome, accounts_in)
+    result = {
+        "status": outcome.status,
+        "reason": outcome.reason,
+        "ts": outcome.ts,
+        "accounts": accounts_in,
+        "not_scanned": missing,
+    }
+    log.info("org posture: %s (%d accounts; not scanned this run: %s)", outcome, accounts_in, missing or "none")
     if outcome.status == "failed":
         raise PostureFailed(str(outcome))
     return result

@@ -18,6 +18,7 @@ stored runs, not from a 500-account scan inside a Slack request.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -123,6 +124,18 @@ def stored_posture(
         reports.append(report)
         runs[account] = latest
     return PostureRun(summary, reports, runs)
+
+
+def not_scanned_since(store: StateStore, accounts: Sequence[str], since: dt.datetime) -> list[str]:
+    """The accounts with no stored run at or after `since` (their Map item failed): the
+    summary leaves them out rather than show an older run as today's."""
+    cutoff = iso_z(since)
+    out = []
+    for account in accounts:
+        recent = store.recent_runs(account, 1)
+        if not recent or recent[0].generated_at < cutoff:
+            out.append(account)
+    return out
 
 
 def stored_reports(store: StateStore, check_ids: Sequence[str] | None = None) -> list[AccountReport]:
