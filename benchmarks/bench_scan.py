@@ -183,9 +183,7 @@ def minimum_calls(counts: dict[str, int]) -> int:
         1  # sts:GetCallerIdentity
         + 2
         + max(1, math.ceil(u / 1000))
-        + u
-        + u // 2
-        + (u % 2)  # IAM: policy, summary, details, profiles, MFA
+        + 2  # IAM: policy, summary, details, the credential report (generate, get)
         + 1
         + 1
         + b * 3
