@@ -151,7 +151,8 @@ def run_scan(
     """
     checks = select_checks(check_ids)
     make_session = session_factory or default_session
-    base = ClientFactory(make_session(), pool_size=IO_WORKERS)
+    # The caller's own clients (STS for every account's AssumeRole) serve every account in flight.
+    base = ClientFactory(make_session(), pool_size=max(IO_WORKERS, accounts_in_flight))
     scan_regions = resolve_regions(tuple(regions) if regions else None, base.session)
     home = scan_regions[0]
     own_account = _caller_account(base, home)
@@ -244,7 +245,7 @@ def _scan_one(
     factory = target.factory
     if factory is None and target.role_arn:
         try:
-            factory = assume_role(base, target.role_arn, regions[0], clock=clock, pool_size=IO_WORKERS)
+            factory = assume_role(base, target.role_arn, regions[0], clock=clock, pool_size=CHECK_WORKERS + IO_WORKERS)
         except Exception as exc:  # becomes every check's error for this account
             reason = describe_fault(exc, service="sts", operation="AssumeRole", region=regions[0], regional=False)
             return _unreachable(target, checks, regions, f"could not assume {target.role_arn}: {reason}", counter)
