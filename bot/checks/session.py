@@ -54,6 +54,57 @@ ROLE_SESSION_SECONDS = 3600
 _loader_lock = threading.Lock()
 
 
+_share_lock = threading.Lock()
+_shared: dict[str, Any] = {}
+
+
+def share_parsed_models() -> None:
+    """Make botocore build each service's client class and `ServiceModel` once.
+
+    botocore builds both anew for every client: for EC2, a class of ~750 methods and a
+    model whose shapes are resolved again per client, about 1.4 MB a client. A scan of
+    many accounts x 17 regions makes hundreds of clients of the same few services, so
+    both are cached: the model per (loader, service, API version), the class per (event
+    emitter, model). Keyed weakly on the loader and on the emitter (the session's event
+    hooks, which may customise the class), so another session never gets a class built
+    for different hooks. Installed once per process; idempotent.
+    """
+    import weakref
+
+    from botocore.client import ClientCreator
+
+    with _share_lock:
+        if _shared:
+            return
+        models: weakref.WeakKeyDictionary[Any, dict[tuple[str, str | None], Any]] = weakref.WeakKeyDictionary()
+        classes: weakref.WeakKeyDictionary[Any, dict[tuple[str, int], Any]] = weakref.WeakKeyDictionary()
+        load_model = ClientCreator._load_service_model
+        create_class = ClientCreator._create_client_class
+
+        def _load_service_model(self: Any, service_name: str, api_version: str | None = None) -> Any:
+            with _share_lock:
+                cached = models.setdefault(self._loader, {}).get((service_name, api_version))
+            if cached is None:
+                cached = load_model(self, service_name, api_version)
+                with _share_lock:
+                    cached = models[self._loader].setdefault((service_name, api_version), cached)
+            return cached
+
+        def _create_client_class(self: Any, service_name: str, service_model: Any) -> Any:
+            key = (service_name, id(service_model))
+            with _share_lock:
+                cached = classes.setdefault(self._event_emitter, {}).get(key)
+            if cached is None:
+                cached = create_class(self, service_name, service_model)
+                with _share_lock:
+                    cached = classes[self._event_emitter].setdefault(key, cached)
+            return cached
+
+        ClientCreator._load_service_model = _load_service_model  # type: ignore[method-assign]
+        ClientCreator._create_client_class = _create_client_class  # type: ignore[method-assign]
+        _shared["installed"] = True
+
+
 @lru_cache(maxsize=1)
 def shared_loader() -> Any:
     """The process's one botocore data loader: each service model is parsed once."""
@@ -105,6 +156,7 @@ class ClientFactory:
     ) -> None:
         from botocore.config import Config
 
+        share_parsed_models()
         self.session = session
         self.credentials = credentials  # None: the session's own credential chain
         self.rate_caps = rate_caps
