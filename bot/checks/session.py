@@ -71,15 +71,16 @@ def share_parsed_models() -> None:
     """
     import weakref
 
-    from botocore.client import ClientCreator
+    import botocore.client
 
+    creator: Any = botocore.client.ClientCreator  # private methods, not in the stubs
     with _share_lock:
         if _shared:
             return
         models: weakref.WeakKeyDictionary[Any, dict[tuple[str, str | None], Any]] = weakref.WeakKeyDictionary()
         classes: weakref.WeakKeyDictionary[Any, dict[tuple[str, int], Any]] = weakref.WeakKeyDictionary()
-        load_model = ClientCreator._load_service_model
-        create_class = ClientCreator._create_client_class
+        load_model = creator._load_service_model
+        create_class = creator._create_client_class
 
         def _load_service_model(self: Any, service_name: str, api_version: str | None = None) -> Any:
             with _share_lock:
@@ -100,8 +101,8 @@ def share_parsed_models() -> None:
                     cached = classes[self._event_emitter].setdefault(key, cached)
             return cached
 
-        ClientCreator._load_service_model = _load_service_model  # type: ignore[method-assign]
-        ClientCreator._create_client_class = _create_client_class  # type: ignore[method-assign]
+        creator._load_service_model = _load_service_model
+        creator._create_client_class = _create_client_class
         _shared["installed"] = True
 
 
