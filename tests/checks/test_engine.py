@@ -237,3 +237,15 @@ def test_progress_from_many_threads_is_consistent() -> None:
         run_scan(["cloudtrail"], ["us-east-1"], session_factory=Recorder(), role_arns=ROLES, progress=record)
     last = states[-1]
     assert (last.done, last.in_flight, last.accounts, last.units_done) == (3, 0, 3, 3)
+
+
+def test_clients_of_a_service_share_one_class_and_model_per_session(aws_env: None) -> None:
+    from bot.checks.session import share_parsed_models
+
+    share_parsed_models()
+    one, other = boto3.Session(region_name="us-east-1"), boto3.Session(region_name="us-east-1")
+    a = one.client("ec2", region_name="us-east-1")
+    b = one.client("ec2", region_name="eu-west-1", aws_access_key_id="k", aws_secret_access_key="s")
+    assert type(a) is type(b) and a.meta.service_model is b.meta.service_model
+    assert a.meta.region_name == "us-east-1" and b.meta.region_name == "eu-west-1"
+    assert type(other.client("ec2", region_name="us-east-1")) is not type(a)  # other session, other hooks
