@@ -49,8 +49,9 @@ from tests.slack.fakes import (  # noqa: E402
 QUESTIONS = ("who patches the OS on Fargate?", "who encrypts data in S3?", "what am I responsible for on Lambda?")
 
 
-def one_request(port: int, body: str, content_type: str, out: list[float], errors: list[str],
-                start: threading.Barrier) -> None:
+def one_request(
+    port: int, body: str, content_type: str, out: list[float], errors: list[str], start: threading.Barrier
+) -> None:
     headers = {"Content-Type": content_type, **sign(body)}
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     start.wait()
@@ -74,8 +75,7 @@ def burst(port: int, bodies: list[tuple[str, str]]) -> tuple[list[float], list[s
     latencies: list[float] = []
     errors: list[str] = []
     barrier = threading.Barrier(len(bodies))
-    threads = [threading.Thread(target=one_request, args=(port, b, ct, latencies, errors, barrier))
-               for b, ct in bodies]
+    threads = [threading.Thread(target=one_request, args=(port, b, ct, latencies, errors, barrier)) for b, ct in bodies]
     began = time.perf_counter()
     for t in threads:
         t.start()
@@ -92,9 +92,11 @@ def percentile(values: list[float], q: float) -> float:
 
 def report(name: str, latencies: list[float], errors: list[str], wall: float) -> None:
     ms = [x * 1000 for x in latencies]
-    print(f"{name:<28} n={len(ms):>4}  p50={percentile(ms, 50):6.1f} ms  p99={percentile(ms, 99):6.1f} ms  "
-          f"max={max(ms):6.1f} ms  mean={statistics.mean(ms):6.1f} ms  "
-          f"throughput={len(ms) / wall:7.1f} req/s  errors={len(errors)}")
+    print(
+        f"{name:<28} n={len(ms):>4}  p50={percentile(ms, 50):6.1f} ms  p99={percentile(ms, 99):6.1f} ms  "
+        f"max={max(ms):6.1f} ms  mean={statistics.mean(ms):6.1f} ms  "
+        f"throughput={len(ms) / wall:7.1f} req/s  errors={len(errors)}"
+    )
     for error in sorted(set(errors))[:5]:
         print(f"    error: {error}")
 
@@ -109,12 +111,22 @@ def serve_fake() -> int:
 
 def serve_app(api_url: str) -> int:
     logging.basicConfig(level=logging.ERROR)
-    settings = load_settings({
-        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": api_url,
-        "DEMARC_CHECK_CHANNELS": "C0CHECKS01",
-    })
-    deps = Deps(settings=settings, answerer=default_answerer(), scanner=FakeScanner(delay=2.0),
-                check_index=FakeCheckIndex(), posture=FakePosture(), jobs=Jobs(2))
+    settings = load_settings(
+        {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": api_url,
+            "DEMARC_CHECK_CHANNELS": "C0CHECKS01",
+        }
+    )
+    deps = Deps(
+        settings=settings,
+        answerer=default_answerer(),
+        scanner=FakeScanner(delay=2.0),
+        check_index=FakeCheckIndex(),
+        posture=FakePosture(),
+        jobs=Jobs(2),
+    )
     server = HttpServer(build_app(settings, deps), host="127.0.0.1", port=0)
     server.start_in_thread()
     print(server.port, flush=True)
@@ -125,8 +137,14 @@ def serve_app(api_url: str) -> int:
 
 
 def spawn(*args: str) -> tuple[subprocess.Popen[str], int]:
-    proc = subprocess.Popen([sys.executable, __file__, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.Popen(
+        [sys.executable, __file__, *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert proc.stdout is not None
     return proc, int(proc.stdout.readline())
 
@@ -152,14 +170,17 @@ def main() -> int:
         # warm-up (imports, thread pools)
         burst(port, [(command_body("help", response_url=response_url), form)] * 5)
         kinds = {
-            "slash command (question)": lambda r, i: (
-                command_body(QUESTIONS[i % 3], response_url=response_url), form),
+            "slash command (question)": lambda r, i: (command_body(QUESTIONS[i % 3], response_url=response_url), form),
             "slash command (check)": lambda r, i: (command_body("check s3", response_url=response_url), form),
             "event (DM message)": lambda r, i: (
-                event_body(dm_event(QUESTIONS[i % 3], ts=f"{r}.{i}"), event_id=f"Ev{r}x{i}"), js),
+                event_body(dm_event(QUESTIONS[i % 3], ts=f"{r}.{i}"), event_id=f"Ev{r}x{i}"),
+                js,
+            ),
         }
-        print(f"demarc ack latency: {n} concurrent requests per burst, {args.rounds} bursts each, over loopback "
-              f"({os.cpu_count()} cores)")
+        print(
+            f"demarc ack latency: {n} concurrent requests per burst, {args.rounds} bursts each, over loopback "
+            f"({os.cpu_count()} cores)"
+        )
         all_latencies: list[float] = []
         all_wall = 0.0
         for name, make in kinds.items():

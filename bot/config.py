@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_POSTURE_CRON = "0 9 * * *"
+#: Accounts a scan runs at once (each with its own bounded pools); DEMARC_SCAN_ACCOUNTS_IN_FLIGHT.
+DEFAULT_ACCOUNTS_IN_FLIGHT = 8
+MAX_ACCOUNTS_IN_FLIGHT = 64
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _CHECK_USER = re.compile(r"^[UWS][A-Z0-9]{2,}$")
@@ -73,6 +76,10 @@ class Settings:
     exception_max_days: int = 90
     owners_file: Path | None = None
     posture_routing: str = "off"
+    scan_accounts_in_flight: int = DEFAULT_ACCOUNTS_IN_FLIGHT
+    #: DEMARC_ORG_STORED_RUNS: Organization-scope checks in Slack read the latest stored runs
+    #: (written by the Step Functions fan-out) instead of scanning every account.
+    org_stored_runs: bool = False
 
     @property
     def state_location(self) -> StateLocation:
@@ -184,6 +191,22 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     except ConfigError as exc:
         problems.append(str(exc))
         only_on_change = False
+    try:
+        org_stored_runs = _flag(env, "DEMARC_ORG_STORED_RUNS")
+    except ConfigError as exc:
+        problems.append(str(exc))
+        org_stored_runs = False
+
+    in_flight_text = env.get("DEMARC_SCAN_ACCOUNTS_IN_FLIGHT", "").strip()
+    in_flight = DEFAULT_ACCOUNTS_IN_FLIGHT
+    if in_flight_text:
+        if in_flight_text.isdigit() and 1 <= int(in_flight_text) <= MAX_ACCOUNTS_IN_FLIGHT:
+            in_flight = int(in_flight_text)
+        else:
+            problems.append(
+                f"DEMARC_SCAN_ACCOUNTS_IN_FLIGHT={in_flight_text!r} is not a whole number from 1 to "
+                f"{MAX_ACCOUNTS_IN_FLIGHT}"
+            )
 
     exceptions_file = env.get("DEMARC_EXCEPTIONS", "").strip() or None
     if exceptions_file and not Path(exceptions_file).expanduser().is_file():
@@ -240,6 +263,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         exception_max_days=exception_max_days,
         owners_file=Path(owners_file).expanduser() if owners_file else None,
         posture_routing=routing,
+        scan_accounts_in_flight=in_flight,
+        org_stored_runs=org_stored_runs,
     )
     if problems:
         raise ConfigError("; ".join(problems), problems=problems)

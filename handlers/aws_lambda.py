@@ -1,5 +1,7 @@
-"""AWS Lambda entry points: `slack_handler` (Function URL / API Gateway) and `posture_handler`
-(EventBridge schedule).
+"""AWS Lambda entry points: `slack_handler` (Function URL / API Gateway), `posture_handler`
+(EventBridge schedule), and the Organization variant's three Step Functions steps:
+`org_enumerate_handler`, `org_account_handler` (one Distributed Map item: one account) and
+`org_aggregate_handler` (one summary from the stored runs, posted once).
 
 `slack_handler` serves the same Bolt app as `demarc serve`, built in Lambda mode (see
 handlers/app.py): the ack goes back within Slack's 3 seconds and slow work runs in a lazy
@@ -232,6 +234,84 @@ def posture_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     outcome = post_posture(build_client(settings), channel, settings, clock=event_clock(event))
     result = {"status": outcome.status, "reason": outcome.reason, "ts": outcome.ts}
     log.info("posture: %s", outcome)
+    if outcome.status == "failed":
+        raise PostureFailed(str(outcome))
+    return result
+
+
+# --- The Organization variant (Step Functions Distributed Map) -------------------------
+
+
+def _shared_state_settings(*, slack: bool = False) -> Settings:
+    """Settings for a Step Functions step; only the posting step reads the Slack secret."""
+    settings = lambda_settings() if slack else load_settings()
+    _configure_logging(settings)
+    if not settings.state_location.shared:
+        raise ConfigError("DEMARC_STATE must be dynamodb://TABLE on Lambda (the Map's items store their runs there)")
+    return settings
+
+
+def org_enumerate_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Step 1: the Organization's active accounts (ListAccounts; management or delegated
+    administrator account only), as the Distributed Map's items."""
+    from bot.posture.org import enumerate_accounts
+
+    settings = load_settings()
+    _configure_logging(settings)
+    if not settings.org_role_name:
+        raise ConfigError("DEMARC_ORG_ROLE_NAME is not set: no member role to assume in each account")
+    accounts = enumerate_accounts(settings.org_role_name, region=(settings.regions or (None,))[0])
+    log.info("org: %d active accounts", len(accounts))
+    return {"accounts": accounts, "time": event.get("time") if isinstance(event, Mapping) else None}
+
+
+def org_account_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Step 2, one Map item: assume the account's role, run every check, store the run."""
+    from bot.posture.org import scan_account_item
+    from bot.store import open_store
+
+    settings = _shared_state_settings()
+    store = open_store(settings)
+    try:
+        result = scan_account_item(settings, event, store, clock=event_clock(event))
+    finally:
+        store.close()
+    log.info("org: account %s scanned: %s", result["account"], result["status"])
+    return result
+
+
+def org_aggregate_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Step 3: one posture summary from the latest stored run of every enumerated account,
+    posted once to DEMARC_POSTURE_CHANNEL (the store's claim makes a retry post nothing)."""
+    from bot.posture.org import not_scanned_since, stored_posture
+    from handlers.posture import post_posture
+    from handlers.slack_client import build_client
+
+    settings = _shared_state_settings(slack=True)
+    channel = settings.posture_channel
+    if not settings.slack_bot_token or not channel:
+        raise ConfigError("the Organization summary needs SLACK_BOT_TOKEN and DEMARC_POSTURE_CHANNEL")
+    items = event.get("accounts") if isinstance(event, Mapping) else None
+    accounts = [str(i["account"]) for i in items] if isinstance(items, list) else None
+    clock = event_clock(event)
+    missing: list[str] = []
+
+    def prepared(store: Any, posted_to: str) -> Any:
+        wanted = accounts if accounts is not None else store.accounts()
+        missing[:] = not_scanned_since(store, wanted, clock.now())
+        fresh = [a for a in wanted if a not in set(missing)]
+        return stored_posture(store, fresh, clock=clock, compare_with_channel=posted_to)
+
+    outcome = post_posture(build_client(settings), channel, settings, clock=clock, prepared=prepared)
+    accounts_in = len(outcome.run.summary.accounts) if outcome.run is not None else 0
+    result = {
+        "status": outcome.status,
+        "reason": outcome.reason,
+        "ts": outcome.ts,
+        "accounts": accounts_in,
+        "not_scanned": missing,
+    }
+    log.info("org posture: %s (%d accounts; not scanned this run: %s)", outcome, accounts_in, missing or "none")
     if outcome.status == "failed":
         raise PostureFailed(str(outcome))
     return result

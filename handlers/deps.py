@@ -60,6 +60,17 @@ class SettingsScanner:
         self.settings = settings
 
     def __call__(self, check_ids: Sequence[str] | None, regions: Sequence[str] | None) -> list[AccountReport]:
+        if self.settings.org_role_name and self.settings.org_stored_runs:
+            # Organization scope: the latest runs the Step Functions fan-out stored, not a
+            # 500-account scan inside a Slack request.
+            from bot.posture.org import stored_reports
+            from bot.store import open_store
+
+            store = open_store(self.settings)
+            try:
+                return stored_reports(store, list(check_ids) if check_ids else None)
+            finally:
+                store.close()
         from bot.checks import run_scan
 
         return run_scan(
@@ -67,6 +78,7 @@ class SettingsScanner:
             list(regions) if regions else None,
             role_arns=self.settings.role_arns,
             org_role_name=self.settings.org_role_name,
+            accounts_in_flight=self.settings.scan_accounts_in_flight,
         )
 
 

@@ -170,6 +170,10 @@ def test_every_answer_has_the_shape_aws_would_send() -> None:
     run_scan(None, SAMPLE_REGIONS, session_factory=recording, clock=FixedClock.on(TODAY))
     # Not reached by this account's scan (no multi-region trail), so asked directly.
     recording().client("cloudtrail", region_name="us-east-1").get_trail_status(Name="acme-audit")
+    # Read one by one only for users the credential report does not list yet.
+    iam = recording().client("iam", region_name="us-east-1")
+    iam.get_login_profile(UserName="alice")
+    iam.list_mfa_devices(UserName="alice")
     seen = set()
     for model, parsed in answers:
         seen.add((model.service_model.service_name, model.name))

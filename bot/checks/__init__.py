@@ -2,8 +2,10 @@
 
 Public API (boto3 is imported only when a scan runs):
 
-- `run_scan(check_ids, regions, *, session_factory, role_arns, org_role_name, progress)`
-  returns one `AccountReport` per account; `report.to_dict()` is the contract JSON.
+- `run_scan(check_ids, regions, *, session_factory, role_arns, org_role_name, progress,
+  clock, accounts_in_flight, on_report)` returns one `AccountReport` per account;
+  `on_report` gets each one as soon as its account finishes; `report.to_dict()` is the
+  contract JSON.
 - `all_check_ids()`, `checks_for_service(service_id)`.
 - `bot.checks.render.render_text(report)` for terminals.
 """
@@ -17,7 +19,7 @@ from bot.checks.model import AccountReport, CheckResult, Finding
 from bot.clock import SYSTEM_CLOCK, Clock
 
 if TYPE_CHECKING:
-    from bot.checks.runner import Progress
+    from bot.checks.runner import OnReport, Progress
     from bot.checks.session import SessionFactory
 
 __all__ = ["AccountReport", "CheckResult", "Finding", "all_check_ids", "checks_for_service", "run_scan"]
@@ -46,9 +48,12 @@ def run_scan(
     org_role_name: str | None = None,
     progress: Progress | None = None,
     clock: Clock = SYSTEM_CLOCK,
+    accounts_in_flight: int | None = None,
+    on_report: OnReport | None = None,
 ) -> list[AccountReport]:
     """Run the checks (all when none named) in every region and account asked for."""
     from bot.checks.runner import run_scan as run
+    from bot.config import DEFAULT_ACCOUNTS_IN_FLIGHT
 
     return run(
         check_ids,
@@ -58,4 +63,6 @@ def run_scan(
         org_role_name=org_role_name,
         progress=progress,
         clock=clock,
+        accounts_in_flight=accounts_in_flight or DEFAULT_ACCOUNTS_IN_FLIGHT,
+        on_report=on_report,
     )

@@ -22,6 +22,7 @@ from bot.checks.faults import LoadError, describe_fault
 from bot.checks.model import GLOBAL_REGION
 from bot.checks.policy import action_for
 from bot.checks.session import ClientFactory
+from bot.clock import SYSTEM_CLOCK, Clock
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -49,12 +50,21 @@ class Resource(Generic[T]):
     calls: tuple[ApiCall, ...]
     load: Callable[[Inventory, str], T]
     needs: tuple[Resource[Any], ...] = ()
+    #: Calls made only in some cases (a fallback); in the IAM policy, not in every scan.
+    occasional: tuple[ApiCall, ...] = ()
 
     def all_calls(self) -> frozenset[ApiCall]:
-        """The calls this resource makes, including those of the resources it builds on."""
-        out = set(self.calls)
+        """The calls this resource may make, including those of the resources it builds on."""
+        out = set(self.calls) | set(self.occasional)
         for dep in self.needs:
             out |= dep.all_calls()
+        return frozenset(out)
+
+    def occasional_calls(self) -> frozenset[ApiCall]:
+        """The calls made only in some cases, here and in the resources it builds on."""
+        out = set(self.occasional)
+        for dep in self.needs:
+            out |= dep.occasional_calls()
         return frozenset(out)
 
 
@@ -65,8 +75,17 @@ class ResourceGone(LoadError):
 class Inventory:
     """The loaded resources of one account; safe to share between worker threads."""
 
-    def __init__(self, clients: ClientFactory, *, account_id: str, home_region: str, io_pool: Executor) -> None:
+    def __init__(
+        self,
+        clients: ClientFactory,
+        *,
+        account_id: str,
+        home_region: str,
+        io_pool: Executor,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
         self.clients = clients
+        self.clock = clock  # "now" for loaders (e.g. the age of IAM's credential report)
         self.account_id = account_id
         self.home_region = home_region
         self._io_pool = io_pool

@@ -29,6 +29,9 @@ ORCHESTRATION_CALLS = frozenset({("sts", "AssumeRole"), ("organizations", "ListA
 
 #: Action verbs that only read. Anything else in the policy fails the least-privilege test.
 READ_ONLY_VERBS = ("List", "Get", "Describe")
+#: Actions with another verb that AWS classes as Read and that change nothing in the account:
+#: GenerateCredentialReport (re)builds the IAM credential report that GetCredentialReport reads.
+READ_ONLY_ACTIONS = frozenset({"iam:GenerateCredentialReport"})
 
 
 def action_for(service: str, operation: str) -> str:
@@ -40,6 +43,6 @@ def action_for(service: str, operation: str) -> str:
 
 
 def is_read_only(action: str) -> bool:
-    """True for List*/Get*/Describe* actions."""
+    """True for List*/Get*/Describe* actions and the few READ_ONLY_ACTIONS."""
     _, _, verb = action.partition(":")
-    return verb.startswith(READ_ONLY_VERBS)
+    return verb.startswith(READ_ONLY_VERBS) or action in READ_ONLY_ACTIONS

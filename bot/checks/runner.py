@@ -1,8 +1,17 @@
 """Running checks: accounts x regions x checks, concurrently, with bounded pools.
 
-Three pools, each waiting only on the one below it, so none can starve: accounts wait
-on check units, check units wait on loads (run inline by the first unit that needs
-them) and on per-resource calls, which wait on nothing but AWS.
+Accounts run `accounts_in_flight` at a time (`DEMARC_SCAN_ACCOUNTS_IN_FLIGHT`). Each
+account in flight has pools of its own: check units, which wait on loads (run inline by
+the first unit that needs them) and on per-resource calls, which wait on nothing but AWS.
+Each pool waits only on the one below it, so none can starve, and because no account
+shares its threads, an account that AWS throttles (or that answers slowly) holds only
+its own threads: every other account finishes as if it were not there.
+
+Reports are streamed: `on_report` is called in the caller's thread as each account
+finishes, so a CLI writes that account's line (and posture stores its run) at once and an
+interrupted scan keeps everything that finished. Memory is bounded by the accounts in
+flight, not by the number of accounts: an account's clients, inventory and threads are
+dropped as soon as its report is delivered.
 """
 
 from __future__ import annotations
@@ -10,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from bot.checks.faults import LoadError, describe_fault
@@ -27,14 +36,30 @@ from bot.checks.session import (
     resolve_regions,
 )
 from bot.clock import SYSTEM_CLOCK, Clock
+from bot.config import DEFAULT_ACCOUNTS_IN_FLIGHT  # DEMARC_SCAN_ACCOUNTS_IN_FLIGHT default
 from bot.errors import DemarcError, UsageError
 
-ACCOUNT_WORKERS = 4
-CHECK_WORKERS = 16
-IO_WORKERS = 32
+#: Per account in flight: check units at once, and per-resource API calls at once.
+CHECK_WORKERS = 8
+IO_WORKERS = 8
 
-#: progress(done, total): called after each (account, check, region) unit finishes.
-Progress = Callable[[int, int], None]
+
+@dataclass(frozen=True)
+class ScanProgress:
+    """Where a scan stands: accounts done / in flight / failed, and check units done."""
+
+    accounts: int
+    done: int
+    in_flight: int
+    failed: int
+    units_done: int
+    units_total: int
+
+
+#: progress(state): called as units and accounts finish (from worker threads).
+Progress = Callable[[ScanProgress], None]
+#: on_report(report): called in the caller's thread as soon as one account finishes.
+OnReport = Callable[[AccountReport], None]
 
 
 def all_check_ids() -> list[str]:
@@ -75,17 +100,35 @@ class _Target:
 
 
 class _Counter:
-    def __init__(self, total: int, progress: Progress | None) -> None:
-        self.total, self.done, self._progress = total, 0, progress
+    """Progress bookkeeping shared by the account workers."""
+
+    def __init__(self, accounts: int, units_total: int, progress: Progress | None) -> None:
+        self.accounts, self.units_total, self._progress = accounts, units_total, progress
+        self.units_done = self.done = self.in_flight = self.failed = 0
         self._lock = threading.Lock()
 
-    def tick(self) -> None:
-        if self._progress is None:
-            return
+    def _emit(self) -> None:
+        if self._progress is not None:
+            self._progress(
+                ScanProgress(self.accounts, self.done, self.in_flight, self.failed, self.units_done, self.units_total)
+            )
+
+    def tick(self, units: int = 1) -> None:
         with self._lock:
+            self.units_done += units
+            self._emit()
+
+    def started(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self._emit()
+
+    def finished(self, failed: bool) -> None:
+        with self._lock:
+            self.in_flight -= 1
             self.done += 1
-            done = self.done
-        self._progress(done, self.total)
+            self.failed += failed
+            self._emit()
 
 
 def run_scan(
@@ -97,15 +140,19 @@ def run_scan(
     org_role_name: str | None = None,
     progress: Progress | None = None,
     clock: Clock = SYSTEM_CLOCK,
+    accounts_in_flight: int = DEFAULT_ACCOUNTS_IN_FLIGHT,
+    on_report: OnReport | None = None,
 ) -> list[AccountReport]:
-    """Scan every account asked for and return one report per account.
+    """Scan every account asked for and return one report per account (in target order).
 
-    Raises DemarcError (one line) when the caller's own credentials are unusable; any
-    other failure becomes the `error` of the checks it affects.
+    `on_report` gets each report as soon as its account finishes. Raises DemarcError
+    (one line) when the caller's own credentials are unusable; any other failure becomes
+    the `error` of the checks it affects.
     """
     checks = select_checks(check_ids)
     make_session = session_factory or default_session
-    base = ClientFactory(make_session(), pool_size=IO_WORKERS)
+    # The caller's own clients (STS for every account's AssumeRole) serve every account in flight.
+    base = ClientFactory(make_session(), pool_size=max(IO_WORKERS, accounts_in_flight))
     scan_regions = resolve_regions(tuple(regions) if regions else None, base.session)
     home = scan_regions[0]
     own_account = _caller_account(base, home)
@@ -128,28 +175,26 @@ def run_scan(
     targets += [_Target(_account_of(arn), role_arn=arn) for arn in arns]
 
     units_per_account = sum(len(c.regions(scan_regions)) for c in checks)
-    counter = _Counter(units_per_account * len(targets), progress)
-    with (
-        ThreadPoolExecutor(ACCOUNT_WORKERS, thread_name_prefix="demarc-account") as account_pool,
-        ThreadPoolExecutor(CHECK_WORKERS, thread_name_prefix="demarc-check") as check_pool,
-        ThreadPoolExecutor(IO_WORKERS, thread_name_prefix="demarc-io") as io_pool,
-    ):
-        futures = [
-            account_pool.submit(
-                _scan_account,
-                t,
-                base,
-                make_session,
-                checks,
-                scan_regions,
-                today,
-                check_pool,
-                io_pool,
-                counter,
-            )
-            for t in targets
-        ]
-        return [f.result() for f in futures]
+    counter = _Counter(len(targets), units_per_account * len(targets), progress)
+    reports: dict[int, AccountReport] = {}
+    with ThreadPoolExecutor(max(1, accounts_in_flight), thread_name_prefix="demarc-account") as account_pool:
+        pending: dict[Future[AccountReport], int] = {
+            account_pool.submit(_scan_account, t, base, checks, scan_regions, today, clock, counter): i
+            for i, t in enumerate(targets)
+        }
+        try:
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    index = pending.pop(future)
+                    reports[index] = future.result()
+                    if on_report is not None:
+                        on_report(reports[index])
+        except BaseException:  # interrupted: accounts not started never start
+            for future in pending:
+                future.cancel()
+            raise
+    return [reports[i] for i in range(len(targets))]
 
 
 def _account_of(role_arn: str) -> str:
@@ -173,25 +218,60 @@ def _caller_account(base: ClientFactory, region: str) -> str:
 def _scan_account(
     target: _Target,
     base: ClientFactory,
-    make_session: SessionFactory,
     checks: list[Check],
     regions: list[str],
     today: dt.date,
-    check_pool: Executor,
-    io_pool: Executor,
+    clock: Clock,
+    counter: _Counter,
+) -> AccountReport:
+    counter.started()
+    report: AccountReport | None = None
+    try:
+        report = _scan_one(target, base, checks, regions, today, clock, counter)
+        return report
+    finally:
+        counter.finished(failed=report is None or all(r.error for r in report.results))
+
+
+def _scan_one(
+    target: _Target,
+    base: ClientFactory,
+    checks: list[Check],
+    regions: list[str],
+    today: dt.date,
+    clock: Clock,
     counter: _Counter,
 ) -> AccountReport:
     factory = target.factory
     if factory is None and target.role_arn:
         try:
-            factory = assume_role(base, target.role_arn, regions[0], make_session)
+            factory = assume_role(base, target.role_arn, regions[0], clock=clock, pool_size=CHECK_WORKERS + IO_WORKERS)
         except Exception as exc:  # becomes every check's error for this account
             reason = describe_fault(exc, service="sts", operation="AssumeRole", region=regions[0], regional=False)
             return _unreachable(target, checks, regions, f"could not assume {target.role_arn}: {reason}", counter)
     if factory is None:
         return _unreachable(target, checks, regions, target.error or "no credentials for this account", counter)
 
-    inventory = Inventory(factory, account_id=target.account, home_region=regions[0], io_pool=io_pool)
+    # This account's own threads: a throttled or slow account never holds another's.
+    with (
+        ThreadPoolExecutor(CHECK_WORKERS, thread_name_prefix=f"demarc-{target.account}-check") as check_pool,
+        ThreadPoolExecutor(IO_WORKERS, thread_name_prefix=f"demarc-{target.account}-io") as io_pool,
+    ):
+        return _evaluate(target, factory, checks, regions, today, clock, check_pool, io_pool, counter)
+
+
+def _evaluate(
+    target: _Target,
+    factory: ClientFactory,
+    checks: list[Check],
+    regions: list[str],
+    today: dt.date,
+    clock: Clock,
+    check_pool: Executor,
+    io_pool: Executor,
+    counter: _Counter,
+) -> AccountReport:
+    inventory = Inventory(factory, account_id=target.account, home_region=regions[0], io_pool=io_pool, clock=clock)
     units = [(c, r) for c in checks for r in c.regions(regions)]
     futures = [check_pool.submit(_run_unit, c, inventory, r, today, counter) for c, r in units]
     by_check: dict[str, list[CheckContext]] = {}
@@ -229,9 +309,7 @@ def _run_unit(
 def _unreachable(
     target: _Target, checks: list[Check], regions: list[str], error: str, counter: _Counter
 ) -> AccountReport:
-    for c in checks:
-        for _ in c.regions(regions):
-            counter.tick()
+    counter.tick(sum(len(c.regions(regions)) for c in checks))
     return AccountReport(
         target.account, list(regions), [CheckResult(c.id, c.service, c.topic, [], error) for c in checks]
     )

@@ -385,6 +385,23 @@ def _authorization_details(acct: SampleAccount, region: str, params: dict[str, A
     }
 
 
+@_serves("iam", "GenerateCredentialReport")
+def _generate_credential_report(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {"State": "COMPLETE"}
+
+
+@_serves("iam", "GetCredentialReport")
+def _credential_report(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    header = "user,arn,user_creation_time,password_enabled,mfa_active"
+    rows = [f"<root_account>,arn:aws:iam::{acct.account_id}:root,{_CREATED.isoformat()},not_supported,true"]
+    for u in acct.data["iam"]["users"]:
+        rows.append(
+            f"{u['name']},arn:aws:iam::{acct.account_id}:user/{u['name']},{_CREATED.isoformat()},"
+            f"{'true' if u.get('console_password') else 'false'},{'true' if u.get('mfa_devices') else 'false'}"
+        )
+    return {"Content": "\n".join([header, *rows]).encode(), "ReportFormat": "text/csv", "GeneratedTime": _CREATED}
+
+
 @_serves("iam", "GetLoginProfile", "UserName")
 def _login_profile(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
     user = acct.user(str(params.get("UserName")))

@@ -1,8 +1,19 @@
 """Sessions and clients: the standard credential chain, adaptive retries, role assumption.
 
 Nothing here is created at import time. A scan gets a `ClientFactory` built from an
-injected session (or `boto3.Session()`), so tests, benchmarks and multi-account scans
+injected session (or `default_session()`), so tests, benchmarks and multi-account scans
 hand in their own sessions instead of patching module globals.
+
+One session per scan, one botocore loader per process. Parsing botocore's service
+models is most of a client's cost (EC2's model alone is megabytes of JSON), and a new
+session per account re-parsed them for every account. So every account of a scan builds
+its clients from the scan's one session, with that account's credentials passed in
+explicitly (`ClientFactory.for_credentials`); `default_session()` also shares one loader
+(and so its parsed models) across scans in the same process: the Slack app, a warm Lambda.
+
+Assumed-role credentials are `RefreshableCredentials` read through the injected clock:
+botocore assumes the role again before they expire (15 minutes ahead), so an account
+scan that outlasts its hour does not fail half way.
 """
 
 from __future__ import annotations
@@ -11,12 +22,16 @@ import os
 import re
 import threading
 from collections.abc import Callable
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from bot.checks.ratelimit import RateLimiter, limiter_for
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.errors import ConfigError
 
 if TYPE_CHECKING:
     import boto3
+    from botocore.credentials import Credentials
 
 SessionFactory = Callable[[], "boto3.Session"]
 
@@ -33,10 +48,85 @@ def max_attempts() -> int:
     return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_MAX_ATTEMPTS
 
 
-def default_session() -> boto3.Session:
-    import boto3
+#: Lifetime asked for assumed-role credentials (refreshed before they run out).
+ROLE_SESSION_SECONDS = 3600
 
-    return boto3.Session()
+_loader_lock = threading.Lock()
+
+
+_share_lock = threading.Lock()
+_shared: dict[str, Any] = {}
+
+
+def share_parsed_models() -> None:
+    """Make botocore build each service's client class and `ServiceModel` once.
+
+    botocore builds both anew for every client: for EC2, a class of ~750 methods and a
+    model whose shapes are resolved again per client, about 1.4 MB a client. A scan of
+    many accounts x 17 regions makes hundreds of clients of the same few services, so
+    both are cached: the model per (loader, service, API version), the class per (event
+    emitter, model). Keyed weakly on the loader and on the emitter (the session's event
+    hooks, which may customise the class), so another session never gets a class built
+    for different hooks. Installed once per process; idempotent.
+    """
+    import weakref
+
+    import botocore.client
+
+    creator: Any = botocore.client.ClientCreator  # private methods, not in the stubs
+    with _share_lock:
+        if _shared:
+            return
+        models: weakref.WeakKeyDictionary[Any, dict[tuple[str, str | None], Any]] = weakref.WeakKeyDictionary()
+        classes: weakref.WeakKeyDictionary[Any, dict[tuple[str, int], Any]] = weakref.WeakKeyDictionary()
+        load_model = creator._load_service_model
+        create_class = creator._create_client_class
+
+        def _load_service_model(self: Any, service_name: str, api_version: str | None = None) -> Any:
+            with _share_lock:
+                cached = models.setdefault(self._loader, {}).get((service_name, api_version))
+            if cached is None:
+                cached = load_model(self, service_name, api_version)
+                with _share_lock:
+                    cached = models[self._loader].setdefault((service_name, api_version), cached)
+            return cached
+
+        def _create_client_class(self: Any, service_name: str, service_model: Any) -> Any:
+            key = (service_name, id(service_model))
+            with _share_lock:
+                cached = classes.setdefault(self._event_emitter, {}).get(key)
+            if cached is None:
+                cached = create_class(self, service_name, service_model)
+                with _share_lock:
+                    cached = classes[self._event_emitter].setdefault(key, cached)
+            return cached
+
+        creator._load_service_model = _load_service_model
+        creator._create_client_class = _create_client_class
+        _shared["installed"] = True
+
+
+@lru_cache(maxsize=1)
+def shared_loader() -> Any:
+    """The process's one botocore data loader: each service model is parsed once."""
+    from botocore.loaders import create_loader
+
+    return create_loader()
+
+
+def default_session() -> boto3.Session:
+    """The standard credential chain, on the process's shared loader."""
+    import boto3
+    import botocore.session
+
+    core = botocore.session.get_session()
+    loader = shared_loader()
+    core.register_component("data_loader", loader)
+    with _loader_lock:
+        session = boto3.Session(botocore_session=core)
+        # boto3 appends its own data directory to the loader on every Session: keep one.
+        loader.search_paths[:] = list(dict.fromkeys(loader.search_paths))
+    return session
 
 
 def resolve_regions(requested: list[str] | tuple[str, ...] | None, session: boto3.Session) -> list[str]:
@@ -48,18 +138,34 @@ def resolve_regions(requested: list[str] | tuple[str, ...] | None, session: boto
 
 
 class ClientFactory:
-    """Thread-safe, cached boto3 clients for one set of credentials.
+    """Thread-safe, cached boto3 clients for one account's credentials.
 
     boto3 sessions are not thread-safe but clients are, so clients are created once per
-    (service, region) under a lock and then shared by every worker thread.
+    (service, region) under a lock (one lock per session, shared by every account's
+    factory) and then shared by that account's worker threads. Each client carries the
+    account's rate cap for its service and region (`bot.checks.ratelimit`).
     """
 
-    def __init__(self, session: boto3.Session, *, pool_size: int = 32) -> None:
+    def __init__(
+        self,
+        session: boto3.Session,
+        *,
+        pool_size: int = 32,
+        credentials: Credentials | None = None,
+        rate_caps: bool = True,
+        _lock: threading.Lock | None = None,
+    ) -> None:
         from botocore.config import Config
 
+        share_parsed_models()
         self.session = session
+        self.credentials = credentials  # None: the session's own credential chain
+        self.rate_caps = rate_caps
+        self.pool_size = pool_size
+        self._session_lock = _lock or threading.Lock()
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, str], Any] = {}
+        self.limiters: dict[tuple[str, str], RateLimiter] = {}
         self._config = Config(
             retries={"mode": "adaptive", "total_max_attempts": max_attempts()},
             connect_timeout=CONNECT_TIMEOUT,
@@ -68,17 +174,51 @@ class ClientFactory:
         )
         self._local_endpoint = bool(os.environ.get("AWS_ENDPOINT_URL") or os.environ.get("AWS_ENDPOINT_URL_S3_CONTROL"))
 
+    def for_credentials(self, credentials: Credentials, *, pool_size: int | None = None) -> ClientFactory:
+        """A factory for another account: the same session (models, hooks), other credentials."""
+        return ClientFactory(
+            self.session,
+            pool_size=pool_size or self.pool_size,
+            credentials=credentials,
+            rate_caps=self.rate_caps,
+            _lock=self._session_lock,
+        )
+
     def client(self, service: str, region: str) -> Any:
         """The shared client for `service` in `region` (typed Any: responses are dicts)."""
         key = (service, region)
         with self._lock:
             client = self._clients.get(key)
             if client is None:
-                client = self.session.client(service, region_name=region, config=self._config)  # type: ignore[call-overload]
-                if service == "s3control" and self._local_endpoint:
-                    client.meta.events.register("before-sign.s3-control", _drop_account_host_prefix)
+                client = self._create(service, region)
                 self._clients[key] = client
             return client
+
+    def _create(self, service: str, region: str) -> Any:
+        keys: dict[str, Any] = {}
+        if self.credentials is not None:
+            frozen = self.credentials.get_frozen_credentials()
+            keys = {
+                "aws_access_key_id": frozen.access_key,
+                "aws_secret_access_key": frozen.secret_key,
+                "aws_session_token": frozen.token,
+            }
+        with self._session_lock:
+            client = self.session.client(service, region_name=region, config=self._config, **keys)  # type: ignore[call-overload]
+        if self.credentials is not None:
+            # Sign with the refreshable credentials themselves, not the snapshot passed in:
+            # botocore's signer reads `get_frozen_credentials()` per request, which assumes
+            # the role again shortly before expiry.
+            client._request_signer._credentials = self.credentials
+        if service == "s3control" and self._local_endpoint:
+            client.meta.events.register("before-sign.s3-control", _drop_account_host_prefix)
+        if self.rate_caps:
+            limiter = limiter_for(service)
+            if limiter is not None:
+                self.limiters[(service, region)] = limiter
+                service_id = client.meta.service_model.service_id.hyphenize()
+                client.meta.events.register(f"before-send.{service_id}", limiter.before_send)
+        return client
 
 
 _ACCOUNT_PREFIX = re.compile(r"^(https?://)\d{12}\.((?:\d{1,3}\.){3}\d{1,3}|localhost)([:/])")
@@ -91,14 +231,40 @@ def _drop_account_host_prefix(request: Any, **_: Any) -> None:
     request.url = _ACCOUNT_PREFIX.sub(r"\1\2\3", request.url, count=1)
 
 
-def assume_role(base: ClientFactory, role_arn: str, region: str, session_factory: SessionFactory) -> ClientFactory:
-    """A factory for `role_arn`'s temporary credentials (raises botocore errors)."""
+def assume_role(
+    base: ClientFactory, role_arn: str, region: str, *, clock: Clock = SYSTEM_CLOCK, pool_size: int | None = None
+) -> ClientFactory:
+    """A factory for `role_arn`'s temporary credentials, refreshed before they expire
+    (raises botocore errors when the first AssumeRole fails)."""
+    from botocore.credentials import RefreshableCredentials
+
     sts = base.client("sts", region)
-    creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="demarc-scan", DurationSeconds=3600)["Credentials"]
-    session = session_factory()
-    # Same session object (and so the same event hooks) with the role's credentials.
-    session._session.set_credentials(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
-    return ClientFactory(session)
+
+    def fetch() -> dict[str, str]:
+        creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="demarc-scan", DurationSeconds=ROLE_SESSION_SECONDS)[
+            "Credentials"
+        ]
+        expiry = creds["Expiration"]
+        return {
+            "access_key": creds["AccessKeyId"],
+            "secret_key": creds["SecretAccessKey"],
+            "token": creds["SessionToken"],
+            "expiry_time": expiry.isoformat() if hasattr(expiry, "isoformat") else str(expiry),
+        }
+
+    from botocore.utils import parse_timestamp
+
+    first = fetch()
+    credentials = RefreshableCredentials(
+        access_key=first["access_key"],
+        secret_key=first["secret_key"],
+        token=first["token"],
+        expiry_time=parse_timestamp(first["expiry_time"]),
+        refresh_using=fetch,
+        method="sts-assume-role",
+        time_fetcher=clock.now,  # "now" is the injected clock's, as everywhere
+    )
+    return base.for_credentials(credentials, pool_size=pool_size)
 
 
 def organization_role_arns(base: ClientFactory, role_name: str, region: str) -> tuple[list[str], str]:

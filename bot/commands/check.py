@@ -27,6 +27,7 @@ def register(subparsers: SubParsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bot.checks import run_scan
+    from bot.checks.model import AccountReport
     from bot.checks.progress import ProgressLine
     from bot.checks.render import render_text
     from bot.checks.runner import select_checks
@@ -35,20 +36,50 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     fmt = output_format(args)
     select_checks(args.check_ids)  # unknown ids fail before any AWS call
-    show_progress = fmt == "text" and not args.no_progress and sys.stderr.isatty()
+    # Standard formats (OCSF, ASFF, CSV) are one document for the whole scan; text and JSON
+    # Lines stream, one account as soon as it finishes.
+    streaming = fmt in ("text", "json")
+    show_progress = not args.no_progress and sys.stderr.isatty() and (fmt == "text" or not streaming)
     progress = ProgressLine() if show_progress else None
+    role_arns = args.role_arn or settings.role_arns
+    org_role_name = args.org_role_name or settings.org_role_name
+    several = bool(org_role_name) or len(role_arns) > 1
+    failed = False
+    reports: list[AccountReport] = []
+
+    def emit(report: AccountReport) -> None:
+        """Each account's result as soon as it finishes (JSON Lines, or text)."""
+        nonlocal failed
+        failed = failed or report.failed
+        if not streaming:
+            reports.append(report)
+            return
+        if fmt == "json":
+            from bot.posture.controls import with_controls
+
+            text = json.dumps(with_controls(report.to_dict())) + "\n"
+        else:
+            text = render_text(report) + ("\n" if several else "")
+        if progress is not None:
+            progress.write_above(text, sys.stdout)
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+
     try:
-        reports = run_scan(
+        run_scan(
             args.check_ids or None,
             args.region or list(settings.regions) or None,
-            role_arns=args.role_arn or settings.role_arns,
-            org_role_name=args.org_role_name or settings.org_role_name,
+            role_arns=role_arns,
+            org_role_name=org_role_name,
             progress=progress,
+            accounts_in_flight=settings.scan_accounts_in_flight,
+            on_report=emit,
         )
     finally:
         if progress is not None:
             progress.close()
-    if fmt in ("ocsf", "asff", "csv"):
+    if not streaming:
         from bot.clock import SYSTEM_CLOCK
         from bot.posture.formats import render
 
@@ -57,13 +88,4 @@ def run(args: argparse.Namespace) -> int:
             render(reports, fmt, when=SYSTEM_CLOCK.now(), home_region=regions[0] if regions else "us-east-1")
         )
         sys.stdout.flush()
-        return 1 if args.strict and any(r.failed for r in reports) else 0
-    for report in reports:
-        if fmt == "json":
-            from bot.posture.controls import with_controls
-
-            sys.stdout.write(json.dumps(with_controls(report.to_dict())) + "\n")
-        else:
-            sys.stdout.write(render_text(report) + ("\n" if len(reports) > 1 else ""))
-    sys.stdout.flush()
-    return 1 if args.strict and any(r.failed for r in reports) else 0
+    return 1 if args.strict and failed else 0

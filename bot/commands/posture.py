@@ -8,6 +8,7 @@ job or a second replica does not post twice.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from dataclasses import replace
 
@@ -39,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from bot.config import load_settings
     from bot.posture import PostureRun, run_posture
     from bot.posture.render import render_text
+    from bot.posture.summary import AccountSummary
 
     if args.force and not args.post:
         raise UsageError("--force only means something with --post")
@@ -70,8 +72,17 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.flush()
 
     if not args.post:
-        result = run_posture(settings)
-        show(result)
+        if not args.json:
+            result = run_posture(settings)
+            show(result)
+            return 1 if args.strict and result.any_failing else 0
+
+        def stream(account: AccountSummary) -> None:
+            """Each account's line once its run is stored: a killed scan keeps what it printed."""
+            sys.stdout.write(json.dumps(account.to_json()) + "\n")
+            sys.stdout.flush()
+
+        result = run_posture(settings, on_account=stream)
         return 1 if args.strict and result.any_failing else 0
 
     publisher = getattr(args, "publisher", None)

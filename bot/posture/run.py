@@ -2,11 +2,15 @@
 
 Every run is stored (even one whose checks all failed) before anything is posted, so a
 post that fails loses nothing: the next post compares with the run its channel last
-showed, not with whatever ran in between.
+showed, not with whatever ran in between. Each account's run is stored as soon as that
+account finishes (the scan streams its reports), so a scan of 500 accounts that is
+interrupted keeps every account it finished.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import inspect
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -14,15 +18,17 @@ from typing import TYPE_CHECKING
 
 from bot.checks.model import AccountReport, CheckResult
 from bot.clock import SYSTEM_CLOCK, Clock
-from bot.posture.summary import TREND_RUNS, PostureSummary, summarize_account
+from bot.posture.summary import TREND_RUNS, AccountSummary, PostureSummary, summarize_account
 from bot.store import StateStore, open_store
 from bot.store.records import RunMeta, iso_z
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.posture.owners import Owners
 
 #: What `run_posture` calls to scan; tests inject fakes, the default runs every check.
-Scan = Callable[[], list[AccountReport]]
+#: A scan that takes an `on_report` keyword streams: each report is stored as it arrives.
+Scan = Callable[..., list[AccountReport]]
 
 #: How far back a check that errored recently looks for a run where it completed.
 HISTORY_RUNS = 30
@@ -32,7 +38,7 @@ def default_scan(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> Scan:
     """Every check in the configured regions and accounts, dated by `clock` (boto3 is
     imported only when it runs)."""
 
-    def scan() -> list[AccountReport]:
+    def scan(on_report: Callable[[AccountReport], None] | None = None) -> list[AccountReport]:
         from bot.checks import run_scan
 
         return run_scan(
@@ -40,9 +46,18 @@ def default_scan(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> Scan:
             role_arns=settings.role_arns,
             org_role_name=settings.org_role_name,
             clock=clock,
+            accounts_in_flight=settings.scan_accounts_in_flight,
+            on_report=on_report,
         )
 
     return scan
+
+
+def _streams(scan: Scan) -> bool:
+    try:
+        return "on_report" in inspect.signature(scan).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 @dataclass
@@ -80,11 +95,13 @@ def run_posture(
     store: StateStore | None = None,
     clock: Clock = SYSTEM_CLOCK,
     compare_with_channel: str | None = None,
+    on_account: Callable[[AccountSummary], None] | None = None,
 ) -> PostureRun:
     """Scan, store and summarise. A scan that cannot run at all raises (DemarcError).
 
     `compare_with_channel`: compare with the run the last summary posted to that channel
     showed (what its readers last saw) rather than with the previous stored run.
+    `on_account` gets each account's summary right after its run is stored.
     """
     from bot.clock import today as local_today
     from bot.posture import exceptions
@@ -105,35 +122,76 @@ def run_posture(
     try:
         for acceptance in from_file:
             state.add_acceptance(acceptance, at=stamp)
-        reports = (scan or default_scan(settings, clock))()
         summary = PostureSummary(generated_at=iso_z(now))
         runs: dict[str, RunMeta] = {}
-        for report in reports:
-            until = None
-            if compare_with_channel:
-                posted = state.last_posted(compare_with_channel, report.account)
-                until = posted.key if posted else None
-            trend = state.recent_runs(report.account, TREND_RUNS - 1)
-            known = state.acceptances(report.account)
-            for event in exceptions.expired_events(known, day, stamp):
-                state.add_audit(event)
-            shown, accepted = exceptions.apply(report, known, day)
-            meta = RunMeta.new(shown.account, shown.regions, shown.results, now)
-            summary.accounts.append(
-                summarize_account(
-                    shown,
-                    generated_at=summary.generated_at,
-                    history=_history(state, report.account, until),
-                    trend_runs=trend,
-                    run=meta,
-                    accepted=accepted,
-                    audit=state.audit(report.account),
-                )
+        recorded: set[int] = set()
+
+        def record(report: AccountReport) -> None:
+            recorded.add(id(report))
+            account = record_account(
+                state,
+                report,
+                now=now,
+                generated_at=summary.generated_at,
+                compare_with_channel=compare_with_channel,
+                day=day,
+                owners=owners,
             )
-            summary.accounts[-1].owners = owners
-            state.save_run(meta, shown.results)
-            runs[report.account] = meta
+            summary.accounts.append(account)
+            if account.run is not None:
+                runs[report.account] = account.run
+            if on_account is not None:
+                on_account(account)
+
+        scanner = scan or default_scan(settings, clock)
+        reports = scanner(on_report=record) if _streams(scanner) else scanner()
+        for report in reports:
+            if id(report) not in recorded:
+                record(report)
+        order = {r.account: i for i, r in enumerate(reports)}
+        summary.accounts.sort(key=lambda a: order.get(a.account, len(order)))
         return PostureRun(summary, reports, runs)
     finally:
         if own:
             state.close()
+
+
+def record_account(
+    state: StateStore,
+    report: AccountReport,
+    *,
+    now: dt.datetime,
+    generated_at: str,
+    compare_with_channel: str | None = None,
+    day: dt.date | None = None,
+    owners: Owners | None = None,
+) -> AccountSummary:
+    """Compare one account's report with its history, apply the accepted risks of `day`
+    (recording the ones that expired), store it as a run, and summarise it."""
+    from bot.posture import exceptions
+
+    day = day or now.date()
+    stamp = iso_z(now)
+    until = None
+    if compare_with_channel:
+        posted = state.last_posted(compare_with_channel, report.account)
+        until = posted.key if posted else None
+    trend = state.recent_runs(report.account, TREND_RUNS - 1)
+    known = state.acceptances(report.account)
+    for event in exceptions.expired_events(known, day, stamp):
+        state.add_audit(event)
+    shown, accepted = exceptions.apply(report, known, day)
+    meta = RunMeta.new(shown.account, shown.regions, shown.results, now)
+    account = summarize_account(
+        shown,
+        generated_at=generated_at,
+        history=_history(state, report.account, until),
+        trend_runs=trend,
+        run=meta,
+        accepted=accepted,
+        audit=state.audit(report.account),
+    )
+    if owners is not None:
+        account.owners = owners
+    state.save_run(meta, shown.results)
+    return account

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
@@ -196,11 +197,14 @@ def post_posture(
     scan: Scan | None = None,
     store: StateStore | None = None,
     clock: Clock = SYSTEM_CLOCK,
+    prepared: Callable[[StateStore, str], PostureRun] | None = None,
 ) -> PostOutcome:
     """Run the posture and post it to `channel` unless today's summary is already there.
 
     `force` posts again on a day already posted (never over a post in progress). Never
     raises for Slack or scan failures: they come back as a `failed` outcome to retry.
+    `prepared(store, channel)` builds the run instead of scanning (the Organization
+    variant: the summary of the runs its Distributed Map stored).
     """
     now = clock.now()
     day = local_day(now, settings.timezone)
@@ -211,7 +215,10 @@ def post_posture(
             if done:
                 return PostOutcome("skipped", f"the {day} summary is already posted in {channel} (ts {done[0].ts})")
         try:
-            run = run_posture(settings, scan=scan, store=state, clock=clock, compare_with_channel=channel)
+            if prepared is not None:
+                run = prepared(state, channel)
+            else:
+                run = run_posture(settings, scan=scan, store=state, clock=clock, compare_with_channel=channel)
         except Exception as exc:  # no credentials, AWS unreachable, or a bug: never an all-clear
             log.warning("posture: the scan failed: %s", exc)
             return _post_failure(client, channel, state, day, str(exc), force=force, run=None, clock=clock)

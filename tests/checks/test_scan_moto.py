@@ -67,7 +67,9 @@ def test_report_has_the_contract_shape(baseline: Any) -> None:
 
 
 def test_each_api_call_is_made_once(baseline: Any) -> None:
-    duplicates = [call for call, n in Counter(baseline[1].calls).items() if n > 1]
+    # GenerateCredentialReport is asked again until IAM says the report is COMPLETE.
+    calls = [c for c in baseline[1].calls if c[:2] != ("iam", "GenerateCredentialReport")]
+    duplicates = [call for call, n in Counter(calls).items() if n > 1]
     assert duplicates == []
 
 
@@ -79,11 +81,16 @@ def test_global_services_are_scanned_once_per_account(baseline: Any) -> None:
     assert ops[("ec2", "DescribeSecurityGroups")] == len(REGIONS)
 
 
+def occasional_actions() -> set[str]:
+    """Actions of fallback calls (users the credential report does not list yet)."""
+    return {call.action for c in all_checks() for r in c.needs for call in r.occasional_calls()}
+
+
 def test_least_privilege_policy_matches_the_calls_made(baseline: Any) -> None:
     called = baseline[1].actions()
     policy = policy_actions()
     assert called - policy == set(), "calls missing from docs/iam-policy.json"
-    assert policy - called == set(), "policy actions the code never calls"
+    assert policy - called - occasional_actions() == set(), "policy actions the code never calls"
     assert all(is_read_only(a) for a in policy | called)
 
 
@@ -97,7 +104,7 @@ def test_each_check_calls_exactly_what_it_declares(check_id: str, expected: Expe
     recorder = Recorder()
     run_scan([check_id], REGIONS, session_factory=recorder, clock=FixedClock.on(TODAY))
     check = next(c for c in all_checks() if c.id == check_id)
-    assert recorder.actions() == set(check.iam_actions)
+    assert recorder.actions() == set(check.iam_actions) - occasional_actions()
 
 
 def test_service_id_selects_its_checks(expected: Expected) -> None:
@@ -133,7 +140,7 @@ def test_one_permission_denied_leaves_every_other_check_intact(action: str, base
     base = by_check(baseline[0])
     for check in all_checks():
         result = by_check(report)[check.id]
-        if action in check.iam_actions:
+        if action in check.iam_actions and action not in occasional_actions():
             assert result.status == "error", check.id
             assert f"access denied: needs {action}" in (result.error or "")
         else:

@@ -23,7 +23,10 @@ EXPECTED_EXTRA = {
     "lambda:InvokeFunction",  # lazy listeners re-invoke the Slack function (and the Function URL permission)
     "lambda:InvokeFunctionUrl",  # the Function URL's resource policy (AuthType NONE: Slack signs requests)
     "logs:CreateLogStream", "logs:PutLogEvents",  # the functions' own log groups
-    "sts:AssumeRole",  # the roles' trust policies (lambda.amazonaws.com)
+    "sts:AssumeRole",  # the roles' trust policies; the Organization orchestrator's member role
+    "organizations:ListAccounts",  # the Organization orchestrator lists the accounts
+    # the Organization state machine runs its Distributed Map's child executions
+    "states:StartExecution", "states:DescribeExecution", "states:StopExecution",
 }
 
 
@@ -110,6 +113,9 @@ def test_non_check_permissions_are_scoped_to_their_resources() -> None:
         actions = _actions(statement["Action"])
         if statement.get("Sid") == "DemarcAccountChecksReadOnly" or actions == {"sts:AssumeRole"}:
             continue
+        if actions == {"organizations:ListAccounts"}:  # no resource-level permissions
+            assert role == "OrgScanRole"
+            continue
         assert statement["Resource"] != "*", f"{role}: {sorted(actions)} on *"
         if any(a.startswith("dynamodb:") for a in actions):
             assert statement["Resource"] == {"Fn::GetAtt": ["StateTable", "Arn"]}
@@ -118,7 +124,7 @@ def test_non_check_permissions_are_scoped_to_their_resources() -> None:
     roles_invoking = {
         role for role, s in statements(load_template()) if "lambda:InvokeFunction" in _actions(s["Action"])
     }
-    assert roles_invoking == {"SlackFunctionRole"}
+    assert roles_invoking == {"SlackFunctionRole", "OrgStateMachineRole"}
 
 
 def test_functions_table_schedule_and_url() -> None:

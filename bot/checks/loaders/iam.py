@@ -2,12 +2,21 @@
 
 GetAccountAuthorizationDetails returns users with their attached policies and every
 customer managed policy with its versions in one paginated call, instead of ListUsers,
-ListAttachedUserPolicies per user, ListPolicies and GetPolicyVersion per policy.
+ListAttachedUserPolicies per user, ListPolicies and GetPolicyVersion per policy. Console
+passwords and MFA come from the credential report (two calls per account) instead of
+GetLoginProfile and ListMFADevices per user. The report is at most four hours old (IAM
+regenerates an older one when asked): a password or MFA device changed since then shows
+on the next report, while a user created since is read one by one.
 """
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -104,8 +113,71 @@ class ConsoleUser:
     error: str | None = None
 
 
+#: How long IAM may take to build the credential report before the users are read one by one.
+REPORT_WAITS = (0.2, 0.5, 1.0, 2.0, 2.0, 2.0, 4.0)
+#: Injected in tests (waiting for the report is the only sleep in a loader).
+sleep: Callable[[float], None] = time.sleep
+
+
+@dataclass(frozen=True)
+class CredentialReport:
+    """IAM's credential report: console password and MFA state of every user, by ARN."""
+
+    generated: dt.datetime | None
+    users: dict[str, tuple[bool, bool]]  # arn -> (password enabled, MFA active)
+
+
+def _credential_report(inv: Inventory, region: str) -> CredentialReport | None:
+    """The report, or None when IAM did not finish it in time (the users are then read
+    one by one). GenerateCredentialReport answers COMPLETE at once when a report under
+    four hours old exists, so a daily scan usually waits for nothing."""
+    for wait in (*REPORT_WAITS, None):
+        state = (inv.call("iam", region, "GenerateCredentialReport") or {}).get("State")
+        if state == "COMPLETE":
+            break
+        if wait is None:
+            return None
+        sleep(wait)
+    response = inv.call(
+        "iam", region, "GetCredentialReport", absent=("ReportNotPresent", "ReportExpired", "ReportInProgress")
+    )
+    if response is None:
+        return None
+    content = response.get("Content", b"")
+    text = content.decode("utf-8") if isinstance(content, bytes) else str(content)
+    users: dict[str, tuple[bool, bool]] = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        if row.get("user") == "<root_account>" or not row.get("arn"):
+            continue
+        users[row["arn"]] = (row.get("password_enabled") == "true", row.get("mfa_active") == "true")
+    generated = response.get("GeneratedTime")
+    return CredentialReport(generated if isinstance(generated, dt.datetime) else None, users)
+
+
+CREDENTIAL_REPORT: Resource[CredentialReport | None] = Resource(
+    "iam.credential_report",
+    False,
+    (ApiCall("iam", "GenerateCredentialReport"), ApiCall("iam", "GetCredentialReport")),
+    _credential_report,
+)
+
+
 def _console_users(inv: Inventory, region: str) -> list[ConsoleUser]:
+    """Console and MFA state of every user: from the credential report (two calls for the
+    whole account), and one by one (GetLoginProfile, ListMFADevices) only for the users
+    the report does not list yet (created after it was generated) or when IAM did not
+    finish the report in time."""
     users = inv.get(AUTHORIZATION_DETAILS, region).users
+    report = inv.get(CREDENTIAL_REPORT, region)
+    known = report.users if report is not None else {}
+    out: list[ConsoleUser] = []
+    missing: list[IamUser] = []
+    for user in users:
+        state = known.get(user.arn)
+        if state is None:
+            missing.append(user)
+        else:
+            out.append(ConsoleUser(user.arn, state[0], 1 if state[1] else 0))
 
     def one(user: IamUser) -> ConsoleUser | None:
         try:
@@ -119,13 +191,15 @@ def _console_users(inv: Inventory, region: str) -> list[ConsoleUser]:
         except LoadError as exc:
             return ConsoleUser(user.arn, False, 0, error=str(exc))
 
-    return [u for u in inv.fan_out(one, users) if u is not None]
+    out += [u for u in inv.fan_out(one, missing) if u is not None]
+    return out
 
 
 CONSOLE_USERS: Resource[list[ConsoleUser]] = Resource(
     "iam.console_users",
     False,
-    (ApiCall("iam", "GetLoginProfile"), ApiCall("iam", "ListMFADevices")),
+    (),
     _console_users,
-    needs=(AUTHORIZATION_DETAILS,),
+    needs=(AUTHORIZATION_DETAILS, CREDENTIAL_REPORT),
+    occasional=(ApiCall("iam", "GetLoginProfile"), ApiCall("iam", "ListMFADevices")),
 )

@@ -1,0 +1,92 @@
+"""Per-account, per-service, per-region rate caps that stay below AWS's own limits.
+
+AWS throttles each account and region per API (a token bucket per action or family). A
+scan that runs faster than that gets 429s, retries, and adaptive retry then slows the
+whole client down; with many accounts in flight that wastes everyone's threads. So each
+client (one per account, service and region) sends through its own token bucket, capped
+under the documented limit:
+
+| service | AWS's limit | demarc's cap (per s, burst) |
+| --- | --- | --- |
+| lambda | GetPolicy 15/s, other control plane reads 15/s (GetFunction 100/s) per account and region | 10/s, burst 5 |
+| ec2 | Describe* (non-mutating) bucket: 100 burst, refilled 20/s | 15/s, burst 20 |
+| ssm | DescribeInstancePatchStates and most reads: ~20/s (throttled per account) | 10/s, burst 5 |
+| rds | Describe*: shared per-account bucket (refill ~ 10/s) | 8/s, burst 8 |
+| iam | account-global, low (a handful per second on the control plane) | 8/s, burst 8 |
+| cloudtrail | DescribeTrails/GetTrailStatus ~ 10/s | 5/s, burst 5 |
+| organizations | ListAccounts: ~ 1-5/s per Organization | 2/s, burst 2 |
+| s3 | bucket-configuration reads: 5,500 GET/s per prefix | 50/s, burst 50 |
+| s3control, sts | | 20/s, burst 20 |
+
+The caps only throttle a client that would exceed them; a seeded moto account of a
+hundred resources never waits. A cap is counted per attempt (`before-send`), so
+botocore's retries are inside it too.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+#: service -> (requests per second, burst)
+RATE_CAPS: dict[str, tuple[float, float]] = {
+    "lambda": (10.0, 5.0),
+    "ec2": (15.0, 20.0),
+    "ssm": (10.0, 5.0),
+    "rds": (8.0, 8.0),
+    "iam": (8.0, 8.0),
+    "cloudtrail": (5.0, 5.0),
+    "organizations": (2.0, 2.0),
+    "s3": (50.0, 50.0),
+    "s3control": (20.0, 20.0),
+    "sts": (20.0, 20.0),
+}
+
+
+class RateLimiter:
+    """A token bucket: `rate` per second, at most `burst` saved up; thread-safe.
+
+    `acquire()` reserves a token and sleeps until it is due, outside the lock, so
+    concurrent callers queue in order without holding each other up more than the rate.
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        burst: float,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.rate, self.burst = rate, max(1.0, burst)
+        self._monotonic, self._sleep = monotonic, sleep
+        self._tokens = self.burst
+        self._last = monotonic()
+        self._lock = threading.Lock()
+        self.waited = 0.0  # total seconds callers slept (for tests and the benchmark)
+        self.sent = 0
+
+    def acquire(self) -> float:
+        """Take one token, sleeping until it is available; returns the seconds waited."""
+        with self._lock:
+            now = self._monotonic()
+            self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+            self._last = now
+            self._tokens -= 1.0
+            self.sent += 1
+            wait = 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+            self.waited += wait
+        if wait > 0:
+            self._sleep(wait)
+        return wait
+
+    def before_send(self, **_: Any) -> None:
+        """botocore `before-send` hook: wait for a token, then let the request go."""
+        self.acquire()
+
+
+def limiter_for(service: str) -> RateLimiter | None:
+    cap = RATE_CAPS.get(service)
+    return RateLimiter(*cap) if cap else None
