@@ -66,6 +66,16 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
         ("i-0a1b2c3d4e5f60003", "us-east-1"): "no SSM patch state",
     },
     "cloudtrail": {(ACCOUNT, "global"): "no multi-region trail"},
+    "iam-password-reuse": {(ACCOUNT, "global"): "remembers 0 passwords"},
+    "iam-unused-credentials": {(f"arn:aws:iam::{ACCOUNT}:user/alice", "global"): "console password last used 175"},
+    "iam-key-rotation": {(f"arn:aws:iam::{ACCOUNT}:user/ci-deploy", "global"): "access key 1 is 632 days old"},
+    "iam-user-policies": {
+        (f"arn:aws:iam::{ACCOUNT}:user/{name}", "global"): "1 managed policy attached to the user directly"
+        for name in ("alice", "ops-admin", "ci-deploy")
+    },
+    "iam-expired-certificates": {
+        (f"arn:aws:iam::{ACCOUNT}:server-certificate/legacy-portal-2024", "global"): "expired on 2025-03-31"
+    },
 }
 
 
@@ -93,7 +103,7 @@ def test_every_check_ran_on_the_sample(report: AccountReport) -> None:
     assert report.account == ACCOUNT
     assert report.regions == list(SAMPLE_REGIONS)
     assert [r.check for r in report.results] == all_check_ids()
-    assert len(report.results) == 15
+    assert len(report.results) == len(all_checks())
     assert set(EXPECTED) < set(all_check_ids())
 
 
@@ -282,7 +292,7 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert "AWS Lambda / Application: Customer" in answers
     assert "AWS Lambda / Platform and runtime: Shared" in answers
     # 2. the scan of the sample account: every expected failure, and the passes
-    assert f"AWS account {ACCOUNT} (us-east-1, eu-west-1): 13 failing, 0 could not finish, 2 passing" in scan
+    assert f"AWS account {ACCOUNT} (us-east-1, eu-west-1): 18 failing, 0 could not finish, 5 passing" in scan
     for check_id in EXPECTED:
         assert f"FAIL  {check_id}:" in scan
     for check_id in set(all_check_ids()) - set(EXPECTED):

@@ -403,6 +403,69 @@ def _mfa_devices(acct: SampleAccount, region: str, params: dict[str, Any]) -> di
     return {"MFADevices": devices, "IsTruncated": False}
 
 
+_REPORT_FIELDS = (
+    "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,"
+    "password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,"
+    "access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,"
+    "access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,"
+    "access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,"
+    "cert_1_last_rotated,cert_2_active,cert_2_last_rotated"
+)
+
+
+@_serves("iam", "GetCredentialReport")
+def _credential_report(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The report from the users' `credentials` (dates; N/A where not given); root never used."""
+    created = "2025-01-06T09:00:00+00:00"
+    root = ["<root_account>", f"arn:aws:iam::{acct.account_id}:root", created, "not_supported", "no_information"]
+    root += ["not_supported", "not_supported", "true"] + ["false", "N/A", "N/A", "N/A", "N/A"] * 2
+    rows = [",".join([*root, "false", "N/A", "false", "N/A"])]
+    for user in acct.data["iam"]["users"]:
+        cred = user.get("credentials", {})
+        keys = [cred.get("key1"), cred.get("key2")]
+        row = [user["name"], f"arn:aws:iam::{acct.account_id}:user/{user['name']}", created]
+        if user.get("console_password"):
+            row += ["true", cred.get("password_last_used", "no_information"), created, "N/A"]
+        else:
+            row += ["false", "not_supported", "N/A", "N/A"]
+        row.append("true" if user.get("mfa_devices") else "false")
+        for key in keys:
+            if key:
+                row += ["true", key["rotated"], key.get("used", "N/A"), "us-east-1", "s3"]
+            else:
+                row += ["false", "N/A", "N/A", "N/A", "N/A"]
+        rows.append(",".join([*row, "false", "N/A", "false", "N/A"]))
+    content = "\n".join([_REPORT_FIELDS, *rows]).encode("utf-8")
+    return {"Content": content, "ReportFormat": "text/csv", "GeneratedTime": _CREATED}
+
+
+@_serves("iam", "ListEntitiesForPolicy", "PolicyArn", "EntityFilter")
+def _entities_for_policy(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    roles = acct.data["iam"].get("roles_by_policy", {}).get(str(params.get("PolicyArn")), [])
+    return {
+        "PolicyGroups": [],
+        "PolicyUsers": [],
+        "PolicyRoles": [{"RoleName": name, "RoleId": f"AROA{name.upper()[:16]:0<17}"} for name in roles],
+        "IsTruncated": False,
+    }
+
+
+@_serves("iam", "ListServerCertificates")
+def _server_certificates(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    certs = [
+        {
+            "Path": "/",
+            "ServerCertificateName": c["name"],
+            "ServerCertificateId": c["id"],
+            "Arn": f"arn:aws:iam::{acct.account_id}:server-certificate/{c['name']}",
+            "UploadDate": _CREATED,
+            "Expiration": dt.datetime.fromisoformat(c["expires"]),
+        }
+        for c in acct.data["iam"].get("server_certificates", [])
+    ]
+    return {"ServerCertificateMetadataList": certs, "IsTruncated": False}
+
+
 # -- S3 (ListBuckets reports each bucket's region; bucket calls go to that region) -------
 
 

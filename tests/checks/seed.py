@@ -31,6 +31,7 @@ def _public_policy(bucket: str, condition: dict[str, Any] | None = None) -> str:
 #: Any AMI id will do for moto; the tests do not load moto's thousands of default AMIs
 #: (MOTO_EC2_LOAD_DEFAULT_AMIS=false), which cost seconds per region to list.
 TEST_AMI = "ami-12c6146b"
+TEST_CERT = "-----BEGIN CERTIFICATE-----\nMIIBdemarc\n-----END CERTIFICATE-----"
 
 
 def seed(client: Callable[[str, str], Any]) -> Expected:
@@ -70,6 +71,55 @@ def seed(client: Callable[[str, str], Any]) -> Expected:
     fixed = policy("fixed-later", "*", "*")
     narrow_doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:List*", "Resource": "*"}]}
     iam.create_policy_version(PolicyArn=fixed, PolicyDocument=json.dumps(narrow_doc), SetAsDefault=True)
+
+    # Credentials over time (dates pinned through tags: tests/checks/moto_ext.py), scan day TODAY.
+    expect("iam-password-reuse", ACCOUNT, GLOBAL)  # the policy above sets no reuse prevention
+    user_arn = f"arn:aws:iam::{ACCOUNT}:user/{{}}".format
+    iam.tag_user(UserName="alice", Tags=[{"Key": "demarc-test:password-used", "Value": "2026-11-20"}])
+    iam.tag_user(UserName="bob", Tags=[{"Key": "demarc-test:password-used", "Value": "2026-08-01"}])
+    expect("iam-unused-credentials", user_arn("bob"), GLOBAL)  # password idle 114 days
+
+    def keyed(name: str, *keys: tuple[str, str, bool]) -> str:
+        iam.create_user(UserName=name)
+        for slot, (rotated, used, active) in enumerate(keys, start=1):
+            key = iam.create_access_key(UserName=name)["AccessKey"]["AccessKeyId"]
+            if not active:
+                iam.update_access_key(UserName=name, AccessKeyId=key, Status="Inactive")
+            iam.tag_user(UserName=name, Tags=[{"Key": f"demarc-test:key{slot}", "Value": f"{rotated}/{used}"}])
+        return user_arn(name)
+
+    expect("iam-key-rotation", keyed("key-old", ("2026-01-01", "2026-11-20", True)), GLOBAL)  # 326 days old
+    expect("iam-unused-credentials", keyed("key-idle", ("2026-09-01", "2026-09-15", True)), GLOBAL)  # 69 days
+    expect("iam-unused-credentials", keyed("key-never", ("2026-09-20", "N/A", True)), GLOBAL)  # never, 64 days
+    keyed("key-fresh", ("2026-11-01", "2026-11-22", True))
+    keyed("key-edge", ("2026-08-25", "2026-10-10", True))  # 90 days old, idle 44: neither
+    expect(
+        "iam-one-active-key",
+        keyed("key-two", ("2026-11-01", "2026-11-22", True), ("2026-11-02", "2026-11-21", True)),
+        GLOBAL,
+    )
+    keyed("key-one-inactive", ("2026-11-01", "2026-11-22", True), ("2025-01-01", "2025-02-01", False))
+    iam.create_account_alias(AccountAlias="demarc-test-root-used-2026-10-01")
+    expect("iam-root-used", ACCOUNT, GLOBAL)  # 53 days before the scan
+    iam.put_user_policy(
+        UserName="alice",
+        PolicyName="inline",
+        PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}
+        ),
+    )
+    for name in ("alice", "carol", "admin-user"):
+        expect("iam-user-policies", user_arn(name), GLOBAL)
+    iam.create_role(RoleName="support", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}))
+    iam.attach_role_policy(RoleName="support", PolicyArn="arn:aws:iam::aws:policy/AWSSupportAccess")
+    for name, expires in (("old-cert", "2026-01-01"), ("new-cert", "2027-06-01")):
+        arn = iam.upload_server_certificate(
+            ServerCertificateName=name, CertificateBody=TEST_CERT, PrivateKey="key", Path=f"/expires/{expires}/"
+        )["ServerCertificateMetadata"]["Arn"]
+        if expires < "2026-11-23":
+            expect("iam-expired-certificates", arn, GLOBAL)
+
+    iam.generate_credential_report()
 
     # --- S3 ---------------------------------------------------------------------
     s3 = client("s3", REGION_A)

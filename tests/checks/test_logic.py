@@ -166,3 +166,26 @@ def test_render_groups_by_check_with_owner_and_fix() -> None:
     assert "--group-id sg-1" in text  # a concrete fix for the finding
     assert "access denied: needs cloudtrail:DescribeTrails" in text
     assert report.failed
+
+
+def test_credential_report_rows_and_their_dates() -> None:
+    from bot.checks.loaders.iam import parse_credential_report
+
+    header = (
+        "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,"
+        "password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,"
+        "access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,"
+        "access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,"
+        "access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,"
+        "cert_2_active,cert_2_last_rotated"
+    )
+    root = "<root_account>,arn:aws:iam::1:root,2020-01-01T00:00:00+00:00,not_supported,2026-11-01T10:00:00+00:00"
+    root += ",not_supported,not_supported,true,false,N/A,N/A,N/A,N/A,true,2026-01-01T00:00:00+00:00,N/A,N/A,N/A"
+    root += ",false,N/A,false,N/A"
+    [row] = parse_credential_report(f"{header}\n{root}\n")
+    assert row.is_root and not row.password_enabled
+    assert row.password_last_used == dt.date(2026, 11, 1)
+    assert [(k.active, k.last_rotated, k.last_used) for k in row.keys] == [
+        (False, None, None),
+        (True, dt.date(2026, 1, 1), None),
+    ]

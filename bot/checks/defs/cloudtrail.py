@@ -17,6 +17,8 @@ from bot.checks.registry import CheckContext, check
     regional=False,
     remedy="aws cloudtrail create-trail --name demarc-audit --s3-bucket-name <bucket> "
     "--is-multi-region-trail && aws cloudtrail start-logging --name demarc-audit",
+    cis=("3.1",),
+    securityhub=("CloudTrail.1",),
 )
 def trail(ctx: CheckContext) -> Iterator[Finding]:
     state = ctx.get(cloudtrail.TRAILS)

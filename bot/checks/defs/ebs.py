@@ -14,6 +14,8 @@ from bot.checks.registry import CheckContext, check
     needs=(ec2.EBS_ENCRYPTION_BY_DEFAULT, ec2.VOLUMES),
     regional=True,
     remedy="aws ec2 enable-ebs-encryption-by-default --region {region}",
+    cis=("2.2.1",),
+    securityhub=("EC2.7", "EC2.3"),
 )
 def ebs_encryption(ctx: CheckContext) -> list[Finding]:
     # Two independent questions: a denied one must not hide the other's answer.

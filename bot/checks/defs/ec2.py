@@ -17,6 +17,7 @@ from bot.checks.registry import CheckContext, check
     regional=True,
     remedy="aws ssm send-command --region {region} --instance-ids {resource} "
     "--document-name AWS-RunPatchBaseline --parameters Operation=Install",
+    securityhub=("SSM.2",),
 )
 def patching(ctx: CheckContext) -> Iterator[Finding]:
     states = ctx.get(ec2.PATCH_STATES)

@@ -9,7 +9,15 @@ from bot.checks.model import Finding
 from bot.checks.registry import CheckContext, check
 
 
-@check("rds-encryption", service="rds", topic="encryption", needs=(rds.DB_INSTANCES,), regional=True)
+@check(
+    "rds-encryption",
+    service="rds",
+    topic="encryption",
+    needs=(rds.DB_INSTANCES,),
+    regional=True,
+    cis=("2.3.1",),
+    securityhub=("RDS.3",),
+)
 def rds_encryption(ctx: CheckContext) -> Iterator[Finding]:
     for db in ctx.get(rds.DB_INSTANCES):
         if not db.encrypted:
@@ -24,6 +32,8 @@ def rds_encryption(ctx: CheckContext) -> Iterator[Finding]:
     regional=True,
     remedy="aws rds modify-db-instance --region {region} --db-instance-identifier {resource} "
     "--no-publicly-accessible --apply-immediately",
+    cis=("2.3.3",),
+    securityhub=("RDS.2",),
 )
 def rds_public(ctx: CheckContext) -> Iterator[Finding]:
     for db in ctx.get(rds.DB_INSTANCES):

@@ -17,6 +17,7 @@ from bot.checks.registry import CheckContext, check
     regional=False,
     remedy="aws s3api put-public-access-block --bucket {resource} --public-access-block-configuration "
     "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true",
+    securityhub=("S3.2", "S3.3", "S3.8"),
 )
 def public_access(ctx: CheckContext) -> Iterator[Finding]:
     exposure = ctx.get(s3.EXPOSURE)
@@ -37,6 +38,7 @@ def public_access(ctx: CheckContext) -> Iterator[Finding]:
     regional=False,
     remedy="aws s3api put-bucket-encryption --bucket {resource} --server-side-encryption-configuration "
     '\'{{"Rules":[{{"ApplyServerSideEncryptionByDefault":{{"SSEAlgorithm":"AES256"}}}}]}}\'',
+    securityhub=("S3.4",),
 )
 def encryption(ctx: CheckContext) -> Iterator[Finding]:
     for entry in ctx.get(s3.ENCRYPTION):

@@ -51,6 +51,8 @@ def open_to_world(rule: dict[str, Any]) -> list[str]:
     "--filters Name=group-id,Values={resource}  # then: aws ec2 revoke-security-group-ingress "
     "--region {region} --group-id {resource} "
     "--security-group-rule-ids <rule id>",
+    cis=("5.2", "5.3"),
+    securityhub=("EC2.53", "EC2.54", "EC2.19"),
 )
 def open_ports(ctx: CheckContext) -> Iterator[Finding]:
     for group in ctx.get(ec2.SECURITY_GROUPS):
