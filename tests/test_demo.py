@@ -73,6 +73,31 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
         (f"arn:aws:iam::{ACCOUNT}:user/{name}", "global"): "1 managed policy attached to the user directly"
         for name in ("alice", "ops-admin", "ci-deploy")
     },
+    "s3-account-public-access-block": {(ACCOUNT, "global"): "account-level Block Public Access is off"},
+    "s3-secure-transport": {
+        (name, region): "requests without TLS"
+        for name, region in (
+            ("acme-marketing-site", "us-east-1"),
+            ("acme-partner-exports", "eu-west-1"),
+            ("acme-legacy-logs", "us-east-1"),
+        )
+    },
+    "s3-access-point-public": {
+        (f"arn:aws:s3:eu-west-1:{ACCOUNT}:accesspoint/partner-exports-ap", "eu-west-1"): "BlockPublicPolicy"
+    },
+    "s3-versioning": {
+        ("acme-marketing-site", "us-east-1"): "versioning is suspended",
+        ("acme-partner-exports", "eu-west-1"): "versioning is never enabled",
+        ("acme-legacy-logs", "us-east-1"): "versioning is never enabled",
+    },
+    "s3-mfa-delete": {
+        (name, region): "MFA delete is not enabled"
+        for name, region in (
+            ("acme-marketing-site", "us-east-1"),
+            ("acme-partner-exports", "eu-west-1"),
+            ("acme-legacy-logs", "us-east-1"),
+        )
+    },
     "iam-expired-certificates": {
         (f"arn:aws:iam::{ACCOUNT}:server-certificate/legacy-portal-2024", "global"): "expired on 2025-03-31"
     },
@@ -292,7 +317,7 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert "AWS Lambda / Application: Customer" in answers
     assert "AWS Lambda / Platform and runtime: Shared" in answers
     # 2. the scan of the sample account: every expected failure, and the passes
-    assert f"AWS account {ACCOUNT} (us-east-1, eu-west-1): 18 failing, 0 could not finish, 5 passing" in scan
+    assert f"AWS account {ACCOUNT} (us-east-1, eu-west-1): 23 failing, 0 could not finish, 5 passing" in scan
     for check_id in EXPECTED:
         assert f"FAIL  {check_id}:" in scan
     for check_id in set(all_check_ids()) - set(EXPECTED):

@@ -536,6 +536,49 @@ def _bucket_encryption(acct: SampleAccount, region: str, params: dict[str, Any])
     return {"ServerSideEncryptionConfiguration": {"Rules": [rule]}}
 
 
+@_serves("s3", "GetBucketVersioning", "Bucket")
+def _bucket_versioning(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    """`versioning`: Enabled, Suspended or absent (never enabled); `mfa_delete`: true when on."""
+    bucket = acct.bucket(str(params.get("Bucket")), region)
+    out: dict[str, Any] = {}
+    if bucket.get("versioning"):
+        out["Status"] = bucket["versioning"]
+        out["MFADelete"] = "Enabled" if bucket.get("mfa_delete") else "Disabled"
+    return out
+
+
+def _access_points_in(acct: SampleAccount, region: str) -> list[dict[str, Any]]:
+    return [p for p in acct.data["s3"].get("access_points", []) if p["region"] == region]
+
+
+@_serves("s3control", "ListAccessPoints", "AccountId", "MaxResults", "NextToken")
+def _list_access_points(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    points = [
+        {
+            "Name": p["name"],
+            "NetworkOrigin": "Internet",
+            "Bucket": p["bucket"],
+            "AccessPointArn": acct.arn("s3", region, f"accesspoint/{p['name']}"),
+        }
+        for p in _access_points_in(acct, region)
+    ]
+    return {"AccessPointList": points}
+
+
+@_serves("s3control", "GetAccessPoint", "AccountId", "Name")
+def _access_point(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    for p in _access_points_in(acct, region):
+        if p["name"] == params.get("Name"):
+            return {
+                "Name": p["name"],
+                "Bucket": p["bucket"],
+                "NetworkOrigin": "Internet",
+                "PublicAccessBlockConfiguration": dict(p["public_access_block"]),
+                "CreationDate": _CREATED,
+            }
+    raise _ApiError("NoSuchAccessPoint", "The specified accesspoint does not exist", 404)
+
+
 # -- EC2 and SSM (per region) -------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ must report for it: the single source of truth for the moto and moto_server test
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -151,6 +152,48 @@ def seed(client: Callable[[str, str], Any]) -> Expected:
     expect("s3-public-access", "demarc-policy-blockonly", GLOBAL)
     s3.create_bucket(Bucket="demarc-private")
     s3.create_bucket(Bucket="demarc-trail-logs")
+
+    # TLS only: a Deny of s3:* without SecureTransport complies; a Deny of one action does not.
+    def deny_http(bucket: str, action: str) -> str:
+        statement = {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": action,
+            "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+        return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+    s3.create_bucket(Bucket="demarc-tls-only")
+    s3.put_bucket_policy(Bucket="demarc-tls-only", Policy=deny_http("demarc-tls-only", "s3:*"))
+    s3.create_bucket(Bucket="demarc-tls-get-only")
+    s3.put_bucket_policy(Bucket="demarc-tls-get-only", Policy=deny_http("demarc-tls-get-only", "s3:GetObject"))
+    # Versioning: enabled with MFA delete, enabled, suspended, never (every other bucket).
+    s3.put_bucket_versioning(
+        Bucket="demarc-tls-only",
+        MFA="arn:aws:iam::123456789012:mfa/root 123456",
+        VersioningConfiguration={"Status": "Enabled", "MFADelete": "Enabled"},
+    )
+    s3.put_bucket_versioning(Bucket="demarc-private", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_versioning(Bucket="demarc-trail-logs", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_versioning(Bucket="demarc-trail-logs", VersioningConfiguration={"Status": "Suspended"})
+    expect("s3-account-public-access-block", ACCOUNT, GLOBAL)  # the account has no Block Public Access
+    # Access points: one with every Block Public Access setting off, one with AWS's defaults (all on).
+    s3control = client("s3control", REGION_A)
+    if os.environ.get("AWS_ENDPOINT_URL"):  # moto_server: no <account>.<host> name (as the scan's clients)
+        from bot.checks.session import _drop_account_host_prefix
+
+        s3control.meta.events.register("before-sign.s3-control", _drop_account_host_prefix)
+    s3control.create_access_point(
+        AccountId=ACCOUNT,
+        Name="ap-open",
+        Bucket="demarc-private",
+        PublicAccessBlockConfiguration={
+            k: False for k in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+        },
+    )
+    s3control.create_access_point(AccountId=ACCOUNT, Name="ap-default", Bucket="demarc-private")
+    expect("s3-access-point-public", f"arn:aws:s3:{REGION_A}:{ACCOUNT}:accesspoint/ap-open", REGION_A)
     encrypted = {"demarc-private", "demarc-acl-ignored"}
     for bucket in encrypted:
         s3.put_bucket_encryption(
@@ -162,6 +205,13 @@ def seed(client: Callable[[str, str], Any]) -> Expected:
     for bucket in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
         if bucket not in encrypted:
             expect("s3-encryption", bucket, GLOBAL)
+        # moto keeps no MFADelete state (GetBucketVersioning never reports it): every bucket is a
+        # finding here, and tests/checks/test_logic.py covers a bucket with MFA delete enabled.
+        expect("s3-mfa-delete", bucket, GLOBAL)
+        if bucket != "demarc-tls-only":
+            expect("s3-secure-transport", bucket, GLOBAL)
+        if bucket not in ("demarc-tls-only", "demarc-private"):
+            expect("s3-versioning", bucket, GLOBAL)
 
     # --- EC2, EBS, VPC, SSM -------------------------------------------------------
     for region in (REGION_A, REGION_B):

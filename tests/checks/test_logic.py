@@ -189,3 +189,66 @@ def test_credential_report_rows_and_their_dates() -> None:
         (False, None, None),
         (True, dt.date(2026, 1, 1), None),
     ]
+
+
+@pytest.mark.parametrize(
+    ("statement", "denies"),
+    [
+        (
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+            True,
+        ),
+        (
+            {
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": ["s3:*"],
+                "Condition": {"Bool": {"aws:SecureTransport": False}},
+            },
+            True,
+        ),
+        (
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+            False,
+        ),
+        (
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Condition": {"Bool": {"aws:SecureTransport": "true"}},
+            },
+            False,
+        ),
+        ({"Effect": "Deny", "Principal": "*", "Action": "s3:*"}, False),
+    ],
+)
+def test_denies_insecure_transport(statement: dict[str, Any], denies: bool) -> None:
+    from bot.checks.defs.s3 import denies_insecure_transport
+
+    assert denies_insecure_transport({"Statement": [statement]}) is denies
+    assert denies_insecure_transport(None) is False
+
+
+def test_mfa_delete_enabled_is_not_a_finding() -> None:
+    """moto keeps no MFADelete state; the check is exercised here with a preloaded answer."""
+    from bot.checks.defs.s3 import mfa_delete
+    from bot.checks.loaders import s3
+
+    inv = Inventory(None, account_id="1", home_region="us-east-1", io_pool=ThreadPoolExecutor(1))  # type: ignore[arg-type]
+    on, off = s3.Bucket("on", "us-east-1"), s3.Bucket("off", "us-east-1")
+    inv.preload(
+        s3.VERSIONING, "global", [s3.BucketVersioning(on, "Enabled", True), s3.BucketVersioning(off, "Enabled", False)]
+    )
+    ctx = CheckContext(inv, "global", dt.date(2026, 11, 23))
+    assert [f.resource for f in mfa_delete(ctx)] == ["off"]

@@ -102,7 +102,8 @@ def test_each_check_calls_exactly_what_it_declares(check_id: str, expected: Expe
 
 def test_service_id_selects_its_checks(expected: Expected) -> None:
     [report] = run_scan(["s3"], [REGION_A], session_factory=Recorder(), clock=FixedClock.on(TODAY))
-    assert [r.check for r in report.results] == checks_for_service("s3") == ["s3-public-access", "s3-encryption"]
+    assert [r.check for r in report.results] == checks_for_service("s3")
+    assert checks_for_service("s3")[:2] == ["s3-public-access", "s3-encryption"]
 
 
 def test_unknown_runtime_is_a_note_not_a_finding(baseline: Any) -> None:

@@ -107,6 +107,8 @@ def test_account_question_names_the_check_and_cell_question_does_not(answerer: A
         ("are any of our access keys older than 90 days?", "iam-key-rotation"),
         ("do we have unused credentials?", "iam-unused-credentials"),
         ("do we have a support role?", "iam-support-role"),
+        ("are any of our access points public?", "s3-access-point-public"),
+        ("do our bucket policies deny plain http?", "s3-secure-transport"),
     ],
 )
 def test_questions_name_the_new_checks(answerer: Answerer, question: str, check_id: str) -> None:
