@@ -656,6 +656,55 @@ def _instances(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict
     return {"Reservations": reservations}
 
 
+@_serves("ec2", "DescribeNetworkAcls")
+def _network_acls(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    acls = [
+        {**_api_keys(a), "OwnerId": acct.account_id, "Associations": []}
+        for a in acct.region_data(region, "network_acls")
+    ]
+    return {"NetworkAcls": acls}
+
+
+@_serves("ec2", "DescribeVpcs")
+def _vpcs(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    vpcs = [
+        {**_api_keys(v), "OwnerId": acct.account_id, "State": "available"} for v in acct.region_data(region, "vpcs")
+    ]
+    return {"Vpcs": vpcs}
+
+
+@_serves("ec2", "DescribeFlowLogs")
+def _flow_logs(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {"FlowLogs": [{**_api_keys(f), "CreationTime": _CREATED} for f in acct.region_data(region, "flow_logs")]}
+
+
+@_serves("ec2", "DescribeSnapshots", "OwnerIds", "RestorableByUserIds")
+def _snapshots(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The account's snapshots; RestorableByUserIds ["all"] keeps the `public` ones, as AWS does."""
+    if params.get("OwnerIds") not in (None, ["self"], [acct.account_id]):
+        raise UnknownSampleOperation("the sample account answers ec2:DescribeSnapshots for its own snapshots only")
+    public_only = "all" in (params.get("RestorableByUserIds") or [])
+    snapshots = [
+        {**_api_keys(s), "OwnerId": acct.account_id, "StartTime": _CREATED, "State": "completed"}
+        for s in acct.region_data(region, "snapshots")
+        if s.get("public") or not public_only
+    ]
+    return {"Snapshots": snapshots}
+
+
+@_serves("ec2", "DescribeImages", "Owners", "ExecutableUsers")
+def _images(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    if params.get("Owners") not in (None, ["self"], [acct.account_id]):
+        raise UnknownSampleOperation("the sample account answers ec2:DescribeImages for its own images only")
+    public_only = "all" in (params.get("ExecutableUsers") or [])
+    images = [
+        {**_api_keys(i), "OwnerId": acct.account_id, "State": "available"}
+        for i in acct.region_data(region, "images")
+        if i.get("Public") or not public_only
+    ]
+    return {"Images": images}
+
+
 @_serves("ssm", "DescribeInstancePatchStates", "InstanceIds")
 def _patch_states(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
     ids = list(params.get("InstanceIds") or [])

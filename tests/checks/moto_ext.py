@@ -134,3 +134,30 @@ _original_credential_report = IAMBackend.get_credential_report
 IAMBackend.get_credential_report = _credential_report_with_pinned_dates  # type: ignore[method-assign]
 _original_list_server_certificates = IamResponse.list_server_certificates
 IamResponse.list_server_certificates = _list_server_certificates_with_expiry  # type: ignore[method-assign]
+
+
+# --- EC2: DescribeSnapshots RestorableByUserIds ------------------------------------------------
+#
+# moto ignores RestorableByUserIds (and so lists every snapshot); AWS answers
+# RestorableByUserIds=["all"] with only the snapshots anyone may restore.
+
+
+def _describe_snapshots_restorable_by(self: Any) -> ActionResult:
+    result = _original_describe_snapshots(self)
+    wanted = set(self._get_param("RestorableByUserIds", []))
+    if not wanted:
+        return result
+    data: Any = result.result
+    data["Snapshots"] = [
+        s
+        for s in data["Snapshots"]
+        if ("all" in wanted and "all" in s.create_volume_permission_groups)
+        or (wanted & set(s.create_volume_permission_userids))
+    ]
+    return result
+
+
+from moto.ec2.responses.elastic_block_store import ElasticBlockStore  # noqa: E402
+
+_original_describe_snapshots = ElasticBlockStore.describe_snapshots
+ElasticBlockStore.describe_snapshots = _describe_snapshots_restorable_by  # type: ignore[method-assign]

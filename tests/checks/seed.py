@@ -214,6 +214,7 @@ def seed(client: Callable[[str, str], Any]) -> Expected:
             expect("s3-versioning", bucket, GLOBAL)
 
     # --- EC2, EBS, VPC, SSM -------------------------------------------------------
+    running: list[tuple[str, str]] = []  # instances that accept IMDSv1
     for region in (REGION_A, REGION_B):
         ec2 = client("ec2", region)
         az = f"{region}a"
@@ -271,14 +272,76 @@ def seed(client: Callable[[str, str], Any]) -> Expected:
                 region,
             )
 
+        # Network ACLs: the default one allows everything (a finding, as on AWS); a custom one
+        # denies SSH and RDP before its allow-all rule; another allows RDP from ::/0 only.
+        for acl in ec2.describe_network_acls()["NetworkAcls"]:
+            expect("vpc-nacl-admin-ports", acl["NetworkAclId"], region)
+        if region == REGION_A:
+            closed = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+            for number, action, ports in (
+                (10, "deny", (22, 22)),
+                (20, "deny", (3389, 3389)),
+                (100, "allow", (0, 65535)),
+            ):
+                ec2.create_network_acl_entry(
+                    NetworkAclId=closed,
+                    RuleNumber=number,
+                    Protocol="6",
+                    RuleAction=action,
+                    Egress=False,
+                    CidrBlock="0.0.0.0/0",
+                    PortRange={"From": ports[0], "To": ports[1]},
+                )
+            rdp6 = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+            ec2.create_network_acl_entry(
+                NetworkAclId=rdp6,
+                RuleNumber=100,
+                Protocol="6",
+                RuleAction="allow",
+                Egress=False,
+                Ipv6CidrBlock="::/0",
+                PortRange={"From": 3000, "To": 4000},
+            )
+            expect("vpc-nacl-admin-ports", rdp6, region)
+            # Flow logs: the default VPC has one; a second VPC has none.
+            ec2.create_flow_logs(
+                ResourceIds=[vpc],
+                ResourceType="VPC",
+                TrafficType="ALL",
+                LogDestinationType="s3",
+                LogDestination="arn:aws:s3:::demarc-trail-logs",
+            )
+            bare = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+            expect("vpc-flow-logs", bare, region)
+            for acl in ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [bare]}])["NetworkAcls"]:
+                expect("vpc-nacl-admin-ports", acl["NetworkAclId"], region)
+        else:
+            expect("vpc-flow-logs", vpc, region)
+        # Every default security group allows its own members in and everything out (as on AWS),
+        # except one emptied of its rules.
+        for sg in ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["default"]}])[
+            "SecurityGroups"
+        ]:
+            if region == REGION_B:
+                if sg["IpPermissions"]:
+                    ec2.revoke_security_group_ingress(GroupId=sg["GroupId"], IpPermissions=sg["IpPermissions"])
+                if sg["IpPermissionsEgress"]:
+                    ec2.revoke_security_group_egress(GroupId=sg["GroupId"], IpPermissions=sg["IpPermissionsEgress"])
+            else:
+                expect("vpc-default-security-group", sg["GroupId"], region)
+
         ami = TEST_AMI
 
-        def instance(patch: str | None, ec2: Any = ec2, ami: str = ami) -> str:
+        def instance(patch: str | None, ec2: Any = ec2, ami: str = ami, tokens: str = "optional") -> str:
             tags = (
                 [{"ResourceType": "instance", "Tags": [{"Key": "demarc-test:patch", "Value": patch}]}] if patch else []
             )
             kwargs: dict[str, Any] = {"TagSpecifications": tags} if tags else {}
-            return str(ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1, **kwargs)["Instances"][0]["InstanceId"])
+            kwargs["MetadataOptions"] = {"HttpTokens": tokens, "HttpEndpoint": "enabled"}
+            iid = str(ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1, **kwargs)["Instances"][0]["InstanceId"])
+            if tokens != "required" and ec2.meta.region_name:
+                running.append((iid, ec2.meta.region_name))
+            return iid
 
         expect("ec2-patching", instance(None), region)  # not managed by SSM
         instance("0,0,0")  # patched
@@ -288,6 +351,25 @@ def seed(client: Callable[[str, str], Any]) -> Expected:
             expect("ec2-patching", instance("0,0,3"), region)
             stopped = instance(None)
             ec2.stop_instances(InstanceIds=[stopped])  # stopped: not a finding
+            running.remove((stopped, region))
+            instance("0,0,0", tokens="required")  # IMDSv2 only
+        for iid, where in running:
+            if where == region:
+                expect("ec2-imdsv2", iid, where)
+        # Snapshots and AMIs: one of each shared with everyone, one kept private.
+        volume = ec2.create_volume(AvailabilityZone=az, Size=1, Encrypted=True)["VolumeId"]
+        if region == REGION_A:
+            public = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
+            ec2.modify_snapshot_attribute(
+                SnapshotId=public, Attribute="createVolumePermission", OperationType="add", GroupNames=["all"]
+            )
+            expect("ebs-public-snapshot", public, region)
+            ec2.create_snapshot(VolumeId=volume)
+            source = next(i for i, w in running if w == region)
+            image = ec2.create_image(InstanceId=source, Name="demarc-public")["ImageId"]
+            ec2.modify_image_attribute(ImageId=image, LaunchPermission={"Add": [{"Group": "all"}]})
+            expect("ec2-public-ami", image, region)
+            ec2.create_image(InstanceId=source, Name="demarc-private")
 
         # --- RDS --------------------------------------------------------------
         rds = client("rds", region)
