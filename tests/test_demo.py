@@ -107,6 +107,12 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
     },
     "vpc-nacl-admin-ports": {("acl-0a1b2c3d4e5f60001", "us-east-1"): "rule 100 allows 22/tcp from 0.0.0.0/0"},
     "vpc-flow-logs": {("vpc-0c4e5f6a7b8c90001", "eu-west-1"): "no active flow log"},
+    "rds-auto-minor-upgrade": {("legacy-crm", "eu-west-1"): "automatic minor version upgrade is off"},
+    "rds-backup-retention": {("legacy-crm", "eu-west-1"): "automated backups kept 1 days"},
+    "rds-deletion-protection": {
+        ("legacy-crm", "eu-west-1"): "deletion protection is off",
+        ("reporting-replica", "us-east-1"): "deletion protection is off",
+    },
     "iam-expired-certificates": {
         (f"arn:aws:iam::{ACCOUNT}:server-certificate/legacy-portal-2024", "global"): "expired on 2025-03-31"
     },
@@ -326,7 +332,7 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert "AWS Lambda / Application: Customer" in answers
     assert "AWS Lambda / Platform and runtime: Shared" in answers
     # 2. the scan of the sample account: every expected failure, and the passes
-    assert f"AWS account {ACCOUNT} (us-east-1, eu-west-1): 29 failing, 0 could not finish, 5 passing" in scan
+    assert f"AWS account {ACCOUNT} (us-east-1, eu-west-1): 32 failing, 0 could not finish, 5 passing" in scan
     for check_id in EXPECTED:
         assert f"FAIL  {check_id}:" in scan
     for check_id in set(all_check_ids()) - set(EXPECTED):

@@ -374,7 +374,15 @@ def seed(client: Callable[[str, str], Any]) -> Expected:
         # --- RDS --------------------------------------------------------------
         rds = client("rds", region)
 
-        def db(name: str, encrypted: bool, public: bool, rds: Any = rds) -> str:
+        def db(
+            name: str,
+            encrypted: bool,
+            public: bool,
+            rds: Any = rds,
+            minor: bool = True,
+            backups: int = 7,
+            protected: bool = True,
+        ) -> str:
             rds.create_db_instance(
                 DBInstanceIdentifier=name,
                 DBInstanceClass="db.t3.micro",
@@ -384,19 +392,29 @@ def seed(client: Callable[[str, str], Any]) -> Expected:
                 AllocatedStorage=20,
                 StorageEncrypted=encrypted,
                 PubliclyAccessible=public,
+                AutoMinorVersionUpgrade=minor,
+                BackupRetentionPeriod=backups,
+                DeletionProtection=protected,
             )
             where = rds.meta.region_name
             if not encrypted:
                 expect("rds-encryption", name, where)
             if public:
                 expect("rds-public", name, where)
+            if not minor:
+                expect("rds-auto-minor-upgrade", name, where)
+            if backups < 7:
+                expect("rds-backup-retention", name, where)
+            if not protected:
+                expect("rds-deletion-protection", name, where)
             return name
 
         if region == REGION_A:
-            db("db-plain-public", False, True)
+            db("db-plain-public", False, True, minor=False, backups=0, protected=False)
             db("db-good", True, False)
+            db("db-short-backups", True, False, backups=6)
         else:
-            db("db-b-public", True, True)
+            db("db-b-public", True, True, backups=1)
 
         # --- Lambda -----------------------------------------------------------
         lam = client("lambda", region)
