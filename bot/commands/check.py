@@ -22,6 +22,12 @@ def register(subparsers: SubParsers) -> None:
     parser.add_argument("check_ids", nargs="*", metavar="CHECK_ID", help="check ids or service ids")
     add_scan_arguments(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress display on stderr")
+    parser.add_argument(
+        "--framework",
+        choices=["cis"],
+        help="run the checks that cover a framework's recommendations (cis: CIS AWS Foundations "
+        "Benchmark) and print its coverage per section",
+    )
     parser.set_defaults(func=run)
 
 
@@ -33,6 +39,10 @@ def run(args: argparse.Namespace) -> int:
     from bot.config import load_settings
 
     settings = load_settings()
+    if args.framework == "cis":
+        from bot.checks.cis import cis_check_ids
+
+        args.check_ids = list(args.check_ids or []) + [c for c in cis_check_ids() if c not in (args.check_ids or [])]
     select_checks(args.check_ids)  # unknown ids fail before any AWS call
     show_progress = not args.json and not args.no_progress and sys.stderr.isatty()
     progress = ProgressLine() if show_progress else None
@@ -52,5 +62,10 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(json.dumps(report.to_dict()) + "\n")
         else:
             sys.stdout.write(render_text(report) + ("\n" if len(reports) > 1 else ""))
+    if args.framework == "cis" and not args.json:
+        from bot.checks.cis import coverage_text
+
+        for report in reports:
+            sys.stdout.write("\n" + coverage_text({r.check: r.status for r in report.results}))
     sys.stdout.flush()
     return 1 if args.strict and any(r.failed for r in reports) else 0
