@@ -113,6 +113,10 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
         ("legacy-crm", "eu-west-1"): "deletion protection is off",
         ("reporting-replica", "us-east-1"): "deletion protection is off",
     },
+    "cloudtrail-log-validation": {
+        (f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/acme-audit", "us-east-1"): "log file validation is off"
+    },
+    "cloudtrail-kms": {(f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/acme-audit", "us-east-1"): "not encrypted"},
     "iam-expired-certificates": {
         (f"arn:aws:iam::{ACCOUNT}:server-certificate/legacy-portal-2024", "global"): "expired on 2025-03-31"
     },
@@ -332,7 +336,7 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert "AWS Lambda / Application: Customer" in answers
     assert "AWS Lambda / Platform and runtime: Shared" in answers
     # 2. the scan of the sample account: every expected failure, and the passes
-    assert f"AWS account {ACCOUNT} (us-east-1, eu-west-1): 32 failing, 0 could not finish, 5 passing" in scan
+    assert f"AWS account {ACCOUNT} (us-east-1, eu-west-1): 34 failing, 0 could not finish, 5 passing" in scan
     for check_id in EXPECTED:
         assert f"FAIL  {check_id}:" in scan
     for check_id in set(all_check_ids()) - set(EXPECTED):

@@ -473,8 +473,16 @@ def seed(client: Callable[[str, str], Any]) -> Expected:
                 expect("ebs-encryption", volume["VolumeId"], region)
 
     # --- CloudTrail: a multi-region trail that is not logging --------------------
-    client("cloudtrail", REGION_A).create_trail(
-        Name="demarc-trail", S3BucketName="demarc-trail-logs", IsMultiRegionTrail=True
-    )
+    trails = client("cloudtrail", REGION_A)
+    arn = trails.create_trail(Name="demarc-trail", S3BucketName="demarc-trail-logs", IsMultiRegionTrail=True)[
+        "TrailARN"
+    ]
     expect("cloudtrail", ACCOUNT, GLOBAL)
+    expect("cloudtrail-log-validation", arn, REGION_A)
+    expect("cloudtrail-kms", arn, REGION_A)
+    # A single-region trail that validates and encrypts its logs: neither check finds it.
+    key = client("kms", REGION_B).create_key()["KeyMetadata"]["Arn"]
+    client("cloudtrail", REGION_B).create_trail(
+        Name="demarc-good-trail", S3BucketName="demarc-trail-logs", EnableLogFileValidation=True, KmsKeyId=key
+    )
     return expected
