@@ -117,6 +117,9 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
         (f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/acme-audit", "us-east-1"): "log file validation is off"
     },
     "cloudtrail-kms": {(f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/acme-audit", "us-east-1"): "not encrypted"},
+    "kms-key-rotation": {
+        (f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1f2e3d4c-0000-4000-8000-00000000b001", "eu-west-1"): "rotation is off"
+    },
     "iam-expired-certificates": {
         (f"arn:aws:iam::{ACCOUNT}:server-certificate/legacy-portal-2024", "global"): "expired on 2025-03-31"
     },
@@ -336,7 +339,7 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert "AWS Lambda / Application: Customer" in answers
     assert "AWS Lambda / Platform and runtime: Shared" in answers
     # 2. the scan of the sample account: every expected failure, and the passes
-    assert f"AWS account {ACCOUNT} (us-east-1, eu-west-1): 34 failing, 0 could not finish, 5 passing" in scan
+    assert f"AWS account {ACCOUNT} (us-east-1, eu-west-1): 35 failing, 0 could not finish, 5 passing" in scan
     for check_id in EXPECTED:
         assert f"FAIL  {check_id}:" in scan
     for check_id in set(all_check_ids()) - set(EXPECTED):

@@ -811,5 +811,44 @@ def _trail_status(acct: SampleAccount, region: str, params: dict[str, Any]) -> d
     raise _ApiError("TrailNotFoundException", f"Unknown trail: {name} for the user: {acct.account_id}")
 
 
+# -- KMS (per region) ----------------------------------------------------------------------
+
+
+def _kms_key(acct: SampleAccount, region: str, key_id: str) -> dict[str, Any]:
+    for key in acct.region_data(region, "kms_keys"):
+        if key_id in (key["KeyId"], acct.arn("kms", region, f"key/{key['KeyId']}")):
+            return key
+    raise _ApiError("NotFoundException", f"Key '{key_id}' does not exist", 400)
+
+
+@_serves("kms", "ListKeys", "Limit", "Marker")
+def _kms_list_keys(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    keys = [
+        {"KeyId": k["KeyId"], "KeyArn": acct.arn("kms", region, f"key/{k['KeyId']}")}
+        for k in acct.region_data(region, "kms_keys")
+    ]
+    return {"Keys": keys, "Truncated": False}
+
+
+@_serves("kms", "DescribeKey", "KeyId")
+def _kms_describe_key(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    key = _kms_key(acct, region, str(params.get("KeyId")))
+    meta = {
+        **_api_keys(key),
+        "Arn": acct.arn("kms", region, f"key/{key['KeyId']}"),
+        "AWSAccountId": acct.account_id,
+        "CreationDate": _CREATED,
+        "KeyState": key.get("KeyState", "Enabled"),
+        "Origin": "AWS_KMS",
+    }
+    return {"KeyMetadata": meta}
+
+
+@_serves("kms", "GetKeyRotationStatus", "KeyId")
+def _kms_rotation(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    key = _kms_key(acct, region, str(params.get("KeyId")))
+    return {"KeyRotationEnabled": bool(key.get("rotation")), "KeyId": key["KeyId"]}
+
+
 #: Every (botocore service, operation) the sample account answers.
 SERVED_OPERATIONS: frozenset[tuple[str, str]] = frozenset(_HANDLERS)

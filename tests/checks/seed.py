@@ -482,6 +482,20 @@ def seed(client: Callable[[str, str], Any]) -> Expected:
     expect("cloudtrail-kms", arn, REGION_A)
     # A single-region trail that validates and encrypts its logs: neither check finds it.
     key = client("kms", REGION_B).create_key()["KeyMetadata"]["Arn"]
+    expect("kms-key-rotation", key, REGION_B)  # customer managed, rotation off
+    rotated = client("kms", REGION_B).create_key()["KeyMetadata"]["Arn"]
+    client("kms", REGION_B).enable_key_rotation(KeyId=rotated)
+    client("kms", REGION_A).create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")  # asymmetric: no rotation
+    disabled = client("kms", REGION_A).create_key()["KeyMetadata"]["KeyId"]
+    client("kms", REGION_A).disable_key(KeyId=disabled)  # disabled: not checked
+    # moto makes a customer managed key (rotation off) as the region's default EBS key, where AWS
+    # uses the AWS managed aws/ebs key: it is a finding here too.
+    for region in (REGION_A, REGION_B):
+        kms = client("kms", region)
+        for listed in kms.list_keys()["Keys"]:
+            meta = kms.describe_key(KeyId=listed["KeyId"])["KeyMetadata"]
+            if meta["Description"].startswith("Default master key that protects my EBS volumes"):
+                expect("kms-key-rotation", meta["Arn"], region)
     client("cloudtrail", REGION_B).create_trail(
         Name="demarc-good-trail", S3BucketName="demarc-trail-logs", EnableLogFileValidation=True, KmsKeyId=key
     )
