@@ -66,6 +66,63 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
         ("i-0a1b2c3d4e5f60003", "us-east-1"): "no SSM patch state",
     },
     "cloudtrail": {(ACCOUNT, "global"): "no multi-region trail"},
+    "iam-password-reuse": {(ACCOUNT, "global"): "remembers 0 passwords"},
+    "iam-unused-credentials": {(f"arn:aws:iam::{ACCOUNT}:user/alice", "global"): "console password last used 175"},
+    "iam-key-rotation": {(f"arn:aws:iam::{ACCOUNT}:user/ci-deploy", "global"): "access key 1 is 632 days old"},
+    "iam-user-policies": {
+        (f"arn:aws:iam::{ACCOUNT}:user/{name}", "global"): "1 managed policy attached to the user directly"
+        for name in ("alice", "ops-admin", "ci-deploy")
+    },
+    "s3-account-public-access-block": {(ACCOUNT, "global"): "account-level Block Public Access is off"},
+    "s3-secure-transport": {
+        (name, region): "requests without TLS"
+        for name, region in (
+            ("acme-marketing-site", "us-east-1"),
+            ("acme-partner-exports", "eu-west-1"),
+            ("acme-legacy-logs", "us-east-1"),
+        )
+    },
+    "s3-access-point-public": {
+        (f"arn:aws:s3:eu-west-1:{ACCOUNT}:accesspoint/partner-exports-ap", "eu-west-1"): "BlockPublicPolicy"
+    },
+    "s3-versioning": {
+        ("acme-marketing-site", "us-east-1"): "versioning is suspended",
+        ("acme-partner-exports", "eu-west-1"): "versioning is never enabled",
+        ("acme-legacy-logs", "us-east-1"): "versioning is never enabled",
+    },
+    "s3-mfa-delete": {
+        (name, region): "MFA delete is not enabled"
+        for name, region in (
+            ("acme-marketing-site", "us-east-1"),
+            ("acme-partner-exports", "eu-west-1"),
+            ("acme-legacy-logs", "us-east-1"),
+        )
+    },
+    "ebs-public-snapshot": {("snap-0c4e5f6a7b8c90001", "eu-west-1"): "snapshot is public"},
+    "ec2-imdsv2": {("i-0a1b2c3d4e5f60003", "us-east-1"): "accepts IMDSv1"},
+    "ec2-public-ami": {("ami-0a1b2c3d4e5f60002", "us-east-1"): "AMI is public"},
+    "vpc-default-security-group": {
+        ("sg-0a1b2c3d4e5f60001", "us-east-1"): "1 inbound rule and 1 outbound rule",
+        ("sg-0c4e5f6a7b8c90001", "eu-west-1"): "1 inbound rule and 1 outbound rule",
+    },
+    "vpc-nacl-admin-ports": {("acl-0a1b2c3d4e5f60001", "us-east-1"): "rule 100 allows 22/tcp from 0.0.0.0/0"},
+    "vpc-flow-logs": {("vpc-0c4e5f6a7b8c90001", "eu-west-1"): "no active flow log"},
+    "rds-auto-minor-upgrade": {("legacy-crm", "eu-west-1"): "automatic minor version upgrade is off"},
+    "rds-backup-retention": {("legacy-crm", "eu-west-1"): "automated backups kept 1 days"},
+    "rds-deletion-protection": {
+        ("legacy-crm", "eu-west-1"): "deletion protection is off",
+        ("reporting-replica", "us-east-1"): "deletion protection is off",
+    },
+    "cloudtrail-log-validation": {
+        (f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/acme-audit", "us-east-1"): "log file validation is off"
+    },
+    "cloudtrail-kms": {(f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/acme-audit", "us-east-1"): "not encrypted"},
+    "kms-key-rotation": {
+        (f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1f2e3d4c-0000-4000-8000-00000000b001", "eu-west-1"): "rotation is off"
+    },
+    "iam-expired-certificates": {
+        (f"arn:aws:iam::{ACCOUNT}:server-certificate/legacy-portal-2024", "global"): "expired on 2025-03-31"
+    },
 }
 
 
@@ -93,7 +150,7 @@ def test_every_check_ran_on_the_sample(report: AccountReport) -> None:
     assert report.account == ACCOUNT
     assert report.regions == list(SAMPLE_REGIONS)
     assert [r.check for r in report.results] == all_check_ids()
-    assert len(report.results) == 15
+    assert len(report.results) == len(all_checks())
     assert set(EXPECTED) < set(all_check_ids())
 
 
@@ -286,7 +343,7 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert "AWS Lambda / Application: Customer" in answers
     assert "AWS Lambda / Platform and runtime: Shared" in answers
     # 2. the scan of the sample account: every expected failure, and the passes
-    assert f"AWS account {ACCOUNT} (us-east-1, eu-west-1): 13 failing, 0 could not finish, 2 passing" in scan
+    assert f"AWS account {ACCOUNT} (us-east-1, eu-west-1): 35 failing, 0 could not finish, 5 passing" in scan
     for check_id in EXPECTED:
         assert f"FAIL  {check_id}:" in scan
     for check_id in set(all_check_ids()) - set(EXPECTED):

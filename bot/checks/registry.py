@@ -74,6 +74,8 @@ class Check:
     needs: tuple[Resource[Any], ...]
     evaluate: Evaluator
     remedy: str | None = None  # a command for one finding; {resource} and {region} filled in
+    cis: tuple[str, ...] = ()  # CIS AWS Foundations Benchmark recommendation ids (see bot/checks/cis.py)
+    securityhub: tuple[str, ...] = ()  # AWS Security Hub control ids the check corresponds to
 
     @property
     def api_calls(self) -> frozenset[ApiCall]:
@@ -121,13 +123,17 @@ def check(
     needs: tuple[Resource[Any], ...],
     regional: bool,
     remedy: str | None = None,
+    cis: tuple[str, ...] = (),
+    securityhub: tuple[str, ...] = (),
 ) -> Callable[[Evaluator], Evaluator]:
     """Register the decorated function as the finding logic of check `check_id`."""
 
     def register(fn: Evaluator) -> Evaluator:
         if check_id in _REGISTRY:
             raise ValueError(f"check {check_id} registered twice")
-        _REGISTRY[check_id] = Check(check_id, service, topic, regional, needs, fn, remedy)
+        _REGISTRY[check_id] = Check(
+            check_id, service, topic, regional, needs, fn, remedy, tuple(cis), tuple(securityhub)
+        )
         return fn
 
     return register

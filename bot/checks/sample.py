@@ -390,18 +390,6 @@ def _generate_credential_report(acct: SampleAccount, region: str, params: dict[s
     return {"State": "COMPLETE"}
 
 
-@_serves("iam", "GetCredentialReport")
-def _credential_report(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
-    header = "user,arn,user_creation_time,password_enabled,mfa_active"
-    rows = [f"<root_account>,arn:aws:iam::{acct.account_id}:root,{_CREATED.isoformat()},not_supported,true"]
-    for u in acct.data["iam"]["users"]:
-        rows.append(
-            f"{u['name']},arn:aws:iam::{acct.account_id}:user/{u['name']},{_CREATED.isoformat()},"
-            f"{'true' if u.get('console_password') else 'false'},{'true' if u.get('mfa_devices') else 'false'}"
-        )
-    return {"Content": "\n".join([header, *rows]).encode(), "ReportFormat": "text/csv", "GeneratedTime": _CREATED}
-
-
 @_serves("iam", "GetLoginProfile", "UserName")
 def _login_profile(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
     user = acct.user(str(params.get("UserName")))
@@ -418,6 +406,69 @@ def _mfa_devices(acct: SampleAccount, region: str, params: dict[str, Any]) -> di
         for serial in user.get("mfa_devices", [])
     ]
     return {"MFADevices": devices, "IsTruncated": False}
+
+
+_REPORT_FIELDS = (
+    "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,"
+    "password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,"
+    "access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,"
+    "access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,"
+    "access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,"
+    "cert_1_last_rotated,cert_2_active,cert_2_last_rotated"
+)
+
+
+@_serves("iam", "GetCredentialReport")
+def _credential_report(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The report from the users' `credentials` (dates; N/A where not given); root never used."""
+    created = "2025-01-06T09:00:00+00:00"
+    root = ["<root_account>", f"arn:aws:iam::{acct.account_id}:root", created, "not_supported", "no_information"]
+    root += ["not_supported", "not_supported", "true"] + ["false", "N/A", "N/A", "N/A", "N/A"] * 2
+    rows = [",".join([*root, "false", "N/A", "false", "N/A"])]
+    for user in acct.data["iam"]["users"]:
+        cred = user.get("credentials", {})
+        keys = [cred.get("key1"), cred.get("key2")]
+        row = [user["name"], f"arn:aws:iam::{acct.account_id}:user/{user['name']}", created]
+        if user.get("console_password"):
+            row += ["true", cred.get("password_last_used", "no_information"), created, "N/A"]
+        else:
+            row += ["false", "not_supported", "N/A", "N/A"]
+        row.append("true" if user.get("mfa_devices") else "false")
+        for key in keys:
+            if key:
+                row += ["true", key["rotated"], key.get("used", "N/A"), "us-east-1", "s3"]
+            else:
+                row += ["false", "N/A", "N/A", "N/A", "N/A"]
+        rows.append(",".join([*row, "false", "N/A", "false", "N/A"]))
+    content = "\n".join([_REPORT_FIELDS, *rows]).encode("utf-8")
+    return {"Content": content, "ReportFormat": "text/csv", "GeneratedTime": _CREATED}
+
+
+@_serves("iam", "ListEntitiesForPolicy", "PolicyArn", "EntityFilter")
+def _entities_for_policy(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    roles = acct.data["iam"].get("roles_by_policy", {}).get(str(params.get("PolicyArn")), [])
+    return {
+        "PolicyGroups": [],
+        "PolicyUsers": [],
+        "PolicyRoles": [{"RoleName": name, "RoleId": f"AROA{name.upper()[:16]:0<17}"} for name in roles],
+        "IsTruncated": False,
+    }
+
+
+@_serves("iam", "ListServerCertificates")
+def _server_certificates(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    certs = [
+        {
+            "Path": "/",
+            "ServerCertificateName": c["name"],
+            "ServerCertificateId": c["id"],
+            "Arn": f"arn:aws:iam::{acct.account_id}:server-certificate/{c['name']}",
+            "UploadDate": _CREATED,
+            "Expiration": dt.datetime.fromisoformat(c["expires"]),
+        }
+        for c in acct.data["iam"].get("server_certificates", [])
+    ]
+    return {"ServerCertificateMetadataList": certs, "IsTruncated": False}
 
 
 # -- S3 (ListBuckets reports each bucket's region; bucket calls go to that region) -------
@@ -488,6 +539,49 @@ def _bucket_encryption(acct: SampleAccount, region: str, params: dict[str, Any])
         default["KMSMasterKeyID"] = acct.arn("kms", region, "alias/acme-data")
     rule = {"ApplyServerSideEncryptionByDefault": default, "BucketKeyEnabled": algorithm == "aws:kms"}
     return {"ServerSideEncryptionConfiguration": {"Rules": [rule]}}
+
+
+@_serves("s3", "GetBucketVersioning", "Bucket")
+def _bucket_versioning(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    """`versioning`: Enabled, Suspended or absent (never enabled); `mfa_delete`: true when on."""
+    bucket = acct.bucket(str(params.get("Bucket")), region)
+    out: dict[str, Any] = {}
+    if bucket.get("versioning"):
+        out["Status"] = bucket["versioning"]
+        out["MFADelete"] = "Enabled" if bucket.get("mfa_delete") else "Disabled"
+    return out
+
+
+def _access_points_in(acct: SampleAccount, region: str) -> list[dict[str, Any]]:
+    return [p for p in acct.data["s3"].get("access_points", []) if p["region"] == region]
+
+
+@_serves("s3control", "ListAccessPoints", "AccountId", "MaxResults", "NextToken")
+def _list_access_points(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    points = [
+        {
+            "Name": p["name"],
+            "NetworkOrigin": "Internet",
+            "Bucket": p["bucket"],
+            "AccessPointArn": acct.arn("s3", region, f"accesspoint/{p['name']}"),
+        }
+        for p in _access_points_in(acct, region)
+    ]
+    return {"AccessPointList": points}
+
+
+@_serves("s3control", "GetAccessPoint", "AccountId", "Name")
+def _access_point(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    for p in _access_points_in(acct, region):
+        if p["name"] == params.get("Name"):
+            return {
+                "Name": p["name"],
+                "Bucket": p["bucket"],
+                "NetworkOrigin": "Internet",
+                "PublicAccessBlockConfiguration": dict(p["public_access_block"]),
+                "CreationDate": _CREATED,
+            }
+    raise _ApiError("NoSuchAccessPoint", "The specified accesspoint does not exist", 404)
 
 
 # -- EC2 and SSM (per region) -------------------------------------------------------------
@@ -565,6 +659,55 @@ def _instances(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict
             }
         )
     return {"Reservations": reservations}
+
+
+@_serves("ec2", "DescribeNetworkAcls")
+def _network_acls(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    acls = [
+        {**_api_keys(a), "OwnerId": acct.account_id, "Associations": []}
+        for a in acct.region_data(region, "network_acls")
+    ]
+    return {"NetworkAcls": acls}
+
+
+@_serves("ec2", "DescribeVpcs")
+def _vpcs(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    vpcs = [
+        {**_api_keys(v), "OwnerId": acct.account_id, "State": "available"} for v in acct.region_data(region, "vpcs")
+    ]
+    return {"Vpcs": vpcs}
+
+
+@_serves("ec2", "DescribeFlowLogs")
+def _flow_logs(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {"FlowLogs": [{**_api_keys(f), "CreationTime": _CREATED} for f in acct.region_data(region, "flow_logs")]}
+
+
+@_serves("ec2", "DescribeSnapshots", "OwnerIds", "RestorableByUserIds")
+def _snapshots(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The account's snapshots; RestorableByUserIds ["all"] keeps the `public` ones, as AWS does."""
+    if params.get("OwnerIds") not in (None, ["self"], [acct.account_id]):
+        raise UnknownSampleOperation("the sample account answers ec2:DescribeSnapshots for its own snapshots only")
+    public_only = "all" in (params.get("RestorableByUserIds") or [])
+    snapshots = [
+        {**_api_keys(s), "OwnerId": acct.account_id, "StartTime": _CREATED, "State": "completed"}
+        for s in acct.region_data(region, "snapshots")
+        if s.get("public") or not public_only
+    ]
+    return {"Snapshots": snapshots}
+
+
+@_serves("ec2", "DescribeImages", "Owners", "ExecutableUsers")
+def _images(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    if params.get("Owners") not in (None, ["self"], [acct.account_id]):
+        raise UnknownSampleOperation("the sample account answers ec2:DescribeImages for its own images only")
+    public_only = "all" in (params.get("ExecutableUsers") or [])
+    images = [
+        {**_api_keys(i), "OwnerId": acct.account_id, "State": "available"}
+        for i in acct.region_data(region, "images")
+        if i.get("Public") or not public_only
+    ]
+    return {"Images": images}
 
 
 @_serves("ssm", "DescribeInstancePatchStates", "InstanceIds")
@@ -693,6 +836,45 @@ def _trail_status(acct: SampleAccount, region: str, params: dict[str, Any]) -> d
         if name in (trail["Name"], acct.trail_arn(trail)):
             return {"IsLogging": bool(trail.get("is_logging"))}
     raise _ApiError("TrailNotFoundException", f"Unknown trail: {name} for the user: {acct.account_id}")
+
+
+# -- KMS (per region) ----------------------------------------------------------------------
+
+
+def _kms_key(acct: SampleAccount, region: str, key_id: str) -> dict[str, Any]:
+    for key in acct.region_data(region, "kms_keys"):
+        if key_id in (key["KeyId"], acct.arn("kms", region, f"key/{key['KeyId']}")):
+            return key
+    raise _ApiError("NotFoundException", f"Key '{key_id}' does not exist", 400)
+
+
+@_serves("kms", "ListKeys", "Limit", "Marker")
+def _kms_list_keys(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    keys = [
+        {"KeyId": k["KeyId"], "KeyArn": acct.arn("kms", region, f"key/{k['KeyId']}")}
+        for k in acct.region_data(region, "kms_keys")
+    ]
+    return {"Keys": keys, "Truncated": False}
+
+
+@_serves("kms", "DescribeKey", "KeyId")
+def _kms_describe_key(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    key = _kms_key(acct, region, str(params.get("KeyId")))
+    meta = {
+        **_api_keys(key),
+        "Arn": acct.arn("kms", region, f"key/{key['KeyId']}"),
+        "AWSAccountId": acct.account_id,
+        "CreationDate": _CREATED,
+        "KeyState": key.get("KeyState", "Enabled"),
+        "Origin": "AWS_KMS",
+    }
+    return {"KeyMetadata": meta}
+
+
+@_serves("kms", "GetKeyRotationStatus", "KeyId")
+def _kms_rotation(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    key = _kms_key(acct, region, str(params.get("KeyId")))
+    return {"KeyRotationEnabled": bool(key.get("rotation")), "KeyId": key["KeyId"]}
 
 
 #: Every (botocore service, operation) the sample account answers.

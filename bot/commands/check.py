@@ -22,6 +22,12 @@ def register(subparsers: SubParsers) -> None:
     parser.add_argument("check_ids", nargs="*", metavar="CHECK_ID", help="check ids or service ids")
     add_scan_arguments(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress display on stderr")
+    parser.add_argument(
+        "--framework",
+        choices=["cis"],
+        help="run the checks that cover a framework's recommendations (cis: CIS AWS Foundations "
+        "Benchmark) and print its coverage per section",
+    )
     parser.set_defaults(func=run)
 
 
@@ -35,6 +41,10 @@ def run(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     fmt = output_format(args)
+    if args.framework == "cis":
+        from bot.checks.cis import cis_check_ids
+
+        args.check_ids = list(args.check_ids or []) + [c for c in cis_check_ids() if c not in (args.check_ids or [])]
     select_checks(args.check_ids)  # unknown ids fail before any AWS call
     # Standard formats (OCSF, ASFF, CSV) are one document for the whole scan; text and JSON
     # Lines stream, one account as soon as it finishes.
@@ -51,8 +61,8 @@ def run(args: argparse.Namespace) -> int:
         """Each account's result as soon as it finishes (JSON Lines, or text)."""
         nonlocal failed
         failed = failed or report.failed
+        reports.append(report)
         if not streaming:
-            reports.append(report)
             return
         if fmt == "json":
             from bot.posture.controls import with_controls
@@ -79,6 +89,12 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if progress is not None:
             progress.close()
+    if fmt == "text" and args.framework == "cis":
+        from bot.checks.cis import coverage_text
+
+        for report in reports:
+            sys.stdout.write("\n" + coverage_text({r.check: r.status for r in report.results}))
+        sys.stdout.flush()
     if not streaming:
         from bot.clock import SYSTEM_CLOCK
         from bot.posture.formats import render

@@ -101,6 +101,7 @@ _PROTOCOL = {
     "ssm": "json",
     "cloudtrail": "json",
     "lambda": "json",
+    "kms": "json",
 }
 _DENIED_CODE = {
     "ec2": "UnauthorizedOperation",
@@ -111,6 +112,7 @@ _DENIED_CODE = {
     "ssm": "AccessDeniedException",
     "cloudtrail": "AccessDeniedException",
     "lambda": "AccessDeniedException",
+    "kms": "AccessDeniedException",
     "sts": "AccessDenied",
 }
 _THROTTLE_CODE = {
@@ -122,6 +124,7 @@ _THROTTLE_CODE = {
     "ssm": "ThrottlingException",
     "cloudtrail": "ThrottlingException",
     "lambda": "TooManyRequestsException",
+    "kms": "ThrottlingException",
     "sts": "Throttling",
 }
 
@@ -176,6 +179,7 @@ _SERVICE_IDS = {
     "ssm": "ssm",
     "cloudtrail": "cloudtrail",
     "lambda": "lambda",
+    "kms": "kms",
 }
 
 

@@ -61,9 +61,103 @@ def _only_the_managed_policies_the_tests_attach() -> None:
     import moto.iam.models as iam_models
     from moto.iam.aws_managed_policies import aws_managed_policies_data
 
-    wanted = ("AdministratorAccess", "ReadOnlyAccess", "IAMReadOnlyAccess", "SecurityAudit")
+    wanted = ("AdministratorAccess", "ReadOnlyAccess", "IAMReadOnlyAccess", "SecurityAudit", "AWSSupportAccess")
     policies = json.loads(aws_managed_policies_data)
     iam_models.aws_managed_policies_data = json.dumps({name: policies[name] for name in wanted if name in policies})
 
 
 _only_the_managed_policies_the_tests_attach()
+
+
+# --- IAM: dates in the credential report and server certificates ---------------------------
+#
+# moto stamps every key, password and certificate with the wall clock (certificates always
+# "expire" in 2012). The seed pins them instead, through data that travels over HTTP too:
+# - a user tag `demarc-test:key<N>` = "<last rotated>/<last used or N/A>" (ISO dates);
+# - a user tag `demarc-test:password-used` = "<ISO date>";
+# - the account alias `demarc-test-root-used-<YYYY-MM-DD>`: the report's <root_account> row
+#   (moto has none) with that password_last_used ("no_information" without such alias);
+# - a server certificate path `/expires/<YYYY-MM-DD>/`: its Expiration.
+
+KEY_TAG = "demarc-test:key"
+PASSWORD_USED_TAG = "demarc-test:password-used"
+ROOT_ALIAS = "demarc-test-root-used-"
+_HEADER_FIELDS = 22
+
+
+def _iso(date: str) -> str:
+    return date if date == "N/A" else f"{date}T00:00:00+00:00"
+
+
+def _credential_report_with_pinned_dates(self: Any) -> str:
+    report = _original_credential_report(self)
+    lines = report.splitlines()
+    header, rows = lines[0], lines[1:]
+    names = header.split(",")
+    out = [header]
+    alias = next((a for a in self.account_aliases if a.startswith(ROOT_ALIAS)), None)
+    root = ["<root_account>", f"arn:aws:iam::{self.account_id}:root", "2020-01-01T00:00:00+00:00", "not_supported"]
+    root += [_iso(alias[len(ROOT_ALIAS) :]) if alias else "no_information", "not_supported", "not_supported"]
+    root += ["false", "false", "N/A", "N/A", "N/A", "N/A", "false", "N/A", "N/A", "N/A", "N/A"]
+    root += ["false", "N/A", "false", "N/A"]
+    out.append(",".join(root[:_HEADER_FIELDS]))
+    for line in rows:
+        fields = dict(zip(names, line.split(","), strict=False))
+        tags = {t["Key"]: t["Value"] for t in self.list_user_tags(fields["user"])}
+        if PASSWORD_USED_TAG in tags:
+            fields["password_last_used"] = _iso(tags[PASSWORD_USED_TAG])
+        for slot in (1, 2):
+            if f"{KEY_TAG}{slot}" in tags:
+                rotated, used = tags[f"{KEY_TAG}{slot}"].split("/", 1)
+                fields[f"access_key_{slot}_last_rotated"] = _iso(rotated)
+                fields[f"access_key_{slot}_last_used_date"] = _iso(used)
+                if fields["password_enabled"] == "true":
+                    fields["password_last_changed"] = _iso(rotated)
+        out.append(",".join(fields[n] for n in names))
+    return "\n".join(out) + "\n"
+
+
+def _list_server_certificates_with_expiry(self: Any) -> ActionResult:
+    result = _original_list_server_certificates(self)
+    data: Any = result.result
+    for meta in data["ServerCertificateMetadataList"]:
+        path = str(meta.get("Path", ""))
+        if path.startswith("/expires/"):
+            meta["Expiration"] = f"{path.split('/')[2]}T00:00:00Z"
+    return result
+
+
+from moto.iam.models import IAMBackend  # noqa: E402
+from moto.iam.responses import IamResponse  # noqa: E402
+
+_original_credential_report = IAMBackend.get_credential_report
+IAMBackend.get_credential_report = _credential_report_with_pinned_dates  # type: ignore[method-assign]
+_original_list_server_certificates = IamResponse.list_server_certificates
+IamResponse.list_server_certificates = _list_server_certificates_with_expiry  # type: ignore[method-assign]
+
+
+# --- EC2: DescribeSnapshots RestorableByUserIds ------------------------------------------------
+#
+# moto ignores RestorableByUserIds (and so lists every snapshot); AWS answers
+# RestorableByUserIds=["all"] with only the snapshots anyone may restore.
+
+
+def _describe_snapshots_restorable_by(self: Any) -> ActionResult:
+    result = _original_describe_snapshots(self)
+    wanted = set(self._get_param("RestorableByUserIds", []))
+    if not wanted:
+        return result
+    data: Any = result.result
+    data["Snapshots"] = [
+        s
+        for s in data["Snapshots"]
+        if ("all" in wanted and "all" in s.create_volume_permission_groups)
+        or (wanted & set(s.create_volume_permission_userids))
+    ]
+    return result
+
+
+from moto.ec2.responses.elastic_block_store import ElasticBlockStore  # noqa: E402
+
+_original_describe_snapshots = ElasticBlockStore.describe_snapshots
+ElasticBlockStore.describe_snapshots = _describe_snapshots_restorable_by  # type: ignore[method-assign]

@@ -4,6 +4,7 @@ must report for it: the single source of truth for the moto and moto_server test
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +32,7 @@ def _public_policy(bucket: str, condition: dict[str, Any] | None = None) -> str:
 #: Any AMI id will do for moto; the tests do not load moto's thousands of default AMIs
 #: (MOTO_EC2_LOAD_DEFAULT_AMIS=false), which cost seconds per region to list.
 TEST_AMI = "ami-12c6146b"
+TEST_CERT = "-----BEGIN CERTIFICATE-----\nMIIBdemarc\n-----END CERTIFICATE-----"
 
 
 def seed(client: Callable[[str, str], Any]) -> Expected:
@@ -70,6 +72,55 @@ def seed(client: Callable[[str, str], Any]) -> Expected:
     fixed = policy("fixed-later", "*", "*")
     narrow_doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:List*", "Resource": "*"}]}
     iam.create_policy_version(PolicyArn=fixed, PolicyDocument=json.dumps(narrow_doc), SetAsDefault=True)
+
+    # Credentials over time (dates pinned through tags: tests/checks/moto_ext.py), scan day TODAY.
+    expect("iam-password-reuse", ACCOUNT, GLOBAL)  # the policy above sets no reuse prevention
+    user_arn = f"arn:aws:iam::{ACCOUNT}:user/{{}}".format
+    iam.tag_user(UserName="alice", Tags=[{"Key": "demarc-test:password-used", "Value": "2026-11-20"}])
+    iam.tag_user(UserName="bob", Tags=[{"Key": "demarc-test:password-used", "Value": "2026-08-01"}])
+    expect("iam-unused-credentials", user_arn("bob"), GLOBAL)  # password idle 114 days
+
+    def keyed(name: str, *keys: tuple[str, str, bool]) -> str:
+        iam.create_user(UserName=name)
+        for slot, (rotated, used, active) in enumerate(keys, start=1):
+            key = iam.create_access_key(UserName=name)["AccessKey"]["AccessKeyId"]
+            if not active:
+                iam.update_access_key(UserName=name, AccessKeyId=key, Status="Inactive")
+            iam.tag_user(UserName=name, Tags=[{"Key": f"demarc-test:key{slot}", "Value": f"{rotated}/{used}"}])
+        return user_arn(name)
+
+    expect("iam-key-rotation", keyed("key-old", ("2026-01-01", "2026-11-20", True)), GLOBAL)  # 326 days old
+    expect("iam-unused-credentials", keyed("key-idle", ("2026-09-01", "2026-09-15", True)), GLOBAL)  # 69 days
+    expect("iam-unused-credentials", keyed("key-never", ("2026-09-20", "N/A", True)), GLOBAL)  # never, 64 days
+    keyed("key-fresh", ("2026-11-01", "2026-11-22", True))
+    keyed("key-edge", ("2026-08-25", "2026-10-10", True))  # 90 days old, idle 44: neither
+    expect(
+        "iam-one-active-key",
+        keyed("key-two", ("2026-11-01", "2026-11-22", True), ("2026-11-02", "2026-11-21", True)),
+        GLOBAL,
+    )
+    keyed("key-one-inactive", ("2026-11-01", "2026-11-22", True), ("2025-01-01", "2025-02-01", False))
+    iam.create_account_alias(AccountAlias="demarc-test-root-used-2026-10-01")
+    expect("iam-root-used", ACCOUNT, GLOBAL)  # 53 days before the scan
+    iam.put_user_policy(
+        UserName="alice",
+        PolicyName="inline",
+        PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}
+        ),
+    )
+    for name in ("alice", "carol", "admin-user"):
+        expect("iam-user-policies", user_arn(name), GLOBAL)
+    iam.create_role(RoleName="support", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}))
+    iam.attach_role_policy(RoleName="support", PolicyArn="arn:aws:iam::aws:policy/AWSSupportAccess")
+    for name, expires in (("old-cert", "2026-01-01"), ("new-cert", "2027-06-01")):
+        arn = iam.upload_server_certificate(
+            ServerCertificateName=name, CertificateBody=TEST_CERT, PrivateKey="key", Path=f"/expires/{expires}/"
+        )["ServerCertificateMetadata"]["Arn"]
+        if expires < "2026-11-23":
+            expect("iam-expired-certificates", arn, GLOBAL)
+
+    iam.generate_credential_report()
 
     # --- S3 ---------------------------------------------------------------------
     s3 = client("s3", REGION_A)
@@ -129,6 +180,48 @@ def seed(client: Callable[[str, str], Any]) -> Expected:
     )
     s3.create_bucket(Bucket="demarc-private")
     s3.create_bucket(Bucket="demarc-trail-logs")
+
+    # TLS only: a Deny of s3:* without SecureTransport complies; a Deny of one action does not.
+    def deny_http(bucket: str, action: str) -> str:
+        statement = {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": action,
+            "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+        return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+    s3.create_bucket(Bucket="demarc-tls-only")
+    s3.put_bucket_policy(Bucket="demarc-tls-only", Policy=deny_http("demarc-tls-only", "s3:*"))
+    s3.create_bucket(Bucket="demarc-tls-get-only")
+    s3.put_bucket_policy(Bucket="demarc-tls-get-only", Policy=deny_http("demarc-tls-get-only", "s3:GetObject"))
+    # Versioning: enabled with MFA delete, enabled, suspended, never (every other bucket).
+    s3.put_bucket_versioning(
+        Bucket="demarc-tls-only",
+        MFA="arn:aws:iam::123456789012:mfa/root 123456",
+        VersioningConfiguration={"Status": "Enabled", "MFADelete": "Enabled"},
+    )
+    s3.put_bucket_versioning(Bucket="demarc-private", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_versioning(Bucket="demarc-trail-logs", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_versioning(Bucket="demarc-trail-logs", VersioningConfiguration={"Status": "Suspended"})
+    expect("s3-account-public-access-block", ACCOUNT, GLOBAL)  # the account has no Block Public Access
+    # Access points: one with every Block Public Access setting off, one with AWS's defaults (all on).
+    s3control = client("s3control", REGION_A)
+    if os.environ.get("AWS_ENDPOINT_URL"):  # moto_server: no <account>.<host> name (as the scan's clients)
+        from bot.checks.session import _drop_account_host_prefix
+
+        s3control.meta.events.register("before-sign.s3-control", _drop_account_host_prefix)
+    s3control.create_access_point(
+        AccountId=ACCOUNT,
+        Name="ap-open",
+        Bucket="demarc-private",
+        PublicAccessBlockConfiguration={
+            k: False for k in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+        },
+    )
+    s3control.create_access_point(AccountId=ACCOUNT, Name="ap-default", Bucket="demarc-private")
+    expect("s3-access-point-public", f"arn:aws:s3:{REGION_A}:{ACCOUNT}:accesspoint/ap-open", REGION_A)
     encrypted = {"demarc-private", "demarc-acl-ignored"}
     for bucket in encrypted:
         s3.put_bucket_encryption(
@@ -140,8 +233,16 @@ def seed(client: Callable[[str, str], Any]) -> Expected:
     for bucket in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
         if bucket not in encrypted:
             expect("s3-encryption", bucket, GLOBAL)
+        # moto keeps no MFADelete state (GetBucketVersioning never reports it): every bucket is a
+        # finding here, and tests/checks/test_logic.py covers a bucket with MFA delete enabled.
+        expect("s3-mfa-delete", bucket, GLOBAL)
+        if bucket != "demarc-tls-only":
+            expect("s3-secure-transport", bucket, GLOBAL)
+        if bucket not in ("demarc-tls-only", "demarc-private"):
+            expect("s3-versioning", bucket, GLOBAL)
 
     # --- EC2, EBS, VPC, SSM -------------------------------------------------------
+    running: list[tuple[str, str]] = []  # instances that accept IMDSv1
     for region in (REGION_A, REGION_B):
         ec2 = client("ec2", region)
         az = f"{region}a"
@@ -199,14 +300,76 @@ def seed(client: Callable[[str, str], Any]) -> Expected:
                 region,
             )
 
+        # Network ACLs: the default one allows everything (a finding, as on AWS); a custom one
+        # denies SSH and RDP before its allow-all rule; another allows RDP from ::/0 only.
+        for acl in ec2.describe_network_acls()["NetworkAcls"]:
+            expect("vpc-nacl-admin-ports", acl["NetworkAclId"], region)
+        if region == REGION_A:
+            closed = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+            for number, action, ports in (
+                (10, "deny", (22, 22)),
+                (20, "deny", (3389, 3389)),
+                (100, "allow", (0, 65535)),
+            ):
+                ec2.create_network_acl_entry(
+                    NetworkAclId=closed,
+                    RuleNumber=number,
+                    Protocol="6",
+                    RuleAction=action,
+                    Egress=False,
+                    CidrBlock="0.0.0.0/0",
+                    PortRange={"From": ports[0], "To": ports[1]},
+                )
+            rdp6 = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+            ec2.create_network_acl_entry(
+                NetworkAclId=rdp6,
+                RuleNumber=100,
+                Protocol="6",
+                RuleAction="allow",
+                Egress=False,
+                Ipv6CidrBlock="::/0",
+                PortRange={"From": 3000, "To": 4000},
+            )
+            expect("vpc-nacl-admin-ports", rdp6, region)
+            # Flow logs: the default VPC has one; a second VPC has none.
+            ec2.create_flow_logs(
+                ResourceIds=[vpc],
+                ResourceType="VPC",
+                TrafficType="ALL",
+                LogDestinationType="s3",
+                LogDestination="arn:aws:s3:::demarc-trail-logs",
+            )
+            bare = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+            expect("vpc-flow-logs", bare, region)
+            for acl in ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [bare]}])["NetworkAcls"]:
+                expect("vpc-nacl-admin-ports", acl["NetworkAclId"], region)
+        else:
+            expect("vpc-flow-logs", vpc, region)
+        # Every default security group allows its own members in and everything out (as on AWS),
+        # except one emptied of its rules.
+        for sg in ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["default"]}])[
+            "SecurityGroups"
+        ]:
+            if region == REGION_B:
+                if sg["IpPermissions"]:
+                    ec2.revoke_security_group_ingress(GroupId=sg["GroupId"], IpPermissions=sg["IpPermissions"])
+                if sg["IpPermissionsEgress"]:
+                    ec2.revoke_security_group_egress(GroupId=sg["GroupId"], IpPermissions=sg["IpPermissionsEgress"])
+            else:
+                expect("vpc-default-security-group", sg["GroupId"], region)
+
         ami = TEST_AMI
 
-        def instance(patch: str | None, ec2: Any = ec2, ami: str = ami) -> str:
+        def instance(patch: str | None, ec2: Any = ec2, ami: str = ami, tokens: str = "optional") -> str:
             tags = (
                 [{"ResourceType": "instance", "Tags": [{"Key": "demarc-test:patch", "Value": patch}]}] if patch else []
             )
             kwargs: dict[str, Any] = {"TagSpecifications": tags} if tags else {}
-            return str(ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1, **kwargs)["Instances"][0]["InstanceId"])
+            kwargs["MetadataOptions"] = {"HttpTokens": tokens, "HttpEndpoint": "enabled"}
+            iid = str(ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1, **kwargs)["Instances"][0]["InstanceId"])
+            if tokens != "required" and ec2.meta.region_name:
+                running.append((iid, ec2.meta.region_name))
+            return iid
 
         expect("ec2-patching", instance(None), region)  # not managed by SSM
         instance("0,0,0")  # patched
@@ -216,11 +379,38 @@ def seed(client: Callable[[str, str], Any]) -> Expected:
             expect("ec2-patching", instance("0,0,3"), region)
             stopped = instance(None)
             ec2.stop_instances(InstanceIds=[stopped])  # stopped: not a finding
+            running.remove((stopped, region))
+            instance("0,0,0", tokens="required")  # IMDSv2 only
+        for iid, where in running:
+            if where == region:
+                expect("ec2-imdsv2", iid, where)
+        # Snapshots and AMIs: one of each shared with everyone, one kept private.
+        volume = ec2.create_volume(AvailabilityZone=az, Size=1, Encrypted=True)["VolumeId"]
+        if region == REGION_A:
+            public = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
+            ec2.modify_snapshot_attribute(
+                SnapshotId=public, Attribute="createVolumePermission", OperationType="add", GroupNames=["all"]
+            )
+            expect("ebs-public-snapshot", public, region)
+            ec2.create_snapshot(VolumeId=volume)
+            source = next(i for i, w in running if w == region)
+            image = ec2.create_image(InstanceId=source, Name="demarc-public")["ImageId"]
+            ec2.modify_image_attribute(ImageId=image, LaunchPermission={"Add": [{"Group": "all"}]})
+            expect("ec2-public-ami", image, region)
+            ec2.create_image(InstanceId=source, Name="demarc-private")
 
         # --- RDS --------------------------------------------------------------
         rds = client("rds", region)
 
-        def db(name: str, encrypted: bool, public: bool, rds: Any = rds) -> str:
+        def db(
+            name: str,
+            encrypted: bool,
+            public: bool,
+            rds: Any = rds,
+            minor: bool = True,
+            backups: int = 7,
+            protected: bool = True,
+        ) -> str:
             rds.create_db_instance(
                 DBInstanceIdentifier=name,
                 DBInstanceClass="db.t3.micro",
@@ -230,19 +420,29 @@ def seed(client: Callable[[str, str], Any]) -> Expected:
                 AllocatedStorage=20,
                 StorageEncrypted=encrypted,
                 PubliclyAccessible=public,
+                AutoMinorVersionUpgrade=minor,
+                BackupRetentionPeriod=backups,
+                DeletionProtection=protected,
             )
             where = rds.meta.region_name
             if not encrypted:
                 expect("rds-encryption", name, where)
             if public:
                 expect("rds-public", name, where)
+            if not minor:
+                expect("rds-auto-minor-upgrade", name, where)
+            if backups < 7:
+                expect("rds-backup-retention", name, where)
+            if not protected:
+                expect("rds-deletion-protection", name, where)
             return name
 
         if region == REGION_A:
-            db("db-plain-public", False, True)
+            db("db-plain-public", False, True, minor=False, backups=0, protected=False)
             db("db-good", True, False)
+            db("db-short-backups", True, False, backups=6)
         else:
-            db("db-b-public", True, True)
+            db("db-b-public", True, True, backups=1)
 
         # --- Lambda -----------------------------------------------------------
         lam = client("lambda", region)
@@ -323,8 +523,30 @@ def seed(client: Callable[[str, str], Any]) -> Expected:
                 expect("ebs-encryption", volume["VolumeId"], region)
 
     # --- CloudTrail: a multi-region trail that is not logging --------------------
-    client("cloudtrail", REGION_A).create_trail(
-        Name="demarc-trail", S3BucketName="demarc-trail-logs", IsMultiRegionTrail=True
-    )
+    trails = client("cloudtrail", REGION_A)
+    arn = trails.create_trail(Name="demarc-trail", S3BucketName="demarc-trail-logs", IsMultiRegionTrail=True)[
+        "TrailARN"
+    ]
     expect("cloudtrail", ACCOUNT, GLOBAL)
+    expect("cloudtrail-log-validation", arn, REGION_A)
+    expect("cloudtrail-kms", arn, REGION_A)
+    # A single-region trail that validates and encrypts its logs: neither check finds it.
+    key = client("kms", REGION_B).create_key()["KeyMetadata"]["Arn"]
+    expect("kms-key-rotation", key, REGION_B)  # customer managed, rotation off
+    rotated = client("kms", REGION_B).create_key()["KeyMetadata"]["Arn"]
+    client("kms", REGION_B).enable_key_rotation(KeyId=rotated)
+    client("kms", REGION_A).create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")  # asymmetric: no rotation
+    disabled = client("kms", REGION_A).create_key()["KeyMetadata"]["KeyId"]
+    client("kms", REGION_A).disable_key(KeyId=disabled)  # disabled: not checked
+    # moto makes a customer managed key (rotation off) as the region's default EBS key, where AWS
+    # uses the AWS managed aws/ebs key: it is a finding here too.
+    for region in (REGION_A, REGION_B):
+        kms = client("kms", region)
+        for listed in kms.list_keys()["Keys"]:
+            meta = kms.describe_key(KeyId=listed["KeyId"])["KeyMetadata"]
+            if meta["Description"].startswith("Default master key that protects my EBS volumes"):
+                expect("kms-key-rotation", meta["Arn"], region)
+    client("cloudtrail", REGION_B).create_trail(
+        Name="demarc-good-trail", S3BucketName="demarc-trail-logs", EnableLogFileValidation=True, KmsKeyId=key
+    )
     return expected

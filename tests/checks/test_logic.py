@@ -193,3 +193,89 @@ def test_render_groups_by_check_with_owner_and_fix() -> None:
 def test_s3_policy_grammar_forms(statement: dict[str, Any], detail: str) -> None:
     assert public_policy_statements({"Statement": statement}) == [detail]
     assert public_policy_statements({"Statement": [statement | {"Effect": "Deny"}]}) == []
+
+
+def test_credential_report_rows_and_their_dates() -> None:
+    from bot.checks.loaders.iam import parse_credential_report
+
+    header = (
+        "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,"
+        "password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,"
+        "access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,"
+        "access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,"
+        "access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,"
+        "cert_2_active,cert_2_last_rotated"
+    )
+    root = "<root_account>,arn:aws:iam::1:root,2020-01-01T00:00:00+00:00,not_supported,2026-11-01T10:00:00+00:00"
+    root += ",not_supported,not_supported,true,false,N/A,N/A,N/A,N/A,true,2026-01-01T00:00:00+00:00,N/A,N/A,N/A"
+    root += ",false,N/A,false,N/A"
+    [row] = parse_credential_report(f"{header}\n{root}\n")
+    assert row.is_root and not row.password_enabled
+    assert row.password_last_used == dt.date(2026, 11, 1)
+    assert [(k.active, k.last_rotated, k.last_used) for k in row.keys] == [
+        (False, None, None),
+        (True, dt.date(2026, 1, 1), None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("statement", "denies"),
+    [
+        (
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+            True,
+        ),
+        (
+            {
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": ["s3:*"],
+                "Condition": {"Bool": {"aws:SecureTransport": False}},
+            },
+            True,
+        ),
+        (
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+            False,
+        ),
+        (
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Condition": {"Bool": {"aws:SecureTransport": "true"}},
+            },
+            False,
+        ),
+        ({"Effect": "Deny", "Principal": "*", "Action": "s3:*"}, False),
+    ],
+)
+def test_denies_insecure_transport(statement: dict[str, Any], denies: bool) -> None:
+    from bot.checks.defs.s3 import denies_insecure_transport
+
+    assert denies_insecure_transport({"Statement": [statement]}) is denies
+    assert denies_insecure_transport(None) is False
+
+
+def test_mfa_delete_enabled_is_not_a_finding() -> None:
+    """moto keeps no MFADelete state; the check is exercised here with a preloaded answer."""
+    from bot.checks.defs.s3 import mfa_delete
+    from bot.checks.loaders import s3
+
+    inv = Inventory(None, account_id="1", home_region="us-east-1", io_pool=ThreadPoolExecutor(1))  # type: ignore[arg-type]
+    on, off = s3.Bucket("on", "us-east-1"), s3.Bucket("off", "us-east-1")
+    inv.preload(
+        s3.VERSIONING, "global", [s3.BucketVersioning(on, "Enabled", True), s3.BucketVersioning(off, "Enabled", False)]
+    )
+    ctx = CheckContext(inv, "global", dt.date(2026, 11, 23))
+    assert [f.resource for f in mfa_delete(ctx)] == ["off"]

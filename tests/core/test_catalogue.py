@@ -160,7 +160,7 @@ def test_every_contract_check_belongs_to_a_cell(catalogue: Catalogue) -> None:
     for check in catalogue.checks.values():
         assert check.topic in catalogue.services[check.service].cells
         assert check.fix and check.title
-    assert catalogue.checks_for_cell("s3", "data") == ["s3-public-access"]
+    assert catalogue.checks_for_cell("s3", "data") == ["s3-public-access", "s3-account-public-access-block"]
 
 
 def test_breakdown_is_in_layer_order_and_partitions_the_topics(catalogue: Catalogue) -> None:

@@ -94,7 +94,29 @@ def test_account_question_names_the_check_and_cell_question_does_not(answerer: A
         "iam-root-access-keys",
         "iam-user-mfa",
         "iam-admin-policy",
+        "iam-password-reuse",
+        "iam-unused-credentials",
+        "iam-key-rotation",
+        "iam-one-active-key",
+        "iam-root-used",
+        "iam-user-policies",
+        "iam-support-role",
+        "iam-expired-certificates",
     ]
+
+
+@pytest.mark.parametrize(
+    ("question", "check_id"),
+    [
+        ("are any of our access keys older than 90 days?", "iam-key-rotation"),
+        ("do we have unused credentials?", "iam-unused-credentials"),
+        ("do we have a support role?", "iam-support-role"),
+        ("are any of our access points public?", "s3-access-point-public"),
+        ("do our bucket policies deny plain http?", "s3-secure-transport"),
+    ],
+)
+def test_questions_name_the_new_checks(answerer: Answerer, question: str, check_id: str) -> None:
+    assert answerer.answer(question)["check"] == check_id
 
 
 def test_low_confidence_offers_alternatives(answerer: Answerer) -> None:

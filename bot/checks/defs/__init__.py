@@ -1,8 +1,8 @@
-"""The 15 account checks, one decorated function each, grouped by the service they read.
+"""The account checks (the contract's 15 first), one decorated function each, grouped by the service they read.
 
 Importing this package registers them; modules are listed in the contract's order.
 """
 
-from bot.checks.defs import cloudtrail, ebs, ec2, iam, lambda_, rds, s3, vpc
+from bot.checks.defs import cloudtrail, ebs, ec2, iam, kms, lambda_, rds, s3, vpc
 
-__all__ = ["cloudtrail", "ebs", "ec2", "iam", "lambda_", "rds", "s3", "vpc"]
+__all__ = ["cloudtrail", "ebs", "ec2", "iam", "kms", "lambda_", "rds", "s3", "vpc"]

@@ -40,6 +40,7 @@ SOURCE_CONDITION_KEYS = frozenset(
     regional=True,
     remedy="aws lambda update-function-configuration --region {region} --function-name {resource} "
     "--runtime <supported runtime>, then publish a version and point its aliases at it",
+    securityhub=("Lambda.2",),
 )
 def runtime(ctx: CheckContext) -> Iterator[Finding]:
     """$LATEST on a deprecated runtime, and published versions aliases still route to.
@@ -102,6 +103,7 @@ def public_statements(policy: dict[str, Any]) -> list[str]:
     regional=True,
     remedy="aws lambda get-policy --region {region} --function-name {resource}  # then: aws lambda "
     "remove-permission --statement-id <Sid>, and update-function-url-config --auth-type AWS_IAM",
+    securityhub=("Lambda.1",),
 )
 def public(ctx: CheckContext) -> Iterator[Finding]:
     for entry in ctx.get(lambda_.EXPOSURE):

@@ -50,6 +50,7 @@ class IamUser:
     name: str
     arn: str
     attached_policy_arns: tuple[str, ...]
+    inline_policies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,8 @@ def _authorization_details(inv: Inventory, region: str) -> AuthorizationDetails:
     ):
         for user in page.get("UserDetailList", []):
             attached = tuple(p["PolicyArn"] for p in user.get("AttachedManagedPolicies", []))
-            users.append(IamUser(user["UserName"], user["Arn"], attached))
+            inline = tuple(str(p.get("PolicyName")) for p in user.get("UserPolicyList", []))
+            users.append(IamUser(user["UserName"], user["Arn"], attached, inline))
         for policy in page.get("Policies", []):
             default = next((v for v in policy.get("PolicyVersionList", []) if v.get("IsDefaultVersion")), None)
             if default is not None:
@@ -121,10 +123,12 @@ sleep: Callable[[float], None] = time.sleep
 
 @dataclass(frozen=True)
 class CredentialReport:
-    """IAM's credential report: console password and MFA state of every user, by ARN."""
+    """IAM's credential report, read once for every check that needs it: console password and
+    MFA state of every user by ARN, and every row (root included) with its keys and dates."""
 
     generated: dt.datetime | None
     users: dict[str, tuple[bool, bool]]  # arn -> (password enabled, MFA active)
+    rows: tuple[Credentials, ...] = ()
 
 
 def _credential_report(inv: Inventory, region: str) -> CredentialReport | None:
@@ -151,7 +155,9 @@ def _credential_report(inv: Inventory, region: str) -> CredentialReport | None:
             continue
         users[row["arn"]] = (row.get("password_enabled") == "true", row.get("mfa_active") == "true")
     generated = response.get("GeneratedTime")
-    return CredentialReport(generated if isinstance(generated, dt.datetime) else None, users)
+    return CredentialReport(
+        generated if isinstance(generated, dt.datetime) else None, users, tuple(parse_credential_report(text))
+    )
 
 
 CREDENTIAL_REPORT: Resource[CredentialReport | None] = Resource(
@@ -202,4 +208,104 @@ CONSOLE_USERS: Resource[list[ConsoleUser]] = Resource(
     _console_users,
     needs=(AUTHORIZATION_DETAILS, CREDENTIAL_REPORT),
     occasional=(ApiCall("iam", "GetLoginProfile"), ApiCall("iam", "ListMFADevices")),
+)
+
+
+# --- the credential report: every user's (and root's) passwords and keys, in one call ---------
+
+ROOT_USER = "<root_account>"
+
+
+@dataclass(frozen=True)
+class AccessKey:
+    slot: int  # 1 or 2, as the credential report numbers them
+    active: bool
+    last_rotated: dt.date | None
+    last_used: dt.date | None
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """One credential report row: a user's (or the root user's) password and access keys."""
+
+    user: str
+    arn: str
+    created: dt.date | None
+    password_enabled: bool
+    password_last_used: dt.date | None
+    password_last_changed: dt.date | None
+    keys: tuple[AccessKey, ...]
+
+    @property
+    def is_root(self) -> bool:
+        return self.user == ROOT_USER
+
+
+def _report_date(value: str | None) -> dt.date | None:
+    """An ISO timestamp from the report as a date; N/A, no_information, not_supported as None."""
+    if not value or not value[:4].isdigit():
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def parse_credential_report(text: str) -> list[Credentials]:
+    rows = []
+    for row in csv.DictReader(io.StringIO(text)):
+        keys = tuple(
+            AccessKey(
+                slot,
+                row.get(f"access_key_{slot}_active") == "true",
+                _report_date(row.get(f"access_key_{slot}_last_rotated")),
+                _report_date(row.get(f"access_key_{slot}_last_used_date")),
+            )
+            for slot in (1, 2)
+        )
+        rows.append(
+            Credentials(
+                str(row.get("user", "")),
+                str(row.get("arn", "")),
+                _report_date(row.get("user_creation_time")),
+                row.get("password_enabled") == "true",
+                _report_date(row.get("password_last_used")),
+                _report_date(row.get("password_last_changed")),
+                keys,
+            )
+        )
+    return rows
+
+
+SUPPORT_POLICY_ARN = "arn:aws:iam::aws:policy/AWSSupportAccess"
+
+
+def _support_roles(inv: Inventory, region: str) -> list[str]:
+    pages = inv.all_pages("iam", region, "ListEntitiesForPolicy", PolicyArn=SUPPORT_POLICY_ARN, EntityFilter="Role")
+    return [str(r["RoleName"]) for page in pages for r in page.get("PolicyRoles", [])]
+
+
+SUPPORT_ROLES: Resource[list[str]] = Resource(
+    "iam.support_roles", False, (ApiCall("iam", "ListEntitiesForPolicy"),), _support_roles
+)
+
+
+@dataclass(frozen=True)
+class ServerCertificate:
+    name: str
+    arn: str
+    expires: dt.date | None
+
+
+def _server_certificates(inv: Inventory, region: str) -> list[ServerCertificate]:
+    out = []
+    for meta in inv.pages("iam", region, "ListServerCertificates", "ServerCertificateMetadataList", page_size=1000):
+        expiration = meta.get("Expiration")
+        expires = expiration.date() if isinstance(expiration, dt.datetime) else _report_date(str(expiration or ""))
+        out.append(ServerCertificate(str(meta["ServerCertificateName"]), str(meta.get("Arn", "")), expires))
+    return out
+
+
+SERVER_CERTIFICATES: Resource[list[ServerCertificate]] = Resource(
+    "iam.server_certificates", False, (ApiCall("iam", "ListServerCertificates"),), _server_certificates
 )

@@ -13,6 +13,9 @@ class DbInstance:
     engine: str
     encrypted: bool
     public: bool
+    auto_minor_upgrade: bool = True
+    backup_retention_days: int = 1
+    deletion_protection: bool = False
 
 
 def _db_instances(inv: Inventory, region: str) -> list[DbInstance]:
@@ -22,6 +25,9 @@ def _db_instances(inv: Inventory, region: str) -> list[DbInstance]:
             str(d.get("Engine", "")),
             bool(d.get("StorageEncrypted")),
             bool(d.get("PubliclyAccessible")),
+            bool(d.get("AutoMinorVersionUpgrade")),
+            int(d.get("BackupRetentionPeriod", 0)),
+            bool(d.get("DeletionProtection")),
         )
         for d in inv.pages("rds", region, "DescribeDBInstances", "DBInstances", page_size=100)
     ]

@@ -7,7 +7,8 @@ Per-bucket calls are skipped when their answer cannot change the result:
 - Block Public Access `IgnorePublicAcls` (bucket or account) makes S3 ignore every ACL
   grant to the public, so the ACL is not read.
 - `RestrictPublicBuckets` (bucket or account) limits a bucket with a public policy to AWS
-  service principals and the owner account's users, so the policy is not read.
+  service principals and the owner account's users, so the policy is not held against it
+  (every policy is still read once, for the secure-transport check, and shared).
 - `BlockPublicAcls` and `BlockPublicPolicy` only refuse *new* public ACLs and policies;
   one already in place stays effective, so they neutralise nothing here.
 """
@@ -100,6 +101,42 @@ def public_policy_statements(policy: dict[str, Any]) -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class BucketPolicy:
+    """A bucket's policy document (None: it has none), or why it could not be read."""
+
+    bucket: Bucket
+    document: dict[str, Any] | None
+    error: str | None = None
+
+
+def _policies(inv: Inventory, region: str) -> dict[str, BucketPolicy]:
+    def one(bucket: Bucket) -> BucketPolicy | None:
+        try:
+            response = inv.call(
+                "s3",
+                bucket.region or region,
+                "GetBucketPolicy",
+                absent=("NoSuchBucketPolicy",),
+                gone=("NoSuchBucket",),
+                Bucket=bucket.name,
+            )
+        except ResourceGone:
+            return None
+        except LoadError as exc:
+            return BucketPolicy(bucket, None, str(exc))
+        return BucketPolicy(bucket, None if response is None else json.loads(response["Policy"]))
+
+    buckets = inv.get(BUCKETS, region)
+    return {p.bucket.name: p for p in inv.fan_out(one, buckets) if p is not None}
+
+
+#: Every bucket's policy, read once for the public-access and secure-transport checks.
+POLICIES: Resource[dict[str, BucketPolicy]] = Resource(
+    "s3.policies", False, (ApiCall("s3", "GetBucketPolicy"),), _policies, needs=(BUCKETS,)
+)
+
+
 def _exposure(inv: Inventory, region: str) -> Exposure:
     buckets = inv.get(BUCKETS, region)
     account_error = None
@@ -109,6 +146,7 @@ def _exposure(inv: Inventory, region: str) -> Exposure:
         account, account_error = {}, str(exc)
     if account.get("IgnorePublicAcls") and account.get("RestrictPublicBuckets"):
         return Exposure([BucketExposure(b) for b in buckets], account_error)
+    policies = {} if account.get("RestrictPublicBuckets") else inv.get(POLICIES, region)
 
     def one(bucket: Bucket) -> BucketExposure | None:
         where = bucket.region or region
@@ -127,16 +165,13 @@ def _exposure(inv: Inventory, region: str) -> Exposure:
                 acl = inv.call("s3", where, "GetBucketAcl", gone=("NoSuchBucket",), Bucket=bucket.name) or {}
                 reasons += public_acl_grants(acl)
             if not (account.get("RestrictPublicBuckets") or own.get("RestrictPublicBuckets")):
-                policy = inv.call(
-                    "s3",
-                    where,
-                    "GetBucketPolicy",
-                    absent=("NoSuchBucketPolicy",),
-                    gone=("NoSuchBucket",),
-                    Bucket=bucket.name,
-                )
-                if policy is not None:
-                    reasons += public_policy_statements(json.loads(policy["Policy"]))
+                policy = policies.get(bucket.name)
+                if policy is None:  # deleted meanwhile
+                    return None
+                if policy.error:
+                    return BucketExposure(bucket, error=policy.error)
+                if policy.document is not None:
+                    reasons += public_policy_statements(policy.document)
             return BucketExposure(bucket, reasons)
         except ResourceGone:
             return None
@@ -149,9 +184,9 @@ def _exposure(inv: Inventory, region: str) -> Exposure:
 EXPOSURE: Resource[Exposure] = Resource(
     "s3.exposure",
     False,
-    (ApiCall("s3", "GetPublicAccessBlock"), ApiCall("s3", "GetBucketAcl"), ApiCall("s3", "GetBucketPolicy")),
+    (ApiCall("s3", "GetPublicAccessBlock"), ApiCall("s3", "GetBucketAcl")),
     _exposure,
-    needs=(BUCKETS, ACCOUNT_PUBLIC_ACCESS_BLOCK),
+    needs=(BUCKETS, ACCOUNT_PUBLIC_ACCESS_BLOCK, POLICIES),
 )
 
 
@@ -186,4 +221,81 @@ def _encryption(inv: Inventory, region: str) -> list[BucketEncryption]:
 
 ENCRYPTION: Resource[list[BucketEncryption]] = Resource(
     "s3.encryption", False, (ApiCall("s3", "GetBucketEncryption"),), _encryption, needs=(BUCKETS,)
+)
+
+
+@dataclass(frozen=True)
+class BucketVersioning:
+    bucket: Bucket
+    status: str  # Enabled, Suspended, or "" (never enabled)
+    mfa_delete: bool
+    error: str | None = None
+
+
+def _versioning(inv: Inventory, region: str) -> list[BucketVersioning]:
+    def one(bucket: Bucket) -> BucketVersioning | None:
+        try:
+            response = inv.call(
+                "s3", bucket.region or region, "GetBucketVersioning", gone=("NoSuchBucket",), Bucket=bucket.name
+            )
+        except ResourceGone:
+            return None
+        except LoadError as exc:
+            return BucketVersioning(bucket, "", False, str(exc))
+        response = response or {}
+        return BucketVersioning(bucket, str(response.get("Status", "")), response.get("MFADelete") == "Enabled")
+
+    buckets = inv.get(BUCKETS, region)
+    return [v for v in inv.fan_out(one, buckets) if v is not None]
+
+
+VERSIONING: Resource[list[BucketVersioning]] = Resource(
+    "s3.versioning", False, (ApiCall("s3", "GetBucketVersioning"),), _versioning, needs=(BUCKETS,)
+)
+
+
+@dataclass(frozen=True)
+class AccessPoint:
+    name: str
+    bucket: str
+    arn: str
+    public_access_block: dict[str, bool]
+    error: str | None = None
+
+
+def _access_points(inv: Inventory, region: str) -> list[AccessPoint]:
+    # botocore has no paginator for ListAccessPoints: follow NextToken by hand.
+    listed: list[dict[str, Any]] = []
+    token: dict[str, str] = {}
+    while True:
+        page = inv.call("s3control", region, "ListAccessPoints", AccountId=inv.account_id, MaxResults=1000, **token)
+        listed += (page or {}).get("AccessPointList", [])
+        if not (page or {}).get("NextToken"):
+            break
+        token = {"NextToken": str(page["NextToken"])}  # type: ignore[index]
+
+    def one(point: dict[str, Any]) -> AccessPoint | None:
+        name, bucket = str(point["Name"]), str(point.get("Bucket", ""))
+        arn = str(point.get("AccessPointArn") or f"arn:aws:s3:{region}:{inv.account_id}:accesspoint/{name}")
+        try:
+            response = inv.call(
+                "s3control", region, "GetAccessPoint", gone=("NoSuchAccessPoint",), AccountId=inv.account_id, Name=name
+            )
+        except ResourceGone:
+            return None
+        except LoadError as exc:
+            return AccessPoint(name, bucket, arn, {}, str(exc))
+        block = dict((response or {}).get("PublicAccessBlockConfiguration", {}))
+        return AccessPoint(name, bucket, arn, block)
+
+    # AWS lists a region's own access points; keep only those (an emulator may list them all).
+    here = [p for p in listed if str(p.get("AccessPointArn", "")).split(":")[3:4] in ([region], [])]
+    return [p for p in inv.fan_out(one, here) if p is not None]
+
+
+ACCESS_POINTS: Resource[list[AccessPoint]] = Resource(
+    "s3.access_points",
+    True,
+    (ApiCall("s3control", "ListAccessPoints"), ApiCall("s3control", "GetAccessPoint")),
+    _access_points,
 )
