@@ -63,3 +63,15 @@ def with_controls(report_json: dict[str, object]) -> dict[str, object]:
             if isinstance(result, dict):
                 result["controls"] = controls_for(str(result.get("check"))).to_dict()
     return report_json
+
+
+def _add_the_check_units_own() -> None:
+    """Checks that declare their CIS and Security Hub ids on the unit itself (the newer
+    families) are mapped from there; the table above keeps the first fifteen's sources."""
+    from bot.checks.registry import all_checks
+
+    for check in all_checks():
+        CONTROLS.setdefault(check.id, Controls(tuple(check.cis), tuple(check.securityhub)))
+
+
+_add_the_check_units_own()

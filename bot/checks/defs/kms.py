@@ -11,7 +11,7 @@ from bot.checks.registry import CheckContext, check
 
 @check(
     "kms-key-rotation",
-    service="abstracted-services",
+    service="kms",
     topic="encryption",
     needs=(kms.KEY_ROTATION,),
     regional=True,
