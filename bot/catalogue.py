@@ -26,13 +26,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, cast
-
-import yaml
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from bot.errors import DemarcError
 from bot.gazetteer import Product
 from bot.paths import builtin_catalogue_dir
+
+if TYPE_CHECKING:
+    import yaml
 
 Owner = Literal["aws", "customer", "shared"]
 OWNERS: tuple[Owner, ...] = ("aws", "customer", "shared")
@@ -232,7 +233,15 @@ class _Raw:
         self.seen[entry] = name
 
 
+def _yaml() -> Any:
+    import yaml
+
+    return yaml
+
+
 def _yaml_loader() -> type[yaml.SafeLoader]:
+    import yaml  # only to build a catalogue: `ask` from the cache never parses YAML
+
     return cast("type[yaml.SafeLoader]", getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
@@ -263,8 +272,8 @@ def _read_directory(directory: Path, raw: _Raw, problems: list[Problem]) -> None
     for path in files:
         name = _display(path)
         try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_yaml_loader())
-        except yaml.YAMLError as exc:
+            data = _yaml().load(path.read_text(encoding="utf-8"), Loader=_yaml_loader())
+        except _yaml().YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}" if mark is not None else "(file)"
             reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]

@@ -25,9 +25,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
-
 from bot.catalogue import Catalogue
 from bot.gazetteer import Product, botocore_products, needs_prefix
 from bot.text import MAX_MATCH_CHARS, fold, stem, strip_slack_markup
@@ -281,6 +278,9 @@ class Matcher:
             (bucket, 1 if len(word) <= 9 else 2),
         ):
             candidates = [w for w in pool if abs(len(w) - len(word)) <= max_distance]
+            from rapidfuzz import process  # only for a word the catalogue does not know
+            from rapidfuzz.distance import OSA
+
             best = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=max_distance)
             if best is not None:
                 return str(best[0])

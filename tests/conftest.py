@@ -3,9 +3,10 @@ the frozen instants every time-sensitive test also runs at."""
 
 from __future__ import annotations
 
+import fcntl
 import os
-import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -90,26 +91,39 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def catalogue() -> Catalogue:
-    return load_catalogue([builtin_catalogue_dir()])
+def answerer(_private_cache_dir: Path) -> Answerer:
+    """The built-in catalogue's answerer, through the same cache `demarc ask` uses: built once
+    for the whole run (every xdist worker and every `demarc` subprocess then loads it)."""
+    from bot.cache import cached
+
+    directories = [builtin_catalogue_dir()]
+    with (_private_cache_dir / ".build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one worker builds; the others wait, then load
+        return cached(directories, lambda: Answerer.from_catalogue(load_catalogue(directories)), Answerer)
 
 
 @pytest.fixture(scope="session")
-def answerer(catalogue: Catalogue) -> Answerer:
-    return Answerer.from_catalogue(catalogue)
+def catalogue(answerer: Answerer) -> Catalogue:
+    return answerer.catalogue
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _private_cache_dir() -> Iterator[None]:
-    """Tests and the subprocesses they start never touch the user's own catalogue cache."""
-    with tempfile.TemporaryDirectory(prefix="demarc-cache-") as directory:
-        previous = os.environ.get("DEMARC_CACHE_DIR")
-        os.environ["DEMARC_CACHE_DIR"] = directory
-        yield
-        if previous is None:
-            os.environ.pop("DEMARC_CACHE_DIR", None)
-        else:
-            os.environ["DEMARC_CACHE_DIR"] = previous
+def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[Path]:
+    """Tests and the subprocesses they start never touch the user's own catalogue cache.
+
+    One directory for the whole run, shared by the xdist workers: the cache's keys are the
+    code and catalogue files themselves, so sharing is safe, and the index is built once.
+    """
+    root = tmp_path_factory.getbasetemp()
+    directory = (root.parent if worker_id != "master" else root) / "demarc-cache"
+    directory.mkdir(exist_ok=True)
+    previous = os.environ.get("DEMARC_CACHE_DIR")
+    os.environ["DEMARC_CACHE_DIR"] = str(directory)
+    yield directory
+    if previous is None:
+        os.environ.pop("DEMARC_CACHE_DIR", None)
+    else:
+        os.environ["DEMARC_CACHE_DIR"] = previous
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@ that records every API call, and fault injection through botocore's event system
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import sys
@@ -12,12 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.session
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import moto_ext  # noqa: F401 - installs the SSM DescribeInstancePatchStates fake
 
+from bot.checks.session import shared_loader
 from tests.conftest import use_fake_aws
 
 TODAY = dt.date(2026, 11, 23)
@@ -32,16 +35,38 @@ def fake_aws_env() -> Iterator[None]:
 
 
 class Recorder:
-    """A session factory whose sessions record every API call and can inject faults."""
+    """A session factory whose sessions record every API call and can inject faults.
 
-    def __init__(self) -> None:
+    `keep=True` also keeps every answer (the baseline scan). A recorder made with
+    `replay=baseline` answers each call the baseline made from what moto said then, and sends
+    only the faulted operations (and any call the baseline never made) to moto: a fault test
+    still goes through botocore's real error handling for the calls it breaks, without
+    re-running the whole of moto for the ones it does not.
+    """
+
+    def __init__(self, *, keep: bool = False, replay: Recorder | None = None) -> None:
         self.calls: list[tuple[str, str, str, str]] = []  # service, operation, region, params
         self._faults: list[Callable[..., Any]] = []
         self._lock = threading.Lock()
+        self._keep = keep
+        self._answers: dict[tuple[str, str, str, str], tuple[Any, Any]] = {}
+        self._replay = replay
+        self._faulted: set[tuple[str, str]] = set()
 
     def __call__(self) -> boto3.Session:
-        session = boto3.Session(region_name="us-east-1")
+        # On the process's one botocore loader, as the engine's own sessions are: each
+        # service model is read and parsed once per test process, not once per scan.
+        core = botocore.session.get_session()
+        core.register_component("data_loader", shared_loader())
+        session = boto3.Session(botocore_session=core, region_name="us-east-1")
         session.events.register("before-parameter-build", self._record)
+        if self._keep:
+            # The answer as parsed, before botocore's after-call handlers reshape it (IAM policy
+            # documents are decoded there, and would be decoded twice on replay); then its HTTP.
+            session.events.register("response-received", self._keep_parsed)
+            session.events.register("after-call", self._keep_answer)
+        if self._replay is not None:
+            session.events.register_first("before-call", self._replayed)
         for fault in self._faults:
             session.events.register_first("before-send", fault)
         return session
@@ -49,8 +74,26 @@ class Recorder:
     def _record(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
         region = str(context.get("client_region", ""))
         entry = (model.service_model.service_name, model.name, region, json.dumps(params, sort_keys=True, default=str))
+        context["recorded_call"] = entry
         with self._lock:
             self.calls.append(entry)
+
+    def _keep_parsed(self, parsed_response: Any, context: dict[str, Any], exception: Any, **_: Any) -> None:
+        if exception is None and parsed_response is not None:
+            context["parsed_as_received"] = copy.deepcopy(parsed_response)
+
+    def _keep_answer(self, http_response: Any, context: dict[str, Any], **_: Any) -> None:
+        entry, parsed = context.get("recorded_call"), context.get("parsed_as_received")
+        if entry is not None and parsed is not None:
+            with self._lock:
+                self._answers.setdefault(entry, (http_response, parsed))
+
+    def _replayed(self, context: dict[str, Any], **_: Any) -> tuple[Any, Any] | None:
+        entry = context.get("recorded_call")
+        if entry is None or self._replay is None or entry[:2] in self._faulted:
+            return None
+        answer = self._replay._answers.get(entry)
+        return None if answer is None else (answer[0], copy.deepcopy(answer[1]))
 
     def actions(self) -> set[str]:
         from bot.checks.policy import FREE_CALLS, action_for
@@ -58,6 +101,13 @@ class Recorder:
         return {action_for(s, o) for s, o, _, _ in self.calls if (s, o) not in FREE_CALLS}
 
     def add_fault(self, fault: Callable[..., Any]) -> None:
+        """Inject `fault`; an operation it targets is never replayed (a fault without targets,
+        such as a region that is down, turns replay off)."""
+        targets = getattr(fault, "targets", None)
+        if targets is None:
+            self._replay = None
+        else:
+            self._faulted |= targets
         self._faults.append(fault)
 
 
@@ -145,6 +195,7 @@ def deny(service: str, operation: str) -> Callable[..., Any]:
             return error_response(service, _DENIED_CODE[service], request.url)
         return None
 
+    hook.targets = {(service, operation)}  # type: ignore[attr-defined]
     return hook
 
 
@@ -154,6 +205,7 @@ def throttle(service: str, operation: str) -> Callable[..., Any]:
             return error_response(service, _THROTTLE_CODE[service], request.url)
         return None
 
+    hook.targets = {(service, operation)}  # type: ignore[attr-defined]
     return hook
 
 

@@ -32,7 +32,7 @@ def expected() -> Iterator[Expected]:
 
 @pytest.fixture(scope="module")
 def baseline(expected: Expected) -> tuple[Any, Recorder]:
-    recorder = Recorder()
+    recorder = Recorder(keep=True)
     [report] = run_scan(None, REGIONS, session_factory=recorder, clock=FixedClock.on(TODAY))
     return report, recorder
 
@@ -135,7 +135,7 @@ def _operation(action: str) -> tuple[str, str]:
 @pytest.mark.parametrize("action", POLICY_ACTIONS)
 def test_one_permission_denied_leaves_every_other_check_intact(action: str, baseline: Any) -> None:
     service, operation = _operation(action)
-    recorder = Recorder()
+    recorder = Recorder(replay=baseline[1])
     recorder.add_fault(deny(service, operation))
     [report] = run_scan(None, REGIONS, session_factory=recorder, clock=FixedClock.on(TODAY))
     base = by_check(baseline[0])
@@ -149,7 +149,7 @@ def test_one_permission_denied_leaves_every_other_check_intact(action: str, base
 
 
 def test_throttling_past_retries_is_that_checks_error(baseline: Any) -> None:
-    recorder = Recorder()
+    recorder = Recorder(replay=baseline[1])
     recorder.add_fault(throttle("ec2", "DescribeSecurityGroups"))
     [report] = run_scan(None, REGIONS, session_factory=recorder, clock=FixedClock.on(TODAY))
     results = by_check(report)
