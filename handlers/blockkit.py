@@ -35,6 +35,13 @@ MAX_BUTTON_VALUE = 2000
 MAX_ACTION_ID = 255
 MAX_ACTION_ELEMENTS = 25
 MAX_CONTEXT_ELEMENTS = 10
+#: context_actions: at most 5 elements (feedback buttons, icon buttons).
+MAX_CONTEXT_ACTIONS = 5
+#: table: at most 100 rows (the header row included) of at most 20 cells; one table a message.
+MAX_TABLE_ROWS = 100
+MAX_TABLE_CELLS = 20
+#: Characters per table cell demarc writes (Slack's own cap is larger).
+MAX_TABLE_CELL_TEXT = 500
 #: Slack rejects a message whose blocks hold more than about 12-13k characters of text in
 #: total (`msg_blocks_too_long`, undocumented); stay well inside it.
 MESSAGE_TEXT_BUDGET = 10_000
@@ -218,6 +225,66 @@ def lines_within(lines: Sequence[str], limit: int, noun: str = "more") -> str:
     return "\n".join(out)
 
 
+# --------------------------------------------------------------------------- Block Kit of 2026
+#
+# Table and rich-text blocks (https://docs.slack.dev/reference/block-kit/blocks/table-block,
+# .../rich-text-block), modelled by slack_sdk's TableBlock and RichTextBlock. Rich text is
+# literal: Slack does not read mrkdwn, links or mentions in a `text` element, so it needs no
+# escaping; angle brackets and broadcast words are still defused, so copying the text
+# elsewhere can never ping anyone either. The classic section layout stays the fallback
+# (DEMARC_BLOCK_KIT=classic).
+
+
+def literal(text: str) -> str:
+    """Text for a rich-text or table cell: shown as typed, never a mention or broadcast."""
+    text = _BIDI.sub("", text).replace("<", "\u2039").replace(">", "\u203a")
+    return _BROADCAST.sub(lambda m: "@\u200b" + m.group(1), text)
+
+
+def rt_text(text: str, *, bold: bool = False, italic: bool = False) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "text", "text": literal(text)}
+    style = {k: True for k, on in (("bold", bold), ("italic", italic)) if on}
+    if style:
+        element["style"] = style
+    return element
+
+
+def rt_emoji(name: str) -> dict[str, Any]:
+    return {"type": "emoji", "name": name.strip(":")}
+
+
+def rich_text(*sections: Sequence[dict[str, Any]], block_id: str | None = None) -> Block:
+    """A rich_text block of `rich_text_section`s, each a list of rt_text/rt_emoji elements."""
+    block: Block = {
+        "type": "rich_text",
+        "elements": [{"type": "rich_text_section", "elements": list(e)} for e in sections if e],
+    }
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def raw_cell(text: str) -> dict[str, Any]:
+    return {"type": "raw_text", "text": clip(literal(text), MAX_TABLE_CELL_TEXT) or " "}
+
+
+def rich_cell(*elements: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "rich_text", "elements": [{"type": "rich_text_section", "elements": list(elements)}]}
+
+
+def table(rows: Sequence[Sequence[dict[str, Any]]], *, wrap: Sequence[bool] = (), block_id: str | None = None) -> Block:
+    """A table block: the first row is the header; rows and cells cut to Slack's maxima."""
+    block: Block = {
+        "type": "table",
+        "rows": [list(row[:MAX_TABLE_CELLS]) for row in rows[:MAX_TABLE_ROWS]],
+    }
+    if wrap:
+        block["column_settings"] = [{"is_wrapped": w} for w in wrap[:MAX_TABLE_CELLS]]
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
 # --------------------------------------------------------------------------- limits
 
 
@@ -251,6 +318,10 @@ def clip_block(block: Block) -> Block:
                 e["action_id"] = clip(str(e["action_id"]), MAX_ACTION_ID)
             elements.append(e)
         block["elements"] = elements
+    elif kind == "context_actions":
+        block["elements"] = list(block["elements"][:MAX_CONTEXT_ACTIONS])
+    elif kind == "table":
+        block["rows"] = [list(row[:MAX_TABLE_CELLS]) for row in block["rows"][:MAX_TABLE_ROWS]]
     return block
 
 

@@ -23,13 +23,17 @@ Reply = Callable[[list[dict[str, Any]], str], object]
 
 
 def answer_question(
-    deps: Deps, raw_text: str, *, shareable: bool = False, run_checks: bool = True
+    deps: Deps, raw_text: str, *, shareable: bool = False, run_checks: bool = True, surface: str = "ephemeral"
 ) -> tuple[list[dict[str, Any]], str]:
     """Blocks for a question typed in Slack (wire-escaped text in, safe blocks out).
 
-    `run_checks=False` leaves out the Run-check buttons (answers shared in a channel)."""
+    `run_checks=False` leaves out the Run-check buttons (answers shared in a channel);
+    `surface` ("message": posted by demarc, "ephemeral") picks the Right / Wrong control."""
+    from handlers.feedback_blocks import control_for, feedback_block
+
     question, truncated = blockkit.clean_question(raw_text)
     answer = deps.answerer.answer(question)
+    control = control_for(deps.settings.feedback_control, surface)
     return blocks.render_answer(
         deps.answerer.catalogue,
         answer,
@@ -37,7 +41,14 @@ def answer_question(
         shareable=shareable,
         share_value=share_value(question),
         run_checks=run_checks,
+        modern=modern(deps),
+        feedback=feedback_block(control, answer, question, surface),
     )
+
+
+def modern(deps: Deps) -> bool:
+    """DEMARC_BLOCK_KIT=2026: tables and rich text; classic: sections only."""
+    return deps.settings.block_kit == "2026"
 
 
 def share_value(question: str) -> str:
@@ -52,7 +63,7 @@ def answer_cell(deps: Deps, service: str, topic: str | None) -> tuple[list[dict[
         answer = deps.answerer.answer_cell(service, topic)
     except KeyError:
         raise UsageError("that button refers to something this catalogue no longer has") from None
-    return blocks.render_answer(deps.answerer.catalogue, answer)
+    return blocks.render_answer(deps.answerer.catalogue, answer, modern=modern(deps))
 
 
 def answer_compare(deps: Deps, left_name: str, right_name: str) -> tuple[list[dict[str, Any]], str]:
@@ -61,7 +72,7 @@ def answer_compare(deps: Deps, left_name: str, right_name: str) -> tuple[list[di
     catalogue, matcher = deps.answerer.catalogue, deps.answerer.matcher
     left = resolve_service(catalogue, matcher, left_name)
     right = resolve_service(catalogue, matcher, right_name)
-    return blocks.render_comparison(catalogue, compare(catalogue, left, right))
+    return blocks.render_comparison(catalogue, compare(catalogue, left, right), modern=modern(deps))
 
 
 def resolve_checks(deps: Deps, target: str) -> list[str] | None:

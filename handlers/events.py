@@ -55,7 +55,7 @@ def register(app: App, deps: Deps, *, lazy: bool = False) -> None:
             return client.chat_postMessage(channel=channel, thread_ts=thread_ts, blocks=message_blocks, text=text)
 
         text = str(event.get("text") or "")
-        pool.submit(lambda: guard(where, reply, lambda: reply(*answer_question(deps, text))))
+        pool.submit(lambda: guard(where, reply, lambda: reply(*answer_question(deps, text, surface="message"))))
 
     def answer_mention(event: dict[str, Any], client: WebClient) -> None:
         if not is_person_mention(event):
