@@ -115,9 +115,12 @@ class FeedbackRecord:
                        redacted=True)
 
 
-def feedback_id(team: str | None, channel: str | None, message: str | None, user: str | None) -> str:
-    """One vote per person per answer: a second click on the same answer replaces the first."""
-    key = "|".join(part or "" for part in (team, channel, message, user))
+def feedback_id(
+    team: str | None, channel: str | None, message: str | None, user: str | None, question: str = ""
+) -> str:
+    """One vote per person per answer: a second click on the same answer replaces the first.
+    (The question is part of the key too: ephemeral answers may share a message ts.)"""
+    key = "|".join(part or "" for part in (team, channel, message, user, question))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
@@ -144,7 +147,7 @@ def new_record(
     surface: str | None,
 ) -> FeedbackRecord:
     record = FeedbackRecord(
-        id=feedback_id(team, channel, message, user),
+        id=feedback_id(team, channel, message, user, question),
         at=iso(clock.now()),
         verdict=verdict,
         question=question,
