@@ -1,9 +1,9 @@
 """Right / Wrong on answers: count the click, and on "wrong" ask (modal) what is right.
 
 A click is acknowledged at once. "Right" is stored and counted, and the person gets a short
-ephemeral thanks. "Wrong" opens the correction modal first (its trigger expires three
-seconds after the click), then stores and counts the click; submitting the modal stores the
-correction on the same record. Only the click's own context is stored: the user, team and
+ephemeral thanks. "Wrong" is stored and counted, then opens the correction modal (its
+trigger expires three seconds after the click); submitting the modal stores the correction
+on the same record. Only the click's own context is stored: the user, team and
 channel ids from the payload and the surface demarc rendered the answer for; never the
 payload, the `response_url` or the trigger. Log lines name the record id and the verdict,
 never the question.
@@ -142,13 +142,14 @@ def register(app: App, deps: Deps, *, lazy: bool = False, service: FeedbackServi
             log.info("feedback value not understood")
             return
         record = feedback.record_of(body, data)
+        # Stored before the modal opens (a few ms, well inside the trigger's three seconds), so a
+        # submission can never land before the click it corrects.
+        feedback.click(record)
         if record.verdict == "wrong" and body.get("trigger_id"):
-            # The modal first: the trigger is valid for three seconds after the click.
             try:
                 client.views_open(trigger_id=body["trigger_id"], view=modal_for(record, value))
             except Exception as exc:  # the click still counts
                 log.warning("feedback modal not opened: %s", type(exc).__name__)
-        feedback.click(record)
         if data["v"] == "right":
             try:
                 respond(text=THANKS_RIGHT, response_type="ephemeral", replace_original=False)

@@ -54,13 +54,20 @@ def feedback_value(verdict: str, answer: Mapping[str, Any], question: str, surfa
     """The button's value: compact JSON, the question cut so the whole fits Slack's 2,000."""
     a = Answered.of(answer)
     data = {"v": verdict, "k": a.kind, "s": a.service, "t": a.topic, "o": a.owner, "c": a.check, "f": surface}
-    text = question
-    while True:
-        value = json.dumps({**data, "q": text}, ensure_ascii=False, separators=(",", ":"))
-        excess = utf16_len(value) - MAX_BUTTON_VALUE
-        if excess <= 0:
-            return value
-        text = text[: max(0, len(text) - max(excess, 1))]
+
+    def dump(text: str) -> str:
+        return json.dumps({**data, "q": text}, ensure_ascii=False, separators=(",", ":"))
+
+    if utf16_len(dump(question)) <= MAX_BUTTON_VALUE:
+        return dump(question)
+    low, high = 0, len(question)  # the longest prefix that fits: binary search
+    while low < high:
+        middle = (low + high + 1) // 2
+        if utf16_len(dump(question[:middle])) <= MAX_BUTTON_VALUE:
+            low = middle
+        else:
+            high = middle - 1
+    return dump(question[:low])
 
 
 def parse_value(value: str) -> dict[str, Any] | None:

@@ -19,6 +19,7 @@ from handlers.blockkit import (
     Block,
     context,
     escape,
+    json_size,
     raw_cell,
     rich_cell,
     rich_text,
@@ -26,10 +27,12 @@ from handlers.blockkit import (
     rt_text,
     section,
     table,
+    text_size,
 )
 
-#: Characters of cell text one table may hold, well inside the message's text budget.
+#: Characters of cell text, and of JSON, one table may hold: well inside the message's budgets.
 TABLE_TEXT_BUDGET = 4000
+TABLE_JSON_BUDGET = 14_000
 OWNER_EMOJI_NAMES: Mapping[str, str] = {
     "aws": "large_orange_square",
     "customer": "large_blue_square",
@@ -42,11 +45,21 @@ def owner_cell(owner: str, *, bold: bool = False) -> dict[str, object]:
                      rt_text(OWNER_WORDS.get(owner, owner), bold=bold))
 
 
-def _within(rows: list[list[dict[str, object]]], candidate: list[dict[str, object]], used: int) -> int | None:
-    size = sum(len(str(c.get("text", ""))) for c in candidate) + 40
-    if used + size > TABLE_TEXT_BUDGET or len(rows) >= MAX_TABLE_ROWS:
-        return None
-    return used + size
+class _Budget:
+    """Rows go in while the table stays inside its text and JSON budgets and Slack's 100 rows."""
+
+    def __init__(self) -> None:
+        self.text = 0
+        self.json = 0
+
+    def take(self, rows: list[list[dict[str, object]]], candidate: list[dict[str, object]]) -> bool:
+        text, size = text_size([{"elements": candidate}]), json_size([candidate])  # type: ignore[list-item]
+        if self.text + text > TABLE_TEXT_BUDGET or self.json + size > TABLE_JSON_BUDGET or len(rows) >= MAX_TABLE_ROWS:
+            return False
+        self.text += text
+        self.json += size
+        rows.append(candidate)
+        return True
 
 
 def breakdown_table(
@@ -65,7 +78,7 @@ def breakdown_table(
     with_teams = any(teams.values())
     header = [raw_cell("Layer"), raw_cell("Owner")] + ([raw_cell("Your team")] if with_teams else [])
     rows: list[list[dict[str, object]]] = [header]
-    used = 0
+    budget = _Budget()
     shown = 0
     for topic in layers:
         mark = topic == highlight
@@ -76,11 +89,8 @@ def breakdown_table(
         ]
         if with_teams:
             row.append(raw_cell(teams.get(topic) or ""))
-        next_used = _within(rows, row, used)
-        if next_used is None:
+        if not budget.take(rows, row):
             break
-        rows.append(row)
-        used = next_used
         shown += 1
     counts = ", ".join(f"{OWNER_WORDS[o]} {len(breakdown.get(o, []))}" for o in OWNERS if breakdown.get(o))
     left = len(layers) - shown
@@ -114,15 +124,12 @@ def comparison_table(
     """Layer | A | B for the layers where the two services draw the line differently."""
     name_a, name_b = catalogue.services[left].name, catalogue.services[right].name
     out: list[list[dict[str, object]]] = [[raw_cell("Layer"), raw_cell(name_a), raw_cell(name_b)]]
-    used = 0
+    budget = _Budget()
     shown = 0
     for row in rows:
         cells = [raw_cell(catalogue.topics[row["topic"]].title), owner_cell(row[left]), owner_cell(row[right])]
-        next_used = _within(out, cells, used)
-        if next_used is None:
+        if not budget.take(out, cells):
             break
-        out.append(cells)
-        used = next_used
         shown += 1
     blocks: list[Block] = [
         section(f"*Where the line differs* ({len(rows)} layers):"),

@@ -153,7 +153,7 @@ def test_five_wrong_clicks_export_as_questions_the_grader_accepts(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     state = str(tmp_path / "state.sqlite3")
-    running = start_app(env={"DEMARC_STATE": state})
+    running = start_app(env={"DEMARC_STATE": state, "DEMARC_BLOCK_KIT": "2026"})
     before = health(running)
 
     corrections: list[tuple[str, dict[str, str | None]]] = [
@@ -172,6 +172,11 @@ def test_five_wrong_clicks_export_as_questions_the_grader_accepts(
     [posted] = running.slack.wait_count("chat.postMessage")
     native = control(posted.blocks)
     assert native["type"] == "context_actions"
+    # The 2026 layout over the wire: the owner named in words, every layer a row of one table.
+    assert_within_limits(posted.blocks)
+    [table] = [b for b in posted.blocks if b["type"] == "table"]
+    assert len(table["rows"]) == 18  # the header and 17 layers
+    assert "AWS" in json.dumps([b for b in posted.blocks if b["type"] == "rich_text"])
     native_click(running, values_of(native)["wrong"], channel="C0GENERAL1", message_ts="1700000000.000100",
                  name="native")
     calls = running.slack.wait_count("views.open", 5)
