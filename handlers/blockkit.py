@@ -387,3 +387,70 @@ def fallback_text(text: str) -> str:
 
 
 # --------------------------------------------------------------------------- answers
+
+
+# --------------------------------------------------------------------------- the classic fallback
+
+#: Block types a workspace or client may not take yet (Slack answers `invalid_blocks`).
+NEW_BLOCK_TYPES = frozenset({"table", "rich_text", "context_actions"})
+
+
+def has_new_blocks(blocks: Sequence[Block] | None) -> bool:
+    return any(b.get("type") in NEW_BLOCK_TYPES for b in blocks or ())
+
+
+def _rich_mrkdwn(elements: Iterable[dict[str, Any]]) -> str:
+    """Rich-text elements as mrkdwn: text escaped (it was literal), bold and italic kept."""
+    out = []
+    for e in elements:
+        if e.get("type") == "emoji":
+            out.append(f":{e.get('name', '')}:")
+        elif e.get("type") == "text":
+            text = escape(str(e.get("text", "")))
+            style = e.get("style") or {}
+            if text.strip() and style.get("bold"):
+                text = f"*{text}*"
+            if text.strip() and style.get("italic"):
+                text = f"_{text}_"
+            out.append(text)
+        elif "elements" in e:
+            out.append(_rich_mrkdwn(e["elements"]))
+    return "".join(out)
+
+
+def _cell_mrkdwn(cell: dict[str, Any]) -> str:
+    if cell.get("type") == "rich_text":
+        return _rich_mrkdwn(cell.get("elements") or [])
+    return escape(str(cell.get("text", "")))
+
+
+def downgrade(blocks: Sequence[Block]) -> list[Block]:
+    """The same message in classic blocks only: a table becomes lines of a section, rich text a
+    mrkdwn section, the feedback buttons two plain buttons (same action id and values)."""
+    out: list[Block] = []
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "table":
+            rows = block.get("rows") or []
+            lines = [" · ".join(_cell_mrkdwn(c) for c in row) for row in rows[1:]]
+            head = " · ".join(f"*{_cell_mrkdwn(c)}*" for c in rows[0]) if rows else ""
+            out.append(section(head + "\n" + lines_within(lines, MAX_SECTION_TEXT - len(head) - 40, "more rows")))
+        elif kind == "rich_text":
+            text = "\n".join(_rich_mrkdwn(e.get("elements") or []) for e in block.get("elements") or [])
+            out.append(section(clip(text, MAX_SECTION_TEXT) or " "))
+        elif kind == "context_actions":
+            elements = []
+            for e in block.get("elements") or []:
+                if e.get("type") == "feedback_buttons":
+                    for side in ("positive_button", "negative_button"):
+                        b = e[side]
+                        elements.append(button(str(b["text"]["text"]), str(e.get("action_id") or ""), str(b["value"])))
+            new = actions(elements, block_id=block.get("block_id"))
+            if new:
+                out.append(new)
+        else:
+            out.append(block)
+    split = len(out)
+    while split and out[split - 1].get("type") == "actions":
+        split -= 1  # the buttons stay whole, as fit() keeps them
+    return fit(out[:split], tail=out[split:])

@@ -300,3 +300,24 @@ def test_feedback_off_and_native_everywhere(start_app: Callable[..., Running], t
     assert not [b for b in message_blocks if b["type"] in ("table", "rich_text")]  # the classic layout
     assert_within_limits(message_blocks)
     assert BOT_USER  # the fake's bot is the one answering
+
+
+def test_a_workspace_that_rejects_the_new_blocks_gets_the_classic_ones(
+    start_app: Callable[..., Running], tmp_path: Path
+) -> None:
+    from tests.slack.fakes import Failure
+
+    running = start_app(env={"DEMARC_BLOCK_KIT": "2026", "DEMARC_STATE": str(tmp_path / "s.sqlite3")})
+    running.slack.fail("old", Failure(400, {"Content-Type": "text/plain"}, "invalid_blocks"))
+    assert running.command("who patches the OS on Fargate?", name="old").status == 200
+    first, second = running.slack.wait_count("/response/old", 2)
+    assert {b["type"] for b in blocks_of(json.loads(first.raw))} >= {"table", "rich_text"}
+    retried = blocks_of(json.loads(second.raw))
+    assert not {"table", "rich_text", "context_actions"} & {b["type"] for b in retried}
+    assert_within_limits(retried)
+    running.slack.fail("chat.postMessage", Failure(200, {}, '{"ok": false, "error": "invalid_blocks"}'))
+    assert running.event(mention_event("who patches the OS on Fargate?"), event_id="EvOld1").status == 200
+    posts = running.slack.wait_count("chat.postMessage", 2)
+    assert "context_actions" in {b["type"] for b in posts[0].blocks}
+    assert not {"table", "rich_text", "context_actions"} & {b["type"] for b in posts[1].blocks}
+    assert control(posts[1].blocks)["type"] == "actions"  # Right / Wrong survives as plain buttons

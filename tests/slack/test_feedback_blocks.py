@@ -175,3 +175,22 @@ def test_any_text_renders_safely_in_2026_blocks_with_feedback(text: str) -> None
     assert_within_limits(message)
     rendered = visible_text(message) + fallback
     assert not LIVE_MENTION.search(rendered.replace("<https://", "").replace("<http://", ""))
+
+
+def test_downgrade_turns_2026_blocks_into_classic_ones(answerer: Answerer) -> None:
+    answer = answerer.answer(QUESTION)
+    modern, _ = B.render_answer(answerer.catalogue, answer, modern=True,
+                                feedback=feedback_block("native", answer, QUESTION, "message"))
+    classic = K.downgrade(modern)
+    assert_within_limits(classic)
+    assert not K.has_new_blocks(classic) and K.has_new_blocks(modern)
+    text = visible_text(classic)
+    assert "*AWS*" in text and "Operating system" in text and "*Layer* · *Owner*" in text
+    [control] = [b for b in classic if b.get("block_id") == "demarc_feedback"]
+    assert control["type"] == "actions" and [parse_value(e["value"])["v"] for e in control["elements"]] == [  # type: ignore[index]
+        "right", "wrong"]
+    comparison, _ = B.render_comparison(answerer.catalogue, compare(answerer.catalogue, "ec2", "lambda"), modern=True)
+    assert_within_limits(K.downgrade(comparison))
+    huge = huge_catalogue()
+    big = build_answer(huge, "q", MatchResult("big", "t000", 100.0, None, ()))
+    assert_within_limits(K.downgrade(B.render_answer(huge, big, modern=True)[0]))
