@@ -31,6 +31,8 @@ _CHECK_USER = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 CHECK_ALLOW_OPTIONS = ("guests", "other-teams", "shared-channels")
 DEFAULT_SCAN_CONCURRENCY = 4
 DEFAULT_SCAN_COOLDOWN = 30
+#: DEMARC_CONTEXT_TTL_SECONDS: how long a thread (a DM) remembers its last question for follow-ups.
+DEFAULT_CONTEXT_TTL_SECONDS = 3600
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 
 
@@ -80,6 +82,8 @@ class Settings:
     #: DEMARC_ORG_STORED_RUNS: Organization-scope checks in Slack read the latest stored runs
     #: (written by the Step Functions fan-out) instead of scanning every account.
     org_stored_runs: bool = False
+    #: DEMARC_CONTEXT_TTL_SECONDS: seconds a conversation's context lasts after its last answer.
+    context_ttl_seconds: int = DEFAULT_CONTEXT_TTL_SECONDS
 
     @property
     def state_location(self) -> StateLocation:
@@ -171,6 +175,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
     scan_concurrency = count("DEMARC_SCAN_CONCURRENCY", DEFAULT_SCAN_CONCURRENCY, 1, 32)
     scan_cooldown = count("DEMARC_SCAN_COOLDOWN", DEFAULT_SCAN_COOLDOWN, 0, 3600)
+    context_ttl = count("DEMARC_CONTEXT_TTL_SECONDS", DEFAULT_CONTEXT_TTL_SECONDS, 1, 7 * 86400)
     cron = env.get("DEMARC_POSTURE_CRON", "").strip() or DEFAULT_POSTURE_CRON
     if len(cron.split()) != 5:
         problems.append(f"DEMARC_POSTURE_CRON={cron!r} must have five fields (minute hour day month weekday)")
@@ -265,6 +270,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         posture_routing=routing,
         scan_accounts_in_flight=in_flight,
         org_stored_runs=org_stored_runs,
+        context_ttl_seconds=context_ttl,
     )
     if problems:
         raise ConfigError("; ".join(problems), problems=problems)
