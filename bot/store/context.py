@@ -57,17 +57,20 @@ class SqliteConversations:
     def __init__(self, path: Path, *, clock: Clock = SYSTEM_CLOCK, ttl_seconds: float = DEFAULT_CONTEXT_TTL_SECONDS):
         self.path = Path(path)
         self.clock, self.ttl = clock, float(ttl_seconds)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as conn:
+        self._ready = False
+
+    def _connect(self) -> sqlite3.Connection:
+        if not self._ready:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if not self._ready:
+            conn.execute("PRAGMA journal_mode = WAL")
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS conversations "
                 "(key TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at REAL NOT NULL)"
             )
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")
+            self._ready = True
         return conn
 
     def _row(self, key: str) -> str | None:
@@ -80,7 +83,7 @@ class SqliteConversations:
                 ).fetchone()
             finally:
                 conn.close()
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             log.warning("conversation context unavailable", extra={"error": type(exc).__name__})
             return None
         return str(row[0]) if row else None
@@ -105,7 +108,7 @@ class SqliteConversations:
                 conn.execute("DELETE FROM conversations WHERE expires_at <= ?", (now,))
             finally:
                 conn.close()
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             log.warning("conversation context not saved", extra={"error": type(exc).__name__})
 
 
