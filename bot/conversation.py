@@ -88,6 +88,7 @@ class Turn:
     replies: list[Reply]
     skipped: list[str] = field(default_factory=list)
     context: Context | None = None
+    text: str = ""  # the whole message
 
     @property
     def followed_up(self) -> bool:
@@ -130,12 +131,9 @@ def split_questions(answerer: Answerer, text: str) -> list[str]:
             continue
         questions.append(piece)
         pending = ""
-    if pending:
-        if questions:
-            questions[-1] = f"{questions[-1]} {pending}"
-        else:
-            return [text]
-    return questions or [text]
+    if pending and questions:
+        questions[-1] = f"{questions[-1]} {pending}"
+    return questions if len(questions) > 1 else [text]
 
 
 def context_of(answer: dict[str, Any], before: Context | None) -> Context | None:
@@ -197,7 +195,7 @@ def answer_message(answerer: Answerer, text: str, context: Context | None = None
         reply = answer_one(answerer, question, context)
         replies.append(reply)
         context = reply.context
-    return Turn(replies, questions[MAX_QUESTIONS:], context)
+    return Turn(replies, questions[MAX_QUESTIONS:], context, text)
 
 
 # ---------------------------------------------------------------------- JSON (demarc ask --json -)
@@ -227,11 +225,13 @@ def reply_json(reply: Reply) -> dict[str, Any]:
 
 def turn_json(turn: Turn) -> dict[str, Any]:
     """A message's JSON: exactly the single answer object when it asked one question; with several,
-    the first question's object plus `questions` (every one, in order) and `skipped`."""
+    the first question's object (its `question` the whole message, as sent) plus `questions`
+    (every one answered, in order) and `skipped`."""
     items = [reply_json(r) for r in turn.replies]
     if len(items) == 1 and not turn.skipped:
         return items[0]
     out = dict(items[0])
+    out["question"] = turn.text or out["question"]
     out["questions"] = items
     out["skipped"] = list(turn.skipped)
     return out

@@ -71,6 +71,8 @@ def test_several_questions_on_one_line_are_answered_in_order_at_most_three() -> 
     [two] = lines("Does ECS patch the host, and who owns the task role?\n")
     assert [cell(q) for q in two["questions"]] == [("ecs", "os-patching"), ("ecs", "iam")]
     assert cell(two) == ("ecs", "os-patching") and two["skipped"] == []
+    assert two["question"] == "Does ECS patch the host, and who owns the task role?"  # echoed as sent
+    assert [q["question"] for q in two["questions"]] == ["Does ECS patch the host", "who owns the task role?"]
     assert two["questions"][1]["followup"]["kept"] == KEPT_SERVICE
     [many] = lines("Who patches EC2? Who encrypts S3 buckets? Who owns IAM on Lambda? Who logs on RDS?\n")
     assert [cell(q) for q in many["questions"]] == [("ec2", "os-patching"), ("s3", "encryption"), ("lambda", "iam")]
@@ -87,6 +89,7 @@ def test_several_questions_on_one_line_are_answered_in_order_at_most_three() -> 
         "api gatway is patched by who? i mean the servers behind it",
         "on RDS Custom do we still get AWS doing server maintenance, or did we sign up for that too?",
         "Quick one? who patches the OS on Fargate?",
+        "ebs encription, who must turn it on, and can u check if its on in our regions?",
     ],
 )
 def test_one_question_with_context_is_not_split(answerer: Answerer, text: str) -> None:
