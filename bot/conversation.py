@@ -90,10 +90,6 @@ class Turn:
     context: Context | None = None
     text: str = ""  # the whole message
 
-    @property
-    def followed_up(self) -> bool:
-        return any(r.kept is not None for r in self.replies)
-
 
 def looks_like_follow_up(text: str) -> bool:
     """A message in a thread that reads as a question to demarc, not chatter: it asks ("?") or

@@ -25,18 +25,17 @@ Reply = Callable[[list[dict[str, Any]], str], object]
 def answer_question(
     deps: Deps, raw_text: str, *, shareable: bool = False, run_checks: bool = True
 ) -> tuple[list[dict[str, Any]], str]:
-    """Blocks for a question typed in Slack (wire-escaped text in, safe blocks out).
+    """Blocks for a question typed in Slack (wire-escaped text in, safe blocks out); several
+    questions in it are answered in order, in one message (bot/conversation.py).
 
     `run_checks=False` leaves out the Run-check buttons (answers shared in a channel)."""
+    from bot.conversation import answer_message
+    from handlers.replies import render_turn
+
     question, truncated = blockkit.clean_question(raw_text)
-    answer = deps.answerer.answer(question)
-    return blocks.render_answer(
-        deps.answerer.catalogue,
-        answer,
-        truncated=truncated,
-        shareable=shareable,
-        share_value=share_value(question),
-        run_checks=run_checks,
+    turn = answer_message(deps.answerer, question)
+    return render_turn(
+        deps.answerer.catalogue, turn, truncated=truncated, shareable=shareable, run_checks=run_checks
     )
 
 

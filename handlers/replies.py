@@ -79,18 +79,29 @@ def remember(deps: Deps, key: str) -> None:
         store.save(key, _EMPTY)
 
 
-def render_turn(catalogue: Catalogue, turn: Turn, *, truncated: bool = False) -> tuple[list[Block], str]:
+def render_turn(
+    catalogue: Catalogue, turn: Turn, *, truncated: bool = False, shareable: bool = False, run_checks: bool = True
+) -> tuple[list[Block], str]:
     """One message for a whole turn: a single answer exactly as `blocks.render_answer` draws it;
     several (questions, or services after a comparison) one after another, each with its own
-    buttons, the per-service breakdown left out, and a line naming the questions skipped."""
+    buttons, the per-service breakdown left out, and a line naming the questions skipped.
+
+    A Share button (slash commands: `shareable`, where no earlier context exists) shares the
+    whole message: its value is the message, which reads the same again."""
     parts: list[tuple[list[Block], str]] = []
+    shared = share_value(turn.text)
     for reply in turn.replies:
         if reply.comparison is not None:
             parts.append(blocks.render_comparison(catalogue, reply.comparison))
         for answer in reply.answers:
             parts.append(
                 blocks.render_answer(
-                    catalogue, answer, truncated=truncated, share_value=share_value(str(answer.get("question") or ""))
+                    catalogue,
+                    answer,
+                    truncated=truncated,
+                    shareable=shareable,
+                    share_value=shared,
+                    run_checks=run_checks,
                 )
             )
     if len(parts) == 1 and not turn.skipped:

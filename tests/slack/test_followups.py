@@ -23,8 +23,9 @@ import pytest
 
 from bot.answer import Answerer
 from bot.clock import FixedClock
+from handlers.blocks import ACTION_SHARE
 from handlers.deps import Deps, Jobs
-from tests.slack.conftest import Running, make_settings
+from tests.slack.conftest import Running, make_settings, response_posts
 from tests.slack.fakes import (
     BOT_USER,
     Call,
@@ -37,7 +38,7 @@ from tests.slack.fakes import (
     post,
     sign,
 )
-from tests.slack.helpers import assert_within_limits
+from tests.slack.helpers import assert_within_limits, blocks_of, visible_text
 from tests.slack.test_serve import SERVE, _env, _free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -240,3 +241,23 @@ def test_two_serve_processes_sharing_one_state_file_continue_each_others_threads
     assert "AWS Lambda · Operating system" in thread.say("and on Lambda?")
     thread.url = first_url
     assert "AWS Lambda · Encryption" in thread.say("what about encryption?")
+
+
+def test_a_slash_command_with_two_questions_answers_both_and_shares_both(running: Running, slack: FakeSlack) -> None:
+    question = "Does ECS patch the host, and who owns the task role?"
+    running.command(question, name="multi")
+    slack.wait_count("/response/multi")
+    [reply] = response_posts(slack, "multi")
+    text = visible_text(blocks_of(reply))
+    assert text.index("· Operating system") < text.index("· Identity and access management")
+    assert_within_limits(blocks_of(reply))
+    values = [e["value"] for b in blocks_of(reply) if b["type"] == "actions" for e in b["elements"]
+              if e["action_id"].split(":")[0] == ACTION_SHARE]
+    assert values and set(values) == {f"q:{question}"}
+    block_ids = [b["block_id"] for b in blocks_of(reply) if "block_id" in b]
+    assert len(block_ids) == len(set(block_ids))  # Slack refuses a message with a repeated block_id
+    running.action(ACTION_SHARE, values[0], name="shared")
+    slack.wait_count("/response/shared")
+    shared = response_posts(slack, "shared")[0]
+    assert shared["response_type"] == "in_channel"
+    assert "· Identity and access management" in visible_text(blocks_of(shared))
