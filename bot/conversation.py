@@ -7,7 +7,7 @@ A follow-up keeps what it leaves out of the question before it (`Context`):
 | a service and a layer | "who encrypts data in S3?" | a fresh question |
 | a service only | "and on Lambda?" | that service, the earlier layer |
 | a layer only | "what about encryption?" | the earlier service(s), that layer |
-| neither, as a question | "and there?" | the earlier service(s) and layer again |
+| neither, opening like a follow-up | "and there?" | the earlier service(s) and layer again |
 | "compare" / "vs" and a service | "compare with Lambda" | the earlier service against that one |
 
 After a comparison the context holds both services, so "and there?" or "what about
@@ -40,7 +40,7 @@ KEPT_TOPIC, KEPT_SERVICE, KEPT_BOTH, COMPARED = "topic", "service", "both", "com
 
 #: Words that open a follow-up that names nothing new ("and there?", "what about it?").
 _OPENERS = re.compile(
-    r"^\s*(and|also|plus|same|what about|how about|what of|ok and|so|then|there|again|ditto|likewise)\b",
+    r"^\s*(and|also|plus|same|what about|how about|what of|ok and|again|ditto|likewise)\b",
     re.IGNORECASE,
 )
 #: Where one question ends and the next begins inside a sentence: ", and who ...", "; does ...".
@@ -169,7 +169,7 @@ def answer_one(answerer: Answerer, question: str, context: Context | None) -> Re
         topics = {a["match"]["topic"] for a in answers if a.get("match")}
         after = Context(context.services, topics.pop() if len(topics) == 1 else named.topic)
         return Reply(question, answers, None, KEPT_SERVICE, after)
-    if looks_like_follow_up(question):
+    if _OPENERS.match(question):
         if context.topic is None and len(context.services) == 2:
             left, right = context.services
             return Reply(question, [], compare(catalogue, left, right), KEPT_BOTH, context)

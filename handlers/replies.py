@@ -18,7 +18,7 @@ import copy
 from typing import Any
 
 from bot.catalogue import Catalogue
-from bot.conversation import MAX_QUESTIONS, Context, Turn, answer_message, looks_like_follow_up
+from bot.conversation import MAX_QUESTIONS, Context, Reply, Turn, answer_message, looks_like_follow_up
 from handlers import blockkit, blocks
 from handlers.blockkit import Block, context, divider, fit
 from handlers.common import share_value
@@ -67,6 +67,8 @@ def answer_in_conversation(
     if only_follow_ups and (before is None or not looks_like_follow_up(question)):
         return None
     turn = answer_message(deps.answerer, question, before)
+    if only_follow_ups and all(_unanswered(reply) for reply in turn.replies):
+        return None  # "did you see this?" in demarc's thread was for someone else: no "I could not tell"
     # Saved even when nothing matched: the thread stays one demarc answers follow-ups in.
     store.save(key, turn.context or before or _EMPTY)
     return render_turn(deps.answerer.catalogue, turn, truncated=truncated)
@@ -126,6 +128,11 @@ def render_turn(
         tail.append(context(f":scissors: {note}"))
         texts.append(note)
     return fit(body, tail=tail), blockkit.fallback_text(" / ".join(texts))
+
+
+def _unanswered(reply: Reply) -> bool:
+    """A fresh reading that matched nothing and names no check: not a question demarc can take."""
+    return reply.comparison is None and all(a.get("match") is None and not a.get("check") for a in reply.answers)
 
 
 def _is_breakdown(block: Block) -> bool:

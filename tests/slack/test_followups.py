@@ -150,6 +150,7 @@ def test_a_thread_keeps_its_context_through_five_kinds_of_follow_up(
 
     # Chatter in demarc's thread is not answered; neither is anything in a thread demarc never answered.
     thread.ignored("thanks, that helps")
+    thread.ignored("<@U0OTHER001> did you see this?")  # a question, but not one for demarc
     stranger = Thread(app_with_clock.url, slack, app_with_clock.deps, thread_ts="1700000200.000100")
     stranger.sent = 1  # a thread someone else started
     stranger.ignored("and on Lambda?")
