@@ -9,6 +9,7 @@ A follow-up keeps what it leaves out of the question before it (`Context`):
 | a layer only | "what about encryption?" | the earlier service(s), that layer |
 | neither, opening like a follow-up | "and there?" | the earlier service(s) and layer again |
 | "compare" / "vs" and a service | "compare with Lambda" | the earlier service against that one |
+| "compare" and two services | "compare Fargate and Lambda" | the two (a layer named: that layer on each) |
 
 After a comparison the context holds both services, so "and there?" or "what about
 encryption?" answers the layer on each. A message that is a whole-service or account
@@ -49,6 +50,7 @@ _ASKING = (
 )
 _CLAUSE = re.compile(rf"(?:,\s*(?:and|also|plus)|;)\s+(?=(?:{_ASKING})\b)", re.IGNORECASE)
 _QUESTION_END = re.compile(r"(?<=\?)\s+")
+_COMPARE_FIRST = re.compile(r"^\s*(compare|comparing)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -142,9 +144,14 @@ def context_of(answer: dict[str, Any], before: Context | None) -> Context | None
 
 def answer_one(answerer: Answerer, question: str, context: Context | None) -> Reply:
     """One question, read as a follow-up of `context` when it leaves something out."""
-    if context is None or not context.services:
-        return _fresh(answerer, question, context)
     catalogue = answerer.catalogue
+    if context is None or not context.services:
+        if _COMPARE_FIRST.match(question):
+            # "compare Fargate and Lambda" opens a conversation about both.
+            named = answerer.matcher.named(question)
+            if len(named.services) >= 2 and not named.other and named.services[0] != named.services[1]:
+                return _both(answerer, question, Context(named.services[:2], None), named.topic, None)
+        return _fresh(answerer, question, context)
     named = answerer.matcher.named(question, service=context.services[0])
     if named.other or named.whole or named.check:
         return _fresh(answerer, question, context)
@@ -152,8 +159,7 @@ def answer_one(answerer: Answerer, question: str, context: Context | None) -> Re
         left, right = (named.services[0], named.services[1]) if len(named.services) > 1 else (
             context.services[0], named.services[0])
         if left != right:
-            after = Context((left, right), context.topic)
-            return Reply(question, [], compare(catalogue, left, right), COMPARED, after)
+            return _both(answerer, question, Context((left, right), context.topic), named.topic, COMPARED)
     if named.services and named.topic:
         return _fresh(answerer, question, context)
     if named.services:
@@ -176,6 +182,18 @@ def answer_one(answerer: Answerer, question: str, context: Context | None) -> Re
         answers = [answerer.answer_cell(s, context.topic, question) for s in context.services]
         return Reply(question, answers, None, KEPT_BOTH, context)
     return _fresh(answerer, question, context)
+
+
+def _both(answerer: Answerer, question: str, pair: Context, topic: str | None, kept: str | None) -> Reply:
+    """Two services side by side: the layer named on each, else where their lines differ."""
+    if topic is None:
+        left, right = pair.services
+        return Reply(question, [], compare(answerer.catalogue, left, right), kept, pair)
+    answers = [
+        build_answer(answerer.catalogue, question, answerer.matcher.match(question, service=service))
+        for service in pair.services
+    ]
+    return Reply(question, answers, None, kept, Context(pair.services, topic))
 
 
 def _fresh(answerer: Answerer, question: str, context: Context | None) -> Reply:

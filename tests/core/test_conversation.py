@@ -60,6 +60,13 @@ def test_plus_lines_follow_up_the_line_before() -> None:
     assert out[6]["match"] is None and "followup" not in out[6]  # no "+ ": no context
 
 
+def test_compare_opens_a_conversation_about_two_services() -> None:
+    out = lines("compare fargate and lambda\n+ what about encryption?\n+ and on EC2?\n")
+    assert out[0]["match"] is None and sorted(out[0]["comparison"]["services"]) == ["fargate", "lambda"]
+    assert sorted(cell(a) for a in out[1]["answers"]) == [("fargate", "encryption"), ("lambda", "encryption")]
+    assert cell(out[2]) == ("ec2", "encryption") and "answers" not in out[2]
+
+
 def test_a_line_without_plus_is_exactly_the_single_question_json(answerer: Answerer) -> None:
     questions = ["who patches the OS on Fargate?", "and on Lambda?", "is root MFA on?", "azure app service patching?"]
     out = lines("".join(f"{q}\n" for q in questions))
