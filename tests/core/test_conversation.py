@@ -166,3 +166,13 @@ def test_the_dynamodb_context_is_shared_and_expires(monkeypatch: pytest.MonkeyPa
         assert two.load("T:D1") is None
         item = client.get_item(TableName="demarc-state", Key={"pk": {"S": "context#T:D1"}, "sk": {"S": "context"}})
         assert int(item["Item"]["purge_at"]["N"]) == int(clock.now().timestamp()) - 1  # DynamoDB TTL purges it
+
+
+def test_the_context_ttl_setting_is_validated() -> None:
+    from bot.config import load_settings
+    from bot.errors import ConfigError
+
+    assert load_settings({}).context_ttl_seconds == 3600
+    assert load_settings({"DEMARC_CONTEXT_TTL_SECONDS": "90"}).context_ttl_seconds == 90
+    with pytest.raises(ConfigError, match="DEMARC_CONTEXT_TTL_SECONDS"):
+        load_settings({"DEMARC_CONTEXT_TTL_SECONDS": "0"})
