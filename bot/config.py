@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_POSTURE_CRON = "0 9 * * *"
+#: DEMARC_CONTEXT_TTL_SECONDS: how long a thread (a DM) remembers its last question for follow-ups.
+DEFAULT_CONTEXT_TTL_SECONDS = 3600
 #: Accounts a scan runs at once (each with its own bounded pools); DEMARC_SCAN_ACCOUNTS_IN_FLIGHT.
 DEFAULT_ACCOUNTS_IN_FLIGHT = 8
 MAX_ACCOUNTS_IN_FLIGHT = 64
@@ -31,8 +33,6 @@ _CHECK_USER = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 CHECK_ALLOW_OPTIONS = ("guests", "other-teams", "shared-channels")
 DEFAULT_SCAN_CONCURRENCY = 4
 DEFAULT_SCAN_COOLDOWN = 30
-#: DEMARC_CONTEXT_TTL_SECONDS: how long a thread (a DM) remembers its last question for follow-ups.
-DEFAULT_CONTEXT_TTL_SECONDS = 3600
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 
 
@@ -78,12 +78,12 @@ class Settings:
     exception_max_days: int = 90
     owners_file: Path | None = None
     posture_routing: str = "off"
+    #: DEMARC_CONTEXT_TTL_SECONDS: seconds a conversation's context lasts after its last answer.
+    context_ttl_seconds: int = DEFAULT_CONTEXT_TTL_SECONDS
     scan_accounts_in_flight: int = DEFAULT_ACCOUNTS_IN_FLIGHT
     #: DEMARC_ORG_STORED_RUNS: Organization-scope checks in Slack read the latest stored runs
     #: (written by the Step Functions fan-out) instead of scanning every account.
     org_stored_runs: bool = False
-    #: DEMARC_CONTEXT_TTL_SECONDS: seconds a conversation's context lasts after its last answer.
-    context_ttl_seconds: int = DEFAULT_CONTEXT_TTL_SECONDS
 
     @property
     def state_location(self) -> StateLocation:
@@ -268,9 +268,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         exception_max_days=exception_max_days,
         owners_file=Path(owners_file).expanduser() if owners_file else None,
         posture_routing=routing,
+        context_ttl_seconds=context_ttl,
         scan_accounts_in_flight=in_flight,
         org_stored_runs=org_stored_runs,
-        context_ttl_seconds=context_ttl,
     )
     if problems:
         raise ConfigError("; ".join(problems), problems=problems)

@@ -10,9 +10,7 @@ DynamoDB table (replicas on several machines, AWS Lambda), chosen by `DEMARC_STA
   `bot.store.seen` (in memory, per process) and `bot.store.seen_dynamo` (shared).
 
 The key scheme, in one place. SQLite has a table per kind (`runs`, `results`, `posts`,
-`posted`, `acceptances`, `audit`; see `bot.store.sqlite`; and `conversations`, created by
-`bot.store.context` on first use, outside the numbered migrations). DynamoDB has one table
-with string keys `pk` and `sk`:
+`posted`, `acceptances`, `audit`; see `bot.store.sqlite`). DynamoDB has one table with string keys `pk` and `sk`:
 
 | pk | sk | holds |
 | --- | --- | --- |
@@ -22,7 +20,7 @@ with string keys `pk` and `sk`:
 | `post#<channel>#<day>` | account set | the day's claim or post (conditional writes; lease in `expires_at`) |
 | `posted#<channel>` | account | the run id the channel's last summary showed |
 | `event#<id>` | `seen` | a Slack delivery already claimed (TTL attribute `purge_at`) |
-| `context#<conversation>` | `context` | a thread's (a DM's) follow-up context (`bot.store.context`; TTL `purge_at`) |
+| `context#<conversation>` | `context` | a thread's follow-up context (`bot.store.context`; TTL `purge_at`) |
 | `accept#<account>` | acceptance key | an accepted risk (`bot.store.risks.Acceptance`, JSON in `data`) |
 | `audit#<account>` | event key | an acceptance or expiry event (written once: conditional put) |
 

@@ -47,10 +47,10 @@ def make_settings(api_url: str, **env: str) -> Settings:
         "PORT": "3000",
         # Tests run several scans in one channel; the cool-down has its own test.
         "DEMARC_SCAN_COOLDOWN": "0",
-        # One state file per app: no test sees another's thread contexts.
-        "DEMARC_STATE": str(_STATE_DIR / f"state-{uuid.uuid4().hex}.sqlite3"),
     }
     base.update(env)
+    # One state file per app: no test sees another's thread contexts.
+    base.setdefault("DEMARC_STATE", str(_STATE_DIR / f"state-{uuid.uuid4().hex}.sqlite3"))
     return load_settings({k: v for k, v in base.items() if v})
 
 
