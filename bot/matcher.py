@@ -744,7 +744,6 @@ class Matcher:
 
 
 _WHO = frozenset({"who", "whos"})
-_COMPARE = frozenset({"compare", "compared", "comparing", "comparison", "vs", "versus"})
 _COMMAND = re.compile(r"^\s*/demarc\b", re.IGNORECASE)  # the slash command's own name is not a word of the question
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*|[.!?\n]+")
 _NEGATIONS = frozenset({"no", "not", "without", "non", "never", "nor"})
@@ -754,6 +753,8 @@ _NEGATION_PAIRS = frozenset(
 )
 _ARTICLES = frozenset({"the", "a", "an", "our", "old", "any", "using", "use", "on", "plain", "regular"})
 _MOVE_FROM, _MOVE_TO = "from", frozenset({"to", "onto", "into"})
+#: Words that ask to set two services side by side (`Named.compare`).
+_COMPARE = frozenset({"compare", "compared", "comparing", "comparison", "vs", "versus"})
 
 
 def _negated(stems: Sequence[str], hit: Hit) -> bool:
