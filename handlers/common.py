@@ -35,7 +35,36 @@ def answer_question(
     question, truncated = blockkit.clean_question(raw_text)
     turn = answer_message(deps.answerer, question)
     return render_turn(
-        deps.answerer.catalogue, turn, truncated=truncated, shareable=shareable, run_checks=run_checks
+        deps.answerer.catalogue,
+        turn,
+        lambda answer: render_one_answer(
+            deps, answer, question, truncated=truncated, shareable=shareable, run_checks=run_checks
+        ),
+    )
+
+
+#: render_one(answer): one answer object as Block Kit, for `handlers.replies.render_turn`.
+RenderOne = Callable[[dict[str, Any]], tuple[list[dict[str, Any]], str]]
+
+
+def render_one_answer(
+    deps: Deps,
+    answer: dict[str, Any],
+    message: str,
+    *,
+    truncated: bool = False,
+    shareable: bool = False,
+    run_checks: bool = True,
+) -> tuple[list[dict[str, Any]], str]:
+    """One answer of a message as Block Kit. Its Share button shares the whole `message`, which
+    reads the same again (shareable answers are slash commands', which have no earlier context)."""
+    return blocks.render_answer(
+        deps.answerer.catalogue,
+        answer,
+        truncated=truncated,
+        shareable=shareable,
+        share_value=share_value(message),
+        run_checks=run_checks,
     )
 
 

@@ -21,7 +21,7 @@ from bot.catalogue import Catalogue
 from bot.conversation import MAX_QUESTIONS, Context, Reply, Turn, answer_message, looks_like_follow_up
 from handlers import blockkit, blocks
 from handlers.blockkit import Block, context, divider, fit
-from handlers.common import share_value
+from handlers.common import RenderOne, render_one_answer
 from handlers.deps import Deps
 
 
@@ -71,41 +71,23 @@ def answer_in_conversation(
         return None  # "did you see this?" in demarc's thread was for someone else: no "I could not tell"
     # Saved even when nothing matched: the thread stays one demarc answers follow-ups in.
     store.save(key, turn.context or before or _EMPTY)
-    return render_turn(deps.answerer.catalogue, turn, truncated=truncated)
+    return render_turn(
+        deps.answerer.catalogue,
+        turn,
+        lambda answer: render_one_answer(deps, answer, turn.text, truncated=truncated),
+    )
 
 
-def remember(deps: Deps, key: str) -> None:
-    """Mark a conversation as one demarc answered in (a comparison or a command's answer)."""
-    store = deps.conversation_store()
-    if store.load(key) is None:
-        store.save(key, _EMPTY)
-
-
-def render_turn(
-    catalogue: Catalogue, turn: Turn, *, truncated: bool = False, shareable: bool = False, run_checks: bool = True
-) -> tuple[list[Block], str]:
-    """One message for a whole turn: a single answer exactly as `blocks.render_answer` draws it;
-    several (questions, or services after a comparison) one after another, each with its own
-    buttons, the per-service breakdown left out, and a line naming the questions skipped.
-
-    A Share button (slash commands: `shareable`, where no earlier context exists) shares the
-    whole message: its value is the message, which reads the same again."""
+def render_turn(catalogue: Catalogue, turn: Turn, render_one: RenderOne) -> tuple[list[Block], str]:
+    """One message for a whole turn: a single answer exactly as `render_one` draws it (the one
+    place that knows how an answer looks: `handlers.common.render_one_answer`); several
+    (questions, or services after a comparison) one after another, each with its own buttons,
+    the per-service breakdown left out, and a line naming the questions skipped."""
     parts: list[tuple[list[Block], str]] = []
-    shared = share_value(turn.text)
     for reply in turn.replies:
         if reply.comparison is not None:
             parts.append(blocks.render_comparison(catalogue, reply.comparison))
-        for answer in reply.answers:
-            parts.append(
-                blocks.render_answer(
-                    catalogue,
-                    answer,
-                    truncated=truncated,
-                    shareable=shareable,
-                    share_value=shared,
-                    run_checks=run_checks,
-                )
-            )
+        parts.extend(render_one(answer) for answer in reply.answers)
     if len(parts) == 1 and not turn.skipped:
         return parts[0]
     body: list[Block | None] = []
