@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 # Sub-command modules, in the order `demarc --help` lists them.
 COMMAND_MODULES = tuple(
-    f"bot.commands.{name}" for name in ("ask", "compare", "diagram", "check", "posture", "catalogue", "config", "demo")
+    f"bot.commands.{name}"
+    for name in ("ask", "compare", "diagram", "check", "posture", "feedback", "catalogue", "config", "demo")
 )
 
 

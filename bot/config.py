@@ -33,6 +33,10 @@ _CHECK_USER = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 CHECK_ALLOW_OPTIONS = ("guests", "other-teams", "shared-channels")
 DEFAULT_SCAN_CONCURRENCY = 4
 DEFAULT_SCAN_COOLDOWN = 30
+#: DEMARC_FEEDBACK: auto (Slack's feedback buttons on posted messages, plain buttons on
+#: ephemeral answers), native (feedback buttons everywhere), buttons (plain everywhere), off.
+FEEDBACK_CONTROLS = ("auto", "native", "buttons", "off")
+BLOCK_KITS = ("2026", "classic")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 
 
@@ -84,6 +88,12 @@ class Settings:
     #: DEMARC_ORG_STORED_RUNS: Organization-scope checks in Slack read the latest stored runs
     #: (written by the Step Functions fan-out) instead of scanning every account.
     org_stored_runs: bool = False
+    #: DEMARC_FEEDBACK_RETENTION_DAYS: days a Right/Wrong click keeps the question's text (0: never kept).
+    feedback_retention_days: int = 90
+    #: DEMARC_FEEDBACK: the Right/Wrong control on answers: auto, native, buttons or off.
+    feedback_control: str = "auto"
+    #: DEMARC_BLOCK_KIT: 2026 (table and rich-text blocks) or classic (sections only).
+    block_kit: str = "2026"
 
     @property
     def state_location(self) -> StateLocation:
@@ -233,6 +243,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         problems.append(f"DEMARC_POSTURE_ROUTING={routing!r} must be off, thread or channel")
         routing = "off"
 
+    retention_days = count("DEMARC_FEEDBACK_RETENTION_DAYS", 90, 0, 3650)
+    feedback_control = (env.get("DEMARC_FEEDBACK", "").strip() or "auto").lower()
+    if feedback_control not in FEEDBACK_CONTROLS:
+        problems.append(f"DEMARC_FEEDBACK={feedback_control!r} must be one of {', '.join(FEEDBACK_CONTROLS)}")
+        feedback_control = "auto"
+    block_kit = (env.get("DEMARC_BLOCK_KIT", "").strip() or "2026").lower()
+    if block_kit not in BLOCK_KITS:
+        problems.append(f"DEMARC_BLOCK_KIT={block_kit!r} must be one of {', '.join(BLOCK_KITS)}")
+        block_kit = "2026"
+
     state = env.get("DEMARC_STATE", "").strip() or None
     if state:
         from bot.store.location import parse_state
@@ -271,6 +291,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         context_ttl_seconds=context_ttl,
         scan_accounts_in_flight=in_flight,
         org_stored_runs=org_stored_runs,
+        feedback_retention_days=retention_days,
+        feedback_control=feedback_control,
+        block_kit=block_kit,
     )
     if problems:
         raise ConfigError("; ".join(problems), problems=problems)

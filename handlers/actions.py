@@ -116,7 +116,7 @@ def register(app: App, deps: Deps, *, lazy: bool = False) -> None:
         def post_shared() -> None:
             question = value[2:] if value.startswith("q:") else value
             # No Run-check buttons in the channel: every reader could click them.
-            message_blocks, text = answer_question(deps, question, run_checks=False)
+            message_blocks, text = answer_question(deps, question, run_checks=False, surface="message")
             if user:
                 message_blocks = blockkit.fit([blockkit.context(f"Shared by {user}"), *message_blocks])
             posted = respond(blocks=message_blocks, text=text, response_type="in_channel", replace_original=False)

@@ -284,6 +284,7 @@ def org_aggregate_handler(event: dict[str, Any], context: Any) -> dict[str, Any]
     """Step 3: one posture summary from the latest stored run of every enumerated account,
     posted once to DEMARC_POSTURE_CHANNEL (the store's claim makes a retry post nothing)."""
     from bot.posture.org import not_scanned_since, stored_posture
+    from bot.posture.owners import load_owners
     from handlers.posture import post_posture
     from handlers.slack_client import build_client
 
@@ -294,13 +295,14 @@ def org_aggregate_handler(event: dict[str, Any], context: Any) -> dict[str, Any]
     items = event.get("accounts") if isinstance(event, Mapping) else None
     accounts = [str(i["account"]) for i in items] if isinstance(items, list) else None
     clock = event_clock(event)
+    owners = load_owners(settings.owners_file)  # a bad file fails before anything is read
     missing: list[str] = []
 
     def prepared(store: Any, posted_to: str) -> Any:
         wanted = accounts if accounts is not None else store.accounts()
         missing[:] = not_scanned_since(store, wanted, clock.now())
         fresh = [a for a in wanted if a not in set(missing)]
-        return stored_posture(store, fresh, clock=clock, compare_with_channel=posted_to)
+        return stored_posture(store, fresh, clock=clock, compare_with_channel=posted_to, owners=owners)
 
     outcome = post_posture(build_client(settings), channel, settings, clock=clock, prepared=prepared)
     accounts_in = len(outcome.run.summary.accounts) if outcome.run is not None else 0

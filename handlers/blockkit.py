@@ -35,6 +35,13 @@ MAX_BUTTON_VALUE = 2000
 MAX_ACTION_ID = 255
 MAX_ACTION_ELEMENTS = 25
 MAX_CONTEXT_ELEMENTS = 10
+#: context_actions: at most 5 elements (feedback buttons, icon buttons).
+MAX_CONTEXT_ACTIONS = 5
+#: table: at most 100 rows (the header row included) of at most 20 cells; one table a message.
+MAX_TABLE_ROWS = 100
+MAX_TABLE_CELLS = 20
+#: Characters per table cell demarc writes (Slack's own cap is larger).
+MAX_TABLE_CELL_TEXT = 500
 #: Slack rejects a message whose blocks hold more than about 12-13k characters of text in
 #: total (`msg_blocks_too_long`, undocumented); stay well inside it.
 MESSAGE_TEXT_BUDGET = 10_000
@@ -218,6 +225,66 @@ def lines_within(lines: Sequence[str], limit: int, noun: str = "more") -> str:
     return "\n".join(out)
 
 
+# --------------------------------------------------------------------------- Block Kit of 2026
+#
+# Table and rich-text blocks (https://docs.slack.dev/reference/block-kit/blocks/table-block,
+# .../rich-text-block), modelled by slack_sdk's TableBlock and RichTextBlock. Rich text is
+# literal: Slack does not read mrkdwn, links or mentions in a `text` element, so it needs no
+# escaping; angle brackets and broadcast words are still defused, so copying the text
+# elsewhere can never ping anyone either. The classic section layout stays the fallback
+# (DEMARC_BLOCK_KIT=classic).
+
+
+def literal(text: str) -> str:
+    """Text for a rich-text or table cell: shown as typed, never a mention or broadcast."""
+    text = _BIDI.sub("", text).replace("<", "\u2039").replace(">", "\u203a")
+    return _BROADCAST.sub(lambda m: "@\u200b" + m.group(1), text)
+
+
+def rt_text(text: str, *, bold: bool = False, italic: bool = False) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "text", "text": literal(text)}
+    style = {k: True for k, on in (("bold", bold), ("italic", italic)) if on}
+    if style:
+        element["style"] = style
+    return element
+
+
+def rt_emoji(name: str) -> dict[str, Any]:
+    return {"type": "emoji", "name": name.strip(":")}
+
+
+def rich_text(*sections: Sequence[dict[str, Any]], block_id: str | None = None) -> Block:
+    """A rich_text block of `rich_text_section`s, each a list of rt_text/rt_emoji elements."""
+    block: Block = {
+        "type": "rich_text",
+        "elements": [{"type": "rich_text_section", "elements": list(e)} for e in sections if e],
+    }
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def raw_cell(text: str) -> dict[str, Any]:
+    return {"type": "raw_text", "text": clip(literal(text), MAX_TABLE_CELL_TEXT) or " "}
+
+
+def rich_cell(*elements: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "rich_text", "elements": [{"type": "rich_text_section", "elements": list(elements)}]}
+
+
+def table(rows: Sequence[Sequence[dict[str, Any]]], *, wrap: Sequence[bool] = (), block_id: str | None = None) -> Block:
+    """A table block: the first row is the header; rows and cells cut to Slack's maxima."""
+    block: Block = {
+        "type": "table",
+        "rows": [list(row[:MAX_TABLE_CELLS]) for row in rows[:MAX_TABLE_ROWS]],
+    }
+    if wrap:
+        block["column_settings"] = [{"is_wrapped": w} for w in wrap[:MAX_TABLE_CELLS]]
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
 # --------------------------------------------------------------------------- limits
 
 
@@ -251,6 +318,10 @@ def clip_block(block: Block) -> Block:
                 e["action_id"] = clip(str(e["action_id"]), MAX_ACTION_ID)
             elements.append(e)
         block["elements"] = elements
+    elif kind == "context_actions":
+        block["elements"] = list(block["elements"][:MAX_CONTEXT_ACTIONS])
+    elif kind == "table":
+        block["rows"] = [list(row[:MAX_TABLE_CELLS]) for row in block["rows"][:MAX_TABLE_ROWS]]
     return block
 
 
@@ -316,3 +387,70 @@ def fallback_text(text: str) -> str:
 
 
 # --------------------------------------------------------------------------- answers
+
+
+# --------------------------------------------------------------------------- the classic fallback
+
+#: Block types a workspace or client may not take yet (Slack answers `invalid_blocks`).
+NEW_BLOCK_TYPES = frozenset({"table", "rich_text", "context_actions"})
+
+
+def has_new_blocks(blocks: Sequence[Block] | None) -> bool:
+    return any(b.get("type") in NEW_BLOCK_TYPES for b in blocks or ())
+
+
+def _rich_mrkdwn(elements: Iterable[dict[str, Any]]) -> str:
+    """Rich-text elements as mrkdwn: text escaped (it was literal), bold and italic kept."""
+    out = []
+    for e in elements:
+        if e.get("type") == "emoji":
+            out.append(f":{e.get('name', '')}:")
+        elif e.get("type") == "text":
+            text = escape(str(e.get("text", "")))
+            style = e.get("style") or {}
+            if text.strip() and style.get("bold"):
+                text = f"*{text}*"
+            if text.strip() and style.get("italic"):
+                text = f"_{text}_"
+            out.append(text)
+        elif "elements" in e:
+            out.append(_rich_mrkdwn(e["elements"]))
+    return "".join(out)
+
+
+def _cell_mrkdwn(cell: dict[str, Any]) -> str:
+    if cell.get("type") == "rich_text":
+        return _rich_mrkdwn(cell.get("elements") or [])
+    return escape(str(cell.get("text", "")))
+
+
+def downgrade(blocks: Sequence[Block]) -> list[Block]:
+    """The same message in classic blocks only: a table becomes lines of a section, rich text a
+    mrkdwn section, the feedback buttons two plain buttons (same action id and values)."""
+    out: list[Block] = []
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "table":
+            rows = block.get("rows") or []
+            lines = [" · ".join(_cell_mrkdwn(c) for c in row) for row in rows[1:]]
+            head = " · ".join(f"*{_cell_mrkdwn(c)}*" for c in rows[0]) if rows else ""
+            out.append(section(head + "\n" + lines_within(lines, MAX_SECTION_TEXT - len(head) - 40, "more rows")))
+        elif kind == "rich_text":
+            text = "\n".join(_rich_mrkdwn(e.get("elements") or []) for e in block.get("elements") or [])
+            out.append(section(clip(text, MAX_SECTION_TEXT) or " "))
+        elif kind == "context_actions":
+            elements = []
+            for e in block.get("elements") or []:
+                if e.get("type") == "feedback_buttons":
+                    for side in ("positive_button", "negative_button"):
+                        b = e[side]
+                        elements.append(button(str(b["text"]["text"]), str(e.get("action_id") or ""), str(b["value"])))
+            new = actions(elements, block_id=block.get("block_id"))
+            if new:
+                out.append(new)
+        else:
+            out.append(block)
+    split = len(out)
+    while split and out[split - 1].get("type") == "actions":
+        split -= 1  # the buttons stay whole, as fit() keeps them
+    return fit(out[:split], tail=out[split:])

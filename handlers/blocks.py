@@ -32,6 +32,7 @@ from handlers.blockkit import (
     neutralise,
     section,
 )
+from handlers.modern_blocks import breakdown_table, comparison_table, summary_rich_text
 
 if TYPE_CHECKING:
     from bot.checks.model import AccountReport, CheckResult
@@ -176,12 +177,17 @@ def render_answer(
     shareable: bool = False,
     share_value: str = "",
     run_checks: bool = True,
+    modern: bool = False,
+    feedback: Block | None = None,
 ) -> tuple[list[Block], str]:
-    """Blocks and fallback text for one answer (contract section 3 plus bot/answer.py extras)."""
+    """Blocks and fallback text for one answer (contract section 3 plus bot/answer.py extras).
+
+    `modern`: the breakdown as a table block and the summary as rich text (handlers/modern_blocks.py);
+    `feedback`: the Right / Wrong control (handlers/feedback_blocks.py), kept whole at the end."""
     question = str(answer.get("question") or "")
     match = answer.get("match")
     if match is None:
-        return _render_no_match(catalogue, answer, question, truncated)
+        return _render_no_match(catalogue, answer, question, truncated, feedback)
     service = catalogue.services[match["service"]]
     topic = match.get("topic")
     body: list[Block | None] = []
@@ -190,11 +196,17 @@ def render_answer(
         body.append(header(f"{service.name} · {title}"))
         owner = match.get("owner")
         words = OWNER_WORDS.get(owner or "", "")
-        body.append(section(f"Owner: {owner_label(owner)}\n{escape(str(match.get('summary') or ''))}"))
+        if modern:
+            body.append(summary_rich_text(owner, str(match.get("summary") or "")))
+        else:
+            body.append(section(f"Owner: {owner_label(owner)}\n{escape(str(match.get('summary') or ''))}"))
         fallback = f"{service.name} / {title}: {words}. {match.get('summary') or ''}"
     else:
         body.append(header(f"{service.name}: who owns what"))
-        body.append(section(f"Owner: *it depends on the layer*\n{escape(str(match.get('summary') or ''))}"))
+        if modern:
+            body.append(summary_rich_text(None, str(match.get("summary") or "")))
+        else:
+            body.append(section(f"Owner: *it depends on the layer*\n{escape(str(match.get('summary') or ''))}"))
         fallback = f"{service.name}: who owns what, layer by layer."
     if match.get("team"):
         body.append(context(f":busts_in_silhouette: Your team for this: *{escape(str(match['team']))}*"))
@@ -204,7 +216,8 @@ def render_answer(
         body.append(section(f":grey_question: _{escape(str(note))}_"))
         tail.append(actions(alternative_buttons(catalogue, answer), block_id="demarc_alternatives"))
     body.append(divider())
-    body += breakdown_blocks(catalogue, service.id, answer.get("breakdown"), highlight=topic)
+    layers = breakdown_table if modern else breakdown_blocks
+    body += layers(catalogue, service.id, answer.get("breakdown"), highlight=topic)
     body.append(_sources_block(match.get("sources") or []))
     body.append(_question_block(question, truncated))
     tail.append(
@@ -213,11 +226,12 @@ def render_answer(
             block_id="demarc_next",
         )
     )
+    tail.append(feedback)
     return fit(body, tail=tail), fallback_text(escape(fallback))
 
 
 def _render_no_match(
-    catalogue: Catalogue, answer: Mapping[str, Any], question: str, truncated: bool
+    catalogue: Catalogue, answer: Mapping[str, Any], question: str, truncated: bool, feedback: Block | None = None
 ) -> tuple[list[Block], str]:
     check_id = answer.get("check")
     body: list[Block | None] = []
@@ -235,6 +249,7 @@ def _render_no_match(
         body += what_i_answer_blocks(catalogue)
         tail.append(actions(alternative_buttons(catalogue, answer), block_id="demarc_alternatives"))
     body.append(_question_block(question, truncated))
+    tail.append(feedback)
     return fit(body, tail=tail), fallback_text(escape(text))
 
 
@@ -253,11 +268,16 @@ def what_i_answer_blocks(catalogue: Catalogue) -> list[Block]:
 # --------------------------------------------------------------------------- compare
 
 
-def render_comparison(catalogue: Catalogue, comparison: Comparison) -> tuple[list[Block], str]:
+def render_comparison(
+    catalogue: Catalogue, comparison: Comparison, *, modern: bool = False
+) -> tuple[list[Block], str]:
+    """`modern`: the differing layers as a table block (handlers/modern_blocks.py)."""
     left, right = comparison.left, comparison.right
     name_a, name_b = catalogue.services[left].name, catalogue.services[right].name
     body: list[Block | None] = [header(f"{name_a} vs {name_b}")]
-    if comparison.differences:
+    if comparison.differences and modern:
+        body += comparison_table(catalogue, left, right, comparison.differences)
+    elif comparison.differences:
         lines = []
         for row in comparison.differences:
             title = escape(catalogue.topics[row["topic"]].title)

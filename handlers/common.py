@@ -23,12 +23,13 @@ Reply = Callable[[list[dict[str, Any]], str], object]
 
 
 def answer_question(
-    deps: Deps, raw_text: str, *, shareable: bool = False, run_checks: bool = True
+    deps: Deps, raw_text: str, *, shareable: bool = False, run_checks: bool = True, surface: str = "ephemeral"
 ) -> tuple[list[dict[str, Any]], str]:
     """Blocks for a question typed in Slack (wire-escaped text in, safe blocks out); several
     questions in it are answered in order, in one message (bot/conversation.py).
 
-    `run_checks=False` leaves out the Run-check buttons (answers shared in a channel)."""
+    `run_checks=False` leaves out the Run-check buttons (answers shared in a channel);
+    `surface` ("message": posted by demarc, "ephemeral") picks the Right / Wrong control."""
     from bot.conversation import answer_message
     from handlers.replies import render_turn
 
@@ -38,8 +39,9 @@ def answer_question(
         deps.answerer.catalogue,
         turn,
         lambda answer: render_one_answer(
-            deps, answer, question, truncated=truncated, shareable=shareable, run_checks=run_checks
+            deps, answer, question, truncated=truncated, shareable=shareable, run_checks=run_checks, surface=surface
         ),
+        modern=modern(deps),
     )
 
 
@@ -55,9 +57,15 @@ def render_one_answer(
     truncated: bool = False,
     shareable: bool = False,
     run_checks: bool = True,
+    surface: str = "ephemeral",
 ) -> tuple[list[dict[str, Any]], str]:
     """One answer of a message as Block Kit. Its Share button shares the whole `message`, which
-    reads the same again (shareable answers are slash commands', which have no earlier context)."""
+    reads the same again (shareable answers are slash commands', which have no earlier context);
+    its Right / Wrong control is about this answer and its own question."""
+    from handlers.feedback_blocks import control_for, feedback_block
+
+    control = control_for(deps.settings.feedback_control, surface)
+    question = str(answer.get("question") or message)
     return blocks.render_answer(
         deps.answerer.catalogue,
         answer,
@@ -65,7 +73,14 @@ def render_one_answer(
         shareable=shareable,
         share_value=share_value(message),
         run_checks=run_checks,
+        modern=modern(deps),
+        feedback=feedback_block(control, answer, question, surface),
     )
+
+
+def modern(deps: Deps) -> bool:
+    """DEMARC_BLOCK_KIT=2026: tables and rich text; classic: sections only."""
+    return deps.settings.block_kit == "2026"
 
 
 def share_value(question: str) -> str:
@@ -80,7 +95,7 @@ def answer_cell(deps: Deps, service: str, topic: str | None) -> tuple[list[dict[
         answer = deps.answerer.answer_cell(service, topic)
     except KeyError:
         raise UsageError("that button refers to something this catalogue no longer has") from None
-    return blocks.render_answer(deps.answerer.catalogue, answer)
+    return blocks.render_answer(deps.answerer.catalogue, answer, modern=modern(deps))
 
 
 def answer_compare(deps: Deps, left_name: str, right_name: str) -> tuple[list[dict[str, Any]], str]:
@@ -89,7 +104,7 @@ def answer_compare(deps: Deps, left_name: str, right_name: str) -> tuple[list[di
     catalogue, matcher = deps.answerer.catalogue, deps.answerer.matcher
     left = resolve_service(catalogue, matcher, left_name)
     right = resolve_service(catalogue, matcher, right_name)
-    return blocks.render_comparison(catalogue, compare(catalogue, left, right))
+    return blocks.render_comparison(catalogue, compare(catalogue, left, right), modern=modern(deps))
 
 
 def resolve_checks(deps: Deps, target: str) -> list[str] | None:

@@ -14,8 +14,10 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from handlers import replies
+from handlers.blockkit import downgrade, has_new_blocks
 from handlers.common import guard
 from handlers.deps import INLINE, Deps
 from handlers.home import publish_home
@@ -57,7 +59,15 @@ def register(app: App, deps: Deps, *, lazy: bool = False) -> None:
         channel = str(event.get("channel") or "")
 
         def reply(message_blocks: list[dict[str, Any]], text: str) -> object:
-            return client.chat_postMessage(channel=channel, thread_ts=thread_ts, blocks=message_blocks, text=text)
+            try:
+                return client.chat_postMessage(channel=channel, thread_ts=thread_ts, blocks=message_blocks, text=text)
+            except SlackApiError as exc:
+                error = exc.response.get("error") if exc.response is not None else None
+                if error != "invalid_blocks" or not has_new_blocks(message_blocks):
+                    raise
+                # A workspace or client that does not take tables, rich text or feedback buttons yet.
+                return client.chat_postMessage(channel=channel, thread_ts=thread_ts, blocks=downgrade(message_blocks),
+                                               text=text)
 
         def work() -> None:
             message = replies.answer_in_conversation(deps, text, key, only_follow_ups=only_follow_ups)

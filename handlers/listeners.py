@@ -24,3 +24,6 @@ def register_listeners(app: App, deps: Deps, *, dedupe: DedupeEvents | None = No
     from handlers.posture import accept
 
     accept.register(app, deps)
+    from handlers import feedback
+
+    feedback.register(app, deps, lazy=lazy)

@@ -21,7 +21,7 @@ from bot.catalogue import Catalogue
 from bot.conversation import MAX_QUESTIONS, Context, Reply, Turn, answer_message, looks_like_follow_up
 from handlers import blockkit, blocks
 from handlers.blockkit import Block, context, divider, fit
-from handlers.common import RenderOne, render_one_answer
+from handlers.common import RenderOne, modern, render_one_answer
 from handlers.deps import Deps
 
 
@@ -74,19 +74,23 @@ def answer_in_conversation(
     return render_turn(
         deps.answerer.catalogue,
         turn,
-        lambda answer: render_one_answer(deps, answer, turn.text, truncated=truncated),
+        lambda answer: render_one_answer(deps, answer, turn.text, truncated=truncated, surface="message"),
+        modern=modern(deps),
     )
 
 
-def render_turn(catalogue: Catalogue, turn: Turn, render_one: RenderOne) -> tuple[list[Block], str]:
+def render_turn(
+    catalogue: Catalogue, turn: Turn, render_one: RenderOne, *, modern: bool = False
+) -> tuple[list[Block], str]:
     """One message for a whole turn: a single answer exactly as `render_one` draws it (the one
     place that knows how an answer looks: `handlers.common.render_one_answer`); several
     (questions, or services after a comparison) one after another, each with its own buttons,
     the per-service breakdown left out, and a line naming the questions skipped."""
     parts: list[tuple[list[Block], str]] = []
+    alone = len(turn.replies) == 1 and not turn.skipped  # a comparison on its own may be a table (2026)
     for reply in turn.replies:
         if reply.comparison is not None:
-            parts.append(blocks.render_comparison(catalogue, reply.comparison))
+            parts.append(blocks.render_comparison(catalogue, reply.comparison, modern=modern and alone))
         parts.extend(render_one(answer) for answer in reply.answers)
     if len(parts) == 1 and not turn.skipped:
         return parts[0]
@@ -96,9 +100,13 @@ def render_turn(catalogue: Catalogue, turn: Turn, render_one: RenderOne) -> tupl
     for index, (part_blocks, text) in enumerate(parts):
         if index:
             body.append(divider())
+        dropped_table = False
         for block in part_blocks:
-            if len(parts) > 1 and _is_breakdown(block):
+            if len(parts) > 1 and (_is_breakdown(block) or (dropped_table and block.get("type") == "context")):
+                # Slack takes one table a message, and three breakdowns would drown the answers.
+                dropped_table = block.get("type") == "table"
                 continue
+            dropped_table = False
             block = copy.deepcopy(block)
             if "block_id" in block:
                 block["block_id"] = f"{block['block_id']}_{index + 1}" if index else block["block_id"]
@@ -118,6 +126,9 @@ def _unanswered(reply: Reply) -> bool:
 
 
 def _is_breakdown(block: Block) -> bool:
+    """The per-service breakdown of an answer: its heading and its section (classic) or table (2026)."""
+    if block.get("type") == "table":
+        return True
     text = block.get("text")
     return isinstance(text, dict) and str(text.get("text", "")).startswith("*Who owns what on ")
 

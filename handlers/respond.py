@@ -24,6 +24,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
+from handlers.blockkit import downgrade, has_new_blocks
 from handlers.slack_client import WEB_API_TIMEOUT, retry_handlers
 
 log = logging.getLogger("demarc.respond")
@@ -55,6 +56,10 @@ class Responder:
         **extra: Any,
     ) -> Delivery:
         status = self._post_url(text, blocks, response_type, replace_original, delete_original, extra)
+        if status == 400 and has_new_blocks(blocks):
+            # A workspace or client that does not take tables, rich text or feedback buttons yet.
+            blocks = downgrade(blocks or [])
+            status = self._post_url(text, blocks, response_type, replace_original, delete_original, extra)
         if status == 200:
             return Delivery(200, "response_url")
         if delete_original or replace_original:

@@ -85,7 +85,7 @@ def make_wsgi(app: App, *, signing_secret: str | None = None) -> WsgiApp:
         path = environ.get("PATH_INFO", "")
         if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             start_response("200 OK", [("Content-Type", "application/json")])
-            return [b'{"ok":true}']
+            return [_health_body({"ok": True})]
         if path == EVENTS_PATH:
             headers = {k[5:].lower().replace("_", "-"): v for k, v in environ.items() if k.startswith("HTTP_")}
             if has_lazy_marker(headers):
@@ -112,6 +112,15 @@ def make_wsgi(app: App, *, signing_secret: str | None = None) -> WsgiApp:
     return wsgi
 
 
+def _health_body(status: dict[str, Any]) -> bytes:
+    """The health answer with the process's counters (handlers/metrics.py): no store, no Slack."""
+    import json
+
+    from handlers.metrics import METRICS
+
+    return json.dumps({**status, "metrics": METRICS.snapshot()}, separators=(",", ":")).encode()
+
+
 def make_health_wsgi(healthy: Callable[[], bool]) -> WsgiApp:
     """Socket Mode has no HTTP endpoint of its own; this one tells orchestrators whether the
     WebSocket to Slack is up (200) or not (503), so a container health check fits both modes."""
@@ -122,7 +131,7 @@ def make_health_wsgi(healthy: Callable[[], bool]) -> WsgiApp:
             return [b"Not Found"]
         if healthy():
             start_response("200 OK", [("Content-Type", "application/json")])
-            return [b'{"ok":true,"mode":"socket"}']
+            return [_health_body({"ok": True, "mode": "socket"})]
         start_response("503 Service Unavailable", [("Content-Type", "application/json")])
         return [b'{"ok":false,"mode":"socket","error":"not connected to Slack"}']
 

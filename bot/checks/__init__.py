@@ -50,8 +50,10 @@ def run_scan(
     clock: Clock = SYSTEM_CLOCK,
     accounts_in_flight: int | None = None,
     on_report: OnReport | None = None,
+    tag_keys: Sequence[str] = (),
 ) -> list[AccountReport]:
-    """Run the checks (all when none named) in every region and account asked for."""
+    """Run the checks (all when none named) in every region and account asked for
+    (`tag_keys`: resource tags to read for the owners overlay)."""
     from bot.checks.runner import run_scan as run
     from bot.config import DEFAULT_ACCOUNTS_IN_FLIGHT
 
@@ -65,4 +67,5 @@ def run_scan(
         clock=clock,
         accounts_in_flight=accounts_in_flight or DEFAULT_ACCOUNTS_IN_FLIGHT,
         on_report=on_report,
+        tag_keys=tag_keys,
     )

@@ -20,9 +20,11 @@ SID = "DemarcAccountChecksReadOnly"
 
 
 def actions() -> list[str]:
+    """The checks' declared actions and the owners overlay's tag read (`bot.checks.ownership`)."""
+    from bot.checks.ownership import TAG_ACTIONS
     from bot.checks.registry import all_checks
 
-    out = sorted(set().union(*(c.iam_actions for c in all_checks())))
+    out = sorted(set().union(*(c.iam_actions for c in all_checks()), TAG_ACTIONS))
     writes = [a for a in out if not is_read_only(a)]
     if writes:
         raise ValueError(f"checks declare actions that are not read-only: {', '.join(writes)}")

@@ -82,6 +82,11 @@ class AccountReport:
     account: str
     regions: list[str]
     results: list[CheckResult]
+    #: Tags of the resources that carry the owners overlay's tag keys, by ARN and short id
+    #: (read only when `DEMARC_OWNERS` routes by tag; not part of the report's JSON).
+    resource_tags: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Why owners by tag could not be read, where they could not.
+    owner_notes: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:

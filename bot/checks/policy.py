@@ -7,8 +7,8 @@ the calls made with `docs/iam-policy.json`.
 
 from __future__ import annotations
 
-# botocore service name -> IAM action prefix (s3control shares the s3 prefix).
-_PREFIX = {"s3control": "s3"}
+# botocore service name -> IAM action prefix (s3control shares the s3 prefix; the tagging API is `tag`).
+_PREFIX = {"s3control": "s3", "resourcegroupstaggingapi": "tag"}
 
 # (botocore service name, operation) -> IAM action, where it is not prefix:Operation.
 _SPECIAL = {
@@ -25,7 +25,9 @@ FREE_CALLS = frozenset({("sts", "GetCallerIdentity")})
 
 #: Calls the scanning identity makes to reach other accounts; they belong to the caller's
 #: own policy (management or security account), not to the scanned account's read policy.
-ORCHESTRATION_CALLS = frozenset({("sts", "AssumeRole"), ("organizations", "ListAccounts")})
+ORCHESTRATION_CALLS = frozenset(
+    {("sts", "AssumeRole"), ("organizations", "ListAccounts"), ("organizations", "ListParents")}
+)
 
 #: Action verbs that only read. Anything else in the policy fails the least-privilege test.
 READ_ONLY_VERBS = ("List", "Get", "Describe")

@@ -142,10 +142,13 @@ def run_scan(
     clock: Clock = SYSTEM_CLOCK,
     accounts_in_flight: int = DEFAULT_ACCOUNTS_IN_FLIGHT,
     on_report: OnReport | None = None,
+    tag_keys: Sequence[str] = (),
 ) -> list[AccountReport]:
     """Scan every account asked for and return one report per account (in target order).
 
-    `on_report` gets each report as soon as its account finishes. Raises DemarcError
+    `on_report` gets each report as soon as its account finishes. `tag_keys`: the tag keys
+    the owners overlay routes by; each account's resources carrying them are read once its
+    checks are done (`AccountReport.resource_tags`). Raises DemarcError
     (one line) when the caller's own credentials are unusable; any other failure becomes
     the `error` of the checks it affects.
     """
@@ -179,7 +182,7 @@ def run_scan(
     reports: dict[int, AccountReport] = {}
     with ThreadPoolExecutor(max(1, accounts_in_flight), thread_name_prefix="demarc-account") as account_pool:
         pending: dict[Future[AccountReport], int] = {
-            account_pool.submit(_scan_account, t, base, checks, scan_regions, today, clock, counter): i
+            account_pool.submit(_scan_account, t, base, checks, scan_regions, today, clock, counter, tuple(tag_keys)): i
             for i, t in enumerate(targets)
         }
         try:
@@ -223,11 +226,12 @@ def _scan_account(
     today: dt.date,
     clock: Clock,
     counter: _Counter,
+    tag_keys: tuple[str, ...] = (),
 ) -> AccountReport:
     counter.started()
     report: AccountReport | None = None
     try:
-        report = _scan_one(target, base, checks, regions, today, clock, counter)
+        report = _scan_one(target, base, checks, regions, today, clock, counter, tag_keys)
         return report
     finally:
         counter.finished(failed=report is None or all(r.error for r in report.results))
@@ -241,6 +245,7 @@ def _scan_one(
     today: dt.date,
     clock: Clock,
     counter: _Counter,
+    tag_keys: tuple[str, ...] = (),
 ) -> AccountReport:
     factory = target.factory
     if factory is None and target.role_arn:
@@ -257,7 +262,12 @@ def _scan_one(
         ThreadPoolExecutor(CHECK_WORKERS, thread_name_prefix=f"demarc-{target.account}-check") as check_pool,
         ThreadPoolExecutor(IO_WORKERS, thread_name_prefix=f"demarc-{target.account}-io") as io_pool,
     ):
-        return _evaluate(target, factory, checks, regions, today, clock, check_pool, io_pool, counter)
+        report = _evaluate(target, factory, checks, regions, today, clock, check_pool, io_pool, counter)
+    if tag_keys:
+        from bot.checks.ownership import resource_tags
+
+        report.resource_tags, report.owner_notes = resource_tags(factory, regions, tag_keys)
+    return report
 
 
 def _evaluate(

@@ -32,6 +32,7 @@ from bot.store.records import RunMeta, iso_z
 if TYPE_CHECKING:
     from bot.checks.session import SessionFactory
     from bot.config import Settings
+    from bot.posture.owners import Owners
 
 
 def enumerate_accounts(
@@ -92,9 +93,12 @@ def stored_posture(
     *,
     clock: Clock = SYSTEM_CLOCK,
     compare_with_channel: str | None = None,
+    owners: Owners | None = None,
 ) -> PostureRun:
     """One posture summary from the latest stored run of each account (all stored
     accounts when none are named); accounts with no stored run are left out.
+
+    `owners`: the teams overlay, by account and layer (stored runs keep no resource tags).
 
     `compare_with_channel`: new and fixed are measured against the run that channel's
     last summary showed, as `run_posture` does.
@@ -112,15 +116,16 @@ def stored_posture(
             posted = store.last_posted(compare_with_channel, account)
             until = posted.key if posted else None
         report = AccountReport(account, list(latest.regions), store.load_results(latest.run_id))
-        summary.accounts.append(
-            summarize_account(
-                report,
-                generated_at=latest.generated_at,
-                history=_older_runs(store, latest, until),
-                trend_runs=earlier,
-                run=latest,
-            )
+        account_summary = summarize_account(
+            report,
+            generated_at=latest.generated_at,
+            history=_older_runs(store, latest, until),
+            trend_runs=earlier,
+            run=latest,
         )
+        if owners is not None:
+            account_summary.owners = owners.for_report(report)
+        summary.accounts.append(account_summary)
         reports.append(report)
         runs[account] = latest
     return PostureRun(summary, reports, runs)

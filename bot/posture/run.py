@@ -34,9 +34,9 @@ Scan = Callable[..., list[AccountReport]]
 HISTORY_RUNS = 30
 
 
-def default_scan(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> Scan:
+def default_scan(settings: Settings, clock: Clock = SYSTEM_CLOCK, tag_keys: tuple[str, ...] = ()) -> Scan:
     """Every check in the configured regions and accounts, dated by `clock` (boto3 is
-    imported only when it runs)."""
+    imported only when it runs); `tag_keys`: the resource tags the owners overlay routes by."""
 
     def scan(on_report: Callable[[AccountReport], None] | None = None) -> list[AccountReport]:
         from bot.checks import run_scan
@@ -48,9 +48,27 @@ def default_scan(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> Scan:
             clock=clock,
             accounts_in_flight=settings.scan_accounts_in_flight,
             on_report=on_report,
+            tag_keys=tag_keys,
         )
 
     return scan
+
+
+def ou_resolver() -> Callable[[str], tuple[str, ...]]:
+    """An account's OUs, nearest first, read with the caller's own credentials (the
+    management or delegated administrator account): `organizations:ListParents`."""
+    from bot.checks.ownership import ou_path
+    from bot.checks.session import ClientFactory, default_session
+
+    factory = ClientFactory(default_session())
+    cache: dict[str, tuple[str, ...]] = {}
+
+    def resolve(account: str) -> tuple[str, ...]:
+        if account not in cache:
+            cache[account] = ou_path(factory.client("organizations", "us-east-1"), account)
+        return cache[account]
+
+    return resolve
 
 
 def _streams(scan: Scan) -> bool:
@@ -117,6 +135,7 @@ def run_posture(
     from bot.posture.owners import load_owners
 
     owners = load_owners(settings.owners_file)
+    resolve_ous = ou_resolver() if owners.ous else None
     own = store is None
     state = store if store is not None else open_store(settings)  # a bad DEMARC_STATE fails before a scan
     try:
@@ -135,7 +154,7 @@ def run_posture(
                 generated_at=summary.generated_at,
                 compare_with_channel=compare_with_channel,
                 day=day,
-                owners=owners,
+                owners=owners.for_report(report, resolve_ous),
             )
             summary.accounts.append(account)
             if account.run is not None:
@@ -143,7 +162,7 @@ def run_posture(
             if on_account is not None:
                 on_account(account)
 
-        scanner = scan or default_scan(settings, clock)
+        scanner = scan or default_scan(settings, clock, owners.tag_keys)
         reports = scanner(on_report=record) if _streams(scanner) else scanner()
         for report in reports:
             if id(report) not in recorded:

@@ -143,16 +143,18 @@ class AccountSummary:
     audit: list[Any] = field(default_factory=list)  # bot.store.risks.AuditEvent
     owners: Any = None  # bot.posture.owners.Owners
 
-    def owner_of(self, result: CheckResult) -> str | None:
-        return self.owners.owner(self.account, result.service, result.topic) if self.owners else None
+    def owner_of(self, result: CheckResult, resource: str | None = None) -> str | None:
+        """Who owns `result`'s finding on `resource` (its tag first), or the check's layer."""
+        if not self.owners:
+            return None
+        return self.owners.owner(self.account, result.service, result.topic, resource)  # type: ignore[no-any-return]
 
     def _results_json(self) -> list[dict[str, Any]]:
         out = []
         for result in self.results:
             entry = result.to_dict(self.account)
-            owner = self.owner_of(result)
             for finding in entry["findings"]:
-                finding["owner"] = owner
+                finding["owner"] = self.owner_of(result, finding["resource"])
             out.append(entry)
         return out
 

@@ -10,7 +10,8 @@ DynamoDB table (replicas on several machines, AWS Lambda), chosen by `DEMARC_STA
   `bot.store.seen` (in memory, per process) and `bot.store.seen_dynamo` (shared).
 
 The key scheme, in one place. SQLite has a table per kind (`runs`, `results`, `posts`,
-`posted`, `acceptances`, `audit`; see `bot.store.sqlite`). DynamoDB has one table with string keys `pk` and `sk`:
+`posted`, `acceptances`, `audit`, `feedback`; see `bot.store.sqlite`). DynamoDB has one table
+with string keys `pk` and `sk`:
 
 | pk | sk | holds |
 | --- | --- | --- |
@@ -23,6 +24,7 @@ The key scheme, in one place. SQLite has a table per kind (`runs`, `results`, `p
 | `context#<conversation>` | `context` | a thread's follow-up context (`bot.store.context`; TTL `purge_at`) |
 | `accept#<account>` | acceptance key | an accepted risk (`bot.store.risks.Acceptance`, JSON in `data`) |
 | `audit#<account>` | event key | an acceptance or expiry event (written once: conditional put) |
+| `feedback` | record id | a Right/Wrong click on an answer and its correction (`bot.store.feedback`) |
 
 Everything above this package talks to the protocols only, so deltas, trends, "posted
 once a day" and "answered once" behave the same on both backends.

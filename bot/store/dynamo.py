@@ -9,6 +9,7 @@ One table, string keys `pk` and `sk`, several item kinds:
 | `accounts` | account | one item per account with runs |
 | `post#<channel>#<day>` | account set | the day's claim or post (conditional writes) |
 | `posted#<channel>` | account | the run id the channel's last summary showed |
+| `feedback` | record id | feedback on an answer (`bot.store.feedback`) |
 
 A claim is one conditional `UpdateItem`, so exactly one replica wins a day. boto3 is
 imported on first use and follows the standard credential chain and AWS_ENDPOINT_URL.
@@ -23,6 +24,7 @@ from typing import Any
 
 from bot.checks.model import CheckResult
 from bot.errors import ConfigError
+from bot.store.feedback import DynamoFeedback
 from bot.store.records import PostKey, PostRecord, RunMeta, results_from_json, results_to_json
 from bot.store.risks import Acceptance, AuditEvent
 
@@ -30,7 +32,7 @@ from bot.store.risks import Acceptance, AuditEvent
 PART_BYTES = 300_000
 
 
-class DynamoStore:
+class DynamoStore(DynamoFeedback):
     """`StateStore` on one DynamoDB table (see the module docstring for its layout)."""
 
     def __init__(self, table: str, *, region: str | None = None, client: Any = None) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from bot.checks.model import CheckResult
 from bot.errors import ConfigError
+from bot.store.feedback import SqliteFeedback, sqlite_v4
 from bot.store.records import (
     PostKey,
     PostRecord,
@@ -125,7 +126,8 @@ def _v3(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
+#: v4: feedback on answers (`bot.store.feedback`).
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, sqlite_v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _RUN_COLUMNS = "run_id, account, generated_at, regions, status, failing, run_key"
@@ -144,7 +146,7 @@ def _meta(row: Sequence[object]) -> RunMeta:
     )
 
 
-class SqliteStore:
+class SqliteStore(SqliteFeedback):
     """`StateStore` on one SQLite file (created, with its directory, on first use)."""
 
     def __init__(self, path: Path, *, target_version: int = SCHEMA_VERSION) -> None:

@@ -39,10 +39,10 @@ def by_owner(summary: PostureSummary) -> dict[str, OwnerFindings]:
     for account in summary.accounts:
         new = {d.key for d in account.new}
         for result in account.results:
-            owner = account.owner_of(result) or UNOWNED
             view = check_view(result.check, result.topic)
-            group = groups.setdefault(owner, OwnerFindings(owner))
             for f in result.findings:
+                owner = account.owner_of(result, f.resource) or UNOWNED
+                group = groups.setdefault(owner, OwnerFindings(owner))
                 is_new = FindingKey(result.check, f.resource, f.region) in new
                 group.total += 1
                 if is_new and view.severity == "critical":

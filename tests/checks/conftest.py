@@ -152,6 +152,7 @@ _PROTOCOL = {
     "cloudtrail": "json",
     "lambda": "json",
     "kms": "json",
+    "resourcegroupstaggingapi": "json",
 }
 _DENIED_CODE = {
     "ec2": "UnauthorizedOperation",
@@ -164,6 +165,7 @@ _DENIED_CODE = {
     "lambda": "AccessDeniedException",
     "kms": "AccessDeniedException",
     "sts": "AccessDenied",
+    "resourcegroupstaggingapi": "AccessDeniedException",
 }
 _THROTTLE_CODE = {
     "ec2": "RequestLimitExceeded",
@@ -176,6 +178,7 @@ _THROTTLE_CODE = {
     "lambda": "TooManyRequestsException",
     "kms": "ThrottlingException",
     "sts": "Throttling",
+    "resourcegroupstaggingapi": "ThrottledException",
 }
 
 
@@ -232,6 +235,7 @@ _SERVICE_IDS = {
     "cloudtrail": "cloudtrail",
     "lambda": "lambda",
     "kms": "kms",
+    "resource-groups-tagging-api": "resourcegroupstaggingapi",
 }
 
 

@@ -33,7 +33,8 @@ def expected() -> Iterator[Expected]:
 @pytest.fixture(scope="module")
 def baseline(expected: Expected) -> tuple[Any, Recorder]:
     recorder = Recorder(keep=True)
-    [report] = run_scan(None, REGIONS, session_factory=recorder, clock=FixedClock.on(TODAY))
+    # with a tag key to route by, as DEMARC_OWNERS `tags:` asks: its read is in the policy too
+    [report] = run_scan(None, REGIONS, session_factory=recorder, clock=FixedClock.on(TODAY), tag_keys=["team"])
     return report, recorder
 
 
@@ -95,7 +96,9 @@ def test_least_privilege_policy_matches_the_calls_made(baseline: Any) -> None:
 
 
 def test_declared_actions_equal_the_policy() -> None:
-    declared = set().union(*(c.iam_actions for c in all_checks()))
+    from bot.checks.ownership import TAG_ACTIONS
+
+    declared = set().union(*(c.iam_actions for c in all_checks()), TAG_ACTIONS)
     assert declared == policy_actions()
 
 
@@ -119,7 +122,13 @@ def test_unknown_runtime_is_a_note_not_a_finding(baseline: Any) -> None:
     assert "fn-unknown" not in {f.resource for f in result.findings}
 
 
-POLICY_ACTIONS = sorted(policy_actions())
+def _tag_actions() -> set[str]:
+    from bot.checks.ownership import TAG_ACTIONS
+
+    return set(TAG_ACTIONS)
+
+
+POLICY_ACTIONS = sorted(policy_actions() - _tag_actions())  # the owners overlay's read: its own test below
 
 
 def _operation(action: str) -> tuple[str, str]:
@@ -146,6 +155,19 @@ def test_one_permission_denied_leaves_every_other_check_intact(action: str, base
             assert f"access denied: needs {action}" in (result.error or "")
         else:
             assert (result.status, found(result)) == (base[check.id].status, found(base[check.id])), check.id
+
+
+def test_a_denied_tag_read_leaves_every_check_intact_and_says_why(baseline: Any) -> None:
+    recorder = Recorder(replay=baseline[1])
+    recorder.add_fault(deny("resourcegroupstaggingapi", "GetResources"))
+    [report] = run_scan(None, REGIONS, session_factory=recorder, clock=FixedClock.on(TODAY), tag_keys=["team"])
+    base = by_check(baseline[0])
+    for check in all_checks():
+        result = by_check(report)[check.id]
+        assert (result.status, found(result)) == (base[check.id].status, found(base[check.id])), check.id
+    assert report.resource_tags == {}
+    assert len(report.owner_notes) == len(REGIONS)
+    assert all("access denied: needs tag:GetResources" in n for n in report.owner_notes), report.owner_notes
 
 
 def test_throttling_past_retries_is_that_checks_error(baseline: Any) -> None:

@@ -213,6 +213,13 @@ def test_one_summary_from_n_stored_account_runs(tmp_path: Path) -> None:
     assert [d.key.check for d in by_account[accounts[2]].fixed] == ["open-ports"]  # 2: closed now, open yesterday
     assert all(a.previous_run == iso_z(day1) for a in summary.accounts)
     assert set(run.runs) == set(accounts)
+    # the teams overlay, by account, reaches the summary built from stored runs
+    from bot.posture.owners import Owners
+
+    owned = stored_posture(store, accounts, clock=FixedClock(day2), owners=Owners(accounts={accounts[0]: "@team-0"}))
+    [line] = [json.loads(x) for x in owned.json_lines()[:1]]
+    [ports] = [r for r in line["results"] if r["check"] == "open-ports"]
+    assert [f["owner"] for f in ports["findings"]] == ["@team-0"]
 
 
 def test_organization_scope_check_in_slack_reads_the_stored_runs(tmp_path: Path) -> None:

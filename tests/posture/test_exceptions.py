@@ -14,6 +14,7 @@ from bot.posture import run_posture
 from bot.posture.exceptions import load_file, validate_expiry
 from bot.store import open_store
 from bot.store.risks import Acceptance
+from bot.store.sqlite import SCHEMA_VERSION
 from tests.posture.helpers import ACCOUNT, report, scan_of, settings
 
 SPEC = {"s3-public-access": [("public-website", "global"), ("leaky", "global")]}
@@ -98,5 +99,5 @@ def test_sqlite_migrates_a_v2_database(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     SqliteStore(path, target_version=2).close()
     store = SqliteStore(path)
-    assert store.schema_version() == 3 and store.acceptances(ACCOUNT) == []
+    assert store.schema_version() == SCHEMA_VERSION and store.acceptances(ACCOUNT) == []
     store.close()

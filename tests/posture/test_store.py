@@ -151,7 +151,7 @@ def test_sqlite_migrates_v1_to_current_and_backfills(tmp_path: Path) -> None:
     write_v1(path)
     assert SqliteStore(path, target_version=1).schema_version() == 1
     store = SqliteStore(path)
-    assert store.schema_version() == SCHEMA_VERSION == 3
+    assert store.schema_version() == SCHEMA_VERSION == 4
     [meta] = store.recent_runs("111122223333", 5)
     assert (meta.run_id, meta.failing, meta.status) == ("r1", 2, "ok")
     with sqlite3.connect(path) as conn:

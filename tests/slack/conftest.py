@@ -47,6 +47,9 @@ def make_settings(api_url: str, **env: str) -> Settings:
         "PORT": "3000",
         # Tests run several scans in one channel; the cool-down has its own test.
         "DEMARC_SCAN_COOLDOWN": "0",
+        # These tests read the classic layout's mrkdwn; the 2026 layout (tables, rich text, the
+        # default) has its own tests (test_feedback.py, test_feedback_blocks.py).
+        "DEMARC_BLOCK_KIT": "classic",
     }
     base.update(env)
     # One state file per app: no test sees another's thread contexts.

@@ -9,6 +9,7 @@ sharing one SQLite state file continue each other's threads.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import signal
 import subprocess
@@ -262,3 +263,18 @@ def test_a_slash_command_with_two_questions_answers_both_and_shares_both(running
     shared = response_posts(slack, "shared")[0]
     assert shared["response_type"] == "in_channel"
     assert "· Identity and access management" in visible_text(blocks_of(shared))
+
+
+def test_several_questions_in_the_2026_layout_fit_one_message(
+    start_app: Callable[..., Running], slack: FakeSlack
+) -> None:
+    running = start_app(env={"DEMARC_BLOCK_KIT": "2026"})
+    running.command("who patches EC2? who encrypts S3? who owns IAM on Lambda? who logs on RDS?", name="modern")
+    slack.wait_count("/response/modern")
+    [reply] = response_posts(slack, "modern")
+    message_blocks = blocks_of(reply)
+    assert_within_limits(message_blocks)
+    block_ids = [b["block_id"] for b in message_blocks if "block_id" in b]
+    assert len(block_ids) == len(set(block_ids))
+    text = json.dumps(message_blocks)
+    assert "Amazon EC2" in text and "Amazon S3" in text and "AWS Lambda" in text and "who logs on RDS?" in text

@@ -156,7 +156,8 @@ def test_socket_mode_serves_healthz_for_container_health_checks(
                     break
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.1)
-        assert status == 200 and body == {"ok": True, "mode": "socket"}
+        assert status == 200 and body["ok"] is True and body["mode"] == "socket"
+        assert set(body["metrics"]) >= {"feedback_right", "feedback_wrong", "feedback_corrections"}
     finally:
         server.stop()
         deps.shutdown()
