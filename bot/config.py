@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_POSTURE_CRON = "0 9 * * *"
+#: DEMARC_CONTEXT_TTL_SECONDS: how long a thread (a DM) remembers its last question for follow-ups.
+DEFAULT_CONTEXT_TTL_SECONDS = 3600
 #: Accounts a scan runs at once (each with its own bounded pools); DEMARC_SCAN_ACCOUNTS_IN_FLIGHT.
 DEFAULT_ACCOUNTS_IN_FLIGHT = 8
 MAX_ACCOUNTS_IN_FLIGHT = 64
@@ -80,6 +82,8 @@ class Settings:
     exception_max_days: int = 90
     owners_file: Path | None = None
     posture_routing: str = "off"
+    #: DEMARC_CONTEXT_TTL_SECONDS: seconds a conversation's context lasts after its last answer.
+    context_ttl_seconds: int = DEFAULT_CONTEXT_TTL_SECONDS
     scan_accounts_in_flight: int = DEFAULT_ACCOUNTS_IN_FLIGHT
     #: DEMARC_ORG_STORED_RUNS: Organization-scope checks in Slack read the latest stored runs
     #: (written by the Step Functions fan-out) instead of scanning every account.
@@ -181,6 +185,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
     scan_concurrency = count("DEMARC_SCAN_CONCURRENCY", DEFAULT_SCAN_CONCURRENCY, 1, 32)
     scan_cooldown = count("DEMARC_SCAN_COOLDOWN", DEFAULT_SCAN_COOLDOWN, 0, 3600)
+    context_ttl = count("DEMARC_CONTEXT_TTL_SECONDS", DEFAULT_CONTEXT_TTL_SECONDS, 1, 7 * 86400)
     cron = env.get("DEMARC_POSTURE_CRON", "").strip() or DEFAULT_POSTURE_CRON
     if len(cron.split()) != 5:
         problems.append(f"DEMARC_POSTURE_CRON={cron!r} must have five fields (minute hour day month weekday)")
@@ -283,6 +288,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         exception_max_days=exception_max_days,
         owners_file=Path(owners_file).expanduser() if owners_file else None,
         posture_routing=routing,
+        context_ttl_seconds=context_ttl,
         scan_accounts_in_flight=in_flight,
         org_stored_runs=org_stored_runs,
         feedback_retention_days=retention_days,

@@ -97,6 +97,20 @@ class MatchResult:
         return self.service is not None and self.score >= CONFIDENT_SCORE
 
 
+@dataclass(frozen=True)
+class Named:
+    """What a message names, without deciding an answer: how a follow-up in a conversation
+    (`bot.conversation`) tells which of the earlier question's service and layer it replaces."""
+
+    services: tuple[str, ...]  # covered services named (outright or by a hint), most specific first
+    topic: str | None  # the layer it names for the service in question (None: no layer phrase)
+    names_layer: bool  # a layer is named outright (an alias, not a mere hint), whatever the service
+    other: bool  # another cloud, or an AWS product the catalogue does not cover
+    whole: bool  # asks for a whole service ("every layer", "what am I responsible for")
+    check: bool  # asks about the account's state
+    compare: bool  # "compare", "vs", "versus"
+
+
 @dataclass
 class _Reading:
     """The hits of one question, grouped for the decisions that follow."""
@@ -352,6 +366,49 @@ class Matcher:
         named = {hit.entry.target for hit in reading.hits if hit.entry.kind == SERVICE}
         return [s for s, _ in self._rank_services(reading) if s in named and not s.startswith(PRODUCT)]
 
+    def named(self, question: str, service: str | None = None) -> Named:
+        """The services and the layer a message names, for reading it as a follow-up.
+
+        The layer is read for the first service the message names, else for `service` (the
+        service of the conversation so far); only a layer phrase counts, not the model alone.
+        """
+        reading = self._read(question)
+        foreign = bool(reading.cues.get("foreign")) and not self._names_a_hybrid_offering(reading)
+        ranked = self._rank_services(reading)
+        uncovered = bool(ranked) and ranked[0][0].startswith(PRODUCT)
+        services = tuple(s for s, _ in ranked if not s.startswith(PRODUCT))
+        if service is not None and services:
+            # "what about IAM?" or "the task role?" in a conversation about ECS asks about the IAM
+            # layer: a service mentioned only inside a layer's own phrase is read as that layer there.
+            layer_spans = {(h.start, h.end) for h in reading.hits if h.entry.kind == TOPIC and h.entry.scope is None}
+            spans: dict[str, set[tuple[int, int]]] = defaultdict(set)
+            for h in reading.hits:
+                if h.entry.kind in (SERVICE, SERVICE_HINT):
+                    spans[h.entry.target].add((h.start, h.end))
+            def inside_a_layer(span: tuple[int, int]) -> bool:
+                return any(s <= span[0] and span[1] <= e for s, e in layer_spans)
+
+            if all(inside_a_layer(span) for name in services for span in spans[name]):
+                services = ()
+        target = services[0] if services else service
+        topic: str | None = None
+        if target is not None and target in self.catalogue.services:
+            scores = self._topic_scores(reading, target)
+            if scores:
+                topic = self._blend(self._topic_probabilities(reading, target), scores)
+        asks_who = bool(reading.cues.get("responsibility"))
+        return Named(
+            services=services,
+            topic=topic,
+            names_layer=any(
+                h.entry.kind == TOPIC and h.entry.scope is None and h.entry.weight >= ALIAS_WEIGHT for h in reading.hits
+            ),
+            other=foreign or uncovered,
+            whole=bool(reading.cues.get("whole_service")) or bool(reading.cues.get("every_layer")),
+            check=self._account_check(reading, asks_who) is not None,
+            compare=any(w in _COMPARE for w in reading.typed),
+        )
+
     def explain(self, question: str) -> list[str]:
         """The phrases found in a question and what each means (for `demarc ask --explain`)."""
         reading = self._read(question)
@@ -364,7 +421,13 @@ class Matcher:
 
     # ------------------------------------------------------------------ deciding
 
-    def match(self, question: str) -> MatchResult:
+    def match(self, question: str, *, service: str | None = None) -> MatchResult:
+        """The cell (or whole service) a question is about, or why there is none.
+
+        With `service`, the question is read as being about that service: a follow-up in a
+        conversation about it that names only a layer ("what about encryption?"); it need
+        not ask "whose job" again, the conversation already did.
+        """
         reading = self._read(question)
         if not reading.words:
             return MatchResult(None, None, 0.0, None, reason="empty")
@@ -384,6 +447,9 @@ class Matcher:
         wants_whole = bool(cues.get("whole_service")) or every_layer
         check = self._account_check(reading, asks_who)
         ranked_services = self._rank_services(reading)
+        if service is not None and service in self.catalogue.services:
+            ranked_services = [(service, 1.0), *(r for r in ranked_services if r[0] != service)]
+            reading.tie, asks_who = None, True
         if not ranked_services:
             return MatchResult(None, None, 0.0, check, reason="" if check else "no-service")
         service, service_conf = ranked_services[0]
@@ -687,6 +753,8 @@ _NEGATION_PAIRS = frozenset(
 )
 _ARTICLES = frozenset({"the", "a", "an", "our", "old", "any", "using", "use", "on", "plain", "regular"})
 _MOVE_FROM, _MOVE_TO = "from", frozenset({"to", "onto", "into"})
+#: Words that ask to set two services side by side (`Named.compare`).
+_COMPARE = frozenset({"compare", "compared", "comparing", "comparison", "vs", "versus"})
 
 
 def _negated(stems: Sequence[str], hit: Hit) -> bool:

@@ -25,21 +25,53 @@ Reply = Callable[[list[dict[str, Any]], str], object]
 def answer_question(
     deps: Deps, raw_text: str, *, shareable: bool = False, run_checks: bool = True, surface: str = "ephemeral"
 ) -> tuple[list[dict[str, Any]], str]:
-    """Blocks for a question typed in Slack (wire-escaped text in, safe blocks out).
+    """Blocks for a question typed in Slack (wire-escaped text in, safe blocks out); several
+    questions in it are answered in order, in one message (bot/conversation.py).
 
     `run_checks=False` leaves out the Run-check buttons (answers shared in a channel);
     `surface` ("message": posted by demarc, "ephemeral") picks the Right / Wrong control."""
-    from handlers.feedback_blocks import control_for, feedback_block
+    from bot.conversation import answer_message
+    from handlers.replies import render_turn
 
     question, truncated = blockkit.clean_question(raw_text)
-    answer = deps.answerer.answer(question)
+    turn = answer_message(deps.answerer, question)
+    return render_turn(
+        deps.answerer.catalogue,
+        turn,
+        lambda answer: render_one_answer(
+            deps, answer, question, truncated=truncated, shareable=shareable, run_checks=run_checks, surface=surface
+        ),
+        modern=modern(deps),
+    )
+
+
+#: render_one(answer): one answer object as Block Kit, for `handlers.replies.render_turn`.
+RenderOne = Callable[[dict[str, Any]], tuple[list[dict[str, Any]], str]]
+
+
+def render_one_answer(
+    deps: Deps,
+    answer: dict[str, Any],
+    message: str,
+    *,
+    truncated: bool = False,
+    shareable: bool = False,
+    run_checks: bool = True,
+    surface: str = "ephemeral",
+) -> tuple[list[dict[str, Any]], str]:
+    """One answer of a message as Block Kit. Its Share button shares the whole `message`, which
+    reads the same again (shareable answers are slash commands', which have no earlier context);
+    its Right / Wrong control is about this answer and its own question."""
+    from handlers.feedback_blocks import control_for, feedback_block
+
     control = control_for(deps.settings.feedback_control, surface)
+    question = str(answer.get("question") or message)
     return blocks.render_answer(
         deps.answerer.catalogue,
         answer,
         truncated=truncated,
         shareable=shareable,
-        share_value=share_value(question),
+        share_value=share_value(message),
         run_checks=run_checks,
         modern=modern(deps),
         feedback=feedback_block(control, answer, question, surface),

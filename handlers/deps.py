@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from slack_sdk import WebClient
 
     from bot.checks.model import AccountReport
+    from bot.store.context import ConversationStore
     from handlers.authorize import Authorizer
 
 log = logging.getLogger("demarc.handlers")
@@ -227,6 +228,8 @@ class ScanGate:
             return len(self._running)
 
 
+_OPEN_LOCK = threading.Lock()
+
 #: Answer workers: one rate-limited channel occupies one of them for seconds at most.
 ANSWER_WORKERS = 8
 #: An App Home opened again within this many seconds is not published again.
@@ -255,6 +258,9 @@ class Deps:
     scan_gate: ScanGate | None = None
     #: Users whose App Home was published within the last minute.
     home_published: RecentlySeen | None = None
+    #: What each thread (each DM) was last about, for follow-ups (handlers/replies.py); opened
+    #: on first use from DEMARC_STATE and DEMARC_CONTEXT_TTL_SECONDS, by `clock`.
+    conversations: ConversationStore | None = None
 
     def __post_init__(self) -> None:
         if self.scanner is None:
@@ -272,6 +278,15 @@ class Deps:
     def auth(self) -> Authorizer:
         assert self.authorizer is not None
         return self.authorizer
+
+    def conversation_store(self) -> ConversationStore:
+        if self.conversations is None:
+            with _OPEN_LOCK:
+                if self.conversations is None:
+                    from bot.store.context import open_conversations
+
+                    self.conversations = open_conversations(self.settings, self.clock)
+        return self.conversations
 
     def scan(self, check_ids: Sequence[str] | None, regions: Sequence[str] | None) -> list[AccountReport]:
         assert self.scanner is not None

@@ -5,11 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from bot.commands import SubParsers
 from bot.errors import UsageError
 
+if TYPE_CHECKING:
+    from bot.answer import Answerer
+    from bot.conversation import Turn
+
 MAX_QUESTION_CHARS = 100_000
+#: `demarc ask --json -`: a line that starts with this is a follow-up of the line before it.
+FOLLOW_UP = "+ "
 
 
 def register(subparsers: SubParsers) -> None:
@@ -30,19 +37,25 @@ def register(subparsers: SubParsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bot.answer import default_answerer
-    from bot.render_text import render_answer
+    from bot.conversation import answer_message, turn_json
 
     answerer = default_answerer()
     if args.question == ["-"]:
-        if not args.json:
-            # One terminal answer after another, separated by a rule.
-            for line in _stdin_lines():
-                print(render_answer(answerer.catalogue, answerer.answer(line)))
-                print("-" * 40)
-            return 0
+        # A line starting with "+ " is a follow-up of the line before it ("+ and on Lambda?"),
+        # as in a Slack thread; any other line starts afresh.
+        context = None
         out = sys.stdout
         for line in _stdin_lines():
-            out.write(json.dumps(answerer.answer(line), ensure_ascii=False) + "\n")
+            followup = line.startswith(FOLLOW_UP)
+            text = line[len(FOLLOW_UP) :] if followup else line
+            turn = answer_message(answerer, text, context if followup else None)
+            context = turn.context
+            if args.json:
+                out.write(json.dumps(turn_json(turn), ensure_ascii=False) + "\n")
+            else:
+                # One terminal answer after another, separated by a rule.
+                print(_render_turn(answerer, turn))
+                print("-" * 40)
         out.flush()
         return 0
     question = " ".join(args.question)
@@ -50,16 +63,34 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError('the question is empty: ask e.g. demarc ask "who patches the OS on Fargate?"')
     if len(question) > MAX_QUESTION_CHARS:
         raise UsageError(f"the question is {len(question)} characters long (at most {MAX_QUESTION_CHARS})")
-    answer = answerer.answer(question)
+    turn = answer_message(answerer, question)
     if args.json:
-        print(json.dumps(answer, ensure_ascii=False))
+        print(json.dumps(turn_json(turn), ensure_ascii=False))
     else:
-        print(render_answer(answerer.catalogue, answer, colour=sys.stdout.isatty()))
+        print(_render_turn(answerer, turn, colour=sys.stdout.isatty()))
     if args.explain:
         print("\nHow demarc read it:", file=sys.stderr if args.json else sys.stdout)
         for line in answerer.matcher.explain(question):
             print(f"  {line}", file=sys.stderr if args.json else sys.stdout)
     return 0
+
+
+def _render_turn(answerer: Answerer, turn: Turn, *, colour: bool = False) -> str:
+    """Every answer of a message for a terminal, in order; a note names the questions skipped."""
+    from bot.compare import render_comparison
+    from bot.conversation import MAX_QUESTIONS
+    from bot.render_text import render_answer
+
+    parts: list[str] = []
+    for reply in turn.replies:
+        if reply.comparison is not None:
+            parts.append(render_comparison(answerer.catalogue, reply.comparison))
+        parts.extend(render_answer(answerer.catalogue, answer, colour=colour) for answer in reply.answers)
+    if turn.skipped:
+        parts.append(
+            f"Skipped (at most {MAX_QUESTIONS} questions a message): " + " | ".join(q.strip() for q in turn.skipped)
+        )
+    return "\n\n".join(parts)
 
 
 def _stdin_lines() -> list[str]:

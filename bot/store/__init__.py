@@ -21,6 +21,7 @@ with string keys `pk` and `sk`:
 | `post#<channel>#<day>` | account set | the day's claim or post (conditional writes; lease in `expires_at`) |
 | `posted#<channel>` | account | the run id the channel's last summary showed |
 | `event#<id>` | `seen` | a Slack delivery already claimed (TTL attribute `purge_at`) |
+| `context#<conversation>` | `context` | a thread's follow-up context (`bot.store.context`; TTL `purge_at`) |
 | `accept#<account>` | acceptance key | an accepted risk (`bot.store.risks.Acceptance`, JSON in `data`) |
 | `audit#<account>` | event key | an acceptance or expiry event (written once: conditional put) |
 | `feedback` | record id | a Right/Wrong click on an answer and its correction (`bot.store.feedback`) |

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -48,8 +49,12 @@ def aws_env(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-def lambda_env(aws_env: None, slack: FakeSlack, fake_lambda: FakeLambda, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The Slack function's environment: Slack and the Lambda API both on loopback fakes."""
+def lambda_env(
+    aws_env: None, slack: FakeSlack, fake_lambda: FakeLambda, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The Slack function's environment: Slack and the Lambda API both on loopback fakes (and
+    thread contexts in a state file of the test's own)."""
+    monkeypatch.setenv("DEMARC_STATE", str(tmp_path / "state.sqlite3"))
     monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
     monkeypatch.setenv("SLACK_API_URL", slack.api_url)

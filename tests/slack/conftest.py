@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,6 +34,8 @@ from tests.slack.fakes import (
 )
 
 CHECK_CHANNEL = "C0CHECKS01"
+#: Answers remember each thread's context in the state store: never the developer's own one.
+_STATE_DIR = Path(tempfile.mkdtemp(prefix="demarc-slack-state-"))
 
 
 def make_settings(api_url: str, **env: str) -> Settings:
@@ -47,6 +52,8 @@ def make_settings(api_url: str, **env: str) -> Settings:
         "DEMARC_BLOCK_KIT": "classic",
     }
     base.update(env)
+    # One state file per app: no test sees another's thread contexts.
+    base.setdefault("DEMARC_STATE", str(_STATE_DIR / f"state-{uuid.uuid4().hex}.sqlite3"))
     return load_settings({k: v for k, v in base.items() if v})
 
 
