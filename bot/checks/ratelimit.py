@@ -18,8 +18,10 @@ under the documented limit:
 | s3 | bucket-configuration reads: 5,500 GET/s per prefix | 50/s, burst 50 |
 | s3control, sts | | 20/s, burst 20 |
 
-The caps only throttle a client that would exceed them; a seeded moto account of a
-hundred resources never waits. A cap is counted per attempt (`before-send`), so
+The caps only throttle a client that would exceed them. Lambda's is the one a small
+account meets: three or four reads per function at 10/s, so the seeded test account (ten
+functions in one region, ~40 Lambda calls) spends about 3 s of its scan waiting there
+(benchmarks/README.md, the Prowler side-by-side). A cap is counted per attempt (`before-send`), so
 botocore's retries are inside it too.
 """
 

@@ -108,10 +108,133 @@ def share_parsed_models() -> None:
 
 @lru_cache(maxsize=1)
 def shared_loader() -> Any:
-    """The process's one botocore data loader: each service model is parsed once."""
-    from botocore.loaders import create_loader
+    """The process's one botocore data loader: each service model is parsed once, and only
+    the operations a scan makes are kept (`ScanModels`)."""
+    from botocore.loaders import Loader
 
-    return create_loader()
+    class ScanLoader(Loader):
+        """botocore's loader, with each scanned service's model cut to the scan's operations."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self._scan_models = ScanModels(self)
+
+        def load_service_model(self, service_name: str, type_name: str, api_version: str | None = None) -> Any:
+            if type_name == "service-2":
+                pruned = self._scan_models.get(service_name, api_version)
+                if pruned is not None:
+                    return pruned
+            return super().load_service_model(service_name, type_name, api_version)
+
+        def full_service_model(self, service_name: str, api_version: str) -> Any:
+            """The whole model, parsed and not kept: botocore's instance cache would hold it."""
+            cache: dict[Any, Any] = self.__dict__["_cache"]  # botocore's @instance_cache store
+            before = set(cache)
+            model = super().load_service_model(service_name, "service-2", api_version)
+            for key in set(cache) - before:
+                cache.pop(key, None)
+            return model
+
+    return ScanLoader()
+
+
+#: Calls a scan makes besides the checks' own: the account id, roles, the Organization.
+SESSION_CALLS: dict[str, frozenset[str]] = {
+    "sts": frozenset({"GetCallerIdentity", "AssumeRole"}),
+    "organizations": frozenset({"ListAccounts"}),
+}
+
+
+def scan_operations() -> dict[str, frozenset[str]]:
+    """Every operation any check or the scan itself may call, by botocore service name."""
+    from bot.checks.registry import all_checks
+
+    out: dict[str, set[str]] = {service: set(ops) for service, ops in SESSION_CALLS.items()}
+    for check in all_checks():
+        for call in check.api_calls:
+            out.setdefault(call.service, set()).add(call.operation)
+    return {service: frozenset(ops) for service, ops in out.items()}
+
+
+class ScanModels:
+    """Service models cut to the operations a scan calls, and cached on disk.
+
+    botocore parses a service's whole model for its first client: EC2's is ~830 operations
+    and ~4,400 shapes, about 14 MB of Python objects (22 MB at its peak while parsing), of
+    which a scan uses ten operations. The scanned services' models came to ~33 MB of a
+    scan's memory. Here each is cut to the operations `scan_operations()` names, the shapes
+    they reach and the service's exception shapes, without documentation; the result is
+    cached (`bot.cache`, keyed by botocore's version, the model's API version, the loader's
+    search paths and the operations), so a later scan never parses the full model at all.
+    A client of such a model has only those operations: a call outside them is an
+    AttributeError, as a call outside the declared IAM actions would be AccessDenied.
+    """
+
+    def __init__(self, loader: Any) -> None:
+        self._loader = loader
+        self._lock = threading.Lock()
+        self._models: dict[tuple[str, str], Any] = {}
+        self._operations: dict[str, frozenset[str]] | None = None
+
+    def get(self, service: str, api_version: str | None) -> Any:
+        with self._lock:
+            if self._operations is None:
+                self._operations = scan_operations()
+            wanted = self._operations.get(service)
+            if not wanted:
+                return None
+            version = api_version or self._loader.determine_latest_version(service, "service-2")
+            model = self._models.get((service, version))
+            if model is None:
+                model = self._models[(service, version)] = self._cached(service, version, wanted)
+            return model
+
+    def _cached(self, service: str, version: str, wanted: frozenset[str]) -> Any:
+        import hashlib
+
+        import botocore
+
+        from bot.cache import cached_as
+
+        digest = hashlib.sha256(f"1:{botocore.__version__}:{service}:{version}".encode())
+        digest.update(repr((sorted(wanted), list(self._loader.search_paths))).encode())
+        return cached_as(
+            "scanmodel",
+            f"{service}-{digest.hexdigest()[:24]}",
+            lambda: prune_service_model(self._loader.full_service_model(service, version), wanted),
+            dict,
+        )
+
+
+def prune_service_model(model: dict[str, Any], operations: frozenset[str]) -> dict[str, Any]:
+    """`model` with only `operations`, the shapes they reach and the exception shapes; no docs."""
+    shapes: dict[str, Any] = model["shapes"]
+    kept_ops = {name: op for name, op in model["operations"].items() if name in operations}
+    todo = [name for name, shape in shapes.items() if shape.get("exception")]
+    for op in kept_ops.values():
+        todo += [op[key]["shape"] for key in ("input", "output") if key in op]
+        todo += [error["shape"] for error in op.get("errors", [])]
+    kept: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in kept:
+            continue
+        kept.add(name)
+        shape = shapes[name]
+        todo += [member["shape"] for member in shape.get("members", {}).values()]
+        todo += [shape[key]["shape"] for key in ("member", "key", "value") if key in shape]
+
+    def undocumented(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: undocumented(v) for k, v in node.items() if k not in ("documentation", "documentationUrl")}
+        if isinstance(node, list):
+            return [undocumented(v) for v in node]
+        return node
+
+    out = {k: v for k, v in model.items() if k not in ("operations", "shapes", "documentation")}
+    out["operations"] = undocumented(kept_ops)
+    out["shapes"] = {name: undocumented(shapes[name]) for name in sorted(kept)}
+    return out
 
 
 def default_session() -> boto3.Session:

@@ -7,9 +7,11 @@ import datetime as dt
 import io
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.session
 import pytest
 from conftest import TODAY, Recorder, by_check, found
 from moto import mock_aws
@@ -249,3 +251,52 @@ def test_clients_of_a_service_share_one_class_and_model_per_session(aws_env: Non
     assert type(a) is type(b) and a.meta.service_model is b.meta.service_model
     assert a.meta.region_name == "us-east-1" and b.meta.region_name == "eu-west-1"
     assert type(other.client("ec2", region_name="us-east-1")) is not type(a)  # other session, other hooks
+
+
+def test_scan_clients_know_only_the_scans_operations(aws_env: None) -> None:
+    """The shared loader cuts each scanned service's model to the operations the checks
+    declare (and the scan's own STS/Organizations calls); other services stay whole."""
+    from bot.checks.session import scan_operations
+
+    operations = scan_operations()
+    core = botocore.session.get_session()
+    core.register_component("data_loader", shared_loader())
+    session = boto3.Session(botocore_session=core, region_name="us-east-1")
+    ec2 = session.client("ec2")
+    assert set(ec2.meta.service_model.operation_names) == operations["ec2"]
+    assert hasattr(ec2, "describe_security_groups") and not hasattr(ec2, "run_instances")
+    assert ec2.can_paginate("describe_security_groups")
+    assert {"GetCallerIdentity", "AssumeRole"} <= set(session.client("sts").meta.service_model.operation_names)
+    assert "NoSuchEntityException" in dir(session.client("iam").exceptions)  # exception shapes are kept
+    assert "CreateTable" in session.client("dynamodb").meta.service_model.operation_names  # not scanned: whole
+
+
+def test_a_pruned_model_keeps_every_shape_its_operations_reach() -> None:
+    from botocore.loaders import create_loader
+
+    from bot.checks.session import prune_service_model
+
+    full = create_loader().load_service_model("ec2", "service-2")
+    pruned = prune_service_model(full, frozenset({"DescribeInstances"}))
+    assert list(pruned["operations"]) == ["DescribeInstances"] and pruned["metadata"] == full["metadata"]
+    names = set(pruned["shapes"])
+    for shape in pruned["shapes"].values():
+        refs = [m["shape"] for m in shape.get("members", {}).values()]
+        refs += [shape[k]["shape"] for k in ("member", "key", "value") if k in shape]
+        assert set(refs) <= names
+        assert "documentation" not in shape
+    assert "Reservation" in names and "RunInstancesRequest" not in names
+    assert len(names) < len(full["shapes"]) / 10
+
+
+def test_pruned_models_are_cached_and_read_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.checks.session import ScanModels
+
+    monkeypatch.setenv("DEMARC_CACHE_DIR", str(tmp_path))
+    loader = shared_loader()
+    first = ScanModels(loader).get("kms", None)
+    [stored] = tmp_path.glob("scanmodel-kms-*.pickle")
+    monkeypatch.setattr(type(loader), "full_service_model", lambda *_: pytest.fail("parsed the full model again"))
+    again = ScanModels(loader).get("kms", None)
+    assert again == first and stored.is_file()
+    assert ScanModels(loader).get("dynamodb", None) is None  # not a scanned service
