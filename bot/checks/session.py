@@ -138,10 +138,12 @@ def shared_loader() -> Any:
     return ScanLoader()
 
 
-#: Calls a scan makes besides the checks' own: the account id, roles, the Organization.
+#: Calls a scan makes besides the checks' own: the account id, roles, the Organization, and
+#: what the owners overlay reads (bot/checks/ownership.py: resource tags, an account's OUs).
 SESSION_CALLS: dict[str, frozenset[str]] = {
     "sts": frozenset({"GetCallerIdentity", "AssumeRole"}),
-    "organizations": frozenset({"ListAccounts"}),
+    "organizations": frozenset({"ListAccounts", "ListParents"}),
+    "resourcegroupstaggingapi": frozenset({"GetResources"}),
 }
 
 

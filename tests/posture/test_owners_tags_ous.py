@@ -179,3 +179,20 @@ def test_routing_splits_one_accounts_findings_by_tag(
     assert len(replies) == 2
     assert any("@payments-oncall" in t and "pay-data" in t and "search-index" not in t for t in texts)
     assert any("@search-oncall" in t and "search-index" in t and "pay-data" not in t for t in texts)
+
+
+def test_the_scans_own_session_can_make_the_owners_reads(aws_env: None) -> None:
+    """The scan's loader keeps only the operations a scan makes: the owners' reads are among them."""
+    from bot.checks.session import default_session
+    from bot.posture.run import ou_resolver
+
+    with mock_aws():
+        org = boto3.client("organizations", region_name="us-east-1")
+        org.create_organization(FeatureSet="ALL")
+        root = org.list_roots()["Roots"][0]["Id"]
+        unit = org.create_organizational_unit(ParentId=root, Name="payments")["OrganizationalUnit"]["Id"]
+        account = org.create_account(Email="pay@example.com", AccountName="pay")["CreateAccountStatus"]["AccountId"]
+        org.move_account(AccountId=account, SourceParentId=root, DestinationParentId=unit)
+        assert ou_resolver()(account) == (unit,)
+        tags, notes = resource_tags(ClientFactory(default_session()), ["us-east-1"], ["team"])
+        assert (tags, notes) == ({}, [])
