@@ -877,5 +877,91 @@ def _kms_rotation(acct: SampleAccount, region: str, params: dict[str, Any]) -> d
     return {"KeyRotationEnabled": bool(key.get("rotation")), "KeyId": key["KeyId"]}
 
 
+# -- Detection services (per region) --------------------------------------------------------
+
+
+@_serves("config", "DescribeConfigurationRecorders")
+def _config_recorders(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "ConfigurationRecorders": [{k: v for k, v in r.items() if k != "recording"} for r in _recorders(acct, region)]
+    }
+
+
+def _recorders(acct: SampleAccount, region: str) -> list[dict[str, Any]]:
+    return copy.deepcopy(acct.region_data(region, "config_recorders"))
+
+
+@_serves("config", "DescribeConfigurationRecorderStatus")
+def _config_recorder_status(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    statuses = [
+        {
+            "name": r["name"],
+            "recording": bool(r.get("recording")),
+            "lastStatus": "Success" if r.get("recording") else "Pending",
+        }
+        for r in _recorders(acct, region)
+    ]
+    return {"ConfigurationRecordersStatus": statuses}
+
+
+@_serves("guardduty", "ListDetectors", "MaxResults", "NextToken")
+def _detectors(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {"DetectorIds": [d["DetectorId"] for d in acct.region_data(region, "guardduty_detectors")]}
+
+
+@_serves("guardduty", "GetDetector", "DetectorId")
+def _detector(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    for d in acct.region_data(region, "guardduty_detectors"):
+        if d["DetectorId"] == params.get("DetectorId"):
+            return {
+                "ServiceRole": "AWSServiceRoleForAmazonGuardDuty",
+                "Status": d["Status"],
+                "CreatedAt": _CREATED.isoformat(),
+            }
+    raise _ApiError(
+        "BadRequestException",
+        "The request is rejected because the input detectorId is not owned by the current account.",
+    )
+
+
+@_serves("securityhub", "DescribeHub")
+def _hub(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    if not acct.region(region).get("security_hub"):
+        raise _ApiError(
+            "InvalidAccessException", f"Account {acct.account_id} is not subscribed to AWS Security Hub", 401
+        )
+    return {"HubArn": acct.arn("securityhub", region, "hub/default"), "SubscribedAt": _CREATED.isoformat()}
+
+
+@_serves("logs", "DescribeMetricFilters", "logGroupName")
+def _metric_filters(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    group = params.get("logGroupName")
+    return {
+        "metricFilters": [
+            copy.deepcopy(f) for f in acct.region_data(region, "metric_filters") if f["logGroupName"] == group
+        ]
+    }
+
+
+@_serves("cloudwatch", "DescribeAlarms")
+def _alarms(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    alarms = [
+        {**copy.deepcopy(a), "AlarmArn": acct.arn("cloudwatch", region, f"alarm:{a['AlarmName']}"), "StateValue": "OK"}
+        for a in acct.region_data(region, "metric_alarms")
+    ]
+    return {"MetricAlarms": alarms, "CompositeAlarms": []}
+
+
+@_serves("sns", "ListSubscriptionsByTopic", "TopicArn")
+def _subscriptions(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    topic = params.get("TopicArn")
+    subs = [
+        {**copy.deepcopy(s), "Owner": acct.account_id}
+        for s in acct.region_data(region, "sns_subscriptions")
+        if s["TopicArn"] == topic
+    ]
+    return {"Subscriptions": subs}
+
+
 #: Every (botocore service, operation) the sample account answers.
 SERVED_OPERATIONS: frozenset[tuple[str, str]] = frozenset(_HANDLERS)

@@ -24,6 +24,8 @@ from bot.checks.session import shared_loader
 from tests.conftest import use_fake_aws
 
 TODAY = dt.date(2026, 11, 23)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def fake_aws_env() -> Iterator[None]:
     """The shared fake-AWS environment for the whole session, with moto's AWS managed
@@ -152,6 +154,12 @@ _PROTOCOL = {
     "cloudtrail": "json",
     "lambda": "json",
     "kms": "json",
+    "config": "json",
+    "guardduty": "json",
+    "securityhub": "json",
+    "logs": "json",
+    "cloudwatch": "json",  # moto answers CloudWatch in JSON
+    "sns": "query",
 }
 _DENIED_CODE = {
     "ec2": "UnauthorizedOperation",
@@ -163,6 +171,12 @@ _DENIED_CODE = {
     "cloudtrail": "AccessDeniedException",
     "lambda": "AccessDeniedException",
     "kms": "AccessDeniedException",
+    "config": "AccessDeniedException",
+    "guardduty": "AccessDeniedException",
+    "securityhub": "AccessDeniedException",
+    "logs": "AccessDeniedException",
+    "cloudwatch": "AccessDenied",
+    "sns": "AuthorizationError",
     "sts": "AccessDenied",
 }
 _THROTTLE_CODE = {
@@ -175,6 +189,12 @@ _THROTTLE_CODE = {
     "cloudtrail": "ThrottlingException",
     "lambda": "TooManyRequestsException",
     "kms": "ThrottlingException",
+    "config": "ThrottlingException",
+    "guardduty": "TooManyRequestsException",
+    "securityhub": "TooManyRequestsException",
+    "logs": "ThrottlingException",
+    "cloudwatch": "Throttling",
+    "sns": "Throttling",
     "sts": "Throttling",
 }
 
@@ -232,6 +252,12 @@ _SERVICE_IDS = {
     "cloudtrail": "cloudtrail",
     "lambda": "lambda",
     "kms": "kms",
+    "config-service": "config",
+    "guardduty": "guardduty",
+    "securityhub": "securityhub",
+    "cloudwatch-logs": "logs",
+    "cloudwatch": "cloudwatch",
+    "sns": "sns",
 }
 
 

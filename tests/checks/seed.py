@@ -527,7 +527,8 @@ def seed(client: Callable[[str, str], Any]) -> Expected:
     arn = trails.create_trail(Name="demarc-trail", S3BucketName="demarc-trail-logs", IsMultiRegionTrail=True)[
         "TrailARN"
     ]
-    expect("cloudtrail", ACCOUNT, GLOBAL)
+    # (the trail delivering to CloudWatch Logs, below, is logging: the cloudtrail check passes here;
+    # tests/checks/test_detection.py covers an account whose only multi-region trail is idle)
     expect("cloudtrail-log-validation", arn, REGION_A)
     expect("cloudtrail-kms", arn, REGION_A)
     # A single-region trail that validates and encrypts its logs: neither check finds it.
@@ -549,4 +550,104 @@ def seed(client: Callable[[str, str], Any]) -> Expected:
     client("cloudtrail", REGION_B).create_trail(
         Name="demarc-good-trail", S3BucketName="demarc-trail-logs", EnableLogFileValidation=True, KmsKeyId=key
     )
+    _seed_detection(client, expect)
     return expected
+
+
+def _seed_detection(client: Callable[[str, str], Any], expect: Callable[[str, str, str], None]) -> None:
+    """Config, GuardDuty and Security Hub on in REGION_A and not in REGION_B; the CIS metric
+    filters on a logging multi-region trail's log group, one of them told to a subscriber."""
+    role = f"arn:aws:iam::{ACCOUNT}:role/demarc-fn"
+    for region in (REGION_A, REGION_B):
+        config = client("config", region)
+        config.put_configuration_recorder(
+            ConfigurationRecorder={
+                "name": "default",
+                "roleARN": role,
+                "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": region == REGION_A},
+            }
+        )
+        config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": "demarc-trail-logs"})
+        guardduty = client("guardduty", region)
+        guardduty.create_detector(Enable=region == REGION_A)
+        if region == REGION_A:
+            config.start_configuration_recorder(ConfigurationRecorderName="default")
+            client("securityhub", region).enable_security_hub()
+        else:
+            expect("config-recording", region, region)  # a recorder that was never started
+            expect("guardduty-enabled", region, region)  # a suspended detector
+            expect("securityhub-enabled", region, region)  # not subscribed
+
+    logs = client("logs", REGION_A)
+    logs.create_log_group(logGroupName="demarc-cloudtrail")
+    group_arn = f"arn:aws:logs:{REGION_A}:{ACCOUNT}:log-group:demarc-cloudtrail:*"
+    key = client("kms", REGION_A).create_key()["KeyMetadata"]["Arn"]
+    client("kms", REGION_A).enable_key_rotation(KeyId=key)
+    trails = client("cloudtrail", REGION_A)
+    trails.create_trail(
+        Name="demarc-cw-trail",
+        S3BucketName="demarc-trail-logs",
+        IsMultiRegionTrail=True,
+        EnableLogFileValidation=True,
+        KmsKeyId=key,
+        CloudWatchLogsLogGroupArn=group_arn,
+        CloudWatchLogsRoleArn=role,
+    )
+    trails.start_logging(Name="demarc-cw-trail")
+    sns = client("sns", REGION_A)
+    told = sns.create_topic(Name="demarc-security-alarms")["TopicArn"]
+    sns.subscribe(TopicArn=told, Protocol="https", Endpoint="https://alerts.example.com/hook")
+    untold = sns.create_topic(Name="demarc-nobody-listens")["TopicArn"]  # no subscriber
+    cloudwatch = client("cloudwatch", REGION_A)
+
+    def watch(name: str, pattern: str, topic: str | None) -> None:
+        logs.put_metric_filter(
+            logGroupName="demarc-cloudtrail",
+            filterName=name,
+            filterPattern=pattern,
+            metricTransformations=[{"metricName": name, "metricNamespace": "CISBenchmark", "metricValue": "1"}],
+        )
+        if topic:
+            cloudwatch.put_metric_alarm(
+                AlarmName=f"{name}-alarm",
+                MetricName=name,
+                Namespace="CISBenchmark",
+                Statistic="Sum",
+                Period=300,
+                Threshold=1,
+                ComparisonOperator="GreaterThanOrEqualToThreshold",
+                EvaluationPeriods=1,
+                AlarmActions=[topic],
+            )
+
+    # 4.1 watched and told; 4.3 alarmed to a topic nobody reads; 4.4 a filter with no alarm; the rest missing.
+    watch(
+        "unauthorized-api-calls",
+        '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }',
+        told,
+    )
+    watch(
+        "root-usage",
+        '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }',
+        untold,
+    )
+    iam_events = [
+        "DeleteGroupPolicy",
+        "DeleteRolePolicy",
+        "DeleteUserPolicy",
+        "PutGroupPolicy",
+        "PutRolePolicy",
+        "PutUserPolicy",
+        "CreatePolicy",
+        "DeletePolicy",
+        "CreatePolicyVersion",
+        "DeletePolicyVersion",
+        "AttachRolePolicy",
+        "DetachRolePolicy",
+        "AttachUserPolicy",
+        "DetachUserPolicy",
+        "AttachGroupPolicy",
+        "DetachGroupPolicy",
+    ]
+    watch("iam-policy-changes", "{" + " || ".join(f"($.eventName={e})" for e in iam_events) + "}", None)
+    expect("cloudwatch-cis-alarms", ACCOUNT, GLOBAL)

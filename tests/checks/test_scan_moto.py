@@ -194,3 +194,25 @@ def test_notprincipal_and_single_statement_policies_are_public(baseline: Any) ->
     assert details["demarc-notprincipal"] == "policy allows s3:GetObject to everyone except NotPrincipal"
     assert details["demarc-notaction"] == "policy allows all actions except s3:DeleteObject to Principal *"
     assert "demarc-deny-notprincipal" not in details
+
+
+def test_cis_alarms_name_every_missing_recommendation(baseline: Any) -> None:
+    """4.1 is watched and told; 4.3 alarms a topic nobody subscribed to; 4.4 has no alarm."""
+    [finding] = by_check(baseline[0])["cloudwatch-cis-alarms"].findings
+    no_filter, no_alarm = finding.detail.split("; ")
+    assert no_filter.startswith("no metric filter for 4.2 console sign-in without MFA, 4.5 ")
+    assert "4.15 AWS Organizations changes" in no_filter
+    assert "4.1 " not in no_filter and "4.3 " not in no_filter and "4.4 " not in no_filter
+    assert no_alarm == (
+        "a metric filter but no alarm notifying a subscribed SNS topic for 4.3 root user usage, 4.4 IAM policy changes"
+    )
+
+
+@pytest.mark.parametrize(
+    ("check_id", "compliant", "violating"),
+    [("config-recording", REGION_A, REGION_B), ("guardduty-enabled", REGION_A, REGION_B)],
+)
+def test_detection_services_per_region(check_id: str, compliant: str, violating: str, baseline: Any) -> None:
+    result = by_check(baseline[0])[check_id]
+    assert found(result) == {(violating, violating)}
+    assert compliant not in {f.region for f in result.findings}
