@@ -66,6 +66,7 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
         ("i-0a1b2c3d4e5f60003", "us-east-1"): "no SSM patch state",
     },
     "cloudtrail": {(ACCOUNT, "global"): "no multi-region trail"},
+    "iam-access-analyzer": {("eu-west-1", "eu-west-1"): "no IAM Access Analyzer for external access"},
     "config-recording": {("eu-west-1", "eu-west-1"): "no AWS Config configuration recorder"},
     "guardduty-enabled": {("eu-west-1", "eu-west-1"): "no detector"},
     "securityhub-enabled": {("eu-west-1", "eu-west-1"): "not enabled"},
@@ -353,7 +354,7 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert "AWS Lambda / Application: Customer" in answers
     assert "AWS Lambda / Platform and runtime: Shared" in answers
     # 2. the scan of the sample account: every expected failure, and the passes
-    assert f"AWS account {ACCOUNT} (us-east-1, eu-west-1): 39 failing, 0 could not finish, 5 passing" in scan
+    assert f"AWS account {ACCOUNT} (us-east-1, eu-west-1): 40 failing, 0 could not finish, 5 passing" in scan
     for check_id in EXPECTED:
         assert f"FAIL  {check_id}:" in scan
     for check_id in set(all_check_ids()) - set(EXPECTED):

@@ -880,6 +880,21 @@ def _kms_rotation(acct: SampleAccount, region: str, params: dict[str, Any]) -> d
 # -- Detection services (per region) --------------------------------------------------------
 
 
+@_serves("accessanalyzer", "ListAnalyzers", "type", "maxResults", "nextToken")
+def _analyzers(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    analyzers = [
+        {
+            "arn": acct.arn("access-analyzer", region, f"analyzer/{a['name']}"),
+            "name": a["name"],
+            "type": a["type"],
+            "createdAt": _CREATED,
+            "status": a.get("status", "ACTIVE"),
+        }
+        for a in acct.region_data(region, "access_analyzers")
+    ]
+    return {"analyzers": analyzers}
+
+
 @_serves("config", "DescribeConfigurationRecorders")
 def _config_recorders(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
     return {

@@ -160,6 +160,7 @@ _PROTOCOL = {
     "logs": "json",
     "cloudwatch": "json",  # moto answers CloudWatch in JSON
     "sns": "query",
+    "accessanalyzer": "json",
 }
 _DENIED_CODE = {
     "ec2": "UnauthorizedOperation",
@@ -177,6 +178,7 @@ _DENIED_CODE = {
     "logs": "AccessDeniedException",
     "cloudwatch": "AccessDenied",
     "sns": "AuthorizationError",
+    "accessanalyzer": "AccessDeniedException",
     "sts": "AccessDenied",
 }
 _THROTTLE_CODE = {
@@ -195,6 +197,7 @@ _THROTTLE_CODE = {
     "logs": "ThrottlingException",
     "cloudwatch": "Throttling",
     "sns": "Throttling",
+    "accessanalyzer": "ThrottlingException",
     "sts": "Throttling",
 }
 
@@ -258,6 +261,7 @@ _SERVICE_IDS = {
     "cloudwatch-logs": "logs",
     "cloudwatch": "cloudwatch",
     "sns": "sns",
+    "accessanalyzer": "accessanalyzer",
 }
 
 

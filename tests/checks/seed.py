@@ -555,8 +555,9 @@ def seed(client: Callable[[str, str], Any]) -> Expected:
 
 
 def _seed_detection(client: Callable[[str, str], Any], expect: Callable[[str, str, str], None]) -> None:
-    """Config, GuardDuty and Security Hub on in REGION_A and not in REGION_B; the CIS metric
-    filters on a logging multi-region trail's log group, one of them told to a subscriber."""
+    """Access Analyzer (external access), Config, GuardDuty and Security Hub on in REGION_A and
+    not in REGION_B; the CIS metric filters on a logging multi-region trail's log group, one of
+    them told to a subscriber."""
     role = f"arn:aws:iam::{ACCOUNT}:role/demarc-fn"
     for region in (REGION_A, REGION_B):
         config = client("config", region)
@@ -570,6 +571,12 @@ def _seed_detection(client: Callable[[str, str], Any], expect: Callable[[str, st
         config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": "demarc-trail-logs"})
         guardduty = client("guardduty", region)
         guardduty.create_detector(Enable=region == REGION_A)
+        analyzer = client("accessanalyzer", region)
+        if region == REGION_A:
+            analyzer.create_analyzer(analyzerName="demarc-external", type="ACCOUNT")
+        else:
+            analyzer.create_analyzer(analyzerName="demarc-unused", type="ACCOUNT_UNUSED_ACCESS")  # not external access
+            expect("iam-access-analyzer", region, region)
         if region == REGION_A:
             config.start_configuration_recorder(ConfigurationRecorderName="default")
             client("securityhub", region).enable_security_hub()

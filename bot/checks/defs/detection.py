@@ -1,7 +1,9 @@
-"""Detection services: AWS Config recording, GuardDuty and Security Hub in every region, and
+"""Detection services: IAM Access Analyzer, AWS Config recording, GuardDuty and Security Hub in every region, and
 the CIS metric-filter-and-alarm set on the CloudTrail log group.
 
-Controls: https://docs.aws.amazon.com/securityhub/latest/userguide/config-controls.html (Config.1,
+Controls: https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html (IAM.28,
+CIS v3.0.0 1.20: an external access analyzer in every region),
+https://docs.aws.amazon.com/securityhub/latest/userguide/config-controls.html (Config.1,
 CIS v3.0.0 3.3), https://docs.aws.amazon.com/securityhub/latest/userguide/guardduty-controls.html
 (GuardDuty.1; no CIS v3.0.0 recommendation), CIS v3.0.0 4.16 for Security Hub itself (no
 Security Hub control checks Security Hub), and
@@ -19,6 +21,28 @@ from dataclasses import dataclass
 from bot.checks.loaders import detection, monitoring
 from bot.checks.model import Finding
 from bot.checks.registry import CheckContext, check
+
+
+@check(
+    "iam-access-analyzer",
+    service="iam",
+    topic="iam",
+    needs=(detection.ANALYZERS,),
+    regional=True,
+    cis=("1.20",),
+    securityhub=("IAM.28",),
+    remedy="aws accessanalyzer create-analyzer --region {region} --analyzer-name demarc-external --type ACCOUNT",
+)
+def access_analyzer(ctx: CheckContext) -> Iterator[Finding]:
+    analyzers = ctx.get(detection.ANALYZERS)
+    external = [a for a in analyzers if a.type in detection.EXTERNAL_ACCESS_TYPES]
+    if any(a.status == "ACTIVE" for a in external):
+        return
+    if external:
+        states = ", ".join(f"{a.name} is {a.status.lower()}" for a in external)
+        yield ctx.finding(ctx.region, f"no active external access analyzer ({states})")
+    else:
+        yield ctx.finding(ctx.region, "no IAM Access Analyzer for external access in this region")
 
 
 @check(

@@ -96,3 +96,26 @@ def _hub(inv: Inventory, region: str) -> str | None:
 
 
 SECURITY_HUB: Resource[str | None] = Resource("securityhub.hub", True, (ApiCall("securityhub", "DescribeHub"),), _hub)
+
+
+@dataclass(frozen=True)
+class Analyzer:
+    name: str
+    type: str
+    status: str
+
+
+#: Analyzer types that look for external access (the unused-access kinds do not).
+EXTERNAL_ACCESS_TYPES = frozenset({"ACCOUNT", "ORGANIZATION"})
+
+
+def _analyzers(inv: Inventory, region: str) -> list[Analyzer]:
+    return [
+        Analyzer(str(a.get("name", "")), str(a.get("type", "")), str(a.get("status", "")))
+        for a in inv.pages("accessanalyzer", region, "ListAnalyzers", "analyzers", page_size=100)
+    ]
+
+
+ANALYZERS: Resource[list[Analyzer]] = Resource(
+    "accessanalyzer.analyzers", True, (ApiCall("accessanalyzer", "ListAnalyzers"),), _analyzers
+)
