@@ -66,6 +66,18 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
         ("i-0a1b2c3d4e5f60003", "us-east-1"): "no SSM patch state",
     },
     "cloudtrail": {(ACCOUNT, "global"): "no multi-region trail"},
+    "eks-version": {
+        (f"arn:aws:eks:us-east-1:{ACCOUNT}:cluster/acme-prod", "us-east-1"): "left standard support on 2025-11-26"
+    },
+    "eks-endpoint-public": {(f"arn:aws:eks:eu-west-1:{ACCOUNT}:cluster/acme-tools", "eu-west-1"): "open to 0.0.0.0/0"},
+    "eks-secrets-encryption": {(f"arn:aws:eks:eu-west-1:{ACCOUNT}:cluster/acme-tools", "eu-west-1"): "not envelope"},
+    "eks-control-plane-logging": {
+        (f"arn:aws:eks:eu-west-1:{ACCOUNT}:cluster/acme-tools", "eu-west-1"): "api, audit, authenticator"
+    },
+    "ecs-secret-env": {
+        (f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/acme-jobs:7", "us-east-1"): "jobs: SMTP_PASSWORD"
+    },
+    "lambda-env-secrets": {("nightly-report", "us-east-1"): "SLACK_WEBHOOK_TOKEN"},
     "iam-access-analyzer": {("eu-west-1", "eu-west-1"): "no IAM Access Analyzer for external access"},
     "config-recording": {("eu-west-1", "eu-west-1"): "no AWS Config configuration recorder"},
     "guardduty-enabled": {("eu-west-1", "eu-west-1"): "no detector"},
@@ -354,7 +366,7 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert "AWS Lambda / Application: Customer" in answers
     assert "AWS Lambda / Platform and runtime: Shared" in answers
     # 2. the scan of the sample account: every expected failure, and the passes
-    assert f"AWS account {ACCOUNT} (us-east-1, eu-west-1): 40 failing, 0 could not finish, 5 passing" in scan
+    assert f"AWS account {ACCOUNT} (us-east-1, eu-west-1): 46 failing, 0 could not finish, 6 passing" in scan
     for check_id in EXPECTED:
         assert f"FAIL  {check_id}:" in scan
     for check_id in set(all_check_ids()) - set(EXPECTED):

@@ -763,6 +763,8 @@ def _functions(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict
         }
         if fn.get("runtime"):
             entry.update(Runtime=fn["runtime"], Handler="app.handler")
+        if fn.get("environment"):
+            entry["Environment"] = {"Variables": {str(k): str(v) for k, v in fn["environment"].items()}}
         functions.append(entry)
     return {"Functions": functions}
 
@@ -976,6 +978,50 @@ def _subscriptions(acct: SampleAccount, region: str, params: dict[str, Any]) -> 
         if s["TopicArn"] == topic
     ]
     return {"Subscriptions": subs}
+
+
+# -- Containers (per region) --------------------------------------------------------------
+
+
+@_serves("eks", "ListClusters", "maxResults", "nextToken")
+def _eks_clusters(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {"clusters": [c["name"] for c in acct.region_data(region, "eks_clusters")]}
+
+
+@_serves("eks", "DescribeCluster", "name")
+def _eks_cluster(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    for c in acct.region_data(region, "eks_clusters"):
+        if c["name"] == params.get("name"):
+            body = {
+                **copy.deepcopy(c),
+                "arn": acct.arn("eks", region, f"cluster/{c['name']}"),
+                "status": "ACTIVE",
+                "createdAt": _CREATED,
+                "platformVersion": "eks.10",
+            }
+            return {"cluster": body}
+    raise _ApiError("ResourceNotFoundException", f"No cluster found for name: {params.get('name')}.", 404)
+
+
+@_serves("ecs", "ListTaskDefinitionFamilies", "status", "familyPrefix", "maxResults", "nextToken")
+def _task_families(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {"families": [t["family"] for t in acct.region_data(region, "task_definitions")]}
+
+
+@_serves("ecs", "DescribeTaskDefinition", "taskDefinition")
+def _task_definition(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    wanted = str(params.get("taskDefinition"))
+    for t in acct.region_data(region, "task_definitions"):
+        if wanted in (t["family"], f"{t['family']}:{t['revision']}"):
+            body = {
+                **copy.deepcopy(t),
+                "taskDefinitionArn": acct.arn("ecs", region, f"task-definition/{t['family']}:{t['revision']}"),
+                "status": "ACTIVE",
+            }
+            for container in body["containerDefinitions"]:
+                container.setdefault("memory", 512)
+            return {"taskDefinition": body}
+    raise _ApiError("ClientException", "Unable to describe task definition.", 400)
 
 
 #: Every (botocore service, operation) the sample account answers.

@@ -161,6 +161,8 @@ _PROTOCOL = {
     "cloudwatch": "json",  # moto answers CloudWatch in JSON
     "sns": "query",
     "accessanalyzer": "json",
+    "eks": "json",
+    "ecs": "json",
 }
 _DENIED_CODE = {
     "ec2": "UnauthorizedOperation",
@@ -179,6 +181,8 @@ _DENIED_CODE = {
     "cloudwatch": "AccessDenied",
     "sns": "AuthorizationError",
     "accessanalyzer": "AccessDeniedException",
+    "eks": "AccessDeniedException",
+    "ecs": "AccessDeniedException",
     "sts": "AccessDenied",
 }
 _THROTTLE_CODE = {
@@ -198,6 +202,8 @@ _THROTTLE_CODE = {
     "cloudwatch": "Throttling",
     "sns": "Throttling",
     "accessanalyzer": "ThrottlingException",
+    "eks": "ThrottlingException",
+    "ecs": "ThrottlingException",
     "sts": "Throttling",
 }
 
@@ -262,6 +268,8 @@ _SERVICE_IDS = {
     "cloudwatch": "cloudwatch",
     "sns": "sns",
     "accessanalyzer": "accessanalyzer",
+    "eks": "eks",
+    "ecs": "ecs",
 }
 
 

@@ -231,3 +231,25 @@ _sys.modules.update({"moto.accessanalyzer": _package, "moto.accessanalyzer.model
 _sys.modules["moto.accessanalyzer.urls"] = _urls
 if not any(name == "accessanalyzer" for name, _ in _backend_index.backend_url_patterns):
     _backend_index.backend_url_patterns.append(("accessanalyzer", _re.compile(_url_base)))
+
+
+# --- ECS: DescribeTaskDefinition by family name -------------------------------------------------
+#
+# AWS answers a bare family name with the latest ACTIVE revision; moto answers with the latest
+# revision even when it was deregistered (INACTIVE).
+
+from moto.ecs.models import EC2ContainerServiceBackend  # noqa: E402
+
+_original_describe_task_definition = EC2ContainerServiceBackend.describe_task_definition
+
+
+def _describe_latest_active_task_definition(self: Any, task_definition_str: str) -> Any:
+    name = task_definition_str.split("/")[-1]
+    if ":" not in name and name in self.task_definitions:
+        active = [rev for rev, td in self.task_definitions[name].items() if td.status == "ACTIVE"]
+        if active:
+            return self.task_definitions[name][max(active)]
+    return _original_describe_task_definition(self, task_definition_str)
+
+
+EC2ContainerServiceBackend.describe_task_definition = _describe_latest_active_task_definition  # type: ignore[method-assign]

@@ -551,7 +551,126 @@ def seed(client: Callable[[str, str], Any]) -> Expected:
         Name="demarc-good-trail", S3BucketName="demarc-trail-logs", EnableLogFileValidation=True, KmsKeyId=key
     )
     _seed_detection(client, expect)
+    _seed_containers(client, expect)
     return expected
+
+
+def _seed_containers(client: Callable[[str, str], Any], expect: Callable[[str, str, str], None]) -> None:
+    """EKS clusters and ECS task definitions in REGION_A, Lambda environments: every edge case
+    of the container and compute checks next to a compliant one."""
+    role = f"arn:aws:iam::{ACCOUNT}:role/demarc-fn"
+    eks = client("eks", REGION_A)
+
+    def cluster(name: str, version: str, vpc: dict[str, Any], secrets: bool, logs: list[str]) -> str:
+        kwargs: dict[str, Any] = {}
+        if secrets:
+            key = f"arn:aws:kms:{REGION_A}:{ACCOUNT}:key/0e5a1f4c-eks"
+            kwargs["encryptionConfig"] = [{"resources": ["secrets"], "provider": {"keyArn": key}}]
+        if logs:
+            kwargs["logging"] = {"clusterLogging": [{"types": logs, "enabled": True}]}
+        body = eks.create_cluster(
+            name=name, version=version, roleArn=role, resourcesVpcConfig={"subnetIds": [], **vpc}, **kwargs
+        )
+        return str(body["cluster"]["arn"])
+
+    # AWS's defaults: public endpoint open to 0.0.0.0/0, no secrets encryption, no logs; 1.30 left
+    # standard support on 2025-07-23.
+    open_arn = cluster("eks-defaults", "1.30", {"endpointPublicAccess": True}, False, [])
+    for check_id in ("eks-endpoint-public", "eks-version", "eks-secrets-encryption", "eks-control-plane-logging"):
+        expect(check_id, open_arn, REGION_A)
+    # Private endpoint, encrypted, every log type, 1.34 (standard support until 2026-12-02).
+    cluster(
+        "eks-hardened",
+        "1.34",
+        {"endpointPublicAccess": False, "endpointPrivateAccess": True},
+        True,
+        ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+    )
+    # Public but limited to one range (not a finding); 1.33 ended 2026-07-29; audit log only.
+    narrow = cluster(
+        "eks-narrow",
+        "1.33",
+        {"endpointPublicAccess": True, "publicAccessCidrs": ["203.0.113.0/24"]},
+        True,
+        ["audit"],
+    )
+    expect("eks-version", narrow, REGION_A)
+    expect("eks-control-plane-logging", narrow, REGION_A)
+    # IPv6 everywhere is the whole internet too.
+    six = cluster(
+        "eks-v6",
+        "1.34",
+        {"endpointPublicAccess": True, "publicAccessCidrs": ["::/0"]},
+        True,
+        ["api", "audit", "authenticator"],
+    )
+    expect("eks-endpoint-public", six, REGION_A)
+
+    ecs = client("ecs", REGION_A)
+
+    def task(family: str, *containers: dict[str, Any]) -> str:
+        defs = [{"image": "public.ecr.aws/demarc/app:1", "memory": 128, **c} for c in containers]
+        return str(
+            ecs.register_task_definition(family=family, containerDefinitions=defs)["taskDefinition"][
+                "taskDefinitionArn"
+            ]
+        )
+
+    # web: revision 1 was privileged, revision 2 (the latest ACTIVE) is not.
+    task("web", {"name": "app", "privileged": True})
+    task("web", {"name": "app", "environment": [{"name": "LOG_LEVEL", "value": "info"}]})
+    # worker: privileged, and a password in plain text next to a harmless variable.
+    worker = task(
+        "worker",
+        {"name": "main", "privileged": True, "environment": [{"name": "DB_PASSWORD", "value": "plain-text-pw"}]},
+        {"name": "sidecar", "environment": [{"name": "QUEUE_URL", "value": "https://sqs.example/q"}]},
+    )
+    expect("ecs-privileged-containers", worker, REGION_A)
+    expect("ecs-secret-env", worker, REGION_A)
+    # batch: the latest revision (with an access key id in a variable) was deregistered.
+    task("batch", {"name": "job", "environment": [{"name": "TABLE_NAME", "value": "orders"}]})
+    task("batch", {"name": "job", "environment": [{"name": "UPLOAD", "value": "AKIAIOSFODNN7EXAMPLE"}]})
+    ecs.deregister_task_definition(taskDefinition="batch:2")
+    # api: secrets by reference (the `secrets` field, an ARN, a parameter name) are fine.
+    task(
+        "api",
+        {
+            "name": "api",
+            "secrets": [{"name": "DB_PASSWORD", "valueFrom": f"arn:aws:secretsmanager:{REGION_A}:{ACCOUNT}:secret:db"}],
+            "environment": [
+                {"name": "API_TOKEN_PARAMETER", "value": "/prod/api/token"},
+                {"name": "SIGNING_SECRET", "value": f"arn:aws:ssm:{REGION_A}:{ACCOUNT}:parameter/signing"},
+            ],
+        },
+    )
+
+    lam = client("lambda", REGION_A)
+
+    def function(name: str, env: dict[str, str]) -> str:
+        lam.create_function(
+            FunctionName=name,
+            Runtime="python3.13",
+            Role=role,
+            Handler="h.h",
+            Code={"ZipFile": b"zip"},
+            Environment={"Variables": env},
+        )
+        return name
+
+    expect(
+        "lambda-env-secrets",
+        function("fn-env-secrets", {"STRIPE_API_KEY": "sk_live_demarc", "JWT_SECRET": "s3cr3t", "LOG_LEVEL": "debug"}),
+        REGION_A,
+    )
+    expect(
+        "lambda-env-secrets",
+        function("fn-env-key-value", {"UPLOADER": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}),
+        REGION_A,
+    )
+    function(
+        "fn-env-clean",
+        {"TABLE_NAME": "orders", "DB_SECRET_ARN": f"arn:aws:secretsmanager:{REGION_A}:{ACCOUNT}:secret:db"},
+    )
 
 
 def _seed_detection(client: Callable[[str, str], Any], expect: Callable[[str, str, str], None]) -> None:

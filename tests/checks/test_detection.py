@@ -173,3 +173,28 @@ def test_only_an_idle_multi_region_trail_fails_cloudtrail_and_the_cis_alarms() -
     # the idle trail's status was asked once, by the logging check, and reused
     assert [c[1] for c in recorder.calls].count("GetTrailStatus") == 1
     assert "DescribeMetricFilters" not in [c[1] for c in recorder.calls]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "secret"),
+    [
+        ("DB_PASSWORD", "x", True),
+        ("JWT_SECRET", "x", True),
+        ("GITHUB_TOKEN", "x", True),
+        ("stripe_api_key", "x", True),
+        ("ANYTHING", "AKIAIOSFODNN7EXAMPLE", True),
+        ("ANYTHING", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", True),
+        ("DB_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:1:secret:db", False),
+        ("DB_PASSWORD", "arn:aws:ssm:us-east-1:1:parameter/db", False),
+        ("TOKEN_TTL", "300", False),
+        ("SECRET_NAME", "prod/db", False),
+        ("TABLE_NAME", "orders", False),
+        ("LOG_LEVEL", "debug", False),
+        ("PASSWORD", "", False),
+        ("CALLBACK", "0123456789012345678901234567890123456789", False),  # 40 digits, not a key's shape
+    ],
+)
+def test_secret_looking(name: str, value: str, secret: bool) -> None:
+    from bot.checks.secrets import secret_looking
+
+    assert secret_looking(name, value) is secret

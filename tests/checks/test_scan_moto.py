@@ -216,3 +216,37 @@ def test_detection_services_per_region(check_id: str, compliant: str, violating:
     result = by_check(baseline[0])[check_id]
     assert found(result) == {(violating, violating)}
     assert compliant not in {f.region for f in result.findings}
+
+
+def test_eks_version_support_follows_the_scan_clock(expected: Expected) -> None:
+    """1.34 leaves standard support on 2026-12-02: a finding from that day, by the injected clock."""
+    import datetime as dt
+
+    def versions(day: dt.date) -> set[str]:
+        [report] = run_scan(["eks-version"], [REGION_A], session_factory=Recorder(), clock=FixedClock.on(day))
+        return {f.resource.rsplit("/", 1)[-1] for f in by_check(report)["eks-version"].findings}
+
+    assert versions(dt.date(2026, 12, 1)) == {"eks-defaults", "eks-narrow"}
+    assert versions(dt.date(2026, 12, 2)) == {"eks-defaults", "eks-narrow", "eks-hardened", "eks-v6"}
+
+
+def test_secret_findings_name_variables_never_values(baseline: Any) -> None:
+    results = by_check(baseline[0])
+    lam = {f.resource: f.detail for f in results["lambda-env-secrets"].findings}
+    assert lam["fn-env-secrets"] == "environment variables that look like secrets: JWT_SECRET, STRIPE_API_KEY"
+    assert lam["fn-env-key-value"] == "environment variables that look like secrets: UPLOADER"
+    [ecs] = results["ecs-secret-env"].findings
+    assert ecs.detail == "plain environment variables that look like secrets (use secrets): main: DB_PASSWORD"
+    everything = json.dumps(baseline[0].to_dict())
+    for value in ("sk_live_demarc", "s3cr3t", "wJalrXUtnFEMI", "plain-text-pw", "AKIAIOSFODNN7EXAMPLE"):
+        assert value not in everything
+
+
+def test_only_the_latest_active_task_definition_revision_is_judged(baseline: Any) -> None:
+    results = by_check(baseline[0])
+    judged = {
+        f.resource.rsplit("/", 1)[-1]
+        for c in ("ecs-privileged-containers", "ecs-secret-env")
+        for f in results[c].findings
+    }
+    assert judged == {"worker:1"}  # web:1 (privileged) and batch:2 (deregistered) are not the latest ACTIVE
