@@ -99,10 +99,10 @@ def _monitoring(inv: Inventory, region: str) -> Monitoring:
         return topic, any(str(s.get("SubscriptionArn", "")) not in _UNCONFIRMED for s in subs)
 
     told = dict(inv.fan_out(subscribed, wanted))
-    for group, name, pattern, metrics in filters:
-        where = group.split(":")[0]
+    for group_id, filter_name, pattern, metrics in filters:
+        where = group_id.split(":")[0]
         notifies = any(told.get(t, False) for m in metrics for t in alarm_topics.get((where, *m), ()))
-        out.filters.append(WatchedFilter(group, name, pattern, notifies))
+        out.filters.append(WatchedFilter(group_id, filter_name, pattern, notifies))
     return out
 
 
