@@ -1024,5 +1024,99 @@ def _task_definition(acct: SampleAccount, region: str, params: dict[str, Any]) -
     raise _ApiError("ClientException", "Unable to describe task definition.", 400)
 
 
+# -- Integration and data services (per region) ------------------------------------------------
+
+
+def _queue(acct: SampleAccount, region: str, url: str) -> dict[str, Any]:
+    for q in acct.region_data(region, "sqs_queues"):
+        if url.rstrip("/").rsplit("/", 1)[-1] == q["name"]:
+            return q
+    raise _ApiError("AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist.")
+
+
+@_serves("sqs", "ListQueues", "QueueNamePrefix")
+def _sqs_queues(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    urls = [
+        f"https://sqs.{region}.amazonaws.com/{acct.account_id}/{q['name']}"
+        for q in acct.region_data(region, "sqs_queues")
+    ]
+    return {"QueueUrls": urls}
+
+
+@_serves("sqs", "GetQueueAttributes", "QueueUrl", "AttributeNames")
+def _sqs_attributes(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    q = _queue(acct, region, str(params.get("QueueUrl")))
+    attrs = {k: str(v) for k, v in _api_keys(q).items()}
+    attrs["QueueArn"] = acct.arn("sqs", region, q["name"])
+    if q.get("policy"):
+        attrs["Policy"] = json.dumps(q["policy"])
+    wanted = set(params.get("AttributeNames") or [])
+    return {"Attributes": {k: v for k, v in attrs.items() if "All" in wanted or k in wanted}}
+
+
+@_serves("sns", "ListTopics")
+def _sns_topics(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Topics": [{"TopicArn": acct.arn("sns", region, t["name"])} for t in acct.region_data(region, "sns_topics")]
+    }
+
+
+@_serves("sns", "GetTopicAttributes", "TopicArn")
+def _sns_attributes(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    for t in acct.region_data(region, "sns_topics"):
+        arn = acct.arn("sns", region, t["name"])
+        if params.get("TopicArn") == arn:
+            owner_only = {
+                "Version": "2008-10-17",
+                "Statement": [
+                    {
+                        "Sid": "__default_statement_ID",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": "*"},
+                        "Action": ["SNS:Publish", "SNS:Subscribe"],
+                        "Resource": arn,
+                        "Condition": {"StringEquals": {"AWS:SourceOwner": acct.account_id}},
+                    }
+                ],
+            }
+            attrs = {"TopicArn": arn, "Owner": acct.account_id, "Policy": json.dumps(t.get("policy") or owner_only)}
+            attrs.update({k: str(v) for k, v in _api_keys(t).items()})
+            return {"Attributes": attrs}
+    raise _ApiError("NotFound", "Topic does not exist", 404)
+
+
+@_serves("dynamodb", "ListTables", "Limit", "ExclusiveStartTableName")
+def _ddb_tables(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {"TableNames": [t["name"] for t in acct.region_data(region, "dynamodb_tables")]}
+
+
+@_serves("dynamodb", "DescribeContinuousBackups", "TableName")
+def _ddb_backups(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    for t in acct.region_data(region, "dynamodb_tables"):
+        if t["name"] == params.get("TableName"):
+            status = "ENABLED" if t.get("pitr") else "DISABLED"
+            return {
+                "ContinuousBackupsDescription": {
+                    "ContinuousBackupsStatus": "ENABLED",
+                    "PointInTimeRecoveryDescription": {"PointInTimeRecoveryStatus": status},
+                }
+            }
+    raise _ApiError("TableNotFoundException", f"Table not found: {params.get('TableName')}")
+
+
+@_serves("elasticache", "DescribeReplicationGroups")
+def _replication_groups(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    groups = [
+        {
+            **_api_keys(g),
+            "ARN": acct.arn("elasticache", region, f"replicationgroup:{g['ReplicationGroupId']}"),
+            "Status": "available",
+            "Description": g["ReplicationGroupId"],
+        }
+        for g in acct.region_data(region, "replication_groups")
+    ]
+    return {"ReplicationGroups": groups}
+
+
 #: Every (botocore service, operation) the sample account answers.
 SERVED_OPERATIONS: frozenset[tuple[str, str]] = frozenset(_HANDLERS)

@@ -163,6 +163,9 @@ _PROTOCOL = {
     "accessanalyzer": "json",
     "eks": "json",
     "ecs": "json",
+    "sqs": "json",
+    "dynamodb": "json",
+    "elasticache": "query",
 }
 _DENIED_CODE = {
     "ec2": "UnauthorizedOperation",
@@ -183,6 +186,9 @@ _DENIED_CODE = {
     "accessanalyzer": "AccessDeniedException",
     "eks": "AccessDeniedException",
     "ecs": "AccessDeniedException",
+    "sqs": "AccessDenied",
+    "dynamodb": "AccessDeniedException",
+    "elasticache": "AccessDenied",
     "sts": "AccessDenied",
 }
 _THROTTLE_CODE = {
@@ -204,6 +210,9 @@ _THROTTLE_CODE = {
     "accessanalyzer": "ThrottlingException",
     "eks": "ThrottlingException",
     "ecs": "ThrottlingException",
+    "sqs": "RequestThrottled",
+    "dynamodb": "ThrottlingException",
+    "elasticache": "Throttling",
     "sts": "Throttling",
 }
 
@@ -270,6 +279,9 @@ _SERVICE_IDS = {
     "accessanalyzer": "accessanalyzer",
     "eks": "eks",
     "ecs": "ecs",
+    "sqs": "sqs",
+    "dynamodb": "dynamodb",
+    "elasticache": "elasticache",
 }
 
 

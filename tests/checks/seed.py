@@ -552,7 +552,82 @@ def seed(client: Callable[[str, str], Any]) -> Expected:
     )
     _seed_detection(client, expect)
     _seed_containers(client, expect)
+    _seed_integration(client, expect)
     return expected
+
+
+def _seed_integration(client: Callable[[str, str], Any], expect: Callable[[str, str, str], None]) -> None:
+    """SQS queues, SNS topics, DynamoDB tables and ElastiCache groups, one of each kind of fault
+    next to a compliant one (REGION_B holds a violation of each too)."""
+    anyone = {"Sid": "Anyone", "Effect": "Allow", "Principal": "*", "Action": "*"}
+    scoped = {
+        "Sid": "FromMyBucket",
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "*",
+        "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::demarc-private"}},
+    }
+
+    def policy(arn: str, statement: dict[str, Any]) -> str:
+        return json.dumps({"Version": "2012-10-17", "Statement": [statement | {"Resource": arn}]})
+
+    for region in (REGION_A, REGION_B):
+        sqs = client("sqs", region)
+
+        def queue(name: str, attributes: dict[str, str], sqs: Any = sqs, region: str = region) -> str:
+            sqs.create_queue(QueueName=name, Attributes=attributes)
+            return f"arn:aws:sqs:{region}:{ACCOUNT}:{name}"
+
+        expect("sqs-encryption", queue(f"demarc-plain-{region}", {"SqsManagedSseEnabled": "false"}), region)
+        if region == REGION_A:
+            arn = f"arn:aws:sqs:{region}:{ACCOUNT}:demarc-open"
+            expect("sqs-public", queue("demarc-open", {"Policy": policy(arn, anyone)}), region)
+            arn = f"arn:aws:sqs:{region}:{ACCOUNT}:demarc-scoped"
+            queue("demarc-scoped", {"Policy": policy(arn, scoped), "KmsMasterKeyId": "alias/aws/sqs"})
+        sns = client("sns", region)
+        plain = sns.create_topic(Name=f"demarc-topic-{region}")["TopicArn"]  # default policy: own account only
+        expect("sns-encryption", plain, region)
+        if region == REGION_A:
+            open_topic = sns.create_topic(Name="demarc-open-topic", Attributes={"KmsMasterKeyId": "alias/aws/sns"})
+            sns.set_topic_attributes(
+                TopicArn=open_topic["TopicArn"],
+                AttributeName="Policy",
+                AttributeValue=policy(open_topic["TopicArn"], anyone),
+            )
+            expect("sns-public", open_topic["TopicArn"], region)
+            sns.create_topic(Name="demarc-kms-topic", Attributes={"KmsMasterKeyId": "alias/aws/sns"})
+        ddb = client("dynamodb", region)
+
+        def table(name: str, pitr: bool, ddb: Any = ddb) -> str:
+            ddb.create_table(
+                TableName=name,
+                KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                BillingMode="PAY_PER_REQUEST",
+            )
+            if pitr:
+                ddb.update_continuous_backups(
+                    TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+                )
+            return name
+
+        expect("dynamodb-pitr", table(f"demarc-orders-{region}", False), region)
+        table(f"demarc-ledger-{region}", True)
+        cache = client("elasticache", region)
+
+        def group(name: str, tls: bool, cache: Any = cache) -> str:
+            cache.create_replication_group(
+                ReplicationGroupId=name,
+                ReplicationGroupDescription=name,
+                Engine="redis",
+                CacheNodeType="cache.t3.micro",
+                TransitEncryptionEnabled=tls,
+            )
+            return name
+
+        if region == REGION_A:
+            expect("elasticache-transit-encryption", group("demarc-cache-plain", False), region)
+            group("demarc-cache-tls", True)
 
 
 def _seed_containers(client: Callable[[str, str], Any], expect: Callable[[str, str, str], None]) -> None:
@@ -724,6 +799,8 @@ def _seed_detection(client: Callable[[str, str], Any], expect: Callable[[str, st
     told = sns.create_topic(Name="demarc-security-alarms")["TopicArn"]
     sns.subscribe(TopicArn=told, Protocol="https", Endpoint="https://alerts.example.com/hook")
     untold = sns.create_topic(Name="demarc-nobody-listens")["TopicArn"]  # no subscriber
+    for topic in (told, untold):
+        expect("sns-encryption", topic, REGION_A)  # no KMS key
     cloudwatch = client("cloudwatch", REGION_A)
 
     def watch(name: str, pattern: str, topic: str | None) -> None:
