@@ -81,6 +81,12 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
     "sqs-encryption": {(f"arn:aws:sqs:eu-west-1:{ACCOUNT}:acme-legacy-events", "eu-west-1"): "not encrypted"},
     "dynamodb-pitr": {("acme-sessions", "us-east-1"): "point-in-time recovery is off"},
     "elasticache-transit-encryption": {("acme-sessions-cache", "us-east-1"): "encryption in transit"},
+    "elb-http-listeners": {
+        (
+            f"arn:aws:elasticloadbalancing:eu-west-1:{ACCOUNT}:loadbalancer/app/acme-tools-alb/50dc6c495c0c9188",
+            "eu-west-1",
+        ): ("port 80 serve plain HTTP")
+    },
     "iam-access-analyzer": {("eu-west-1", "eu-west-1"): "no IAM Access Analyzer for external access"},
     "config-recording": {("eu-west-1", "eu-west-1"): "no AWS Config configuration recorder"},
     "guardduty-enabled": {("eu-west-1", "eu-west-1"): "no detector"},
@@ -369,7 +375,7 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert "AWS Lambda / Application: Customer" in answers
     assert "AWS Lambda / Platform and runtime: Shared" in answers
     # 2. the scan of the sample account: every expected failure, and the passes
-    assert f"AWS account {ACCOUNT} (us-east-1, eu-west-1): 49 failing, 0 could not finish, 9 passing" in scan
+    assert f"AWS account {ACCOUNT} (us-east-1, eu-west-1): 50 failing, 0 could not finish, 11 passing" in scan
     for check_id in EXPECTED:
         assert f"FAIL  {check_id}:" in scan
     for check_id in set(all_check_ids()) - set(EXPECTED):

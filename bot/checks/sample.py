@@ -1118,5 +1118,85 @@ def _replication_groups(acct: SampleAccount, region: str, params: dict[str, Any]
     return {"ReplicationGroups": groups}
 
 
+# -- Edge: load balancers (per region), CloudFront (global) ---------------------------------
+
+
+def _lb_arn(acct: SampleAccount, region: str, lb: Mapping[str, Any]) -> str:
+    return acct.arn("elasticloadbalancing", region, f"loadbalancer/app/{lb['name']}/50dc6c495c0c9188")
+
+
+@_serves("elbv2", "DescribeLoadBalancers", "PageSize")
+def _elbs(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    lbs = [
+        {
+            "LoadBalancerArn": _lb_arn(acct, region, lb),
+            "LoadBalancerName": lb["name"],
+            "Type": lb.get("Type", "application"),
+            "Scheme": "internet-facing",
+            "CreatedTime": _CREATED,
+        }
+        for lb in acct.region_data(region, "load_balancers")
+    ]
+    return {"LoadBalancers": lbs}
+
+
+@_serves("elbv2", "DescribeListeners", "LoadBalancerArn", "PageSize")
+def _elb_listeners(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    for lb in acct.region_data(region, "load_balancers"):
+        arn = _lb_arn(acct, region, lb)
+        if params.get("LoadBalancerArn") == arn:
+            listeners = [
+                {
+                    **copy.deepcopy(entry),
+                    "LoadBalancerArn": arn,
+                    "ListenerArn": f"{arn}/listener-{entry['Port']}".replace(":loadbalancer/", ":listener/"),
+                }
+                for entry in lb.get("listeners", [])
+            ]
+            return {"Listeners": listeners}
+    raise _ApiError("LoadBalancerNotFound", "One or more load balancers not found", 400)
+
+
+@_serves("cloudfront", "ListDistributions", "MaxItems", "Marker")
+def _distributions(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    items = []
+    for d in (acct.data.get("cloudfront") or {}).get("distributions", []):
+        origin = d["origin"]
+        items.append(
+            {
+                "Id": d["Id"],
+                "ARN": f"arn:aws:cloudfront::{acct.account_id}:distribution/{d['Id']}",
+                "DomainName": d["DomainName"],
+                "Status": "Deployed",
+                "Enabled": True,
+                "Origins": {
+                    "Quantity": 1,
+                    "Items": [
+                        {
+                            "Id": origin["Id"],
+                            "DomainName": origin["DomainName"],
+                            "S3OriginConfig": {"OriginAccessIdentity": ""},
+                        }
+                    ],
+                },
+                "DefaultCacheBehavior": {
+                    "TargetOriginId": origin["Id"],
+                    "ViewerProtocolPolicy": d["ViewerProtocolPolicy"],
+                },
+                "CacheBehaviors": {"Quantity": 0},
+                "ViewerCertificate": copy.deepcopy(d["ViewerCertificate"]),
+            }
+        )
+    return {
+        "DistributionList": {
+            "Marker": "",
+            "MaxItems": 100,
+            "IsTruncated": False,
+            "Quantity": len(items),
+            "Items": items,
+        }
+    }
+
+
 #: Every (botocore service, operation) the sample account answers.
 SERVED_OPERATIONS: frozenset[tuple[str, str]] = frozenset(_HANDLERS)

@@ -166,6 +166,8 @@ _PROTOCOL = {
     "sqs": "json",
     "dynamodb": "json",
     "elasticache": "query",
+    "elbv2": "query",
+    "cloudfront": "rest-xml",
 }
 _DENIED_CODE = {
     "ec2": "UnauthorizedOperation",
@@ -189,6 +191,8 @@ _DENIED_CODE = {
     "sqs": "AccessDenied",
     "dynamodb": "AccessDeniedException",
     "elasticache": "AccessDenied",
+    "elbv2": "AccessDenied",
+    "cloudfront": "AccessDenied",
     "sts": "AccessDenied",
 }
 _THROTTLE_CODE = {
@@ -213,6 +217,8 @@ _THROTTLE_CODE = {
     "sqs": "RequestThrottled",
     "dynamodb": "ThrottlingException",
     "elasticache": "Throttling",
+    "elbv2": "Throttling",
+    "cloudfront": "Throttling",
     "sts": "Throttling",
 }
 
@@ -282,6 +288,8 @@ _SERVICE_IDS = {
     "sqs": "sqs",
     "dynamodb": "dynamodb",
     "elasticache": "elasticache",
+    "elastic-load-balancing-v2": "elbv2",
+    "cloudfront": "cloudfront",
 }
 
 

@@ -553,7 +553,83 @@ def seed(client: Callable[[str, str], Any]) -> Expected:
     _seed_detection(client, expect)
     _seed_containers(client, expect)
     _seed_integration(client, expect)
+    _seed_edge(client, expect)
     return expected
+
+
+def _seed_edge(client: Callable[[str, str], Any], expect: Callable[[str, str, str], None]) -> None:
+    """Load balancers in REGION_A and CloudFront distributions: plain HTTP, old TLS, and compliant ones."""
+    ec2 = client("ec2", REGION_A)
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]][
+        :2
+    ]
+    cert = client("iam", REGION_A).get_server_certificate(ServerCertificateName="new-cert")
+    cert_arn = cert["ServerCertificate"]["ServerCertificateMetadata"]["Arn"]
+    elb = client("elbv2", REGION_A)
+    target = elb.create_target_group(Name="demarc-web", Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][0]
+    forward = [{"Type": "forward", "TargetGroupArn": target["TargetGroupArn"]}]
+    redirect = [{"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}]
+
+    def balancer(name: str, *listeners: tuple[str, int, list[dict[str, Any]], str | None]) -> str:
+        arn = str(elb.create_load_balancer(Name=name, Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"])
+        for protocol, port, actions, policy in listeners:
+            extra: dict[str, Any] = {}
+            if protocol == "HTTPS":
+                extra = {"SslPolicy": policy, "Certificates": [{"CertificateArn": cert_arn}]}
+            elb.create_listener(LoadBalancerArn=arn, Protocol=protocol, Port=port, DefaultActions=actions, **extra)
+        return arn
+
+    plain = balancer("demarc-plain", ("HTTP", 80, forward, None), ("HTTPS", 443, forward, "ELBSecurityPolicy-2016-08"))
+    expect("elb-http-listeners", plain, REGION_A)
+    expect("elb-tls-policy", plain, REGION_A)
+    balancer(
+        "demarc-good",
+        ("HTTP", 80, redirect, None),
+        ("HTTPS", 443, forward, "ELBSecurityPolicy-TLS13-1-2-2021-06"),
+    )
+
+    cloudfront = client("cloudfront", REGION_A)
+
+    def distribution(name: str, viewer: str, origin_protocols: list[str], certificate: dict[str, Any]) -> str:
+        config = {
+            "CallerReference": name,
+            "Comment": name,
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": f"{name}-origin",
+                        "DomainName": f"{name}.example.com",
+                        "CustomOriginConfig": {
+                            "HTTPPort": 80,
+                            "HTTPSPort": 443,
+                            "OriginProtocolPolicy": "https-only",
+                            "OriginSslProtocols": {"Quantity": len(origin_protocols), "Items": origin_protocols},
+                        },
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": f"{name}-origin",
+                "ViewerProtocolPolicy": viewer,
+                "MinTTL": 0,
+                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+            },
+            "ViewerCertificate": certificate,
+        }
+        return str(cloudfront.create_distribution(DistributionConfig=config)["Distribution"]["ARN"])
+
+    default_cert = {"CloudFrontDefaultCertificate": True}
+    expect("cloudfront-tls", distribution("demarc-cf-http", "allow-all", ["TLSv1.2"], default_cert), GLOBAL)
+    expect(
+        "cloudfront-tls",
+        distribution("demarc-cf-sslv3", "redirect-to-https", ["SSLv3", "TLSv1.2"], default_cert),
+        GLOBAL,
+    )
+    # The default certificate reports TLSv1 as its minimum and cannot be changed: not judged.
+    distribution("demarc-cf-good", "https-only", ["TLSv1.2"], default_cert)
 
 
 def _seed_integration(client: Callable[[str, str], Any], expect: Callable[[str, str, str], None]) -> None:

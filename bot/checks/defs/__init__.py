@@ -3,7 +3,21 @@
 Importing this package registers them; modules are listed in the contract's order.
 """
 
-from bot.checks.defs import cloudtrail, containers, detection, ebs, ec2, iam, integration, kms, lambda_, rds, s3, vpc
+from bot.checks.defs import (
+    cloudtrail,
+    containers,
+    detection,
+    ebs,
+    ec2,
+    edge,
+    iam,
+    integration,
+    kms,
+    lambda_,
+    rds,
+    s3,
+    vpc,
+)
 
 __all__ = [
     "cloudtrail",
@@ -11,6 +25,7 @@ __all__ = [
     "detection",
     "ebs",
     "ec2",
+    "edge",
     "iam",
     "integration",
     "kms",
