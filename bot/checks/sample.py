@@ -1198,5 +1198,33 @@ def _distributions(acct: SampleAccount, region: str, params: dict[str, Any]) -> 
     }
 
 
+def _rest_api(acct: SampleAccount, region: str, api_id: object) -> dict[str, Any]:
+    for api in acct.region_data(region, "rest_apis"):
+        if api["id"] == api_id:
+            return api
+    raise _ApiError("NotFoundException", "Invalid API identifier specified", 404)
+
+
+@_serves("apigateway", "GetRestApis", "limit", "position")
+def _rest_apis(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "items": [
+            {"id": a["id"], "name": a["name"], "createdDate": _CREATED} for a in acct.region_data(region, "rest_apis")
+        ]
+    }
+
+
+@_serves("apigateway", "GetStages", "restApiId")
+def _rest_api_stages(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    api = _rest_api(acct, region, params.get("restApiId"))
+    return {"item": copy.deepcopy(api.get("stages", []))}
+
+
+@_serves("apigateway", "GetResources", "restApiId", "embed", "limit", "position")
+def _rest_api_resources(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    api = _rest_api(acct, region, params.get("restApiId"))
+    return {"items": copy.deepcopy(api.get("resources", []))}
+
+
 #: Every (botocore service, operation) the sample account answers.
 SERVED_OPERATIONS: frozenset[tuple[str, str]] = frozenset(_HANDLERS)

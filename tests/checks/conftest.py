@@ -168,6 +168,7 @@ _PROTOCOL = {
     "elasticache": "query",
     "elbv2": "query",
     "cloudfront": "rest-xml",
+    "apigateway": "json",
 }
 _DENIED_CODE = {
     "ec2": "UnauthorizedOperation",
@@ -193,6 +194,7 @@ _DENIED_CODE = {
     "elasticache": "AccessDenied",
     "elbv2": "AccessDenied",
     "cloudfront": "AccessDenied",
+    "apigateway": "AccessDeniedException",
     "sts": "AccessDenied",
 }
 _THROTTLE_CODE = {
@@ -219,6 +221,7 @@ _THROTTLE_CODE = {
     "elasticache": "Throttling",
     "elbv2": "Throttling",
     "cloudfront": "Throttling",
+    "apigateway": "TooManyRequestsException",
     "sts": "Throttling",
 }
 
@@ -290,6 +293,7 @@ _SERVICE_IDS = {
     "elasticache": "elasticache",
     "elastic-load-balancing-v2": "elbv2",
     "cloudfront": "cloudfront",
+    "api-gateway": "apigateway",
 }
 
 

@@ -631,6 +631,29 @@ def _seed_edge(client: Callable[[str, str], Any], expect: Callable[[str, str, st
     # The default certificate reports TLSv1 as its minimum and cannot be changed: not judged.
     distribution("demarc-cf-good", "https-only", ["TLSv1.2"], default_cert)
 
+    # API Gateway: an open GET (and a CORS OPTIONS) with logging off; an IAM-authorised API that logs.
+    apigw = client("apigateway", REGION_A)
+
+    def rest_api(name: str, methods: dict[str, str], log_level: str | None) -> str:
+        api = apigw.create_rest_api(name=name)["id"]
+        root = apigw.get_resources(restApiId=api)["items"][0]["id"]
+        for verb, auth in methods.items():
+            apigw.put_method(restApiId=api, resourceId=root, httpMethod=verb, authorizationType=auth)
+            apigw.put_integration(restApiId=api, resourceId=root, httpMethod=verb, type="MOCK")
+        apigw.create_deployment(restApiId=api, stageName="prod")
+        if log_level:
+            apigw.update_stage(
+                restApiId=api,
+                stageName="prod",
+                patchOperations=[{"op": "replace", "path": "/*/*/logging/loglevel", "value": log_level}],
+            )
+        return str(api)
+
+    open_api = rest_api("demarc-open-api", {"GET": "NONE", "OPTIONS": "NONE"}, None)
+    expect("apigateway-open-methods", f"arn:aws:apigateway:{REGION_A}::/restapis/{open_api}", REGION_A)
+    expect("apigateway-stage-logging", f"arn:aws:apigateway:{REGION_A}::/restapis/{open_api}/stages/prod", REGION_A)
+    rest_api("demarc-iam-api", {"GET": "AWS_IAM", "POST": "AWS_IAM"}, "ERROR")
+
 
 def _seed_integration(client: Callable[[str, str], Any], expect: Callable[[str, str, str], None]) -> None:
     """SQS queues, SNS topics, DynamoDB tables and ElastiCache groups, one of each kind of fault

@@ -5,7 +5,8 @@ Controls (none is in the CIS AWS Foundations Benchmark v3.0.0):
 https://docs.aws.amazon.com/securityhub/latest/userguide/elb-controls.html (ELB.1 ALB redirects
 HTTP to HTTPS; ELB.17 ALB and NLB listeners use recommended security policies) and
 https://docs.aws.amazon.com/securityhub/latest/userguide/cloudfront-controls.html (CloudFront.3
-encryption in transit; CloudFront.10 no deprecated SSL protocols to custom origins). Policies:
+encryption in transit; CloudFront.10 no deprecated SSL protocols to custom origins; CloudFront.15
+a recommended viewer TLS policy on a custom certificate). Policies:
 https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html and
 https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/secure-connections-supported-viewer-protocols-ciphers.html
 """
@@ -85,7 +86,7 @@ def tls_policy(ctx: CheckContext) -> Iterator[Finding]:
     topic="encryption",
     needs=(edge.DISTRIBUTIONS,),
     regional=False,
-    securityhub=("CloudFront.3", "CloudFront.10"),
+    securityhub=("CloudFront.3", "CloudFront.10", "CloudFront.15"),
 )
 def cloudfront_tls(ctx: CheckContext) -> Iterator[Finding]:
     for d in ctx.get(edge.DISTRIBUTIONS):
@@ -100,3 +101,56 @@ def cloudfront_tls(ctx: CheckContext) -> Iterator[Finding]:
                 reasons.append(f"origin {origin} allows {', '.join(old)}")
         if reasons:
             yield ctx.finding(d.arn, "; ".join(reasons))
+
+
+# --- API Gateway REST APIs ---------------------------------------------------------------------
+# https://docs.aws.amazon.com/securityhub/latest/userguide/apigateway-controls.html (APIGateway.1
+# execution logging); no Security Hub control covers REST methods without authorization
+# (APIGateway.8 is about HTTP API routes).
+
+
+def _apis(ctx: CheckContext) -> Iterator[edge.RestApi]:
+    for api in ctx.get(edge.REST_APIS):
+        if api.error:
+            ctx.error(api.error)
+        else:
+            yield api
+
+
+def _stage_arn(region: str, api: str, stage: str) -> str:
+    return f"arn:aws:apigateway:{region}::/restapis/{api}/stages/{stage}"
+
+
+@check(
+    "apigateway-stage-logging",
+    service="api-gateway",
+    topic="logging",
+    needs=(edge.REST_APIS,),
+    regional=True,
+    securityhub=("APIGateway.1",),
+)
+def stage_logging(ctx: CheckContext) -> Iterator[Finding]:
+    for api in _apis(ctx):
+        for stage in api.stages:
+            if stage.logging_level not in ("ERROR", "INFO"):
+                yield ctx.finding(
+                    _stage_arn(ctx.region, api.id, stage.name),
+                    f"{api.name} stage {stage.name}: execution logging is off",
+                )
+
+
+@check(
+    "apigateway-open-methods",
+    service="api-gateway",
+    topic="iam",
+    needs=(edge.REST_APIS,),
+    regional=True,
+)
+def open_methods(ctx: CheckContext) -> Iterator[Finding]:
+    """Methods with authorization type NONE and no API key (OPTIONS, CORS preflight, is left out)."""
+    for api in _apis(ctx):
+        if api.open_methods:
+            yield ctx.finding(
+                f"arn:aws:apigateway:{ctx.region}::/restapis/{api.id}",
+                f"{api.name}: methods with no authorization: {', '.join(api.open_methods)}",
+            )

@@ -115,3 +115,70 @@ def _distributions(inv: Inventory, region: str) -> list[Distribution]:
 DISTRIBUTIONS: Resource[list[Distribution]] = Resource(
     "cloudfront.distributions", False, (ApiCall("cloudfront", "ListDistributions"),), _distributions
 )
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    logging_level: str  # the stage-wide (*/*) execution logging level: OFF, ERROR or INFO
+
+
+@dataclass(frozen=True)
+class RestApi:
+    id: str
+    name: str
+    stages: tuple[Stage, ...]
+    open_methods: tuple[str, ...]  # "GET /path" of methods with no authorization and no API key
+    error: str | None = None
+
+
+def _rest_apis(inv: Inventory, region: str) -> list[RestApi]:
+    apis = inv.pages("apigateway", region, "GetRestApis", "items", page_size=500)
+
+    def one(api: dict[str, object]) -> RestApi | None:
+        api_id, name = str(api["id"]), str(api.get("name", ""))
+        try:
+            stages = (
+                inv.call("apigateway", region, "GetStages", gone=("NotFoundException",), restApiId=api_id) or {}
+            ).get("item", [])
+            resources = inv.pages(
+                "apigateway", region, "GetResources", "items", page_size=500, restApiId=api_id, embed=["methods"]
+            )
+        except ResourceGone:
+            return None
+        except LoadError as exc:
+            return RestApi(api_id, name, (), (), str(exc))
+        open_methods = tuple(
+            f"{verb} {resource.get('path', '/')}"
+            for resource in resources
+            for verb, method in sorted((resource.get("resourceMethods") or {}).items())
+            if verb != "OPTIONS"  # CORS preflight is unauthenticated by design
+            and str(method.get("authorizationType", "NONE")) == "NONE"
+            and not method.get("apiKeyRequired")
+        )
+        return RestApi(
+            api_id,
+            name,
+            tuple(
+                Stage(
+                    str(s.get("stageName", "")),
+                    str(((s.get("methodSettings") or {}).get("*/*") or {}).get("loggingLevel") or "OFF"),
+                )
+                for s in stages
+            ),
+            open_methods,
+        )
+
+    return [a for a in inv.fan_out(one, apis) if a is not None]
+
+
+REST_APIS: Resource[list[RestApi]] = Resource(
+    "apigateway.rest_apis",
+    True,
+    (
+        ApiCall("apigateway", "GetRestApis"),
+        ApiCall("apigateway", "GetStages"),
+        ApiCall("apigateway", "GetResources"),
+    ),
+    _rest_apis,
+)
