@@ -153,16 +153,12 @@ def _unsure(catalogue: Catalogue, result: MatchResult) -> str:
     cells = catalogue.services[result.service].cells
     chosen = cells[result.topic]
     other = next(
-        (
-            alt
-            for alt in result.alternatives
-            if alt.topic and alt.service == result.service and cells[alt.topic].owner != chosen.owner
-        ),
+        (alt for alt in result.alternatives if alt.topic and alt.service == result.service
+         and cells[alt.topic].owner != chosen.owner),
         None,
     )
     if other is None or other.topic is None:
         return "Low confidence: I may have picked the wrong layer; see the alternatives."
-
     def side(owner: str) -> str:
         return {"aws": "AWS", "customer": "yours", "shared": "shared"}[owner]
 

@@ -480,7 +480,7 @@ def _build(raw: _Raw, problems: list[Problem], directories: tuple[Path, ...]) ->
                 )
         for edge in ("runs_on", "part_of"):
             value = getattr(service, edge)
-            for target in value if isinstance(value, tuple) else (value,) if value else ():
+            for target in (value if isinstance(value, tuple) else (value,) if value else ()):
                 if target not in raw.services:
                     problems.append(
                         Problem(

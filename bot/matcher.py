@@ -389,7 +389,9 @@ class Matcher:
         service, service_conf = ranked_services[0]
         if service.startswith(PRODUCT):
             product = self.products[service]
-            return MatchResult(None, None, 0.0, check, reason="uncovered", foreign=product.name, near=product.near)
+            return MatchResult(
+                None, None, 0.0, check, reason="uncovered", foreign=product.name, near=product.near
+            )
         # Named in passing ("lambda mounting EFS"), an uncovered offering is no alternative either.
         ranked_services = [ranked for ranked in ranked_services if not ranked[0].startswith(PRODUCT)]
         topic_scores = self._topic_scores(reading, service)
@@ -468,7 +470,6 @@ class Matcher:
 
     def _blend(self, probabilities: dict[str, float], phrases: dict[str, tuple[float, int]]) -> str:
         """The model's layer, nudged by layer phrases named outright (aliases of the catalogue)."""
-
         def score(topic: str) -> float:
             return math.log(probabilities[topic] + 1e-9) + PHRASE_BLEND * phrases.get(topic, (0.0, 0))[0]
 

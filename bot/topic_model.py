@@ -170,7 +170,9 @@ class TopicModel:
         return {cls: e / total for cls, e in zip(self.classes, exps, strict=True)}
 
 
-def train(docs: Sequence[tuple[list[str], str]], classes: Sequence[str], start: TopicModel | None = None) -> TopicModel:
+def train(
+    docs: Sequence[tuple[list[str], str]], classes: Sequence[str], start: TopicModel | None = None
+) -> TopicModel:
     """Multinomial logistic regression by SGD with AdaGrad steps, in plain Python.
 
     With `start` (the shipped model), training continues from its weights for the features and

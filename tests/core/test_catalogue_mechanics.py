@@ -188,7 +188,9 @@ def test_products_the_catalogue_covers_answer_as_themselves(answerer: Answerer, 
 
 
 def test_a_low_confidence_answer_asks_which_layer(catalogue: Catalogue) -> None:
-    result = MatchResult("ec2", "os-patching", 40.0, None, (Candidate("ec2", "virtualization", 35.0),), probability=0.4)
+    result = MatchResult(
+        "ec2", "os-patching", 40.0, None, (Candidate("ec2", "virtualization", 35.0),), probability=0.4
+    )
     answer = build_answer(catalogue, "q", result)
     assert answer["match"]["confidence"] == "low"
     assert answer["note"].startswith("I'm not sure: is this about Operating system (yours) or Virtualization (AWS)?")

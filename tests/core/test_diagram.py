@@ -127,11 +127,8 @@ def test_cli_draws_the_four_stacks_side_by_side(catalogue: Catalogue, tmp_path: 
 
 @pytest.mark.slow
 def test_cli_refusals_are_one_line(tmp_path: Path) -> None:
-    for args in (
-        ["ec2", "-o", "srm.jpg"],
-        ["ec2", "ecs", "fargate", "lambda", "s3", "-o", "x.png"],
-        ["ec2", "-o", str(tmp_path / "missing" / "x.png")],
-    ):
+    for args in (["ec2", "-o", "srm.jpg"], ["ec2", "ecs", "fargate", "lambda", "s3", "-o", "x.png"],
+                 ["ec2", "-o", str(tmp_path / "missing" / "x.png")]):
         result = demarc("diagram", *args, cwd=tmp_path)
         assert result.returncode == 2, result
         assert result.stderr.count("\n") == 1 and result.stderr.startswith("demarc: error:"), result.stderr

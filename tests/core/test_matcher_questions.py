@@ -42,15 +42,9 @@ def test_question_set_meets_the_bars(answerer: Answerer, path: Path) -> None:
         ("kernel updates on our ec2 fleet - us?", "ec2", "os-patching", "customer"),
         ("who rotates the kms keys for dynamdb tables", "dynamodb", "encryption", "shared"),
         pytest.param(
-            "<@U024BE7LH> who owns the bucket policy on `s3`? :thinking_face:",
-            "s3",
-            "data",
-            "customer",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known: with 98 services' IAM text 'policy' outweighs the "
-                "'bucket policy' phrase; the owner (customer) is right, the layer reads iam",
-            ),
+            "<@U024BE7LH> who owns the bucket policy on `s3`? :thinking_face:", "s3", "data", "customer",
+            marks=pytest.mark.xfail(strict=True, reason="known: with 98 services' IAM text 'policy' outweighs the "
+                                    "'bucket policy' phrase; the owner (customer) is right, the layer reads iam"),
         ),
         ("the elastic beanstalk service itself, that's aws operated?", "elastic-beanstalk", "control-plane", "aws"),
     ],

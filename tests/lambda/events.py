@@ -80,16 +80,9 @@ def rest_v1(body: str, content_type: str, signed: dict[str, str]) -> dict[str, A
     }
 
 
-def http_v2(
-    body: str,
-    content_type: str,
-    signed: dict[str, str],
-    *,
-    base64_body: bool,
-    domain: str = "abc123.execute-api.us-east-1.amazonaws.com",
-    route: str = "POST /slack/events",
-    path: str = "/slack/events",
-) -> dict[str, Any]:
+def http_v2(body: str, content_type: str, signed: dict[str, str], *, base64_body: bool,
+            domain: str = "abc123.execute-api.us-east-1.amazonaws.com", route: str = "POST /slack/events",
+            path: str = "/slack/events") -> dict[str, Any]:
     """API Gateway HTTP API (payload format 2.0); headers arrive lower-cased."""
     return {
         "version": "2.0",
@@ -102,13 +95,8 @@ def http_v2(
             "apiId": domain.split(".")[0],
             "domainName": domain,
             "domainPrefix": domain.split(".")[0],
-            "http": {
-                "method": "POST",
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "54.209.1.2",
-                "userAgent": SLACK_UA,
-            },
+            "http": {"method": "POST", "path": path, "protocol": "HTTP/1.1", "sourceIp": "54.209.1.2",
+                     "userAgent": SLACK_UA},
             "requestId": str(uuid.uuid4()),
             "routeKey": route,
             "stage": "$default",
@@ -122,12 +110,5 @@ def http_v2(
 
 def function_url(body: str, content_type: str, signed: dict[str, str], *, base64_body: bool = True) -> dict[str, Any]:
     """A Lambda Function URL request (2.0 shape, `$default` route, lambda-url domain)."""
-    return http_v2(
-        body,
-        content_type,
-        signed,
-        base64_body=base64_body,
-        domain="a1b2c3d4e5f6g7h8i9j0.lambda-url.us-east-1.on.aws",
-        route="$default",
-        path="/",
-    )
+    return http_v2(body, content_type, signed, base64_body=base64_body,
+                   domain="a1b2c3d4e5f6g7h8i9j0.lambda-url.us-east-1.on.aws", route="$default", path="/")

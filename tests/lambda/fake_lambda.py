@@ -40,13 +40,10 @@ class FakeLambda:
                 parts = self.path.split("/")
                 if len(parts) >= 4 and parts[2] == "functions" and parts[-1] == "invocations":
                     with fake._lock:
-                        fake.invocations.append(
-                            Invocation(
-                                unquote(parts[3]),
-                                self.headers.get("X-Amz-Invocation-Type", "RequestResponse"),
-                                json.loads(raw or b"{}"),
-                            )
-                        )
+                        fake.invocations.append(Invocation(
+                            unquote(parts[3]), self.headers.get("X-Amz-Invocation-Type", "RequestResponse"),
+                            json.loads(raw or b"{}"),
+                        ))
                     self.send_response(202)
                     self.send_header("Content-Length", "0")
                     self.end_headers()

@@ -49,7 +49,9 @@ def test_the_functions_own_lazy_invocation_is_honoured(
     assert len(slack.wait_count("/response/own", 1, timeout=5)) == 1
 
 
-def test_a_replayed_command_acts_once_on_lambda(lambda_env: None, slack: FakeSlack, fake_lambda: FakeLambda) -> None:
+def test_a_replayed_command_acts_once_on_lambda(
+    lambda_env: None, slack: FakeSlack, fake_lambda: FakeLambda
+) -> None:
     body = command_body("who patches the OS on Fargate?", response_url=slack.response_url("replay"))
     headers = sign(body)
     results = [invoke(function_url(body, FORM, headers))["statusCode"] for _ in range(4)]
@@ -81,10 +83,7 @@ def test_a_replay_reaching_another_container_is_dropped_via_dynamodb(
 
 
 def test_debug_logging_on_lambda_shows_no_signed_request_or_response_url(
-    lambda_env: None,
-    slack: FakeSlack,
-    fake_lambda: FakeLambda,
-    monkeypatch: pytest.MonkeyPatch,
+    lambda_env: None, slack: FakeSlack, fake_lambda: FakeLambda, monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setenv("DEMARC_LOG_LEVEL", "DEBUG")

@@ -46,22 +46,11 @@ def account(aws_env: None, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) ->
         DynamoStore.create_table(dynamodb, TABLE)
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket="public-assets")
-        s3.put_bucket_policy(
-            Bucket="public-assets",
-            Policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": "*",
-                            "Action": "s3:GetObject",
-                            "Resource": "arn:aws:s3:::public-assets/*",
-                        }
-                    ],
-                }
-            ),
-        )
+        s3.put_bucket_policy(Bucket="public-assets", Policy=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                           "Resource": "arn:aws:s3:::public-assets/*"}],
+        }))
         iam = boto3.client("iam", region_name="us-east-1")
         iam.create_user(UserName="alice")
         iam.create_login_profile(UserName="alice", Password="Correct-Horse-1!")
@@ -88,9 +77,8 @@ def test_posts_once_then_skips_the_same_day(account: dict[str, Any], slack: Fake
     assert store.accounts() == [ACCOUNT]
 
 
-def test_refuses_a_store_that_would_forget(
-    account: dict[str, Any], monkeypatch: pytest.MonkeyPatch, slack: FakeSlack
-) -> None:
+def test_refuses_a_store_that_would_forget(account: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+                                           slack: FakeSlack) -> None:
     monkeypatch.setenv("DEMARC_STATE", "/tmp/demarc-state.sqlite3")
     with pytest.raises(ConfigError, match="dynamodb://"):
         posture_handler(SCHEDULE_EVENT, FakeContext())

@@ -42,11 +42,8 @@ def test_secrets_manager_json_secret_fills_missing_settings(aws: None, caplog: p
 
 
 def test_environment_wins_over_the_secret(aws: None) -> None:
-    env = {
-        "DEMARC_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:nope-AbCdEf",
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-    }
+    env = {"DEMARC_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:nope-AbCdEf",
+           "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET}
     assert secrets.slack_secrets(env) == {}  # nothing missing: the store is not even called
 
 

@@ -175,9 +175,8 @@ def test_bot_messages_in_the_dm_are_acked_without_an_invocation(
 def test_button_is_acked_then_answered_by_its_lazy_listener(
     lambda_env: None, slack: FakeSlack, fake_lambda: FakeLambda
 ) -> None:
-    body = action_body(
-        "demarc_compare", "fargate|lambda", response_url=slack.response_url("act"), channel=CHECK_CHANNEL
-    )
+    body = action_body("demarc_compare", "fargate|lambda", response_url=slack.response_url("act"),
+                       channel=CHECK_CHANNEL)
     result, elapsed = invoke(function_url(body, FORM, sign(body)))
     assert result["statusCode"] == 200
     assert elapsed < ACK_BUDGET
@@ -195,9 +194,8 @@ def test_garbled_body_gets_400_not_a_crash(lambda_env: None, fake_lambda: FakeLa
     assert fake_lambda.invocations == []
 
 
-def test_missing_secrets_answer_500_without_leaking(
-    lambda_env: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_missing_secrets_answer_500_without_leaking(lambda_env: None, monkeypatch: pytest.MonkeyPatch,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.delenv("SLACK_SIGNING_SECRET")
     body = command_body("help", response_url="https://hooks.slack.com/x")
     result, _ = invoke(function_url(body, FORM, sign(body)))

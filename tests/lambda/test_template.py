@@ -18,22 +18,15 @@ POLICY = ROOT / "docs" / "iam-policy.json"
 #: Everything beyond the checks the template may grant, and why.
 EXPECTED_EXTRA = {
     # state: posture runs, posting claims, seen events; item actions only (no Scan, no table admin)
-    "dynamodb:DeleteItem",
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:Query",
-    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
     "secretsmanager:GetSecretValue",  # the Slack secret
     "lambda:InvokeFunction",  # lazy listeners re-invoke the Slack function (and the Function URL permission)
     "lambda:InvokeFunctionUrl",  # the Function URL's resource policy (AuthType NONE: Slack signs requests)
-    "logs:CreateLogStream",
-    "logs:PutLogEvents",  # the functions' own log groups
+    "logs:CreateLogStream", "logs:PutLogEvents",  # the functions' own log groups
     "sts:AssumeRole",  # the roles' trust policies; the Organization orchestrator's member role
     "organizations:ListAccounts",  # the Organization orchestrator lists the accounts
     # the Organization state machine runs its Distributed Map's child executions
-    "states:StartExecution",
-    "states:DescribeExecution",
-    "states:StopExecution",
+    "states:StartExecution", "states:DescribeExecution", "states:StopExecution",
 }
 
 

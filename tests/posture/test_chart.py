@@ -25,9 +25,8 @@ def fill(state: str, days: int) -> None:
                 spec["s3-encryption"] = [("bucket-a", "global"), ("bucket-b", "global")]
             scanned = all_errors() if day == 3 else report(spec)
             when = DAY1 + dt.timedelta(days=day)
-            run_posture(
-                settings(state), scan=scan_of(scanned, report({}, account=OTHER)), store=store, clock=FixedClock(when)
-            )
+            run_posture(settings(state), scan=scan_of(scanned, report({}, account=OTHER)), store=store,
+                        clock=FixedClock(when))
     finally:
         store.close()
 
@@ -66,10 +65,8 @@ def test_chart_has_one_stacked_bar_per_run_coloured_by_severity(state_file: str)
         assert len(container.patches) == 6  # one bar per run
         heights = [bar.get_height() for bar in container.patches]
         assert heights == [p.counts[severity] if p.counts else 0 for p in series["111122223333"]]
-        assert all(
-            close(tuple(round(c * 255) for c in bar.get_facecolor()[:3]), rgb(SEVERITY_COLOURS[severity]), 1)
-            for bar in container.patches
-        )
+        assert all(close(tuple(round(c * 255) for c in bar.get_facecolor()[:3]), rgb(SEVERITY_COLOURS[severity]), 1)
+                   for bar in container.patches)
     # The pixels: the newest run's bar is critical red at its foot.
     bar = containers["Critical"].patches[-1]
     figure.draw_without_rendering()

@@ -58,15 +58,8 @@ class Running:
     slack: FakeSlack
     server: HttpServer
 
-    def command(
-        self,
-        text: str,
-        *,
-        channel: str = CHECK_CHANNEL,
-        name: str = "cmd",
-        user: str = "U0USER0001",
-        team: str = TEAM_ID,
-    ) -> HttpResult:
+    def command(self, text: str, *, channel: str = CHECK_CHANNEL, name: str = "cmd", user: str = "U0USER0001",
+                team: str = TEAM_ID) -> HttpResult:
         body = command_body(text, channel=channel, response_url=self.slack.response_url(name), user=user, team=team)
         return post(self.url, body, "application/x-www-form-urlencoded", sign(body))
 
@@ -77,26 +70,10 @@ class Running:
             headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
         return post(self.url, body, "application/json", headers)
 
-    def action(
-        self,
-        action_id: str,
-        value: str,
-        *,
-        channel: str = CHECK_CHANNEL,
-        name: str = "act",
-        ephemeral: bool = True,
-        user: str = "U0USER0001",
-        team: str = TEAM_ID,
-    ) -> HttpResult:
-        body = action_body(
-            action_id,
-            value,
-            response_url=self.slack.response_url(name),
-            channel=channel,
-            ephemeral=ephemeral,
-            user=user,
-            team=team,
-        )
+    def action(self, action_id: str, value: str, *, channel: str = CHECK_CHANNEL, name: str = "act",
+               ephemeral: bool = True, user: str = "U0USER0001", team: str = TEAM_ID) -> HttpResult:
+        body = action_body(action_id, value, response_url=self.slack.response_url(name), channel=channel,
+                           ephemeral=ephemeral, user=user, team=team)
         return post(self.url, body, "application/x-www-form-urlencoded", sign(body))
 
 
@@ -104,19 +81,14 @@ class Running:
 def start_app(slack: FakeSlack, answerer: Answerer) -> Iterator[Callable[..., Running]]:
     started: list[Running] = []
 
-    def start(
-        *, scanner: FakeScanner | None = None, env: dict[str, str] | None = None, deps: Deps | None = None
-    ) -> Running:
+    def start(*, scanner: FakeScanner | None = None, env: dict[str, str] | None = None,
+              deps: Deps | None = None) -> Running:
         settings = make_settings(slack.api_url, **(env or {}))
         scanner = scanner or FakeScanner()
         posture = FakePosture()
         deps = deps or Deps(
-            settings=settings,
-            answerer=answerer,
-            scanner=scanner,
-            check_index=FakeCheckIndex(),
-            posture=posture,
-            jobs=Jobs(2),
+            settings=settings, answerer=answerer, scanner=scanner, check_index=FakeCheckIndex(),
+            posture=posture, jobs=Jobs(2),
         )
         app = build_app(settings, deps, verify_token=True)
         server = HttpServer(app, host="127.0.0.1", port=0, threads=16)

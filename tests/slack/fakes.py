@@ -139,44 +139,23 @@ class FakeSlack:
         self.group_members: dict[str, list[str]] = {"S0SEC": ["U0SECLEAD1"]}
         #: users.info: every user the workspace knows; unknown ids answer user_not_found.
         self.users: dict[str, dict[str, Any]] = {
-            uid: {
-                "id": uid,
-                "team_id": TEAM_ID,
-                "name": uid.lower(),
-                "is_bot": False,
-                "deleted": False,
-                "is_restricted": False,
-                "is_ultra_restricted": False,
-            }
+            uid: {"id": uid, "team_id": TEAM_ID, "name": uid.lower(), "is_bot": False, "deleted": False,
+                  "is_restricted": False, "is_ultra_restricted": False}
             for uid in (USER, "U0SECLEAD1", "U0OTHER001")
         }
         #: The channel checks run in: internal, not shared (conversations.info).
-        self.channels["C0CHECKS01"] = {
-            "id": "C0CHECKS01",
-            "name": "incidents",
-            "is_member": True,
-            "is_channel": True,
-            "is_shared": False,
-            "is_ext_shared": False,
-            "is_org_shared": False,
-            "is_pending_ext_shared": False,
-        }
+        self.channels["C0CHECKS01"] = {"id": "C0CHECKS01", "name": "incidents", "is_member": True,
+                                       "is_channel": True, "is_shared": False, "is_ext_shared": False,
+                                       "is_org_shared": False, "is_pending_ext_shared": False}
 
-    def add_user(
-        self, user_id: str, *, team_id: str = TEAM_ID, restricted: bool = False, ultra_restricted: bool = False
-    ) -> None:
+    def add_user(self, user_id: str, *, team_id: str = TEAM_ID, restricted: bool = False,
+                 ultra_restricted: bool = False) -> None:
         """A user as users.info describes them: a guest is restricted (multi-channel) or ultra
         restricted (single-channel); a Slack Connect user has their own organisation's team_id."""
         with self._lock:
-            self.users[user_id] = {
-                "id": user_id,
-                "team_id": team_id,
-                "name": user_id.lower(),
-                "is_bot": False,
-                "deleted": False,
-                "is_restricted": restricted or ultra_restricted,
-                "is_ultra_restricted": ultra_restricted,
-            }
+            self.users[user_id] = {"id": user_id, "team_id": team_id, "name": user_id.lower(), "is_bot": False,
+                                   "deleted": False, "is_restricted": restricted or ultra_restricted,
+                                   "is_ultra_restricted": ultra_restricted}
 
     def share_channel(self, channel_id: str, *, external: bool = True, org: bool = False) -> None:
         """Make a channel shared: with another organisation (Slack Connect) or within the org."""
@@ -336,9 +315,8 @@ def post(url: str, body: str, content_type: str, headers: dict[str, str] | None 
         return HttpResult(exc.code, exc.read().decode(), time.perf_counter() - started)
 
 
-def command_body(
-    text: str, *, channel: str = "C0CHECKS01", response_url: str, user: str = "U0USER0001", team: str = TEAM_ID
-) -> str:
+def command_body(text: str, *, channel: str = "C0CHECKS01", response_url: str, user: str = "U0USER0001",
+                 team: str = TEAM_ID) -> str:
     return urllib.parse.urlencode(
         {
             "token": "legacy-verification-token",
@@ -398,39 +376,23 @@ def dm_event(text: str, *, channel: str = "D0DM000001", ts: str = "1700000000.00
 
 
 def action_body(
-    action_id: str,
-    value: str,
-    *,
-    response_url: str,
-    channel: str = "C0CHECKS01",
-    ephemeral: bool = True,
-    user: str = "U0USER0001",
-    team: str = TEAM_ID,
+    action_id: str, value: str, *, response_url: str, channel: str = "C0CHECKS01", ephemeral: bool = True,
+    user: str = "U0USER0001", team: str = TEAM_ID,
 ) -> str:
     payload = {
         "type": "block_actions",
         "user": {"id": user, "username": "alice", "team_id": team},
         "api_app_id": "A0APP00001",
         "token": "legacy-verification-token",
-        "container": {
-            "type": "message",
-            "message_ts": "1700000000.000300",
-            "channel_id": channel,
-            "is_ephemeral": ephemeral,
-        },
+        "container": {"type": "message", "message_ts": "1700000000.000300", "channel_id": channel,
+                      "is_ephemeral": ephemeral},
         "trigger_id": "111.222.abc",
         "team": {"id": TEAM_ID, "domain": "demarc-test"},
         "channel": {"id": channel, "name": "incidents"},
         "response_url": response_url,
         "actions": [
-            {
-                "action_id": action_id,
-                "block_id": "demarc_next",
-                "value": value,
-                "type": "button",
-                "text": {"type": "plain_text", "text": "x"},
-                "action_ts": "1700000000.1",
-            }
+            {"action_id": action_id, "block_id": "demarc_next", "value": value, "type": "button",
+             "text": {"type": "plain_text", "text": "x"}, "action_ts": "1700000000.1"}
         ],
     }
     return urllib.parse.urlencode({"payload": json.dumps(payload)})
@@ -459,9 +421,8 @@ def sample_report(findings: int = 1, *, account: str = "123456789012") -> Accoun
 class FakeScanner:
     """Records each scan; optionally slow, to prove scans never delay the ack."""
 
-    def __init__(
-        self, report: AccountReport | None = None, *, delay: float = 0.0, error: Exception | None = None
-    ) -> None:
+    def __init__(self, report: AccountReport | None = None, *, delay: float = 0.0,
+                 error: Exception | None = None) -> None:
         self.calls: list[tuple[list[str] | None, list[str] | None]] = []
         self.report = report or sample_report()
         self.delay = delay

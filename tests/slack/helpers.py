@@ -13,12 +13,8 @@ from handlers import blockkit as K
 LIVE_MENTION = re.compile(r"<[!@]|<#")
 
 
-def assert_within_limits(
-    message_blocks: list[dict[str, Any]],
-    *,
-    max_blocks: int = K.MAX_BLOCKS_MESSAGE,
-    text_budget: int = K.MESSAGE_TEXT_BUDGET,
-) -> None:
+def assert_within_limits(message_blocks: list[dict[str, Any]], *, max_blocks: int = K.MAX_BLOCKS_MESSAGE,
+                         text_budget: int = K.MESSAGE_TEXT_BUDGET) -> None:
     assert 0 < len(message_blocks) <= max_blocks
     assert K.text_size(message_blocks) <= text_budget
     for block in message_blocks:

@@ -39,12 +39,7 @@ def test_member_of_the_installing_team_runs_checks_and_is_audited(
     assert running.scanner.calls == [(["s3-public-access"], None)]
     [line] = audit_lines(caplog)
     assert (line.user, line.team, line.channel, line.what, line.result, line.reason) == (  # type: ignore[attr-defined]
-        "U0USER0001",
-        "T0TEAM0001",
-        CHECK_CHANNEL,
-        "check s3-public-access",
-        "allowed",
-        "allowed",
+        "U0USER0001", "T0TEAM0001", CHECK_CHANNEL, "check s3-public-access", "allowed", "allowed"
     )
     assert [c.body.get("user") for c in running.slack.of("users.info")] == ["U0USER0001"]
     assert [c.body.get("channel") for c in running.slack.of("conversations.info")] == [CHECK_CHANNEL]
@@ -108,7 +103,9 @@ def test_guest_clicking_run_check_or_asking_for_posture_is_refused(running: Runn
     ("allow", "setup"),
     [("guests", "guest"), ("other-teams", "connect"), ("shared-channels", "shared")],
 )
-def test_demarc_check_allow_lets_each_case_through(start_app: Callable[..., Running], allow: str, setup: str) -> None:
+def test_demarc_check_allow_lets_each_case_through(
+    start_app: Callable[..., Running], allow: str, setup: str
+) -> None:
     running = start_app(env={"DEMARC_CHECK_ALLOW": allow})
     user = "U0USER0001"
     if setup == "guest":
@@ -157,11 +154,8 @@ def test_shared_answer_carries_no_run_check_button(running: Running) -> None:
     [private] = [json.loads(c.raw) for c in running.slack.wait_count("/response/private")]
     assert any(i.startswith(ACTION_RUN_CHECK) for i in _action_ids(private)), "the private answer offers a check"
     running.action(ACTION_SHARE, "q:" + question)
-    [shared] = [
-        p
-        for p in (json.loads(c.raw) for c in running.slack.wait_count("/response/act"))
-        if p.get("response_type") == "in_channel"
-    ]
+    [shared] = [p for p in (json.loads(c.raw) for c in running.slack.wait_count("/response/act"))
+                if p.get("response_type") == "in_channel"]
     ids = _action_ids(shared)
     assert ids and not any(i.startswith(ACTION_RUN_CHECK) for i in ids)
 

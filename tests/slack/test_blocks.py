@@ -66,13 +66,9 @@ def test_whole_service_answer_of_huge_catalogue() -> None:
 
 def test_thousands_of_findings_fit_and_say_how_many_more() -> None:
     results = [
-        CheckResult(
-            f"check-{c}",
-            "s3",
-            "data",
-            [Finding(f"res-{c}-{i}-" + "r" * 80, "us-east-1", "detail <!here> " + "d" * 200) for i in range(2000)],
-            "err " * 500 if c % 3 == 0 else None,
-        )
+        CheckResult(f"check-{c}", "s3", "data",
+                    [Finding(f"res-{c}-{i}-" + "r" * 80, "us-east-1", "detail <!here> " + "d" * 200)
+                     for i in range(2000)], "err " * 500 if c % 3 == 0 else None)
         for c in range(60)
     ]
     report = AccountReport("123456789012", ["us-east-1"] * 30, results)

@@ -118,9 +118,8 @@ def text_of(call: dict[str, Any]) -> str:
 def test_a_question_is_acked_empty_then_answered_privately(wired: tuple[RecordingApp, Deps, FakeScanner]) -> None:
     app, _, scanner = wired
     ack, respond = Recorder(), Recorder()
-    app.find("command", "/demarc")(
-        ack=ack, body=slash("who patches the OS on Fargate?"), respond=respond, client=FakeClient()
-    )
+    app.find("command", "/demarc")(ack=ack, body=slash("who patches the OS on Fargate?"), respond=respond,
+                                  client=FakeClient())
     assert ack.calls == [{}]
     [reply] = respond.calls
     assert reply["response_type"] == "ephemeral" and "Fargate" in text_of(reply)
@@ -141,9 +140,8 @@ def test_a_check_outside_the_allowed_channels_is_refused_without_a_scan(
 ) -> None:
     app, _, scanner = wired
     ack, respond = Recorder(), Recorder()
-    app.find("command", "/demarc")(
-        ack=ack, body=slash("check", channel="C0ELSEWHERE"), respond=respond, client=FakeClient()
-    )
+    app.find("command", "/demarc")(ack=ack, body=slash("check", channel="C0ELSEWHERE"), respond=respond,
+                                  client=FakeClient())
     assert "DEMARC_CHECK_CHANNELS" in text_of(ack.calls[0]) or "not enabled" in text_of(ack.calls[0])
     assert scanner.calls == [] and respond.calls == []
 
@@ -162,13 +160,8 @@ def test_a_check_in_an_allowed_channel_scans_and_posts_in_the_channel(
 def test_a_mention_is_answered_in_its_thread(wired: tuple[RecordingApp, Deps, FakeScanner]) -> None:
     app, _, _ = wired
     client = FakeClient()
-    event = {
-        "type": "app_mention",
-        "text": "<@UBOT000001> is the hypervisor on EC2 ours?",
-        "channel": "C0GEN",
-        "ts": "1700000000.000100",
-        "user": "U0USER0001",
-    }
+    event = {"type": "app_mention", "text": "<@UBOT000001> is the hypervisor on EC2 ours?", "channel": "C0GEN",
+             "ts": "1700000000.000100", "user": "U0USER0001"}
     app.find("event", "app_mention")(event=event, client=client)
     [post] = client.chat_postMessage.calls
     assert post["channel"] == "C0GEN" and post["thread_ts"] == "1700000000.000100"
@@ -179,31 +172,13 @@ def test_bot_messages_in_a_dm_are_ignored(wired: tuple[RecordingApp, Deps, FakeS
     app, _, _ = wired
     client = FakeClient()
     answer_dm = app.find("event", "message")
-    answer_dm(
-        event={"type": "message", "channel_type": "im", "text": "hi", "bot_id": "B1", "channel": "D1"}, client=client
-    )
-    answer_dm(
-        event={
-            "type": "message",
-            "channel_type": "im",
-            "text": "edited",
-            "subtype": "message_changed",
-            "channel": "D1",
-        },
-        client=client,
-    )
+    answer_dm(event={"type": "message", "channel_type": "im", "text": "hi", "bot_id": "B1", "channel": "D1"},
+              client=client)
+    answer_dm(event={"type": "message", "channel_type": "im", "text": "edited", "subtype": "message_changed",
+                     "channel": "D1"}, client=client)
     assert client.chat_postMessage.calls == []
-    answer_dm(
-        event={
-            "type": "message",
-            "channel_type": "im",
-            "text": "who encrypts data in S3?",
-            "channel": "D1",
-            "user": "U0USER0001",
-            "ts": "1.2",
-        },
-        client=client,
-    )
+    answer_dm(event={"type": "message", "channel_type": "im", "text": "who encrypts data in S3?", "channel": "D1",
+                     "user": "U0USER0001", "ts": "1.2"}, client=client)
     assert len(client.chat_postMessage.calls) == 1
 
 
@@ -212,12 +187,9 @@ def test_the_run_check_button_scans_only_in_an_allowed_channel(
 ) -> None:
     app, _, scanner = wired
     run_check = app.find("action", ACTION_RUN_CHECK)
-    body = {
-        "actions": [{"action_id": ACTION_RUN_CHECK, "value": "s3-public-access"}],
-        "channel": {"id": "C0ELSEWHERE"},
-        "container": {"channel_id": "C0ELSEWHERE"},
-        "user": {"id": "U0USER0001"},
-    }
+    body = {"actions": [{"action_id": ACTION_RUN_CHECK, "value": "s3-public-access"}],
+            "channel": {"id": "C0ELSEWHERE"}, "container": {"channel_id": "C0ELSEWHERE"},
+            "user": {"id": "U0USER0001"}}
     ack, respond = Recorder(), Recorder()
     run_check(ack=ack, body=body, respond=respond, client=FakeClient())
     assert ack.calls == [{}] and scanner.calls == []

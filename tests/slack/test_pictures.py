@@ -1,4 +1,4 @@
-""" "Show the picture" over real HTTP: the button on answers and comparisons, the diagram uploaded
+""""Show the picture" over real HTTP: the button on answers and comparisons, the diagram uploaded
 into the thread with files upload v2 against the fake Slack, and read back pixel by pixel."""
 
 from __future__ import annotations
@@ -16,19 +16,13 @@ from tests.slack.helpers import assert_within_limits, blocks_of, visible_text
 
 
 def picture_buttons(message: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        e
-        for b in message
-        if b["type"] == "actions"
-        for e in b["elements"]
-        if e["action_id"].startswith(B.ACTION_SHOW_PICTURE)
-    ]
+    return [e for b in message if b["type"] == "actions" for e in b["elements"]
+            if e["action_id"].startswith(B.ACTION_SHOW_PICTURE)]
 
 
 def click(running: Running, value: str, *, ephemeral: bool, thread_ts: str | None = None, name: str = "pic") -> None:
-    body = action_body(
-        f"{B.ACTION_SHOW_PICTURE}:0", value, response_url=running.slack.response_url(name), ephemeral=ephemeral
-    )
+    body = action_body(f"{B.ACTION_SHOW_PICTURE}:0", value, response_url=running.slack.response_url(name),
+                       ephemeral=ephemeral)
     if thread_ts:
         payload = json.loads(urllib.parse.parse_qs(body)["payload"][0])
         payload["container"]["thread_ts"] = thread_ts

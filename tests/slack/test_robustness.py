@@ -159,11 +159,8 @@ def test_binary_and_control_characters(running: Running) -> None:
 
 
 def test_malformed_payloads_do_not_crash(running: Running) -> None:
-    for body, ctype in [
-        ("{not json", "application/json"),
-        ("payload=%7Bbad", "application/x-www-form-urlencoded"),
-        ('{"type":"event_callback","event":{"type":"app_mention"}}', "application/json"),
-    ]:
+    for body, ctype in [("{not json", "application/json"), ("payload=%7Bbad", "application/x-www-form-urlencoded"),
+                        ('{"type":"event_callback","event":{"type":"app_mention"}}', "application/json")]:
         result = post(running.url, body, ctype, sign(body))
         assert result.status in (200, 400, 404)
         assert "Traceback" not in result.body
@@ -193,14 +190,8 @@ class ExplodingAnswerer:
 
 def _deps_with(slack: FakeSlack, answerer: Any) -> Deps:
     settings = make_settings(slack.api_url)
-    return Deps(
-        settings=settings,
-        answerer=answerer,
-        scanner=FakeScanner(),
-        check_index=FakeCheckIndex(),
-        posture=FakePosture(),
-        jobs=Jobs(1),
-    )
+    return Deps(settings=settings, answerer=answerer, scanner=FakeScanner(), check_index=FakeCheckIndex(),
+                posture=FakePosture(), jobs=Jobs(1))
 
 
 def test_failing_listener_tells_the_user_without_traceback_and_app_lives_on(

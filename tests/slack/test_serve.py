@@ -31,19 +31,15 @@ SERVE = [IMAGE_BIN, "serve"] if IMAGE_BIN else [sys.executable, "-m", "handlers.
 
 def _env(slack: FakeSlack, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DEMARC_"))}
-    env.update(
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=slack.api_url,
-        DEMARC_CHECK_CHANNELS=CHECK_CHANNEL,
-        PYTHONPATH="" if IMAGE_BIN else str(ROOT),
-    )
+    env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=slack.api_url,
+               DEMARC_CHECK_CHANNELS=CHECK_CHANNEL, PYTHONPATH="" if IMAGE_BIN else str(ROOT))
     env.update(extra)
     return {k: v for k, v in env.items() if v}
 
 
 def _serve(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(SERVE, env=env, capture_output=True, text=True, timeout=30, cwd=ROOT)
+    return subprocess.run(SERVE, env=env, capture_output=True, text=True,
+                          timeout=30, cwd=ROOT)
 
 
 @pytest.mark.parametrize(
@@ -84,7 +80,8 @@ def _free_port() -> int:
 def test_serve_http_end_to_end_json_logs_and_sigterm(slack: FakeSlack) -> None:
     port = _free_port()
     env = _env(slack, PORT=str(port), DEMARC_LOG_LEVEL="DEBUG")
-    proc = subprocess.Popen(SERVE, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(SERVE, env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 20
         while True:
@@ -100,12 +97,8 @@ def test_serve_http_end_to_end_json_logs_and_sigterm(slack: FakeSlack) -> None:
         result = post(f"http://127.0.0.1:{port}/slack/events", body, "application/x-www-form-urlencoded", sign(body))
         assert result.status == 200
         slack.wait_count("/response/proc")
-        forged = post(
-            f"http://127.0.0.1:{port}/slack/events",
-            body,
-            "application/x-www-form-urlencoded",
-            sign(body, secret="forged"),
-        )
+        forged = post(f"http://127.0.0.1:{port}/slack/events", body, "application/x-www-form-urlencoded",
+                      sign(body, secret="forged"))
         assert forged.status == 401
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=20)

@@ -34,10 +34,8 @@ def slow_clients(port: int, count: int) -> Iterator[list[socket.socket]]:
         for i in range(count):
             sock = socket.create_connection(("127.0.0.1", port), timeout=5)
             if i % 2:
-                sock.sendall(
-                    b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                    b'Content-Length: 100000\r\n\r\n{"a":'
-                )
+                sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                             b"Content-Length: 100000\r\n\r\n{\"a\":")
             opened.append(sock)
         yield opened
     finally:

@@ -90,14 +90,8 @@ def test_socket_mode_answers_events_once_and_acks_every_envelope(
     settings = make_settings(slack.api_url, SLACK_APP_TOKEN=APP_TOKEN, SLACK_SIGNING_SECRET="")
     assert settings.socket_mode
     scanner = FakeScanner()
-    deps = Deps(
-        settings=settings,
-        answerer=answerer,
-        scanner=scanner,
-        check_index=FakeCheckIndex(),
-        posture=FakePosture(),
-        jobs=Jobs(1),
-    )
+    deps = Deps(settings=settings, answerer=answerer, scanner=scanner, check_index=FakeCheckIndex(),
+                posture=FakePosture(), jobs=Jobs(1))
     server = SocketModeServer(build_app(settings, deps), str(settings.slack_app_token))
     server.connect()
     try:
@@ -107,29 +101,14 @@ def test_socket_mode_answers_events_once_and_acks_every_envelope(
 
         body = json.loads(event_body(dm_event("who patches the OS on Fargate?"), event_id="EvSock1"))
         for attempt in range(3):  # first delivery, then two retries of the same event_id
-            socket_slack.send(
-                {
-                    "envelope_id": f"env-{attempt}",
-                    "type": "events_api",
-                    "payload": body,
-                    "accepts_response_payload": False,
-                    "retry_attempt": attempt,
-                    "retry_reason": "timeout" if attempt else "",
-                }
-            )
-        command = {
-            "team_id": TEAM_ID,
-            "channel_id": "C0RANDOM01",
-            "user_id": "U0USER0001",
-            "command": "/demarc",
-            "text": "check",
-            "response_url": slack.response_url("sock"),
-            "api_app_id": "A0APP00001",
-            "trigger_id": "1.2.3",
-        }
-        socket_slack.send(
-            {"envelope_id": "env-cmd", "type": "slash_commands", "payload": command, "accepts_response_payload": True}
-        )
+            socket_slack.send({"envelope_id": f"env-{attempt}", "type": "events_api", "payload": body,
+                               "accepts_response_payload": False, "retry_attempt": attempt,
+                               "retry_reason": "timeout" if attempt else ""})
+        command = {"team_id": TEAM_ID, "channel_id": "C0RANDOM01", "user_id": "U0USER0001", "command": "/demarc",
+                   "text": "check", "response_url": slack.response_url("sock"), "api_app_id": "A0APP00001",
+                   "trigger_id": "1.2.3"}
+        socket_slack.send({"envelope_id": "env-cmd", "type": "slash_commands", "payload": command,
+                           "accepts_response_payload": True})
 
         acks = socket_slack.wait_acks(4)
         assert sorted(a["envelope_id"] for a in acks) == ["env-0", "env-1", "env-2", "env-cmd"]
@@ -159,14 +138,8 @@ def test_socket_mode_serves_healthz_for_container_health_checks(
         port = int(probe.getsockname()[1])
     slack.ws_url = f"ws://127.0.0.1:{socket_slack.port}/link?ticket=2"
     settings = make_settings(slack.api_url, SLACK_APP_TOKEN=APP_TOKEN, SLACK_SIGNING_SECRET="")
-    deps = Deps(
-        settings=settings,
-        answerer=answerer,
-        scanner=FakeScanner(),
-        check_index=FakeCheckIndex(),
-        posture=FakePosture(),
-        jobs=Jobs(1),
-    )
+    deps = Deps(settings=settings, answerer=answerer, scanner=FakeScanner(), check_index=FakeCheckIndex(),
+                posture=FakePosture(), jobs=Jobs(1))
     server = SocketModeServer(build_app(settings, deps), str(settings.slack_app_token), health_port=port)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -210,61 +183,29 @@ def test_socket_mode_applies_the_same_check_authorization(
     slack.add_user("U0CONNECT1", team_id=OTHER_TEAM_ID)
     settings = make_settings(slack.api_url, SLACK_APP_TOKEN=APP_TOKEN, SLACK_SIGNING_SECRET="")
     scanner = FakeScanner()
-    deps = Deps(
-        settings=settings,
-        answerer=answerer,
-        scanner=scanner,
-        check_index=FakeCheckIndex(),
-        posture=FakePosture(),
-        jobs=Jobs(1),
-    )
+    deps = Deps(settings=settings, answerer=answerer, scanner=scanner, check_index=FakeCheckIndex(),
+                posture=FakePosture(), jobs=Jobs(1))
     server = SocketModeServer(build_app(settings, deps), str(settings.slack_app_token))
     server.connect()
     try:
         assert socket_slack.connected.wait(10)
         for user in ("U0GUEST001", "U0CONNECT1"):
-            command = {
-                "team_id": TEAM_ID,
-                "channel_id": CHECK_CHANNEL,
-                "user_id": user,
-                "command": "/demarc",
-                "text": "check",
-                "response_url": slack.response_url(user),
-                "api_app_id": "A0APP00001",
-                "trigger_id": "1.2.3",
-            }
-            socket_slack.send(
-                {
-                    "envelope_id": f"env-{user}",
-                    "type": "slash_commands",
-                    "payload": command,
-                    "accepts_response_payload": True,
-                }
-            )
+            command = {"team_id": TEAM_ID, "channel_id": CHECK_CHANNEL, "user_id": user, "command": "/demarc",
+                       "text": "check", "response_url": slack.response_url(user), "api_app_id": "A0APP00001",
+                       "trigger_id": "1.2.3"}
+            socket_slack.send({"envelope_id": f"env-{user}", "type": "slash_commands", "payload": command,
+                               "accepts_response_payload": True})
         socket_slack.wait_acks(2)
         for user, words in (("U0GUEST001", "Guest accounts"), ("U0CONNECT1", "another workspace")):
             [reply] = slack.wait_count(f"/response/{user}")
             assert words in reply.raw.decode()
         time.sleep(0.4)
         assert scanner.calls == []
-        command = {
-            "team_id": TEAM_ID,
-            "channel_id": CHECK_CHANNEL,
-            "user_id": "U0USER0001",
-            "command": "/demarc",
-            "text": "check s3-public-access",
-            "response_url": slack.response_url("member"),
-            "api_app_id": "A0APP00001",
-            "trigger_id": "1.2.3",
-        }
-        socket_slack.send(
-            {
-                "envelope_id": "env-member",
-                "type": "slash_commands",
-                "payload": command,
-                "accepts_response_payload": True,
-            }
-        )
+        command = {"team_id": TEAM_ID, "channel_id": CHECK_CHANNEL, "user_id": "U0USER0001", "command": "/demarc",
+                   "text": "check s3-public-access", "response_url": slack.response_url("member"),
+                   "api_app_id": "A0APP00001", "trigger_id": "1.2.3"}
+        socket_slack.send({"envelope_id": "env-member", "type": "slash_commands", "payload": command,
+                           "accepts_response_payload": True})
         assert scanner.done.wait(10)
         assert scanner.calls == [(["s3-public-access"], None)]
     finally:

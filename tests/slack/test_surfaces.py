@@ -202,9 +202,8 @@ def test_bot_messages_and_edits_in_dms_are_ignored(running: Running) -> None:
 
 
 def test_app_home_shows_examples_and_last_posture(running: Running) -> None:
-    running.event(
-        {"type": "app_home_opened", "user": "U0USER0001", "tab": "home", "channel": "D0DM000001"}, event_id="EvH1"
-    )
+    running.event({"type": "app_home_opened", "user": "U0USER0001", "tab": "home", "channel": "D0DM000001"},
+                  event_id="EvH1")
     [call] = running.slack.wait_count("views.publish")
     view = call.body["view"]
     view = view if isinstance(view, dict) else __import__("json").loads(view)
