@@ -197,6 +197,12 @@ def minimum_calls(counts: dict[str, int]) -> int:
         + 3  # IAM: credential report, support-role entities, server certificates
         + b  # S3: versioning per bucket
         + r * 6  # access points; network ACLs, VPCs, flow logs, own public snapshots, own public AMIs
+        # issue 17, per region with none of these seeded: Access Analyzer, Config recorders, GuardDuty
+        # detectors, Security Hub, EKS clusters, ECS families, SQS, SNS, DynamoDB, ElastiCache, ELBv2,
+        # API Gateway (one list call each); CloudFront once (the CIS alarms read nothing without a
+        # multi-region trail, the Lambda secrets check reuses ListFunctions)
+        + r * 12
+        + 1
     )
 
 

@@ -51,6 +51,7 @@ FRAGMENT_KEYS = frozenset(
         "teams",
         "vocabulary",
         "lambda_runtimes",
+        "eks_versions",  # read by bot/checks/eks_versions.py, not part of the answer catalogue
         "products",
     }
 )

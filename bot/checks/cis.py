@@ -45,7 +45,6 @@ class Recommendation:
 
 _MANUAL = "Manual in the benchmark"
 _TODO = "automated; not checked yet (see issue 17)"
-_METRIC = "automated; not checked yet: the CIS metric-filter-and-alarm set (CloudWatch Logs) is future work"
 
 RECOMMENDATIONS: tuple[Recommendation, ...] = (
     Recommendation(
@@ -79,12 +78,7 @@ RECOMMENDATIONS: tuple[Recommendation, ...] = (
     Recommendation("1.17", "Ensure a support role has been created to manage incidents with AWS Support", True),
     Recommendation("1.18", "Ensure IAM instance roles are used for AWS resource access from instances", False, _MANUAL),
     Recommendation("1.19", "Ensure that all the expired SSL/TLS certificates stored in AWS IAM are removed", True),
-    Recommendation(
-        "1.20",
-        "Ensure that IAM Access analyzer is enabled for all regions",
-        True,
-        "automated; not checked yet: moto has no Access Analyzer to test against",
-    ),
+    Recommendation("1.20", "Ensure that IAM Access analyzer is enabled for all regions", True),
     Recommendation(
         "1.21", "Ensure IAM users are managed centrally via identity federation or AWS Organizations", False, _MANUAL
     ),
@@ -109,32 +103,30 @@ RECOMMENDATIONS: tuple[Recommendation, ...] = (
         "automated; not checked: EFS is not in the catalogue yet",
     ),
     Recommendation("3.1", "Ensure CloudTrail is enabled in all regions", True),
-    Recommendation("3.2", "Ensure CloudTrail log file validation is enabled", True, _TODO),
-    Recommendation("3.3", "Ensure AWS Config is enabled in all regions", True, _TODO),
+    Recommendation("3.2", "Ensure CloudTrail log file validation is enabled", True),
+    Recommendation("3.3", "Ensure AWS Config is enabled in all regions", True),
     Recommendation("3.4", "Ensure that S3 Bucket access logging is enabled on the CloudTrail S3 bucket", True, _TODO),
-    Recommendation("3.5", "Ensure CloudTrail logs are encrypted at rest using KMS CMKs", True, _TODO),
-    Recommendation("3.6", "Ensure rotation for customer-created symmetric CMKs is enabled", True, _TODO),
+    Recommendation("3.5", "Ensure CloudTrail logs are encrypted at rest using KMS CMKs", True),
+    Recommendation("3.6", "Ensure rotation for customer-created symmetric CMKs is enabled", True),
     Recommendation("3.7", "Ensure VPC flow logging is enabled in all VPCs", True),
     Recommendation("3.8", "Ensure that Object-level logging for write events is enabled for S3 bucket", True, _TODO),
     Recommendation("3.9", "Ensure that Object-level logging for read events is enabled for S3 bucket", True, _TODO),
-    Recommendation("4.1", "Ensure unauthorized API calls are monitored", True, _METRIC),
-    Recommendation("4.2", "Ensure management console sign-in without MFA is monitored", True, _METRIC),
-    Recommendation("4.3", "Ensure usage of 'root' account is monitored", True, _METRIC),
-    Recommendation("4.4", "Ensure IAM policy changes are monitored", True, _METRIC),
-    Recommendation("4.5", "Ensure CloudTrail configuration changes are monitored", True, _METRIC),
-    Recommendation("4.6", "Ensure AWS Management Console authentication failures are monitored", True, _METRIC),
-    Recommendation(
-        "4.7", "Ensure disabling or scheduled deletion of customer created CMKs is monitored", True, _METRIC
-    ),
-    Recommendation("4.8", "Ensure S3 bucket policy changes are monitored", True, _METRIC),
-    Recommendation("4.9", "Ensure AWS Config configuration changes are monitored", True, _METRIC),
-    Recommendation("4.10", "Ensure security group changes are monitored", True, _METRIC),
-    Recommendation("4.11", "Ensure Network Access Control Lists (NACL) changes are monitored", True, _METRIC),
-    Recommendation("4.12", "Ensure changes to network gateways are monitored", True, _METRIC),
-    Recommendation("4.13", "Ensure route table changes are monitored", True, _METRIC),
-    Recommendation("4.14", "Ensure VPC changes are monitored", True, _METRIC),
-    Recommendation("4.15", "Ensure AWS Organizations changes are monitored", True, _METRIC),
-    Recommendation("4.16", "Ensure AWS Security Hub is enabled", True, _TODO),
+    Recommendation("4.1", "Ensure unauthorized API calls are monitored", True),
+    Recommendation("4.2", "Ensure management console sign-in without MFA is monitored", True),
+    Recommendation("4.3", "Ensure usage of 'root' account is monitored", True),
+    Recommendation("4.4", "Ensure IAM policy changes are monitored", True),
+    Recommendation("4.5", "Ensure CloudTrail configuration changes are monitored", True),
+    Recommendation("4.6", "Ensure AWS Management Console authentication failures are monitored", True),
+    Recommendation("4.7", "Ensure disabling or scheduled deletion of customer created CMKs is monitored", True),
+    Recommendation("4.8", "Ensure S3 bucket policy changes are monitored", True),
+    Recommendation("4.9", "Ensure AWS Config configuration changes are monitored", True),
+    Recommendation("4.10", "Ensure security group changes are monitored", True),
+    Recommendation("4.11", "Ensure Network Access Control Lists (NACL) changes are monitored", True),
+    Recommendation("4.12", "Ensure changes to network gateways are monitored", True),
+    Recommendation("4.13", "Ensure route table changes are monitored", True),
+    Recommendation("4.14", "Ensure VPC changes are monitored", True),
+    Recommendation("4.15", "Ensure AWS Organizations changes are monitored", True),
+    Recommendation("4.16", "Ensure AWS Security Hub is enabled", True),
     Recommendation(
         "5.1", "Ensure no Network ACLs allow ingress from 0.0.0.0/0 to remote server administration ports", True
     ),

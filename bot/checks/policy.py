@@ -18,6 +18,10 @@ _SPECIAL = {
     ("s3", "GetBucketLocation"): "s3:GetBucketLocation",
     ("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock",
     ("lambda", "ListFunctions"): "lambda:ListFunctions",
+    # API Gateway's management API is authorised by HTTP verb on the resource path.
+    ("apigateway", "GetRestApis"): "apigateway:GET",
+    ("apigateway", "GetStages"): "apigateway:GET",
+    ("apigateway", "GetResources"): "apigateway:GET",
 }
 
 #: Calls that need no permission in the scanned account (STS answers them for anyone).
@@ -33,7 +37,8 @@ ORCHESTRATION_CALLS = frozenset(
 READ_ONLY_VERBS = ("List", "Get", "Describe")
 #: Actions with another verb that AWS classes as Read and that change nothing in the account:
 #: GenerateCredentialReport (re)builds the IAM credential report that GetCredentialReport reads.
-READ_ONLY_ACTIONS = frozenset({"iam:GenerateCredentialReport"})
+#: apigateway:GET reads API Gateway's management API (the action is the HTTP verb).
+READ_ONLY_ACTIONS = frozenset({"iam:GenerateCredentialReport", "apigateway:GET"})
 
 
 def action_for(service: str, operation: str) -> str:

@@ -763,6 +763,8 @@ def _functions(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict
         }
         if fn.get("runtime"):
             entry.update(Runtime=fn["runtime"], Handler="app.handler")
+        if fn.get("environment"):
+            entry["Environment"] = {"Variables": {str(k): str(v) for k, v in fn["environment"].items()}}
         functions.append(entry)
     return {"Functions": functions}
 
@@ -875,6 +877,353 @@ def _kms_describe_key(acct: SampleAccount, region: str, params: dict[str, Any]) 
 def _kms_rotation(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
     key = _kms_key(acct, region, str(params.get("KeyId")))
     return {"KeyRotationEnabled": bool(key.get("rotation")), "KeyId": key["KeyId"]}
+
+
+# -- Detection services (per region) --------------------------------------------------------
+
+
+@_serves("accessanalyzer", "ListAnalyzers", "type", "maxResults", "nextToken")
+def _analyzers(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    analyzers = [
+        {
+            "arn": acct.arn("access-analyzer", region, f"analyzer/{a['name']}"),
+            "name": a["name"],
+            "type": a["type"],
+            "createdAt": _CREATED,
+            "status": a.get("status", "ACTIVE"),
+        }
+        for a in acct.region_data(region, "access_analyzers")
+    ]
+    return {"analyzers": analyzers}
+
+
+@_serves("config", "DescribeConfigurationRecorders")
+def _config_recorders(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "ConfigurationRecorders": [{k: v for k, v in r.items() if k != "recording"} for r in _recorders(acct, region)]
+    }
+
+
+def _recorders(acct: SampleAccount, region: str) -> list[dict[str, Any]]:
+    return copy.deepcopy(acct.region_data(region, "config_recorders"))
+
+
+@_serves("config", "DescribeConfigurationRecorderStatus")
+def _config_recorder_status(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    statuses = [
+        {
+            "name": r["name"],
+            "recording": bool(r.get("recording")),
+            "lastStatus": "Success" if r.get("recording") else "Pending",
+        }
+        for r in _recorders(acct, region)
+    ]
+    return {"ConfigurationRecordersStatus": statuses}
+
+
+@_serves("guardduty", "ListDetectors", "MaxResults", "NextToken")
+def _detectors(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {"DetectorIds": [d["DetectorId"] for d in acct.region_data(region, "guardduty_detectors")]}
+
+
+@_serves("guardduty", "GetDetector", "DetectorId")
+def _detector(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    for d in acct.region_data(region, "guardduty_detectors"):
+        if d["DetectorId"] == params.get("DetectorId"):
+            return {
+                "ServiceRole": "AWSServiceRoleForAmazonGuardDuty",
+                "Status": d["Status"],
+                "CreatedAt": _CREATED.isoformat(),
+            }
+    raise _ApiError(
+        "BadRequestException",
+        "The request is rejected because the input detectorId is not owned by the current account.",
+    )
+
+
+@_serves("securityhub", "DescribeHub")
+def _hub(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    if not acct.region(region).get("security_hub"):
+        raise _ApiError(
+            "InvalidAccessException", f"Account {acct.account_id} is not subscribed to AWS Security Hub", 401
+        )
+    return {"HubArn": acct.arn("securityhub", region, "hub/default"), "SubscribedAt": _CREATED.isoformat()}
+
+
+@_serves("logs", "DescribeMetricFilters", "logGroupName")
+def _metric_filters(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    group = params.get("logGroupName")
+    return {
+        "metricFilters": [
+            copy.deepcopy(f) for f in acct.region_data(region, "metric_filters") if f["logGroupName"] == group
+        ]
+    }
+
+
+@_serves("cloudwatch", "DescribeAlarms")
+def _alarms(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    alarms = [
+        {**copy.deepcopy(a), "AlarmArn": acct.arn("cloudwatch", region, f"alarm:{a['AlarmName']}"), "StateValue": "OK"}
+        for a in acct.region_data(region, "metric_alarms")
+    ]
+    return {"MetricAlarms": alarms, "CompositeAlarms": []}
+
+
+@_serves("sns", "ListSubscriptionsByTopic", "TopicArn")
+def _subscriptions(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    topic = params.get("TopicArn")
+    subs = [
+        {**copy.deepcopy(s), "Owner": acct.account_id}
+        for s in acct.region_data(region, "sns_subscriptions")
+        if s["TopicArn"] == topic
+    ]
+    return {"Subscriptions": subs}
+
+
+# -- Containers (per region) --------------------------------------------------------------
+
+
+@_serves("eks", "ListClusters", "maxResults", "nextToken")
+def _eks_clusters(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {"clusters": [c["name"] for c in acct.region_data(region, "eks_clusters")]}
+
+
+@_serves("eks", "DescribeCluster", "name")
+def _eks_cluster(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    for c in acct.region_data(region, "eks_clusters"):
+        if c["name"] == params.get("name"):
+            body = {
+                **copy.deepcopy(c),
+                "arn": acct.arn("eks", region, f"cluster/{c['name']}"),
+                "status": "ACTIVE",
+                "createdAt": _CREATED,
+                "platformVersion": "eks.10",
+            }
+            return {"cluster": body}
+    raise _ApiError("ResourceNotFoundException", f"No cluster found for name: {params.get('name')}.", 404)
+
+
+@_serves("ecs", "ListTaskDefinitionFamilies", "status", "familyPrefix", "maxResults", "nextToken")
+def _task_families(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {"families": [t["family"] for t in acct.region_data(region, "task_definitions")]}
+
+
+@_serves("ecs", "DescribeTaskDefinition", "taskDefinition")
+def _task_definition(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    wanted = str(params.get("taskDefinition"))
+    for t in acct.region_data(region, "task_definitions"):
+        if wanted in (t["family"], f"{t['family']}:{t['revision']}"):
+            body = {
+                **copy.deepcopy(t),
+                "taskDefinitionArn": acct.arn("ecs", region, f"task-definition/{t['family']}:{t['revision']}"),
+                "status": "ACTIVE",
+            }
+            for container in body["containerDefinitions"]:
+                container.setdefault("memory", 512)
+            return {"taskDefinition": body}
+    raise _ApiError("ClientException", "Unable to describe task definition.", 400)
+
+
+# -- Integration and data services (per region) ------------------------------------------------
+
+
+def _queue(acct: SampleAccount, region: str, url: str) -> dict[str, Any]:
+    for q in acct.region_data(region, "sqs_queues"):
+        if url.rstrip("/").rsplit("/", 1)[-1] == q["name"]:
+            return q
+    raise _ApiError("AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist.")
+
+
+@_serves("sqs", "ListQueues", "QueueNamePrefix")
+def _sqs_queues(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    urls = [
+        f"https://sqs.{region}.amazonaws.com/{acct.account_id}/{q['name']}"
+        for q in acct.region_data(region, "sqs_queues")
+    ]
+    return {"QueueUrls": urls}
+
+
+@_serves("sqs", "GetQueueAttributes", "QueueUrl", "AttributeNames")
+def _sqs_attributes(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    q = _queue(acct, region, str(params.get("QueueUrl")))
+    attrs = {k: str(v) for k, v in _api_keys(q).items()}
+    attrs["QueueArn"] = acct.arn("sqs", region, q["name"])
+    if q.get("policy"):
+        attrs["Policy"] = json.dumps(q["policy"])
+    wanted = set(params.get("AttributeNames") or [])
+    return {"Attributes": {k: v for k, v in attrs.items() if "All" in wanted or k in wanted}}
+
+
+@_serves("sns", "ListTopics")
+def _sns_topics(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Topics": [{"TopicArn": acct.arn("sns", region, t["name"])} for t in acct.region_data(region, "sns_topics")]
+    }
+
+
+@_serves("sns", "GetTopicAttributes", "TopicArn")
+def _sns_attributes(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    for t in acct.region_data(region, "sns_topics"):
+        arn = acct.arn("sns", region, t["name"])
+        if params.get("TopicArn") == arn:
+            owner_only = {
+                "Version": "2008-10-17",
+                "Statement": [
+                    {
+                        "Sid": "__default_statement_ID",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": "*"},
+                        "Action": ["SNS:Publish", "SNS:Subscribe"],
+                        "Resource": arn,
+                        "Condition": {"StringEquals": {"AWS:SourceOwner": acct.account_id}},
+                    }
+                ],
+            }
+            attrs = {"TopicArn": arn, "Owner": acct.account_id, "Policy": json.dumps(t.get("policy") or owner_only)}
+            attrs.update({k: str(v) for k, v in _api_keys(t).items()})
+            return {"Attributes": attrs}
+    raise _ApiError("NotFound", "Topic does not exist", 404)
+
+
+@_serves("dynamodb", "ListTables", "Limit", "ExclusiveStartTableName")
+def _ddb_tables(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {"TableNames": [t["name"] for t in acct.region_data(region, "dynamodb_tables")]}
+
+
+@_serves("dynamodb", "DescribeContinuousBackups", "TableName")
+def _ddb_backups(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    for t in acct.region_data(region, "dynamodb_tables"):
+        if t["name"] == params.get("TableName"):
+            status = "ENABLED" if t.get("pitr") else "DISABLED"
+            return {
+                "ContinuousBackupsDescription": {
+                    "ContinuousBackupsStatus": "ENABLED",
+                    "PointInTimeRecoveryDescription": {"PointInTimeRecoveryStatus": status},
+                }
+            }
+    raise _ApiError("TableNotFoundException", f"Table not found: {params.get('TableName')}")
+
+
+@_serves("elasticache", "DescribeReplicationGroups")
+def _replication_groups(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    groups = [
+        {
+            **_api_keys(g),
+            "ARN": acct.arn("elasticache", region, f"replicationgroup:{g['ReplicationGroupId']}"),
+            "Status": "available",
+            "Description": g["ReplicationGroupId"],
+        }
+        for g in acct.region_data(region, "replication_groups")
+    ]
+    return {"ReplicationGroups": groups}
+
+
+# -- Edge: load balancers (per region), CloudFront (global) ---------------------------------
+
+
+def _lb_arn(acct: SampleAccount, region: str, lb: Mapping[str, Any]) -> str:
+    return acct.arn("elasticloadbalancing", region, f"loadbalancer/app/{lb['name']}/50dc6c495c0c9188")
+
+
+@_serves("elbv2", "DescribeLoadBalancers", "PageSize")
+def _elbs(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    lbs = [
+        {
+            "LoadBalancerArn": _lb_arn(acct, region, lb),
+            "LoadBalancerName": lb["name"],
+            "Type": lb.get("Type", "application"),
+            "Scheme": "internet-facing",
+            "CreatedTime": _CREATED,
+        }
+        for lb in acct.region_data(region, "load_balancers")
+    ]
+    return {"LoadBalancers": lbs}
+
+
+@_serves("elbv2", "DescribeListeners", "LoadBalancerArn", "PageSize")
+def _elb_listeners(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    for lb in acct.region_data(region, "load_balancers"):
+        arn = _lb_arn(acct, region, lb)
+        if params.get("LoadBalancerArn") == arn:
+            listeners = [
+                {
+                    **copy.deepcopy(entry),
+                    "LoadBalancerArn": arn,
+                    "ListenerArn": f"{arn}/listener-{entry['Port']}".replace(":loadbalancer/", ":listener/"),
+                }
+                for entry in lb.get("listeners", [])
+            ]
+            return {"Listeners": listeners}
+    raise _ApiError("LoadBalancerNotFound", "One or more load balancers not found", 400)
+
+
+@_serves("cloudfront", "ListDistributions", "MaxItems", "Marker")
+def _distributions(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    items = []
+    for d in (acct.data.get("cloudfront") or {}).get("distributions", []):
+        origin = d["origin"]
+        items.append(
+            {
+                "Id": d["Id"],
+                "ARN": f"arn:aws:cloudfront::{acct.account_id}:distribution/{d['Id']}",
+                "DomainName": d["DomainName"],
+                "Status": "Deployed",
+                "Enabled": True,
+                "Origins": {
+                    "Quantity": 1,
+                    "Items": [
+                        {
+                            "Id": origin["Id"],
+                            "DomainName": origin["DomainName"],
+                            "S3OriginConfig": {"OriginAccessIdentity": ""},
+                        }
+                    ],
+                },
+                "DefaultCacheBehavior": {
+                    "TargetOriginId": origin["Id"],
+                    "ViewerProtocolPolicy": d["ViewerProtocolPolicy"],
+                },
+                "CacheBehaviors": {"Quantity": 0},
+                "ViewerCertificate": copy.deepcopy(d["ViewerCertificate"]),
+            }
+        )
+    return {
+        "DistributionList": {
+            "Marker": "",
+            "MaxItems": 100,
+            "IsTruncated": False,
+            "Quantity": len(items),
+            "Items": items,
+        }
+    }
+
+
+def _rest_api(acct: SampleAccount, region: str, api_id: object) -> dict[str, Any]:
+    for api in acct.region_data(region, "rest_apis"):
+        if api["id"] == api_id:
+            return api
+    raise _ApiError("NotFoundException", "Invalid API identifier specified", 404)
+
+
+@_serves("apigateway", "GetRestApis", "limit", "position")
+def _rest_apis(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "items": [
+            {"id": a["id"], "name": a["name"], "createdDate": _CREATED} for a in acct.region_data(region, "rest_apis")
+        ]
+    }
+
+
+@_serves("apigateway", "GetStages", "restApiId")
+def _rest_api_stages(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    api = _rest_api(acct, region, params.get("restApiId"))
+    return {"item": copy.deepcopy(api.get("stages", []))}
+
+
+@_serves("apigateway", "GetResources", "restApiId", "embed", "limit", "position")
+def _rest_api_resources(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    api = _rest_api(acct, region, params.get("restApiId"))
+    return {"items": copy.deepcopy(api.get("resources", []))}
 
 
 #: Every (botocore service, operation) the sample account answers.

@@ -24,6 +24,8 @@ from bot.checks.session import shared_loader
 from tests.conftest import use_fake_aws
 
 TODAY = dt.date(2026, 11, 23)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def fake_aws_env() -> Iterator[None]:
     """The shared fake-AWS environment for the whole session, with moto's AWS managed
@@ -153,6 +155,21 @@ _PROTOCOL = {
     "lambda": "json",
     "kms": "json",
     "resourcegroupstaggingapi": "json",
+    "config": "json",
+    "guardduty": "json",
+    "securityhub": "json",
+    "logs": "json",
+    "cloudwatch": "json",  # moto answers CloudWatch in JSON
+    "sns": "query",
+    "accessanalyzer": "json",
+    "eks": "json",
+    "ecs": "json",
+    "sqs": "json",
+    "dynamodb": "json",
+    "elasticache": "query",
+    "elbv2": "query",
+    "cloudfront": "rest-xml",
+    "apigateway": "json",
 }
 _DENIED_CODE = {
     "ec2": "UnauthorizedOperation",
@@ -164,6 +181,21 @@ _DENIED_CODE = {
     "cloudtrail": "AccessDeniedException",
     "lambda": "AccessDeniedException",
     "kms": "AccessDeniedException",
+    "config": "AccessDeniedException",
+    "guardduty": "AccessDeniedException",
+    "securityhub": "AccessDeniedException",
+    "logs": "AccessDeniedException",
+    "cloudwatch": "AccessDenied",
+    "sns": "AuthorizationError",
+    "accessanalyzer": "AccessDeniedException",
+    "eks": "AccessDeniedException",
+    "ecs": "AccessDeniedException",
+    "sqs": "AccessDenied",
+    "dynamodb": "AccessDeniedException",
+    "elasticache": "AccessDenied",
+    "elbv2": "AccessDenied",
+    "cloudfront": "AccessDenied",
+    "apigateway": "AccessDeniedException",
     "sts": "AccessDenied",
     "resourcegroupstaggingapi": "AccessDeniedException",
 }
@@ -177,6 +209,21 @@ _THROTTLE_CODE = {
     "cloudtrail": "ThrottlingException",
     "lambda": "TooManyRequestsException",
     "kms": "ThrottlingException",
+    "config": "ThrottlingException",
+    "guardduty": "TooManyRequestsException",
+    "securityhub": "TooManyRequestsException",
+    "logs": "ThrottlingException",
+    "cloudwatch": "Throttling",
+    "sns": "Throttling",
+    "accessanalyzer": "ThrottlingException",
+    "eks": "ThrottlingException",
+    "ecs": "ThrottlingException",
+    "sqs": "RequestThrottled",
+    "dynamodb": "ThrottlingException",
+    "elasticache": "Throttling",
+    "elbv2": "Throttling",
+    "cloudfront": "Throttling",
+    "apigateway": "TooManyRequestsException",
     "sts": "Throttling",
     "resourcegroupstaggingapi": "ThrottledException",
 }
@@ -236,6 +283,21 @@ _SERVICE_IDS = {
     "lambda": "lambda",
     "kms": "kms",
     "resource-groups-tagging-api": "resourcegroupstaggingapi",
+    "config-service": "config",
+    "guardduty": "guardduty",
+    "securityhub": "securityhub",
+    "cloudwatch-logs": "logs",
+    "cloudwatch": "cloudwatch",
+    "sns": "sns",
+    "accessanalyzer": "accessanalyzer",
+    "eks": "eks",
+    "ecs": "ecs",
+    "sqs": "sqs",
+    "dynamodb": "dynamodb",
+    "elasticache": "elasticache",
+    "elastic-load-balancing-v2": "elbv2",
+    "cloudfront": "cloudfront",
+    "api-gateway": "apigateway",
 }
 
 

@@ -161,3 +161,95 @@ from moto.ec2.responses.elastic_block_store import ElasticBlockStore  # noqa: E4
 
 _original_describe_snapshots = ElasticBlockStore.describe_snapshots
 ElasticBlockStore.describe_snapshots = _describe_snapshots_restorable_by  # type: ignore[method-assign]
+
+
+# --- IAM Access Analyzer: moto 5 has no backend ------------------------------------------------
+#
+# A minimal one, registered as the module `moto.accessanalyzer` so that both the in-process mock
+# (moto's URL index) and moto_server (the same index, by the request's signing name) route
+# CreateAnalyzer and ListAnalyzers here: analyzers per account and region, always ACTIVE.
+
+import json as _json  # noqa: E402
+import re as _re  # noqa: E402
+import sys as _sys  # noqa: E402
+import types as _types  # noqa: E402
+
+from moto import backend_index as _backend_index  # noqa: E402
+from moto.core.base_backend import BackendDict as _BackendDict  # noqa: E402
+from moto.core.base_backend import BaseBackend as _BaseBackend  # noqa: E402
+from moto.core.responses import BaseResponse as _BaseResponse  # noqa: E402
+
+
+class AccessAnalyzerBackend(_BaseBackend):
+    def __init__(self, region_name: str, account_id: str) -> None:
+        super().__init__(region_name, account_id)
+        self.analyzers: dict[str, dict[str, Any]] = {}
+
+
+class AccessAnalyzerResponse(_BaseResponse):
+    def __init__(self) -> None:
+        super().__init__(service_name="accessanalyzer")
+
+    def analyzers(self) -> str:
+        backend = accessanalyzer_backends[self.current_account][self.region]
+        if self.method == "PUT":
+            body = _json.loads(self.body or "{}")
+            name = body["analyzerName"]
+            arn = f"arn:aws:access-analyzer:{self.region}:{self.current_account}:analyzer/{name}"
+            backend.analyzers[name] = {
+                "arn": arn,
+                "name": name,
+                "type": body.get("type", "ACCOUNT"),
+                "createdAt": "2026-01-01T00:00:00Z",
+                "status": "ACTIVE",
+            }
+            return _json.dumps({"arn": arn})
+        wanted = self.querystring.get("type", [None])[0]
+        found = [a for a in backend.analyzers.values() if wanted in (None, a["type"])]
+        return _json.dumps({"analyzers": found})
+
+    @classmethod
+    def dispatch_analyzers(cls, request: Any, full_url: str, headers: Any) -> Any:
+        response = cls()
+        response.setup_class(request, full_url, headers)
+        return 200, {"Content-Type": "application/json"}, response.analyzers()
+
+
+AccessAnalyzerBackend.__module__ = "moto.accessanalyzer.models"
+_url_base = r"https?://access-analyzer\.(.+)\.amazonaws\.com"
+_package = _types.ModuleType("moto.accessanalyzer")
+_models = _types.ModuleType("moto.accessanalyzer.models")
+_urls = _types.ModuleType("moto.accessanalyzer.urls")
+_urls.url_bases = [_url_base]  # type: ignore[attr-defined]
+_urls.url_paths = {"{0}/analyzer$": AccessAnalyzerResponse.dispatch_analyzers}  # type: ignore[attr-defined]
+accessanalyzer_backends = _BackendDict(AccessAnalyzerBackend, "accessanalyzer")
+_models.accessanalyzer_backends = accessanalyzer_backends  # type: ignore[attr-defined]
+_package.accessanalyzer_backends = accessanalyzer_backends  # type: ignore[attr-defined]
+_package.models = _models  # type: ignore[attr-defined]
+_package.urls = _urls  # type: ignore[attr-defined]
+_sys.modules.update({"moto.accessanalyzer": _package, "moto.accessanalyzer.models": _models})
+_sys.modules["moto.accessanalyzer.urls"] = _urls
+if not any(name == "accessanalyzer" for name, _ in _backend_index.backend_url_patterns):
+    _backend_index.backend_url_patterns.append(("accessanalyzer", _re.compile(_url_base)))
+
+
+# --- ECS: DescribeTaskDefinition by family name -------------------------------------------------
+#
+# AWS answers a bare family name with the latest ACTIVE revision; moto answers with the latest
+# revision even when it was deregistered (INACTIVE).
+
+from moto.ecs.models import EC2ContainerServiceBackend  # noqa: E402
+
+_original_describe_task_definition = EC2ContainerServiceBackend.describe_task_definition
+
+
+def _describe_latest_active_task_definition(self: Any, task_definition_str: str) -> Any:
+    name = task_definition_str.split("/")[-1]
+    if ":" not in name and name in self.task_definitions:
+        active = [rev for rev, td in self.task_definitions[name].items() if td.status == "ACTIVE"]
+        if active:
+            return self.task_definitions[name][max(active)]
+    return _original_describe_task_definition(self, task_definition_str)
+
+
+EC2ContainerServiceBackend.describe_task_definition = _describe_latest_active_task_definition  # type: ignore[method-assign]

@@ -527,7 +527,8 @@ def seed(client: Callable[[str, str], Any]) -> Expected:
     arn = trails.create_trail(Name="demarc-trail", S3BucketName="demarc-trail-logs", IsMultiRegionTrail=True)[
         "TrailARN"
     ]
-    expect("cloudtrail", ACCOUNT, GLOBAL)
+    # (the trail delivering to CloudWatch Logs, below, is logging: the cloudtrail check passes here;
+    # tests/checks/test_detection.py covers an account whose only multi-region trail is idle)
     expect("cloudtrail-log-validation", arn, REGION_A)
     expect("cloudtrail-kms", arn, REGION_A)
     # A single-region trail that validates and encrypts its logs: neither check finds it.
@@ -549,4 +550,406 @@ def seed(client: Callable[[str, str], Any]) -> Expected:
     client("cloudtrail", REGION_B).create_trail(
         Name="demarc-good-trail", S3BucketName="demarc-trail-logs", EnableLogFileValidation=True, KmsKeyId=key
     )
+    _seed_detection(client, expect)
+    _seed_containers(client, expect)
+    _seed_integration(client, expect)
+    _seed_edge(client, expect)
     return expected
+
+
+def _seed_edge(client: Callable[[str, str], Any], expect: Callable[[str, str, str], None]) -> None:
+    """Load balancers in REGION_A and CloudFront distributions: plain HTTP, old TLS, and compliant ones."""
+    ec2 = client("ec2", REGION_A)
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]][
+        :2
+    ]
+    cert = client("iam", REGION_A).get_server_certificate(ServerCertificateName="new-cert")
+    cert_arn = cert["ServerCertificate"]["ServerCertificateMetadata"]["Arn"]
+    elb = client("elbv2", REGION_A)
+    target = elb.create_target_group(Name="demarc-web", Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][0]
+    forward = [{"Type": "forward", "TargetGroupArn": target["TargetGroupArn"]}]
+    redirect = [{"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}]
+
+    def balancer(name: str, *listeners: tuple[str, int, list[dict[str, Any]], str | None]) -> str:
+        arn = str(elb.create_load_balancer(Name=name, Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"])
+        for protocol, port, actions, policy in listeners:
+            extra: dict[str, Any] = {}
+            if protocol == "HTTPS":
+                extra = {"SslPolicy": policy, "Certificates": [{"CertificateArn": cert_arn}]}
+            elb.create_listener(LoadBalancerArn=arn, Protocol=protocol, Port=port, DefaultActions=actions, **extra)
+        return arn
+
+    plain = balancer("demarc-plain", ("HTTP", 80, forward, None), ("HTTPS", 443, forward, "ELBSecurityPolicy-2016-08"))
+    expect("elb-http-listeners", plain, REGION_A)
+    expect("elb-tls-policy", plain, REGION_A)
+    balancer(
+        "demarc-good",
+        ("HTTP", 80, redirect, None),
+        ("HTTPS", 443, forward, "ELBSecurityPolicy-TLS13-1-2-2021-06"),
+    )
+
+    cloudfront = client("cloudfront", REGION_A)
+
+    def distribution(name: str, viewer: str, origin_protocols: list[str], certificate: dict[str, Any]) -> str:
+        config = {
+            "CallerReference": name,
+            "Comment": name,
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": f"{name}-origin",
+                        "DomainName": f"{name}.example.com",
+                        "CustomOriginConfig": {
+                            "HTTPPort": 80,
+                            "HTTPSPort": 443,
+                            "OriginProtocolPolicy": "https-only",
+                            "OriginSslProtocols": {"Quantity": len(origin_protocols), "Items": origin_protocols},
+                        },
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": f"{name}-origin",
+                "ViewerProtocolPolicy": viewer,
+                "MinTTL": 0,
+                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+            },
+            "ViewerCertificate": certificate,
+        }
+        return str(cloudfront.create_distribution(DistributionConfig=config)["Distribution"]["ARN"])
+
+    default_cert = {"CloudFrontDefaultCertificate": True}
+    expect("cloudfront-tls", distribution("demarc-cf-http", "allow-all", ["TLSv1.2"], default_cert), GLOBAL)
+    expect(
+        "cloudfront-tls",
+        distribution("demarc-cf-sslv3", "redirect-to-https", ["SSLv3", "TLSv1.2"], default_cert),
+        GLOBAL,
+    )
+    # The default certificate reports TLSv1 as its minimum and cannot be changed: not judged.
+    distribution("demarc-cf-good", "https-only", ["TLSv1.2"], default_cert)
+
+    # API Gateway: an open GET (and a CORS OPTIONS) with logging off; an IAM-authorised API that logs.
+    apigw = client("apigateway", REGION_A)
+
+    def rest_api(name: str, methods: dict[str, str], log_level: str | None) -> str:
+        api = apigw.create_rest_api(name=name)["id"]
+        root = apigw.get_resources(restApiId=api)["items"][0]["id"]
+        for verb, auth in methods.items():
+            apigw.put_method(restApiId=api, resourceId=root, httpMethod=verb, authorizationType=auth)
+            apigw.put_integration(restApiId=api, resourceId=root, httpMethod=verb, type="MOCK")
+        apigw.create_deployment(restApiId=api, stageName="prod")
+        if log_level:
+            apigw.update_stage(
+                restApiId=api,
+                stageName="prod",
+                patchOperations=[{"op": "replace", "path": "/*/*/logging/loglevel", "value": log_level}],
+            )
+        return str(api)
+
+    open_api = rest_api("demarc-open-api", {"GET": "NONE", "OPTIONS": "NONE"}, None)
+    expect("apigateway-open-methods", f"arn:aws:apigateway:{REGION_A}::/restapis/{open_api}", REGION_A)
+    expect("apigateway-stage-logging", f"arn:aws:apigateway:{REGION_A}::/restapis/{open_api}/stages/prod", REGION_A)
+    rest_api("demarc-iam-api", {"GET": "AWS_IAM", "POST": "AWS_IAM"}, "ERROR")
+
+
+def _seed_integration(client: Callable[[str, str], Any], expect: Callable[[str, str, str], None]) -> None:
+    """SQS queues, SNS topics, DynamoDB tables and ElastiCache groups, one of each kind of fault
+    next to a compliant one (REGION_B holds a violation of each too)."""
+    anyone = {"Sid": "Anyone", "Effect": "Allow", "Principal": "*", "Action": "*"}
+    scoped = {
+        "Sid": "FromMyBucket",
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "*",
+        "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::demarc-private"}},
+    }
+
+    def policy(arn: str, statement: dict[str, Any]) -> str:
+        return json.dumps({"Version": "2012-10-17", "Statement": [statement | {"Resource": arn}]})
+
+    for region in (REGION_A, REGION_B):
+        sqs = client("sqs", region)
+
+        def queue(name: str, attributes: dict[str, str], sqs: Any = sqs, region: str = region) -> str:
+            sqs.create_queue(QueueName=name, Attributes=attributes)
+            return f"arn:aws:sqs:{region}:{ACCOUNT}:{name}"
+
+        expect("sqs-encryption", queue(f"demarc-plain-{region}", {"SqsManagedSseEnabled": "false"}), region)
+        if region == REGION_A:
+            arn = f"arn:aws:sqs:{region}:{ACCOUNT}:demarc-open"
+            expect("sqs-public", queue("demarc-open", {"Policy": policy(arn, anyone)}), region)
+            arn = f"arn:aws:sqs:{region}:{ACCOUNT}:demarc-scoped"
+            queue("demarc-scoped", {"Policy": policy(arn, scoped), "KmsMasterKeyId": "alias/aws/sqs"})
+        sns = client("sns", region)
+        plain = sns.create_topic(Name=f"demarc-topic-{region}")["TopicArn"]  # default policy: own account only
+        expect("sns-encryption", plain, region)
+        if region == REGION_A:
+            open_topic = sns.create_topic(Name="demarc-open-topic", Attributes={"KmsMasterKeyId": "alias/aws/sns"})
+            sns.set_topic_attributes(
+                TopicArn=open_topic["TopicArn"],
+                AttributeName="Policy",
+                AttributeValue=policy(open_topic["TopicArn"], anyone),
+            )
+            expect("sns-public", open_topic["TopicArn"], region)
+            sns.create_topic(Name="demarc-kms-topic", Attributes={"KmsMasterKeyId": "alias/aws/sns"})
+        ddb = client("dynamodb", region)
+
+        def table(name: str, pitr: bool, ddb: Any = ddb) -> str:
+            ddb.create_table(
+                TableName=name,
+                KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                BillingMode="PAY_PER_REQUEST",
+            )
+            if pitr:
+                ddb.update_continuous_backups(
+                    TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+                )
+            return name
+
+        expect("dynamodb-pitr", table(f"demarc-orders-{region}", False), region)
+        table(f"demarc-ledger-{region}", True)
+        cache = client("elasticache", region)
+
+        def group(name: str, tls: bool, cache: Any = cache) -> str:
+            cache.create_replication_group(
+                ReplicationGroupId=name,
+                ReplicationGroupDescription=name,
+                Engine="redis",
+                CacheNodeType="cache.t3.micro",
+                TransitEncryptionEnabled=tls,
+            )
+            return name
+
+        if region == REGION_A:
+            expect("elasticache-transit-encryption", group("demarc-cache-plain", False), region)
+            group("demarc-cache-tls", True)
+
+
+def _seed_containers(client: Callable[[str, str], Any], expect: Callable[[str, str, str], None]) -> None:
+    """EKS clusters and ECS task definitions in REGION_A, Lambda environments: every edge case
+    of the container and compute checks next to a compliant one."""
+    role = f"arn:aws:iam::{ACCOUNT}:role/demarc-fn"
+    eks = client("eks", REGION_A)
+
+    def cluster(name: str, version: str, vpc: dict[str, Any], secrets: bool, logs: list[str]) -> str:
+        kwargs: dict[str, Any] = {}
+        if secrets:
+            key = f"arn:aws:kms:{REGION_A}:{ACCOUNT}:key/0e5a1f4c-eks"
+            kwargs["encryptionConfig"] = [{"resources": ["secrets"], "provider": {"keyArn": key}}]
+        if logs:
+            kwargs["logging"] = {"clusterLogging": [{"types": logs, "enabled": True}]}
+        body = eks.create_cluster(
+            name=name, version=version, roleArn=role, resourcesVpcConfig={"subnetIds": [], **vpc}, **kwargs
+        )
+        return str(body["cluster"]["arn"])
+
+    # AWS's defaults: public endpoint open to 0.0.0.0/0, no secrets encryption, no logs; 1.30 left
+    # standard support on 2025-07-23.
+    open_arn = cluster("eks-defaults", "1.30", {"endpointPublicAccess": True}, False, [])
+    for check_id in ("eks-endpoint-public", "eks-version", "eks-secrets-encryption", "eks-control-plane-logging"):
+        expect(check_id, open_arn, REGION_A)
+    # Private endpoint, encrypted, every log type, 1.34 (standard support until 2026-12-02).
+    cluster(
+        "eks-hardened",
+        "1.34",
+        {"endpointPublicAccess": False, "endpointPrivateAccess": True},
+        True,
+        ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+    )
+    # Public but limited to one range (not a finding); 1.33 ended 2026-07-29; audit log only.
+    narrow = cluster(
+        "eks-narrow",
+        "1.33",
+        {"endpointPublicAccess": True, "publicAccessCidrs": ["203.0.113.0/24"]},
+        True,
+        ["audit"],
+    )
+    expect("eks-version", narrow, REGION_A)
+    expect("eks-control-plane-logging", narrow, REGION_A)
+    # IPv6 everywhere is the whole internet too.
+    six = cluster(
+        "eks-v6",
+        "1.34",
+        {"endpointPublicAccess": True, "publicAccessCidrs": ["::/0"]},
+        True,
+        ["api", "audit", "authenticator"],
+    )
+    expect("eks-endpoint-public", six, REGION_A)
+
+    ecs = client("ecs", REGION_A)
+
+    def task(family: str, *containers: dict[str, Any]) -> str:
+        defs = [{"image": "public.ecr.aws/demarc/app:1", "memory": 128, **c} for c in containers]
+        return str(
+            ecs.register_task_definition(family=family, containerDefinitions=defs)["taskDefinition"][
+                "taskDefinitionArn"
+            ]
+        )
+
+    # web: revision 1 was privileged, revision 2 (the latest ACTIVE) is not.
+    task("web", {"name": "app", "privileged": True})
+    task("web", {"name": "app", "environment": [{"name": "LOG_LEVEL", "value": "info"}]})
+    # worker: privileged, and a password in plain text next to a harmless variable.
+    worker = task(
+        "worker",
+        {"name": "main", "privileged": True, "environment": [{"name": "DB_PASSWORD", "value": "plain-text-pw"}]},
+        {"name": "sidecar", "environment": [{"name": "QUEUE_URL", "value": "https://sqs.example/q"}]},
+    )
+    expect("ecs-privileged-containers", worker, REGION_A)
+    expect("ecs-secret-env", worker, REGION_A)
+    # batch: the latest revision (with an access key id in a variable) was deregistered.
+    task("batch", {"name": "job", "environment": [{"name": "TABLE_NAME", "value": "orders"}]})
+    task("batch", {"name": "job", "environment": [{"name": "UPLOAD", "value": "AKIAIOSFODNN7EXAMPLE"}]})
+    ecs.deregister_task_definition(taskDefinition="batch:2")
+    # api: secrets by reference (the `secrets` field, an ARN, a parameter name) are fine.
+    task(
+        "api",
+        {
+            "name": "api",
+            "secrets": [{"name": "DB_PASSWORD", "valueFrom": f"arn:aws:secretsmanager:{REGION_A}:{ACCOUNT}:secret:db"}],
+            "environment": [
+                {"name": "API_TOKEN_PARAMETER", "value": "/prod/api/token"},
+                {"name": "SIGNING_SECRET", "value": f"arn:aws:ssm:{REGION_A}:{ACCOUNT}:parameter/signing"},
+            ],
+        },
+    )
+
+    lam = client("lambda", REGION_A)
+
+    def function(name: str, env: dict[str, str]) -> str:
+        lam.create_function(
+            FunctionName=name,
+            Runtime="python3.13",
+            Role=role,
+            Handler="h.h",
+            Code={"ZipFile": b"zip"},
+            Environment={"Variables": env},
+        )
+        return name
+
+    expect(
+        "lambda-env-secrets",
+        function("fn-env-secrets", {"STRIPE_API_KEY": "sk_live_demarc", "JWT_SECRET": "s3cr3t", "LOG_LEVEL": "debug"}),
+        REGION_A,
+    )
+    expect(
+        "lambda-env-secrets",
+        function("fn-env-key-value", {"UPLOADER": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}),
+        REGION_A,
+    )
+    function(
+        "fn-env-clean",
+        {"TABLE_NAME": "orders", "DB_SECRET_ARN": f"arn:aws:secretsmanager:{REGION_A}:{ACCOUNT}:secret:db"},
+    )
+
+
+def _seed_detection(client: Callable[[str, str], Any], expect: Callable[[str, str, str], None]) -> None:
+    """Access Analyzer (external access), Config, GuardDuty and Security Hub on in REGION_A and
+    not in REGION_B; the CIS metric filters on a logging multi-region trail's log group, one of
+    them told to a subscriber."""
+    role = f"arn:aws:iam::{ACCOUNT}:role/demarc-fn"
+    for region in (REGION_A, REGION_B):
+        config = client("config", region)
+        config.put_configuration_recorder(
+            ConfigurationRecorder={
+                "name": "default",
+                "roleARN": role,
+                "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": region == REGION_A},
+            }
+        )
+        config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": "demarc-trail-logs"})
+        guardduty = client("guardduty", region)
+        guardduty.create_detector(Enable=region == REGION_A)
+        analyzer = client("accessanalyzer", region)
+        if region == REGION_A:
+            analyzer.create_analyzer(analyzerName="demarc-external", type="ACCOUNT")
+        else:
+            analyzer.create_analyzer(analyzerName="demarc-unused", type="ACCOUNT_UNUSED_ACCESS")  # not external access
+            expect("iam-access-analyzer", region, region)
+        if region == REGION_A:
+            config.start_configuration_recorder(ConfigurationRecorderName="default")
+            client("securityhub", region).enable_security_hub()
+        else:
+            expect("config-recording", region, region)  # a recorder that was never started
+            expect("guardduty-enabled", region, region)  # a suspended detector
+            expect("securityhub-enabled", region, region)  # not subscribed
+
+    logs = client("logs", REGION_A)
+    logs.create_log_group(logGroupName="demarc-cloudtrail")
+    group_arn = f"arn:aws:logs:{REGION_A}:{ACCOUNT}:log-group:demarc-cloudtrail:*"
+    key = client("kms", REGION_A).create_key()["KeyMetadata"]["Arn"]
+    client("kms", REGION_A).enable_key_rotation(KeyId=key)
+    trails = client("cloudtrail", REGION_A)
+    trails.create_trail(
+        Name="demarc-cw-trail",
+        S3BucketName="demarc-trail-logs",
+        IsMultiRegionTrail=True,
+        EnableLogFileValidation=True,
+        KmsKeyId=key,
+        CloudWatchLogsLogGroupArn=group_arn,
+        CloudWatchLogsRoleArn=role,
+    )
+    trails.start_logging(Name="demarc-cw-trail")
+    sns = client("sns", REGION_A)
+    told = sns.create_topic(Name="demarc-security-alarms")["TopicArn"]
+    sns.subscribe(TopicArn=told, Protocol="https", Endpoint="https://alerts.example.com/hook")
+    untold = sns.create_topic(Name="demarc-nobody-listens")["TopicArn"]  # no subscriber
+    for topic in (told, untold):
+        expect("sns-encryption", topic, REGION_A)  # no KMS key
+    cloudwatch = client("cloudwatch", REGION_A)
+
+    def watch(name: str, pattern: str, topic: str | None) -> None:
+        logs.put_metric_filter(
+            logGroupName="demarc-cloudtrail",
+            filterName=name,
+            filterPattern=pattern,
+            metricTransformations=[{"metricName": name, "metricNamespace": "CISBenchmark", "metricValue": "1"}],
+        )
+        if topic:
+            cloudwatch.put_metric_alarm(
+                AlarmName=f"{name}-alarm",
+                MetricName=name,
+                Namespace="CISBenchmark",
+                Statistic="Sum",
+                Period=300,
+                Threshold=1,
+                ComparisonOperator="GreaterThanOrEqualToThreshold",
+                EvaluationPeriods=1,
+                AlarmActions=[topic],
+            )
+
+    # 4.1 watched and told; 4.3 alarmed to a topic nobody reads; 4.4 a filter with no alarm; the rest missing.
+    watch(
+        "unauthorized-api-calls",
+        '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }',
+        told,
+    )
+    watch(
+        "root-usage",
+        '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }',
+        untold,
+    )
+    iam_events = [
+        "DeleteGroupPolicy",
+        "DeleteRolePolicy",
+        "DeleteUserPolicy",
+        "PutGroupPolicy",
+        "PutRolePolicy",
+        "PutUserPolicy",
+        "CreatePolicy",
+        "DeletePolicy",
+        "CreatePolicyVersion",
+        "DeletePolicyVersion",
+        "AttachRolePolicy",
+        "DetachRolePolicy",
+        "AttachUserPolicy",
+        "DetachUserPolicy",
+        "AttachGroupPolicy",
+        "DetachGroupPolicy",
+    ]
+    watch("iam-policy-changes", "{" + " || ".join(f"($.eventName={e})" for e in iam_events) + "}", None)
+    expect("cloudwatch-cis-alarms", ACCOUNT, GLOBAL)

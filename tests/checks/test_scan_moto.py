@@ -216,3 +216,59 @@ def test_notprincipal_and_single_statement_policies_are_public(baseline: Any) ->
     assert details["demarc-notprincipal"] == "policy allows s3:GetObject to everyone except NotPrincipal"
     assert details["demarc-notaction"] == "policy allows all actions except s3:DeleteObject to Principal *"
     assert "demarc-deny-notprincipal" not in details
+
+
+def test_cis_alarms_name_every_missing_recommendation(baseline: Any) -> None:
+    """4.1 is watched and told; 4.3 alarms a topic nobody subscribed to; 4.4 has no alarm."""
+    [finding] = by_check(baseline[0])["cloudwatch-cis-alarms"].findings
+    no_filter, no_alarm = finding.detail.split("; ")
+    assert no_filter.startswith("no metric filter for 4.2 console sign-in without MFA, 4.5 ")
+    assert "4.15 AWS Organizations changes" in no_filter
+    assert "4.1 " not in no_filter and "4.3 " not in no_filter and "4.4 " not in no_filter
+    assert no_alarm == (
+        "a metric filter but no alarm notifying a subscribed SNS topic for 4.3 root user usage, 4.4 IAM policy changes"
+    )
+
+
+@pytest.mark.parametrize(
+    ("check_id", "compliant", "violating"),
+    [("config-recording", REGION_A, REGION_B), ("guardduty-enabled", REGION_A, REGION_B)],
+)
+def test_detection_services_per_region(check_id: str, compliant: str, violating: str, baseline: Any) -> None:
+    result = by_check(baseline[0])[check_id]
+    assert found(result) == {(violating, violating)}
+    assert compliant not in {f.region for f in result.findings}
+
+
+def test_eks_version_support_follows_the_scan_clock(expected: Expected) -> None:
+    """1.34 leaves standard support on 2026-12-02: a finding from that day, by the injected clock."""
+    import datetime as dt
+
+    def versions(day: dt.date) -> set[str]:
+        [report] = run_scan(["eks-version"], [REGION_A], session_factory=Recorder(), clock=FixedClock.on(day))
+        return {f.resource.rsplit("/", 1)[-1] for f in by_check(report)["eks-version"].findings}
+
+    assert versions(dt.date(2026, 12, 1)) == {"eks-defaults", "eks-narrow"}
+    assert versions(dt.date(2026, 12, 2)) == {"eks-defaults", "eks-narrow", "eks-hardened", "eks-v6"}
+
+
+def test_secret_findings_name_variables_never_values(baseline: Any) -> None:
+    results = by_check(baseline[0])
+    lam = {f.resource: f.detail for f in results["lambda-env-secrets"].findings}
+    assert lam["fn-env-secrets"] == "environment variables that look like secrets: JWT_SECRET, STRIPE_API_KEY"
+    assert lam["fn-env-key-value"] == "environment variables that look like secrets: UPLOADER"
+    [ecs] = results["ecs-secret-env"].findings
+    assert ecs.detail == "plain environment variables that look like secrets (use secrets): main: DB_PASSWORD"
+    everything = json.dumps(baseline[0].to_dict())
+    for value in ("sk_live_demarc", "s3cr3t", "wJalrXUtnFEMI", "plain-text-pw", "AKIAIOSFODNN7EXAMPLE"):
+        assert value not in everything
+
+
+def test_only_the_latest_active_task_definition_revision_is_judged(baseline: Any) -> None:
+    results = by_check(baseline[0])
+    judged = {
+        f.resource.rsplit("/", 1)[-1]
+        for c in ("ecs-privileged-containers", "ecs-secret-env")
+        for f in results[c].findings
+    }
+    assert judged == {"worker:1"}  # web:1 (privileged) and batch:2 (deregistered) are not the latest ACTIVE

@@ -102,6 +102,7 @@ def test_account_question_names_the_check_and_cell_question_does_not(answerer: A
         "iam-user-policies",
         "iam-support-role",
         "iam-expired-certificates",
+        "iam-access-analyzer",
     ]
 
 
@@ -113,6 +114,11 @@ def test_account_question_names_the_check_and_cell_question_does_not(answerer: A
         ("do we have a support role?", "iam-support-role"),
         ("are any of our access points public?", "s3-access-point-public"),
         ("do our bucket policies deny plain http?", "s3-secure-transport"),
+        ("is guardduty enabled in every region?", "guardduty-enabled"),
+        ("are our eks api endpoints public?", "eks-endpoint-public"),
+        ("do any of our lambda functions have secrets in environment variables?", "lambda-env-secrets"),
+        ("is point in time recovery on for our dynamodb tables?", "dynamodb-pitr"),
+        ("are any of our sqs queues public?", "sqs-public"),
     ],
 )
 def test_questions_name_the_new_checks(answerer: Answerer, question: str, check_id: str) -> None:

@@ -3,6 +3,34 @@
 Importing this package registers them; modules are listed in the contract's order.
 """
 
-from bot.checks.defs import cloudtrail, ebs, ec2, iam, kms, lambda_, rds, s3, vpc
+from bot.checks.defs import (
+    cloudtrail,
+    containers,
+    detection,
+    ebs,
+    ec2,
+    edge,
+    iam,
+    integration,
+    kms,
+    lambda_,
+    rds,
+    s3,
+    vpc,
+)
 
-__all__ = ["cloudtrail", "ebs", "ec2", "iam", "kms", "lambda_", "rds", "s3", "vpc"]
+__all__ = [
+    "cloudtrail",
+    "containers",
+    "detection",
+    "ebs",
+    "ec2",
+    "edge",
+    "iam",
+    "integration",
+    "kms",
+    "lambda_",
+    "rds",
+    "s3",
+    "vpc",
+]

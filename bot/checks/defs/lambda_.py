@@ -118,3 +118,21 @@ def public(ctx: CheckContext) -> Iterator[Finding]:
             reasons.append("function URL with auth type NONE")
         if reasons:
             yield ctx.finding(entry.function, "; ".join(reasons))
+
+
+@check(
+    "lambda-env-secrets",
+    service="lambda",
+    topic="encryption",
+    needs=(lambda_.FUNCTIONS,),
+    regional=True,
+    remedy="move the value to Secrets Manager or Parameter Store and read it at run time (or through the "
+    "AWS Parameters and Secrets Lambda extension); then remove it: aws lambda update-function-configuration "
+    "--region {region} --function-name {resource} --environment ...",
+)
+def env_secrets(ctx: CheckContext) -> Iterator[Finding]:
+    """Environment variables whose name says secret (*_SECRET, *PASSWORD*, *TOKEN* ...) or whose
+    value has the shape of an AWS access key; the finding names the variables, never a value."""
+    for fn in ctx.get(lambda_.FUNCTIONS):
+        if fn.secret_env:
+            yield ctx.finding(fn.name, f"environment variables that look like secrets: {', '.join(fn.secret_env)}")

@@ -16,17 +16,26 @@ from typing import Any
 
 from bot.checks.faults import LoadError
 from bot.checks.inventory import ApiCall, Inventory, Resource, ResourceGone
+from bot.checks.secrets import secret_looking
 
 
 @dataclass(frozen=True)
 class Function:
     name: str
     runtime: str | None  # None for container-image functions
+    #: Names of environment variables that look like secrets (ListFunctions returns them with
+    #: their values; only the names are kept, so no value reaches a finding or a log).
+    secret_env: tuple[str, ...] = ()
+
+
+def _secret_env(fn: dict[str, Any]) -> tuple[str, ...]:
+    variables = (fn.get("Environment") or {}).get("Variables") or {}
+    return tuple(sorted(str(k) for k, v in variables.items() if secret_looking(str(k), str(v))))
 
 
 def _functions(inv: Inventory, region: str) -> list[Function]:
     return [
-        Function(f["FunctionName"], f.get("Runtime"))
+        Function(f["FunctionName"], f.get("Runtime"), _secret_env(f))
         for f in inv.pages("lambda", region, "ListFunctions", "Functions", page_size=50)
     ]
 
