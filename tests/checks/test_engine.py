@@ -268,7 +268,7 @@ def test_scan_clients_know_only_the_scans_operations(aws_env: None) -> None:
     assert ec2.can_paginate("describe_security_groups")
     assert {"GetCallerIdentity", "AssumeRole"} <= set(session.client("sts").meta.service_model.operation_names)
     assert "NoSuchEntityException" in dir(session.client("iam").exceptions)  # exception shapes are kept
-    assert "CreateTable" in session.client("dynamodb").meta.service_model.operation_names  # not scanned: whole
+    assert "CreateStream" in session.client("kinesis").meta.service_model.operation_names  # not scanned: whole
 
 
 def test_a_pruned_model_keeps_every_shape_its_operations_reach() -> None:
@@ -299,4 +299,4 @@ def test_pruned_models_are_cached_and_read_back(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr(type(loader), "full_service_model", lambda *_: pytest.fail("parsed the full model again"))
     again = ScanModels(loader).get("kms", None)
     assert again == first and stored.is_file()
-    assert ScanModels(loader).get("dynamodb", None) is None  # not a scanned service
+    assert ScanModels(loader).get("kinesis", None) is None  # not a scanned service
