@@ -8,7 +8,7 @@ under the documented limit:
 
 | service | AWS's limit | demarc's cap (per s, burst) |
 | --- | --- | --- |
-| lambda | GetPolicy 15/s, other control plane reads 15/s (GetFunction 100/s) per account and region | 10/s, burst 5 |
+| lambda | GetPolicy 15/s; other control plane reads 15/s (GetFunction 100/s) | 10/s, burst 5, in each of two buckets |
 | ec2 | Describe* (non-mutating) bucket: 100 burst, refilled 20/s | 15/s, burst 20 |
 | ssm | DescribeInstancePatchStates and most reads: ~20/s (throttled per account) | 10/s, burst 5 |
 | rds | Describe*: shared per-account bucket (refill ~ 10/s) | 8/s, burst 8 |
@@ -18,9 +18,14 @@ under the documented limit:
 | s3 | bucket-configuration reads: 5,500 GET/s per prefix | 50/s, burst 50 |
 | s3control, sts | | 20/s, burst 20 |
 
+AWS counts Lambda's GetPolicy apart from its other control-plane reads: 15 requests per
+second each, the control-plane quota excluding invocations, GetFunction and GetPolicy
+(https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html). So demarc keeps two
+buckets there too (`OPERATION_CAPS`), each under its own limit.
+
 The caps only throttle a client that would exceed them. Lambda's is the one a small
 account meets: three or four reads per function at 10/s, so the seeded test account (ten
-functions in one region, ~40 Lambda calls) spends about 3 s of its scan waiting there
+functions in one region, ~40 Lambda calls) spent about 3 s of its scan waiting there with one bucket
 (benchmarks/README.md, the Prowler side-by-side). A cap is counted per attempt (`before-send`), so
 botocore's retries are inside it too.
 """
@@ -44,6 +49,13 @@ RATE_CAPS: dict[str, tuple[float, float]] = {
     "s3": (50.0, 50.0),
     "s3control": (20.0, 20.0),
     "sts": (20.0, 20.0),
+}
+
+
+#: (service, operation) -> (requests per second, burst), for operations AWS throttles in a
+#: bucket of their own (Lambda's GetPolicy is not counted in its other control-plane reads).
+OPERATION_CAPS: dict[tuple[str, str], tuple[float, float]] = {
+    ("lambda", "GetPolicy"): (10.0, 5.0),
 }
 
 
@@ -89,6 +101,23 @@ class RateLimiter:
         self.acquire()
 
 
+class ServiceLimiter(RateLimiter):
+    """A service's bucket, plus a bucket of its own for each operation AWS counts apart
+    (`OPERATION_CAPS`); the `before-send` hook picks the bucket by the event's operation."""
+
+    def __init__(self, rate: float, burst: float, operations: dict[str, tuple[float, float]]) -> None:
+        super().__init__(rate, burst)
+        self.operations = {name: RateLimiter(*cap) for name, cap in operations.items()}
+
+    def before_send(self, **kwargs: Any) -> None:
+        operation = str(kwargs.get("event_name", "")).rsplit(".", 1)[-1]
+        own = self.operations.get(operation)
+        (own or self).acquire()
+
+
 def limiter_for(service: str) -> RateLimiter | None:
     cap = RATE_CAPS.get(service)
-    return RateLimiter(*cap) if cap else None
+    if not cap:
+        return None
+    operations = {op: c for (svc, op), c in OPERATION_CAPS.items() if svc == service}
+    return ServiceLimiter(*cap, operations) if operations else RateLimiter(*cap)

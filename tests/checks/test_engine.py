@@ -20,7 +20,7 @@ from bot.checks import run_scan
 from bot.checks.loaders import iam as iam_loader
 from bot.checks.model import AccountReport
 from bot.checks.progress import ProgressLine
-from bot.checks.ratelimit import RATE_CAPS, RateLimiter
+from bot.checks.ratelimit import OPERATION_CAPS, RATE_CAPS, RateLimiter, ServiceLimiter
 from bot.checks.runner import ScanProgress
 from bot.checks.session import ClientFactory, assume_role, default_session, shared_loader
 from bot.clock import FixedClock
@@ -192,7 +192,9 @@ def test_rate_limiter_keeps_under_its_rate() -> None:
 
 def test_rate_caps_are_below_awss_documented_limits() -> None:
     lam_rate, lam_burst = RATE_CAPS["lambda"]
-    assert lam_rate + lam_burst <= 15  # GetPolicy: 15 requests/s per account and region
+    assert lam_rate + lam_burst <= 15  # Lambda's control-plane reads: 15 requests/s per account and region
+    policy_rate, policy_burst = OPERATION_CAPS[("lambda", "GetPolicy")]
+    assert policy_rate + policy_burst <= 15  # GetPolicy: a bucket of its own, 15 requests/s
     ec2_rate, ec2_burst = RATE_CAPS["ec2"]
     assert ec2_rate < 20 and ec2_burst <= 100  # Describe*: bucket of 100, refilled 20/s
 
@@ -206,6 +208,18 @@ def test_every_client_sends_through_its_accounts_rate_cap() -> None:
     other.client("lambda", "eu-west-1").list_functions()
     assert factory.limiters[("lambda", "eu-west-1")] is not other.limiters[("lambda", "eu-west-1")]
     assert factory.limiters[("lambda", "eu-west-1")].sent == 1
+
+
+@mock_aws
+def test_lambda_getpolicy_is_counted_in_its_own_bucket() -> None:
+    factory = ClientFactory(Recorder()())
+    client = factory.client("lambda", "eu-west-1")
+    client.list_functions()
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.get_policy(FunctionName="absent")
+    limiter = factory.limiters[("lambda", "eu-west-1")]
+    assert isinstance(limiter, ServiceLimiter)
+    assert (limiter.sent, limiter.operations["GetPolicy"].sent) == (1, 1)
 
 
 def test_accounts_in_flight_setting() -> None:
