@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryHandler, RetryState
+from slack_sdk.http_retry import BackoffRetryIntervalCalculator, HttpRequest, HttpResponse, RetryHandler, RetryState
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -38,6 +38,8 @@ SERVER_ERROR_RETRIES = 3
 MAX_RETRY_WAIT = 3.0
 #: Server errors worth another try (a gateway's 502/504 included).
 RETRIED_STATUSES = frozenset({500, 502, 503, 504})
+#: First wait after a server error, doubled per retry (slack_sdk's backoff, plus its jitter).
+SERVER_ERROR_BACKOFF = 0.5
 
 
 def retry_after_seconds(value: str | None, clock: Clock = SYSTEM_CLOCK, cap: float = MAX_RETRY_WAIT) -> float:
@@ -102,7 +104,10 @@ def retry_handlers() -> list[RetryHandler]:
     return [
         ConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
         CappedRateLimitRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-        GatewayErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
+        GatewayErrorRetryHandler(
+            max_retry_count=SERVER_ERROR_RETRIES,
+            interval_calculator=BackoffRetryIntervalCalculator(backoff_factor=SERVER_ERROR_BACKOFF),
+        ),
     ]
 
 

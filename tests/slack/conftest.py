@@ -38,6 +38,15 @@ CHECK_CHANNEL = "C0CHECKS01"
 _STATE_DIR = Path(tempfile.mkdtemp(prefix="demarc-slack-state-"))
 
 
+@pytest.fixture(autouse=True)
+def _quick_server_error_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Server errors are still retried the same number of times, without seconds of back-off
+    per test (429s keep their real, capped Retry-After waits: the tests measure those)."""
+    from handlers import slack_client
+
+    monkeypatch.setattr(slack_client, "SERVER_ERROR_BACKOFF", 0.01)
+
+
 def make_settings(api_url: str, **env: str) -> Settings:
     base = {
         "SLACK_BOT_TOKEN": BOT_TOKEN,
