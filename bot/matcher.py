@@ -188,6 +188,17 @@ class Matcher:
 
     def _build(self) -> None:
         cat = self.catalogue
+        # parent id -> (variant id, stemmed words of one configuration that defines the variant)
+        self._configurations: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for service in cat.services.values():
+            if service.variant_of is None:
+                continue
+            for phrase in service.selected_by:
+                words = [w for w in fold(phrase).split() if w != "s"]
+                self._known_words.update(words)
+                if words:
+                    key = tuple(stem(w) for w in words)
+                    self._configurations.setdefault(service.variant_of, []).append((service.id, key))
         for service in cat.services.values():
             self._add(service.id.replace("-", " "), Entry(SERVICE, service.id, scope=CANONICAL))
             for alias in service.aliases:
@@ -394,6 +405,11 @@ class Matcher:
             )
         # Named in passing ("lambda mounting EFS"), an uncovered offering is no alternative either.
         ranked_services = [ranked for ranked in ranked_services if not ranked[0].startswith(PRODUCT)]
+        configured = self._configured_variant(reading, service)
+        if configured != service:
+            # "beanstalk with managed updates turned off": the configuration stated is the variant's.
+            service = configured
+            ranked_services = [(service, service_conf), *ranked_services[1:]]
         topic_scores = self._topic_scores(reading, service)
         ranked_topics = sorted(topic_scores.items(), key=lambda kv: (-kv[1][0], kv[1][1]))
         best_topic = ranked_topics[0][0] if ranked_topics else None
@@ -481,6 +497,22 @@ class Matcher:
         owner = cells[topic].owner
         total = sum(probabilities.values()) or 1.0
         return sum(p for t, p in probabilities.items() if cells[t].owner == owner) / total
+
+    def _configured_variant(self, reading: _Reading, service: str) -> str:
+        """The variant of `service` whose defining configuration the question states, if any.
+
+        A configuration counts when all its words are stated together (in any order, within a few
+        words of each other) and not negated ("a zip, not a container image"); the longest one stated
+        wins ("managed platform updates off" over "custom ami" if both are there).
+        """
+        options = self._configurations.get(service)
+        if not options:
+            return service
+        best: tuple[int, str] | None = None
+        for variant, key in options:
+            if (best is None or len(key) > best[0]) and _stated(reading.words, key):
+                best = (len(key), variant)
+        return best[1] if best is not None else service
 
     def _names_a_hybrid_offering(self, reading: _Reading) -> bool:
         """ "EKS Anywhere on our vSphere", "ECS Anywhere on prem": an AWS offering that runs on the
@@ -704,6 +736,25 @@ def _negated(stems: Sequence[str], hit: Hit) -> bool:
         return True
     # "we moved from EC2 to Fargate": the service left behind is not the one the asker runs.
     return before[-1] == _MOVE_FROM and any(w in _MOVE_TO for w in stems[hit.end : hit.end + 4])
+
+
+CONFIGURATION_SLACK = 3  # words a stated configuration may have between its own ("platform branch that got retired")
+
+
+def _stated(words: Sequence[str], key: tuple[str, ...]) -> bool:
+    """All of `key`'s words close together in `words`, any order, and not just after a negation."""
+    wanted = set(key)
+    width = len(key) + CONFIGURATION_SLACK
+    for start, word in enumerate(words):
+        if word not in wanted:
+            continue
+        if not wanted <= set(words[start : start + width]):
+            continue
+        before = [w for w in words[max(0, start - 3) : start] if w not in _ARTICLES]
+        if before and before[-1] in _NEGATIONS:
+            continue
+        return True
+    return False
 
 
 def _topic_confidence(weight: float, runner_up: float) -> float:
