@@ -27,7 +27,7 @@ from functools import lru_cache
 
 from bot.catalogue import Catalogue
 from bot.gazetteer import Product, botocore_products, needs_prefix
-from bot.text import MAX_MATCH_CHARS, fold, stem, strip_slack_markup
+from bot.text import MAX_MATCH_CHARS, fold, phrase_key, stem, strip_slack_markup
 from bot.topic_model import TopicModel, model_for
 
 ALIAS_WEIGHT = 3.0
@@ -49,6 +49,7 @@ PRODUCT_PRECEDENCE = 10  # named in passing next to a covered service ("lambda m
 LINE_MOVER_PRECEDENCE = 95  # "RDS on Outposts": the site changes who owns what, so it decides
 FOCUS_AFTER_WORDS = 25  # in a longer message, the sentence that asks the question weighs more
 FOCUS_FACTOR = 1.5
+SUBJECT_EVIDENCE = 2  # own feature words that make the service named first the subject over a later, more general one
 _CATEGORY = {SERVICE: SERVICE, SERVICE_HINT: SERVICE, TOPIC: TOPIC, CUE: CUE, CHECK: CHECK, CHECK_UNLESS: CHECK}
 
 
@@ -199,6 +200,13 @@ class Matcher:
                 if words:
                     key = tuple(stem(w) for w in words)
                     self._configurations.setdefault(service.variant_of, []).append((service.id, key))
+        # service id -> stemmed words of the facet phrases of its cells (its own feature words)
+        self._facet_keys: dict[str, tuple[tuple[str, ...], ...]] = {
+            service.id: tuple(
+                dict.fromkeys(phrase_key(phrase) for cell in service.cells.values() for part in cell.parts for phrase in part.when)
+            )
+            for service in cat.services.values()
+        }
         for service in cat.services.values():
             self._add(service.id.replace("-", " "), Entry(SERVICE, service.id, scope=CANONICAL))
             for alias in service.aliases:
@@ -588,6 +596,9 @@ class Matcher:
             for service_id, (_, fuzzy) in order:
                 if all(service_id != s for s, _ in ranked):
                     ranked.append((service_id, base * (0.9 if fuzzy else 1.0)))
+        subject = self._subject(reading, strong, ranked)
+        if subject is not None:
+            ranked.sort(key=lambda kv: kv[0] != subject)
         if (
             len(ranked) > 1
             and ranked[0][1] == ranked[1][1]
@@ -596,6 +607,43 @@ class Matcher:
             ranked[0] = (ranked[0][0], ranked[0][1] * TIE_FACTOR)
             reading.tie = ranked[1][0]
         return ranked
+
+    def _evidence(self, reading: _Reading, service: str) -> int:
+        """How many of a service's own feature words the question uses: its cells' aliases
+        ("kafka clients" for MSK) and facet phrases ("customer managed key" for KMS)."""
+        count = sum(1 for h in reading.hits if h.entry.kind == TOPIC and h.entry.scope == service)
+        words = set(reading.words)
+        return count + sum(1 for key in self._facet_keys.get(service, ()) if key and all(w in words for w in key))
+
+    def _subject(
+        self, reading: _Reading, strong: dict[str, tuple[int, bool]], ranked: Sequence[tuple[str, float]]
+    ) -> str | None:
+        """The service a question is about when it names another as context.
+
+        "After the MSK upgrade, are the kafka client libs in our consumers on ECS ...": the service
+        whose own feature words the question uses is the subject; a more general service with none
+        of its own features ("ECS") is context. A service that runs on, or is a variant of, the
+        other keeps its precedence (Fargate over ECS).
+        """
+        if len(ranked) < 2 or ranked[0][0] not in strong:
+            return None
+        services = self.catalogue.services
+        top = ranked[0][0]
+        if services[top].model == top or self._evidence(reading, top) > 0:
+            return None
+        above = services[top]
+        # One feature word may be a general layer phrase ("least privilege" is also IAM's); two are
+        # the question's own subject. Ties go to the service named first.
+        best: tuple[int, int, str] | None = None
+        for service_id, (position, _) in strong.items():
+            if service_id == top or service_id.startswith(PRODUCT) or service_id not in services:
+                continue
+            if services[service_id].model == service_id or service_id in (above.variant_of, above.part_of, *above.runs_on):
+                continue
+            evidence = self._evidence(reading, service_id)
+            if evidence >= SUBJECT_EVIDENCE and (best is None or (-evidence, position) < (best[0], best[1])):
+                best = (-evidence, position, service_id)
+        return best[2] if best is not None else None
 
     def _topic_scores(self, reading: _Reading, service: str) -> dict[str, tuple[float, int]]:
         """Topic -> (weight, tie-break rank), for the chosen service.
