@@ -355,8 +355,16 @@ class Matcher:
         # through its generic hints ("mysql"), unless it is also named outright elsewhere.
         named = {h.entry.target for h in hits if h.entry.kind == SERVICE}
         reading.negated = negated - named
+        # A cue word inside a covered service's name is part of the name: "microsoft" in "AWS Managed
+        # Microsoft AD" is not another provider, "step" in "Step Functions" is not a how-to.
+        names = [
+            (h.start, h.end) for h in hits if h.entry.kind == SERVICE and not h.entry.target.startswith(PRODUCT)
+        ]
         for hit in hits:
-            if hit.entry.kind == CUE:
+            if hit.entry.kind == CUE and not (
+                hit.entry.target in _NAME_PART_CUES
+                and any(s <= hit.start and hit.end <= e and (e - s) > (hit.end - hit.start) for s, e in names)
+            ):
                 reading.cues[hit.entry.target].append(hit)
         return reading
 
@@ -758,6 +766,7 @@ class Matcher:
 
 
 _WHO = frozenset({"who", "whos"})
+_NAME_PART_CUES = frozenset({"foreign", "not_responsibility"})  # cues that would refuse a question
 _COMMAND = re.compile(r"^\s*/demarc\b", re.IGNORECASE)  # the slash command's own name is not a word of the question
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*|[.!?\n]+")
 _NEGATIONS = frozenset({"no", "not", "without", "non", "never", "nor"})
