@@ -640,8 +640,14 @@ class Matcher:
         if services[top].model == top or self._evidence(reading, top) > 0:
             return None
         above = services[top]
-        # One feature word may be a general layer phrase ("least privilege" is also IAM's); two are
-        # the question's own subject. Ties go to the service named first.
+        # One feature word may be a general layer phrase ("least privilege" is also IAM's); two, or
+        # one for the service the asking sentence opens with (and names no less often than the
+        # other), make it the subject. Ties go to the service named first.
+        spans: dict[str, set[int]] = defaultdict(set)  # "... in ECR. does ECR patch ...": named again, it stays the subject
+        for hit in reading.hits:
+            if hit.entry.kind == SERVICE:
+                spans[hit.entry.target].add(hit.start)
+        mentions = {service_id: len(starts) for service_id, starts in spans.items()}
         best: tuple[int, int, str] | None = None
         for service_id, (position, _) in strong.items():
             if service_id == top or service_id.startswith(PRODUCT) or service_id not in services:
@@ -649,7 +655,11 @@ class Matcher:
             if services[service_id].model == service_id or service_id in (above.variant_of, above.part_of, *above.runs_on):
                 continue
             evidence = self._evidence(reading, service_id)
-            if evidence >= SUBJECT_EVIDENCE and (best is None or (-evidence, position) < (best[0], best[1])):
+            # Named first in the sentence that asks ("secrets manager secret our ECS tasks read: ..."),
+            # one feature word of its own is enough.
+            opens = position == reading.focus[0] and mentions.get(service_id, 0) >= mentions.get(top, 0)
+            needed = 1 if opens else SUBJECT_EVIDENCE
+            if evidence >= needed and (best is None or (-evidence, position) < (best[0], best[1])):
                 best = (-evidence, position, service_id)
         return best[2] if best is not None else None
 
