@@ -37,7 +37,7 @@ OTHER_CELL_WEIGHT = 2.0
 TIE_FACTOR = 0.7  # two services named alike (same rank, neither ruled out): a genuine tie is never "high"
 CONFIDENT_SCORE = 75.0  # owner probability x service certainty, in %; chosen leave-one-set-out (README)
 PHRASE_BLEND = 0.3  # log-probability per unit of layer-phrase weight (one constant, chosen on the public sets)
-MODEL_ONLY_PROBABILITY = 0.8  # with no layer phrase at all, the model alone must be this sure
+MODEL_ONLY_PROBABILITY = 0.9  # with no layer phrase at all, the model alone must be this sure
 MIN_FUZZY_LENGTH = 5
 
 # Hit kinds and the category within which a shorter phrase is absorbed by a longer one.
@@ -49,6 +49,7 @@ PRODUCT_PRECEDENCE = 10  # named in passing next to a covered service ("lambda m
 LINE_MOVER_PRECEDENCE = 95  # "RDS on Outposts": the site changes who owns what, so it decides
 FOCUS_AFTER_WORDS = 25  # in a longer message, the sentence that asks the question weighs more
 FOCUS_FACTOR = 1.5
+SOLE_LAYER_WORDS = 15  # up to this many words, the one layer named outright is the layer asked about
 SUBJECT_EVIDENCE = 2  # own feature words that make the service named first the subject over a later, more general one
 _CATEGORY = {SERVICE: SERVICE, SERVICE_HINT: SERVICE, TOPIC: TOPIC, CUE: CUE, CHECK: CHECK, CHECK_UNLESS: CHECK}
 
@@ -457,9 +458,11 @@ class Matcher:
         assert best_topic is not None
         probabilities = self._topic_probabilities(reading, service)
         if not (check and self.catalogue.checks[check].topic == best_topic and best_weight >= ALIAS_WEIGHT):
-            best_topic = self._blend(probabilities, topic_scores)
+            best_topic = self._blend(probabilities, topic_scores, reading)
         owner_probability = self._owner_probability(service, best_topic, probabilities)
         score = 100.0 * service_conf * owner_probability
+        if self._rival_owner(service, best_topic, ranked_services, reading):
+            score *= TIE_FACTOR  # another service named outright would answer this layer with another owner
         alternatives = self._alternatives(service, best_topic, probabilities, ranked_services, service_conf)
         tie = reading.tie if reading.tie is not None and not reading.tie.startswith(PRODUCT) else None
         if tie is not None:  # a genuine tie offers the other service first
@@ -500,8 +503,23 @@ class Matcher:
         probabilities = self.topics.probabilities(self.topics.vector(stems, boost))
         return {t: p for t, p in probabilities.items() if t in cells}
 
-    def _blend(self, probabilities: dict[str, float], phrases: dict[str, tuple[float, int]]) -> str:
-        """The model's layer, nudged by layer phrases named outright (aliases of the catalogue)."""
+    def _blend(
+        self, probabilities: dict[str, float], phrases: dict[str, tuple[float, int]], reading: _Reading | None = None
+    ) -> str:
+        """The model's layer, nudged by layer phrases named outright (aliases of the catalogue).
+
+        A short question that names exactly one layer outright ("hypervisor security for ...") is
+        about that layer: the model only weighs in when the words point several ways.
+        """
+        named = [t for t, (weight, _) in phrases.items() if t in probabilities and weight > 0]
+        if (
+            reading is not None
+            and len(named) == 1
+            and phrases[named[0]][0] >= ALIAS_WEIGHT
+            and len(reading.words) <= SOLE_LAYER_WORDS
+        ):
+            return named[0]
+
         def score(topic: str) -> float:
             return math.log(probabilities[topic] + 1e-9) + PHRASE_BLEND * phrases.get(topic, (0.0, 0))[0]
 
@@ -513,6 +531,26 @@ class Matcher:
         owner = cells[topic].owner
         total = sum(probabilities.values()) or 1.0
         return sum(p for t, p in probabilities.items() if cells[t].owner == owner) / total
+
+    def _rival_owner(
+        self, service: str, topic: str, ranked_services: Sequence[tuple[str, float]], reading: _Reading
+    ) -> bool:
+        """A second service named outright, unrelated to the first, whose same layer has another
+        owner: "CMK for the S3 bucket: does KMS rotate it" is KMS's or S3's encryption. Which one
+        the question is about is a guess, so the answer is not "high"."""
+        if len(ranked_services) < 2:
+            return False
+        services = self.catalogue.services
+        named = {h.entry.target for h in reading.hits if h.entry.kind == SERVICE}
+        other = ranked_services[1][0]
+        if other not in named or other not in services or services[other].model == other:
+            return False
+        first, second = services[service], services[other]
+        related = {first.variant_of, first.part_of, *first.runs_on} | {second.variant_of, second.part_of, *second.runs_on}
+        if other in related or service in related:
+            return False
+        cell, rival = first.cells.get(topic), second.cells.get(topic)
+        return cell is not None and rival is not None and rival.owner != cell.owner
 
     def _configured_variant(self, reading: _Reading, service: str) -> str:
         """The variant of `service` whose defining configuration the question states, if any.
