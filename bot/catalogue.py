@@ -462,7 +462,11 @@ def _build(raw: _Raw, problems: list[Problem], directories: tuple[Path, ...]) ->
         )
         if services[service_id].selected_by and variant_of is None:
             problems.append(
-                Problem(where, f"services.{service_id}.selected_by", "only a variant (variant_of) is selected by configuration")
+                Problem(
+                    where,
+                    f"services.{service_id}.selected_by",
+                    "only a variant (variant_of) is selected by configuration",
+                )
             )
     services = _resolve_graph(services, raw, problems)
     for service_id in raw.cells:

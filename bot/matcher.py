@@ -112,6 +112,7 @@ class _Reading:
     cues: dict[str, list[Hit]] = field(default_factory=lambda: defaultdict(list))
     negated: set[str] = field(default_factory=set)  # services mentioned only to be ruled out
     tie: str | None = None  # the other service of a genuine tie
+    displaced: str | None = None  # the service precedence chose, when the question's subject overrode it
 
 
 def _parse_weighted(phrase: str, default: float) -> tuple[str, float]:
@@ -204,7 +205,9 @@ class Matcher:
         # service id -> stemmed words of the facet phrases of its cells (its own feature words)
         self._facet_keys: dict[str, tuple[tuple[str, ...], ...]] = {
             service.id: tuple(
-                dict.fromkeys(phrase_key(phrase) for cell in service.cells.values() for part in cell.parts for phrase in part.when)
+                dict.fromkeys(
+                    phrase_key(phrase) for cell in service.cells.values() for part in cell.parts for phrase in part.when
+                )
             )
             for service in cat.services.values()
         }
@@ -461,8 +464,8 @@ class Matcher:
             best_topic = self._blend(probabilities, topic_scores, reading)
         owner_probability = self._owner_probability(service, best_topic, probabilities)
         score = 100.0 * service_conf * owner_probability
-        if self._rival_owner(service, best_topic, ranked_services, reading):
-            score *= TIE_FACTOR  # another service named outright would answer this layer with another owner
+        if self._rival_owner(service, best_topic, reading):
+            score *= TIE_FACTOR  # the service precedence would have chosen answers this layer with another owner
         alternatives = self._alternatives(service, best_topic, probabilities, ranked_services, service_conf)
         tie = reading.tie if reading.tie is not None and not reading.tie.startswith(PRODUCT) else None
         if tie is not None:  # a genuine tie offers the other service first
@@ -532,24 +535,15 @@ class Matcher:
         total = sum(probabilities.values()) or 1.0
         return sum(p for t, p in probabilities.items() if cells[t].owner == owner) / total
 
-    def _rival_owner(
-        self, service: str, topic: str, ranked_services: Sequence[tuple[str, float]], reading: _Reading
-    ) -> bool:
-        """A second service named outright, unrelated to the first, whose same layer has another
-        owner: "CMK for the S3 bucket: does KMS rotate it" is KMS's or S3's encryption. Which one
-        the question is about is a guess, so the answer is not "high"."""
-        if len(ranked_services) < 2:
-            return False
+    def _rival_owner(self, service: str, topic: str, reading: _Reading) -> bool:
+        """The subject rule chose `service` over the one the catalogue's precedence ranks first, and
+        that one answers the layer with another owner ("CMK for the S3 bucket: does KMS rotate
+        it" is KMS's or S3's encryption): which is meant is a judgement, so the answer is not "high"."""
+        other = reading.displaced
         services = self.catalogue.services
-        named = {h.entry.target for h in reading.hits if h.entry.kind == SERVICE}
-        other = ranked_services[1][0]
-        if other not in named or other not in services or services[other].model == other:
+        if other is None or other == service or other not in services:
             return False
-        first, second = services[service], services[other]
-        related = {first.variant_of, first.part_of, *first.runs_on} | {second.variant_of, second.part_of, *second.runs_on}
-        if other in related or service in related:
-            return False
-        cell, rival = first.cells.get(topic), second.cells.get(topic)
+        cell, rival = services[service].cells.get(topic), services[other].cells.get(topic)
         return cell is not None and rival is not None and rival.owner != cell.owner
 
     def _configured_variant(self, reading: _Reading, service: str) -> str:
@@ -644,6 +638,7 @@ class Matcher:
                     ranked.append((service_id, base * (0.9 if fuzzy else 1.0)))
         subject = self._subject(reading, strong, ranked)
         if subject is not None:
+            reading.displaced = ranked[0][0]
             ranked.sort(key=lambda kv: kv[0] != subject)
         if (
             len(ranked) > 1
@@ -681,7 +676,8 @@ class Matcher:
         # One feature word may be a general layer phrase ("least privilege" is also IAM's); two, or
         # one for the service the asking sentence opens with (and names no less often than the
         # other), make it the subject. Ties go to the service named first.
-        spans: dict[str, set[int]] = defaultdict(set)  # "... in ECR. does ECR patch ...": named again, it stays the subject
+        # "... in ECR. does ECR patch ...": a service named again stays the subject
+        spans: dict[str, set[int]] = defaultdict(set)
         for hit in reading.hits:
             if hit.entry.kind == SERVICE:
                 spans[hit.entry.target].add(hit.start)
@@ -690,7 +686,9 @@ class Matcher:
         for service_id, (position, _) in strong.items():
             if service_id == top or service_id.startswith(PRODUCT) or service_id not in services:
                 continue
-            if services[service_id].model == service_id or service_id in (above.variant_of, above.part_of, *above.runs_on):
+            if services[service_id].model == service_id:
+                continue
+            if service_id in (above.variant_of, above.part_of, *above.runs_on):
                 continue
             evidence = self._evidence(reading, service_id)
             # Named first in the sentence that asks ("secrets manager secret our ECS tasks read: ..."),
