@@ -144,6 +144,9 @@ class Service:
     differs: str = ""  # for a variant: the sentence shown first ("Unlike RDS, on RDS Custom you patch the OS")
     runs_on: tuple[str, ...] = ()  # services it runs on that a question may also name (graph edges)
     part_of: str | None = None  # a bigger product it is part of
+    # For a variant: configurations that define it ("custom ami", "managed updates off"). A question
+    # that names the parent and states one of them (all its words, any order) is about the variant.
+    selected_by: tuple[str, ...] = ()
 
     @property
     def own_cells(self) -> list[str]:
@@ -456,7 +459,16 @@ def _build(raw: _Raw, problems: list[Problem], directories: tuple[Path, ...]) ->
             differs=_text(where, f"services.{service_id}.differs", body.get("differs"), problems, required=False),
             runs_on=_phrases(where, f"services.{service_id}.runs_on", body.get("runs_on"), problems),
             part_of=str(body["part_of"]) if body.get("part_of") else None,
+            selected_by=_phrases(where, f"services.{service_id}.selected_by", body.get("selected_by"), problems),
         )
+        if services[service_id].selected_by and variant_of is None:
+            problems.append(
+                Problem(
+                    where,
+                    f"services.{service_id}.selected_by",
+                    "only a variant (variant_of) is selected by configuration",
+                )
+            )
     services = _resolve_graph(services, raw, problems)
     for service_id in raw.cells:
         if service_id not in raw.services:

@@ -27,7 +27,7 @@ from functools import lru_cache
 
 from bot.catalogue import Catalogue
 from bot.gazetteer import Product, botocore_products, needs_prefix
-from bot.text import MAX_MATCH_CHARS, fold, stem, strip_slack_markup
+from bot.text import MAX_MATCH_CHARS, fold, phrase_key, stem, strip_slack_markup
 from bot.topic_model import TopicModel, model_for
 
 ALIAS_WEIGHT = 3.0
@@ -37,7 +37,7 @@ OTHER_CELL_WEIGHT = 2.0
 TIE_FACTOR = 0.7  # two services named alike (same rank, neither ruled out): a genuine tie is never "high"
 CONFIDENT_SCORE = 75.0  # owner probability x service certainty, in %; chosen leave-one-set-out (README)
 PHRASE_BLEND = 0.3  # log-probability per unit of layer-phrase weight (one constant, chosen on the public sets)
-MODEL_ONLY_PROBABILITY = 0.8  # with no layer phrase at all, the model alone must be this sure
+MODEL_ONLY_PROBABILITY = 0.9  # with no layer phrase at all, the model alone must be this sure
 MIN_FUZZY_LENGTH = 5
 
 # Hit kinds and the category within which a shorter phrase is absorbed by a longer one.
@@ -49,6 +49,8 @@ PRODUCT_PRECEDENCE = 10  # named in passing next to a covered service ("lambda m
 LINE_MOVER_PRECEDENCE = 95  # "RDS on Outposts": the site changes who owns what, so it decides
 FOCUS_AFTER_WORDS = 25  # in a longer message, the sentence that asks the question weighs more
 FOCUS_FACTOR = 1.5
+SOLE_LAYER_WORDS = 15  # up to this many words, the one layer named outright is the layer asked about
+SUBJECT_EVIDENCE = 2  # own feature words that make the service named first the subject over a later, more general one
 _CATEGORY = {SERVICE: SERVICE, SERVICE_HINT: SERVICE, TOPIC: TOPIC, CUE: CUE, CHECK: CHECK, CHECK_UNLESS: CHECK}
 
 
@@ -124,6 +126,7 @@ class _Reading:
     cues: dict[str, list[Hit]] = field(default_factory=lambda: defaultdict(list))
     negated: set[str] = field(default_factory=set)  # services mentioned only to be ruled out
     tie: str | None = None  # the other service of a genuine tie
+    displaced: str | None = None  # the service precedence chose, when the question's subject overrode it
 
 
 def _parse_weighted(phrase: str, default: float) -> tuple[str, float]:
@@ -202,6 +205,26 @@ class Matcher:
 
     def _build(self) -> None:
         cat = self.catalogue
+        # parent id -> (variant id, stemmed words of one configuration that defines the variant)
+        self._configurations: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for service in cat.services.values():
+            if service.variant_of is None:
+                continue
+            for phrase in service.selected_by:
+                words = [w for w in fold(phrase).split() if w != "s"]
+                self._known_words.update(words)
+                if words:
+                    key = tuple(stem(w) for w in words)
+                    self._configurations.setdefault(service.variant_of, []).append((service.id, key))
+        # service id -> stemmed words of the facet phrases of its cells (its own feature words)
+        self._facet_keys: dict[str, tuple[tuple[str, ...], ...]] = {
+            service.id: tuple(
+                dict.fromkeys(
+                    phrase_key(phrase) for cell in service.cells.values() for part in cell.parts for phrase in part.when
+                )
+            )
+            for service in cat.services.values()
+        }
         for service in cat.services.values():
             self._add(service.id.replace("-", " "), Entry(SERVICE, service.id, scope=CANONICAL))
             for alias in service.aliases:
@@ -350,8 +373,16 @@ class Matcher:
         # through its generic hints ("mysql"), unless it is also named outright elsewhere.
         named = {h.entry.target for h in hits if h.entry.kind == SERVICE}
         reading.negated = negated - named
+        # A cue word inside a covered service's name is part of the name: "microsoft" in "AWS Managed
+        # Microsoft AD" is not another provider, "step" in "Step Functions" is not a how-to.
+        names = [
+            (h.start, h.end) for h in hits if h.entry.kind == SERVICE and not h.entry.target.startswith(PRODUCT)
+        ]
         for hit in hits:
-            if hit.entry.kind == CUE:
+            if hit.entry.kind == CUE and not (
+                hit.entry.target in _NAME_PART_CUES
+                and any(s <= hit.start and hit.end <= e and (e - s) > (hit.end - hit.start) for s, e in names)
+            ):
                 reading.cues[hit.entry.target].append(hit)
         return reading
 
@@ -460,6 +491,11 @@ class Matcher:
             )
         # Named in passing ("lambda mounting EFS"), an uncovered offering is no alternative either.
         ranked_services = [ranked for ranked in ranked_services if not ranked[0].startswith(PRODUCT)]
+        configured = self._configured_variant(reading, service)
+        if configured != service:
+            # "beanstalk with managed updates turned off": the configuration stated is the variant's.
+            service = configured
+            ranked_services = [(service, service_conf), *ranked_services[1:]]
         topic_scores = self._topic_scores(reading, service)
         ranked_topics = sorted(topic_scores.items(), key=lambda kv: (-kv[1][0], kv[1][1]))
         best_topic = ranked_topics[0][0] if ranked_topics else None
@@ -491,9 +527,11 @@ class Matcher:
         assert best_topic is not None
         probabilities = self._topic_probabilities(reading, service)
         if not (check and self.catalogue.checks[check].topic == best_topic and best_weight >= ALIAS_WEIGHT):
-            best_topic = self._blend(probabilities, topic_scores)
+            best_topic = self._blend(probabilities, topic_scores, reading)
         owner_probability = self._owner_probability(service, best_topic, probabilities)
         score = 100.0 * service_conf * owner_probability
+        if self._rival_owner(service, best_topic, reading):
+            score *= TIE_FACTOR  # the service precedence would have chosen answers this layer with another owner
         alternatives = self._alternatives(service, best_topic, probabilities, ranked_services, service_conf)
         tie = reading.tie if reading.tie is not None and not reading.tie.startswith(PRODUCT) else None
         if tie is not None:  # a genuine tie offers the other service first
@@ -534,8 +572,23 @@ class Matcher:
         probabilities = self.topics.probabilities(self.topics.vector(stems, boost))
         return {t: p for t, p in probabilities.items() if t in cells}
 
-    def _blend(self, probabilities: dict[str, float], phrases: dict[str, tuple[float, int]]) -> str:
-        """The model's layer, nudged by layer phrases named outright (aliases of the catalogue)."""
+    def _blend(
+        self, probabilities: dict[str, float], phrases: dict[str, tuple[float, int]], reading: _Reading | None = None
+    ) -> str:
+        """The model's layer, nudged by layer phrases named outright (aliases of the catalogue).
+
+        A short question that names exactly one layer outright ("hypervisor security for ...") is
+        about that layer: the model only weighs in when the words point several ways.
+        """
+        named = [t for t, (weight, _) in phrases.items() if t in probabilities and weight > 0]
+        if (
+            reading is not None
+            and len(named) == 1
+            and phrases[named[0]][0] >= ALIAS_WEIGHT
+            and len(reading.words) <= SOLE_LAYER_WORDS
+        ):
+            return named[0]
+
         def score(topic: str) -> float:
             return math.log(probabilities[topic] + 1e-9) + PHRASE_BLEND * phrases.get(topic, (0.0, 0))[0]
 
@@ -547,6 +600,33 @@ class Matcher:
         owner = cells[topic].owner
         total = sum(probabilities.values()) or 1.0
         return sum(p for t, p in probabilities.items() if cells[t].owner == owner) / total
+
+    def _rival_owner(self, service: str, topic: str, reading: _Reading) -> bool:
+        """The subject rule chose `service` over the one the catalogue's precedence ranks first, and
+        that one answers the layer with another owner ("CMK for the S3 bucket: does KMS rotate
+        it" is KMS's or S3's encryption): which is meant is a judgement, so the answer is not "high"."""
+        other = reading.displaced
+        services = self.catalogue.services
+        if other is None or other == service or other not in services:
+            return False
+        cell, rival = services[service].cells.get(topic), services[other].cells.get(topic)
+        return cell is not None and rival is not None and rival.owner != cell.owner
+
+    def _configured_variant(self, reading: _Reading, service: str) -> str:
+        """The variant of `service` whose defining configuration the question states, if any.
+
+        A configuration counts when all its words are stated together (in any order, within a few
+        words of each other) and not negated ("a zip, not a container image"); the longest one stated
+        wins ("managed platform updates off" over "custom ami" if both are there).
+        """
+        options = self._configurations.get(service)
+        if not options:
+            return service
+        best: tuple[int, str] | None = None
+        for variant, key in options:
+            if (best is None or len(key) > best[0]) and _stated(reading.words, key):
+                best = (len(key), variant)
+        return best[1] if best is not None else service
 
     def _names_a_hybrid_offering(self, reading: _Reading) -> bool:
         """ "EKS Anywhere on our vSphere", "ECS Anywhere on prem": an AWS offering that runs on the
@@ -622,6 +702,10 @@ class Matcher:
             for service_id, (_, fuzzy) in order:
                 if all(service_id != s for s, _ in ranked):
                     ranked.append((service_id, base * (0.9 if fuzzy else 1.0)))
+        subject = self._subject(reading, strong, ranked)
+        if subject is not None:
+            reading.displaced = ranked[0][0]
+            ranked.sort(key=lambda kv: kv[0] != subject)
         if (
             len(ranked) > 1
             and ranked[0][1] == ranked[1][1]
@@ -630,6 +714,56 @@ class Matcher:
             ranked[0] = (ranked[0][0], ranked[0][1] * TIE_FACTOR)
             reading.tie = ranked[1][0]
         return ranked
+
+    def _evidence(self, reading: _Reading, service: str) -> int:
+        """How many of a service's own feature words the question uses: its cells' aliases
+        ("kafka clients" for MSK) and facet phrases ("customer managed key" for KMS)."""
+        count = sum(1 for h in reading.hits if h.entry.kind == TOPIC and h.entry.scope == service)
+        words = set(reading.words)
+        return count + sum(1 for key in self._facet_keys.get(service, ()) if key and all(w in words for w in key))
+
+    def _subject(
+        self, reading: _Reading, strong: dict[str, tuple[int, bool]], ranked: Sequence[tuple[str, float]]
+    ) -> str | None:
+        """The service a question is about when it names another as context.
+
+        "After the MSK upgrade, are the kafka client libs in our consumers on ECS ...": the service
+        whose own feature words the question uses is the subject; a more general service with none
+        of its own features ("ECS") is context. A service that runs on, or is a variant of, the
+        other keeps its precedence (Fargate over ECS).
+        """
+        if len(ranked) < 2 or ranked[0][0] not in strong:
+            return None
+        services = self.catalogue.services
+        top = ranked[0][0]
+        if services[top].model == top or self._evidence(reading, top) > 0:
+            return None
+        above = services[top]
+        # One feature word may be a general layer phrase ("least privilege" is also IAM's); two, or
+        # one for the service the asking sentence opens with (and names no less often than the
+        # other), make it the subject. Ties go to the service named first.
+        # "... in ECR. does ECR patch ...": a service named again stays the subject
+        spans: dict[str, set[int]] = defaultdict(set)
+        for hit in reading.hits:
+            if hit.entry.kind == SERVICE:
+                spans[hit.entry.target].add(hit.start)
+        mentions = {service_id: len(starts) for service_id, starts in spans.items()}
+        best: tuple[int, int, str] | None = None
+        for service_id, (position, _) in strong.items():
+            if service_id == top or service_id.startswith(PRODUCT) or service_id not in services:
+                continue
+            if services[service_id].model == service_id:
+                continue
+            if service_id in (above.variant_of, above.part_of, *above.runs_on):
+                continue
+            evidence = self._evidence(reading, service_id)
+            # Named first in the sentence that asks ("secrets manager secret our ECS tasks read: ..."),
+            # one feature word of its own is enough.
+            opens = position == reading.focus[0] and mentions.get(service_id, 0) >= mentions.get(top, 0)
+            needed = 1 if opens else SUBJECT_EVIDENCE
+            if evidence >= needed and (best is None or (-evidence, position) < (best[0], best[1])):
+                best = (-evidence, position, service_id)
+        return best[2] if best is not None else None
 
     def _topic_scores(self, reading: _Reading, service: str) -> dict[str, tuple[float, int]]:
         """Topic -> (weight, tie-break rank), for the chosen service.
@@ -744,6 +878,7 @@ class Matcher:
 
 
 _WHO = frozenset({"who", "whos"})
+_NAME_PART_CUES = frozenset({"foreign", "not_responsibility"})  # cues that would refuse a question
 _COMMAND = re.compile(r"^\s*/demarc\b", re.IGNORECASE)  # the slash command's own name is not a word of the question
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*|[.!?\n]+")
 _NEGATIONS = frozenset({"no", "not", "without", "non", "never", "nor"})
@@ -772,6 +907,25 @@ def _negated(stems: Sequence[str], hit: Hit) -> bool:
         return True
     # "we moved from EC2 to Fargate": the service left behind is not the one the asker runs.
     return before[-1] == _MOVE_FROM and any(w in _MOVE_TO for w in stems[hit.end : hit.end + 4])
+
+
+CONFIGURATION_SLACK = 3  # words a stated configuration may have between its own ("platform branch that got retired")
+
+
+def _stated(words: Sequence[str], key: tuple[str, ...]) -> bool:
+    """All of `key`'s words close together in `words`, any order, and not just after a negation."""
+    wanted = set(key)
+    width = len(key) + CONFIGURATION_SLACK
+    for start, word in enumerate(words):
+        if word not in wanted:
+            continue
+        if not wanted <= set(words[start : start + width]):
+            continue
+        before = [w for w in words[max(0, start - 3) : start] if w not in _ARTICLES]
+        if before and before[-1] in _NEGATIONS:
+            continue
+        return True
+    return False
 
 
 def _topic_confidence(weight: float, runner_up: float) -> float:

@@ -41,11 +41,8 @@ def test_question_set_meets_the_bars(answerer: Answerer, path: Path) -> None:
         ("CVE in the base image of our fargate task - whose job", "fargate", "application", "customer"),
         ("kernel updates on our ec2 fleet - us?", "ec2", "os-patching", "customer"),
         ("who rotates the kms keys for dynamdb tables", "dynamodb", "encryption", "shared"),
-        pytest.param(
-            "<@U024BE7LH> who owns the bucket policy on `s3`? :thinking_face:", "s3", "data", "customer",
-            marks=pytest.mark.xfail(strict=True, reason="known: with 98 services' IAM text 'policy' outweighs the "
-                                    "'bucket policy' phrase; the owner (customer) is right, the layer reads iam"),
-        ),
+        # The one layer named outright ("bucket policy") decides a short question, whatever the model leans to.
+        ("<@U024BE7LH> who owns the bucket policy on `s3`? :thinking_face:", "s3", "data", "customer"),
         ("the elastic beanstalk service itself, that's aws operated?", "elastic-beanstalk", "control-plane", "aws"),
     ],
 )

@@ -1,0 +1,83 @@
+"""Which service a question is about when the line moves by configuration, or when it names
+two services: a variant selected by the configuration the question states, the subject service
+over one named as context, and a low confidence when another service named would answer the
+same layer with another owner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.answer import Answerer
+from bot.catalogue import collect_problems
+from bot.paths import builtin_catalogue_dir
+
+
+def _match(answerer: Answerer, question: str) -> tuple[str, str | None, str | None, str | None]:
+    match = answerer.answer(question)["match"]
+    assert match is not None, question
+    return match["service"], match["variant"], match["topic"], match["owner"]
+
+
+def test_a_stated_configuration_selects_the_variant(answerer: Answerer) -> None:
+    # Beanstalk with managed platform updates turned off: applying platform versions is yours.
+    question = "elastic beanstalk, managed updates disabled: who applies platform patches?"
+    service, variant, _, owner = _match(answerer, question)
+    assert (service, variant, owner) == ("elastic-beanstalk", "beanstalk-custom-ami", "customer")
+    # The words of a configuration may come in another order, a few words apart.
+    _, variant, _, _ = _match(answerer, "our beanstalk platform branch was retired last month: who moves the env?")
+    assert variant == "beanstalk-custom-ami"
+    # Without the configuration, the parent answers.
+    _, variant, _, _ = _match(answerer, "elastic beanstalk: who applies platform patches?")
+    assert variant is None
+
+
+def test_a_negated_configuration_does_not_select_the_variant(answerer: Answerer) -> None:
+    _, variant, _, _ = _match(answerer, "lambda as a zip, not a container image: who applies runtime patches?")
+    assert variant is None
+    _, variant, _, owner = _match(answerer, "lambda deployed as a container image: who applies runtime patches?")
+    assert (variant, owner) == ("lambda-container-images", "customer")
+
+
+def test_selected_by_is_only_for_variants(tmp_path: Path) -> None:
+    (tmp_path / "services.yaml").write_text(
+        "services:\n  sqs:\n    name: Amazon SQS\n    selected_by: [fifo queue]\n", encoding="utf-8"
+    )
+    catalogue, problems = collect_problems([builtin_catalogue_dir(), tmp_path])
+    assert catalogue is None
+    assert any("services.sqs.selected_by" in str(p) and "variant" in str(p) for p in problems)
+
+
+def test_the_subject_service_wins_over_one_named_as_context(answerer: Answerer) -> None:
+    # Two of MSK's own feature words ("kafka clients", "consumers"): ECS is only where they run.
+    service, _, topic, owner = _match(
+        answerer, "the kafka clients in our consumers on ECS read from MSK: who upgrades those libraries?"
+    )
+    assert (service, topic, owner) == ("msk", "application", "customer")
+    # A service named outright with none of its own feature words keeps its precedence.
+    service, _, _, _ = _match(answerer, "ECS tasks on EC2 instances: who patches the host OS?")
+    assert service == "ecs"
+
+
+def test_the_service_an_asking_sentence_opens_with_is_its_subject(answerer: Answerer) -> None:
+    question = "secrets manager secret that our lambda reads: is automatic rotation on by default?"
+    service, _, _, _ = _match(answerer, question)
+    assert service == "secrets-manager"
+    # Named again later ("... in ECR. does ECR ..."), the other service stays the subject.
+    service, _, _, _ = _match(answerer, "inspector found CVEs in images in ECR. does ECR rebuild those images?")
+    assert service == "ecr"
+
+
+def test_cue_words_inside_a_service_name_do_not_refuse_it(answerer: Answerer) -> None:
+    service, _, topic, owner = _match(answerer, "AWS Managed Microsoft AD: resetting our users' passwords is ours?")
+    assert (service, topic, owner) == ("directory-service", "iam", "customer")
+    assert answerer.answer("Azure AD conditional access: whose job?")["match"] is None
+
+
+def test_another_service_with_another_owner_makes_the_answer_low(answerer: Answerer) -> None:
+    # MSK chosen over ECS as the subject, and ECS's OS is yours while MSK's is AWS's: not "high".
+    question = "after the msk upgrade, kafka clients in our consumers on ECS: who patches the OS?"
+    match = answerer.answer(question)["match"]
+    assert match is not None and (match["service"], match["confidence"]) == ("msk", "low")
+    # Where the catalogue's precedence decides (Fargate over ECS), the answer stays sure.
+    match = answerer.answer("ECS tasks on Fargate: who patches the OS?")["match"]
+    assert match is not None and (match["service"], match["confidence"]) == ("fargate", "high")
