@@ -532,6 +532,8 @@ class Matcher:
         score = 100.0 * service_conf * owner_probability
         if self._rival_owner(service, best_topic, reading):
             score *= TIE_FACTOR  # the service precedence would have chosen answers this layer with another owner
+        elif self._phrases_point_elsewhere(service, best_topic, topic_scores):
+            score *= TIE_FACTOR  # the question's own layer words name only layers another party owns
         alternatives = self._alternatives(service, best_topic, probabilities, ranked_services, service_conf)
         tie = reading.tie if reading.tie is not None and not reading.tie.startswith(PRODUCT) else None
         if tie is not None:  # a genuine tie offers the other service first
@@ -600,6 +602,18 @@ class Matcher:
         owner = cells[topic].owner
         total = sum(probabilities.values()) or 1.0
         return sum(p for t, p in probabilities.items() if cells[t].owner == owner) / total
+
+    def _phrases_point_elsewhere(self, service: str, topic: str, phrases: dict[str, tuple[float, int]]) -> bool:
+        """The model chose a layer the question's words do not name, and every layer they do name
+        has another owner ("physical perimeter ... for EC2" read as capacity, a customer layer,
+        while "physical" names only AWS's layers): the words and the model disagree on the owner,
+        so the answer is not "high"."""
+        named = [t for t, (weight, _) in phrases.items() if weight > 0]
+        if not named or topic in named:
+            return False
+        cells = self.catalogue.services[service].cells
+        owner = cells[topic].owner
+        return all(t in cells and cells[t].owner != owner for t in named)
 
     def _rival_owner(self, service: str, topic: str, reading: _Reading) -> bool:
         """The subject rule chose `service` over the one the catalogue's precedence ranks first, and

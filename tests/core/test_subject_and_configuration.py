@@ -81,3 +81,15 @@ def test_another_service_with_another_owner_makes_the_answer_low(answerer: Answe
     # Where the catalogue's precedence decides (Fargate over ECS), the answer stays sure.
     match = answerer.answer("ECS tasks on Fargate: who patches the OS?")["match"]
     assert match is not None and (match["service"], match["confidence"]) == ("fargate", "high")
+
+
+def test_an_answer_against_the_questions_own_layer_words_is_not_high(answerer: Answerer) -> None:
+    """'physical' names only AWS's layers (facilities, hardware); when the model still reads a
+    customer layer, the answer says it is unsure and offers AWS's layers."""
+    answer = answerer.answer("ISO 27001 physical perimeter evidence for EC2: who provides it")
+    match = answer["match"]
+    if match["topic"] in {"facilities", "hardware", "network-infrastructure"}:
+        assert match["owner"] == "aws"  # the words won: nothing to hedge
+    else:
+        assert match["confidence"] == "low"
+        assert any(alt["owner"] == "aws" for alt in answer["alternatives"])
