@@ -76,7 +76,7 @@ CONTRACT_CHECKS = [
 ]
 AWS_DOCS = re.compile(  # AWS's own documentation hosts
     r"^https://(docs\.aws\.amazon\.com|aws\.amazon\.com|lightsail\.aws\.amazon\.com|anywhere\.eks\.amazonaws\.com"
-    r"|boto3\.amazonaws\.com)/"
+    r"|boto3\.amazonaws\.com|docs\.amazonaws\.cn)/"  # .cn: the China partition's copy of the docs
 )
 
 
