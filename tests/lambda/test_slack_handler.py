@@ -240,7 +240,7 @@ def test_a_thread_follow_up_is_answered_by_another_lambda_invocation_with_the_st
     body = event_body(mention_event("who patches the OS on Fargate?", ts="1700000800.000100"), event_id="Ev0LAMTH1")
     assert invoke(function_url(body, "application/json", sign(body)))[0]["statusCode"] == 200
     run_lazy(fake_lambda)
-    slack.wait_count("chat.postMessage", 1, timeout=5)
+    slack.wait_count("chat.postMessage", 1, timeout=15)
     aws_lambda.reset()  # a fresh container: nothing in memory
     reply = {"type": "message", "channel_type": "channel", "user": "U0USER0001", "text": "and on Lambda?",
              "channel": "C0GENERAL1", "ts": "1700000800.000200", "thread_ts": "1700000800.000100",
@@ -249,6 +249,6 @@ def test_a_thread_follow_up_is_answered_by_another_lambda_invocation_with_the_st
     result, elapsed = invoke(function_url(body, "application/json", sign(body)))
     assert result["statusCode"] == 200 and elapsed < ACK_BUDGET
     run_lazy(fake_lambda)
-    posts = slack.wait_count("chat.postMessage", 2, timeout=5)
+    posts = slack.wait_count("chat.postMessage", 2, timeout=15)
     assert posts[1].body["thread_ts"] == "1700000800.000100"
     assert "AWS Lambda · Operating system" in posts[1].text_blob
