@@ -98,12 +98,33 @@ def seed_account(url: str) -> dict[str, set[str]]:
 
     def client(service: str, region: str) -> Any:
         if (service, region) not in clients:
-            clients[(service, region)] = boto3.client(service, region_name=region)
+            clients[(service, region)] = boto3.client(service, region_name=region)  # type: ignore[call-overload]
         return clients[(service, region)]
 
     expected = seed(client)
-    shift_pinned_dates(client("iam", "us-east-1"), (dt.datetime.now(dt.UTC).date() - SEED_DAY).days)
-    return {check: {resource_id(resource) for resource, _ in found} for check, found in expected.items()}
+    today = dt.datetime.now(dt.UTC).date()
+    shift_pinned_dates(client("iam", "us-east-1"), (today - SEED_DAY).days)
+    truth = {check: {resource_id(resource) for resource, _ in found} for check, found in expected.items()}
+    truth.setdefault("eks-version", set()).update(eks_versions_ended(client, today))
+    return truth
+
+
+def eks_versions_ended(client: Any, today: dt.date) -> set[str]:
+    """The seeded clusters whose Kubernetes version left standard support after the seed's day
+    and on or before today (catalogue/eks-versions.yaml): the truth is the account's as of the
+    day the benchmark runs, as both tools judge it by the machine's clock (1.34, for one, left
+    standard support on 2026-12-02)."""
+    import yaml
+
+    table = yaml.safe_load((ROOT / "catalogue" / "eks-versions.yaml").read_text())["eks_versions"]
+    ended: set[str] = set()
+    for region in REGIONS:
+        eks = client("eks", region)
+        for name in eks.list_clusters()["clusters"]:
+            end = table.get(eks.describe_cluster(name=name)["cluster"]["version"], {}).get("end_of_standard_support")
+            if end is not None and SEED_DAY < end <= today:
+                ended.add(name)
+    return ended
 
 
 def shift_pinned_dates(iam: Any, days: int) -> None:
@@ -111,7 +132,7 @@ def shift_pinned_dates(iam: Any, days: int) -> None:
     if not days:
         return
     sys.path.insert(0, str(ROOT / "tests" / "checks"))
-    from moto_ext import KEY_TAG, PASSWORD_USED_TAG, ROOT_ALIAS
+    from moto_ext import KEY_TAG, PASSWORD_USED_TAG, ROOT_ALIAS  # type: ignore[import-not-found]
 
     def shift(text: str) -> str:
         return re.sub(
@@ -136,7 +157,10 @@ def shift_pinned_dates(iam: Any, days: int) -> None:
 
 
 def resource_id(resource: str) -> str:
-    """A resource's id: the last segment of its ARN (a bucket name, user name, group id ...)."""
+    """A resource's id: the last segment of its ARN (a bucket name, user name, group id ...),
+    but family:revision for an ECS task definition (web:1 and worker:1 are not the same)."""
+    if ":task-definition/" in resource:
+        return resource.split(":task-definition/", 1)[1]
     return re.split(r"[:/]", resource)[-1]
 
 
