@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from bot.checks.faults import LoadError, describe_fault
 from bot.checks.inventory import Inventory
-from bot.checks.model import AccountReport, CheckResult, Finding
+from bot.checks.model import GLOBAL_REGION, AccountReport, CheckResult, Finding
 from bot.checks.registry import Check, CheckContext, all_checks
 from bot.checks.session import (
     ClientFactory,
@@ -282,14 +283,22 @@ def _evaluate(
     counter: _Counter,
 ) -> AccountReport:
     inventory = Inventory(factory, account_id=target.account, home_region=regions[0], io_pool=io_pool, clock=clock)
-    units = [(c, r) for c in checks for r in c.regions(regions)]
+    # Region by region (account-wide units first, with the home region), so that a region's
+    # clients can be released as soon as its last unit is done; within a check, findings keep
+    # the order of the regions.
+    order = {GLOBAL_REGION: -1, **{r: i for i, r in enumerate(regions)}}
+    units = sorted(((c, r) for c in checks for r in c.regions(regions)), key=lambda unit: order.get(unit[1], -1))
+    remaining = Counter(r for _, r in units)
     futures = [check_pool.submit(_run_unit, c, inventory, r, today, counter) for c, r in units]
     by_check: dict[str, list[CheckContext]] = {}
     findings: dict[str, list[Finding]] = {}
-    for (c, _), future in zip(units, futures, strict=True):
+    for (c, region), future in zip(units, futures, strict=True):
         ctx, found = future.result()
         by_check.setdefault(c.id, []).append(ctx)
         findings.setdefault(c.id, []).extend(found)
+        remaining[region] -= 1
+        if remaining[region] == 0 and region not in (GLOBAL_REGION, regions[0]):
+            factory.release_region(region)  # the home region serves account-wide reads to the end
     results = []
     for c in checks:
         contexts = by_check.get(c.id, [])

@@ -314,3 +314,23 @@ def test_pruned_models_are_cached_and_read_back(tmp_path: Path, monkeypatch: pyt
     again = ScanModels(loader).get("kms", None)
     assert again == first and stored.is_file()
     assert ScanModels(loader).get("kinesis", None) is None  # not a scanned service
+
+
+@mock_aws
+def test_a_regions_clients_are_released_once_its_checks_are_done(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Clients are ~120 KB each: an account holds only the regions in progress, never all 17."""
+    released: list[tuple[str, int]] = []
+    original = ClientFactory.release_region
+
+    def spy(self: ClientFactory, region: str) -> int:
+        count = original(self, region)
+        released.append((region, count))
+        assert not any(key[1] == region for key in self._clients)
+        return count
+
+    monkeypatch.setattr(ClientFactory, "release_region", spy)
+    regions = ["us-east-1", "eu-west-1", "eu-west-2"]
+    [report] = run_scan(["open-ports", "lambda-runtime", "iam-root-mfa"], regions, session_factory=Recorder())
+    assert all(r.error is None for r in report.results)
+    assert [region for region, _ in released] == ["eu-west-1", "eu-west-2"]  # the home region serves to the end
+    assert all(count >= 2 for _, count in released)  # ec2 and lambda in each
