@@ -200,6 +200,12 @@ class Catalogue:
                 result[cells[topic].owner].append(topic)
         return result
 
+    def layers_in_order(self, breakdown: Mapping[str, Sequence[str]]) -> list[tuple[str, str]]:
+        """(topic, owner) for every layer a breakdown names, facilities up to data: the order
+        every rendering of a breakdown (text, Block Kit, tables) lists them in."""
+        owner_of = {topic: owner for owner in OWNERS for topic in breakdown.get(owner, [])}
+        return [(topic, owner_of[topic]) for topic in self.topic_order if topic in owner_of]
+
     def team_for(self, service: str, topic: str) -> str | None:
         """The user's own team for a cell they own (service/topic beats topic-wide mappings)."""
         return self.teams.get(f"{service}/{topic}") or self.teams.get(topic)

@@ -82,12 +82,8 @@ def breakdown_blocks(
     """The service's owner for every layer, in AWS's diagram order: facilities up to data."""
     service = catalogue.services[service_id]
     breakdown = breakdown or catalogue.breakdown(service_id)
-    owner_of = {topic: owner for owner in OWNERS for topic in breakdown.get(owner, [])}
     lines = []
-    for topic in catalogue.topic_order:
-        owner = owner_of.get(topic)
-        if owner is None:
-            continue
+    for topic, owner in catalogue.layers_in_order(breakdown):
         title = escape(catalogue.topics[topic].title)
         team = catalogue.team_for(service_id, topic) if owner != "aws" else None
         team_text = f" ({escape(team)})" if team else ""

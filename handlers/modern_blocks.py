@@ -72,8 +72,8 @@ def breakdown_table(
     """Layer | Owner (| Your team): the service's breakdown from the data centre up."""
     service = catalogue.services[service_id]
     breakdown = breakdown or catalogue.breakdown(service_id)
-    owner_of = {topic: owner for owner in OWNERS for topic in breakdown.get(owner, [])}
-    layers = [t for t in catalogue.topic_order if t in owner_of]
+    owner_of = dict(catalogue.layers_in_order(breakdown))
+    layers = list(owner_of)
     teams = {t: catalogue.team_for(service_id, t) for t in layers if owner_of[t] != "aws"}
     with_teams = any(teams.values())
     header = [raw_cell("Layer"), raw_cell("Owner")] + ([raw_cell("Your team")] if with_teams else [])

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.checks.ownership import short_id
 from bot.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -96,8 +97,6 @@ class Owners:
             return None
         tags = self.resource_tags.get(resource)
         if tags is None:
-            from bot.checks.ownership import short_id
-
             tags = self.resource_tags.get(short_id(resource))
         if not tags:
             return None
