@@ -16,6 +16,21 @@ from bot.catalogue import Catalogue, load_catalogue
 from bot.paths import builtin_catalogue_dir
 from tests.slack.fakes import FakeSlack
 
+
+def _install_moto_extensions() -> None:
+    """moto's missing parts (Access Analyzer, pinned credential dates, ...: tests/checks/moto_ext.py)
+    for every test directory that scans a moto account, whichever files a run collects. Imported
+    under the name tests/checks' own conftest uses, so it is installed once."""
+    import sys
+
+    checks = str(Path(__file__).parent / "checks")
+    if checks not in sys.path:
+        sys.path.insert(0, checks)
+    import moto_ext  # noqa: F401
+
+
+_install_moto_extensions()
+
 #: The system clock is frozen at each of these for tests marked `time_sensitive`: if any code
 #: read the real time instead of the injected clock, its result would change with the instant.
 #: DEMARC_TZ is New York for all of them (the time-sensitive tests that read it set it so).
