@@ -31,6 +31,20 @@ def _install_moto_extensions() -> None:
 
 _install_moto_extensions()
 
+
+def _keep_compiled_code() -> None:
+    """Let this run, its xdist workers and the `demarc` processes the tests start write and
+    reuse bytecode, even where the environment turns it off (PYTHONDONTWRITEBYTECODE=1 on the
+    CI machine): otherwise every one of those processes compiles the project and pytest
+    re-rewrites every test module, about a fifth of the suite's CPU time."""
+    import sys
+
+    sys.dont_write_bytecode = False
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+
+_keep_compiled_code()
+
 #: The system clock is frozen at each of these for tests marked `time_sensitive`: if any code
 #: read the real time instead of the injected clock, its result would change with the instant.
 #: DEMARC_TZ is New York for all of them (the time-sensitive tests that read it set it so).

@@ -97,6 +97,14 @@ class Recorder:
         answer = self._replay._answers.get(entry)
         return None if answer is None else (answer[0], copy.deepcopy(answer[1]))
 
+    def __getstate__(self) -> dict[str, Any]:
+        """What a baseline shared between test processes needs: the calls and the answers."""
+        return {"calls": self.calls, "answers": self._answers, "keep": self._keep}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(keep=state["keep"])  # type: ignore[misc]
+        self.calls, self._answers = state["calls"], state["answers"]
+
     def actions(self) -> set[str]:
         from bot.checks.policy import FREE_CALLS, action_for
 
@@ -268,6 +276,9 @@ def region_down(region: str) -> Callable[..., Any]:
             raise ConnectTimeoutError(endpoint_url=request.url)
         return None
 
+    # No operation is excluded from replay: a baseline never recorded a call to this region,
+    # so none of its calls is replayed, and every one of them reaches the hook.
+    hook.targets = frozenset()  # type: ignore[attr-defined]
     return hook
 
 
@@ -312,3 +323,53 @@ def by_check(report: Any) -> dict[str, Any]:
 
 def found(result: Any) -> set[tuple[str, str]]:
     return {(f.resource, f.region) for f in result.findings}
+
+
+class SeededBaseline:
+    """The seeded account's truth (`expected`), its full scan (`report`) and every call and
+    answer of that scan (`recorder`): what the tests of one run share instead of seeding and
+    scanning moto again in each module and xdist worker (about ten seconds of CPU each time)."""
+
+    def __init__(self, expected: dict[str, Any], report: Any, recorder: Recorder) -> None:
+        self.expected, self.report, self.recorder = expected, report, recorder
+
+    def replaying(self) -> Recorder:
+        """A recorder that answers from this scan: a rescan needs no seeded moto behind it."""
+        return Recorder(replay=self.recorder)
+
+
+BASELINE_REGIONS = ("us-east-1", "eu-west-1")
+
+
+@pytest.fixture(scope="session")
+def seeded_baseline(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> SeededBaseline:
+    """Seeded and scanned once per run: the first worker to ask builds it under a lock and
+    pickles it beside the run's temporary directories; the others read it."""
+    import fcntl
+    import pickle
+
+    from moto import mock_aws
+    from seed import REGION_A, REGION_B, seed
+
+    from bot.checks import run_scan
+    from bot.clock import FixedClock
+
+    assert (REGION_A, REGION_B) == BASELINE_REGIONS
+    root = tmp_path_factory.getbasetemp()
+    shared = root.parent if worker_id != "master" else root
+    path = shared / "seeded-baseline.pickle"
+    with (shared / "seeded-baseline.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists():
+            loaded: SeededBaseline = pickle.loads(path.read_bytes())
+            return loaded
+        with mock_aws():
+            expected = seed(lambda service, region: boto3.client(service, region_name=region))
+            recorder = Recorder(keep=True)
+            # with a tag key to route by, as DEMARC_OWNERS `tags:` asks: its read is in the policy too
+            [report] = run_scan(
+                None, list(BASELINE_REGIONS), session_factory=recorder, clock=FixedClock.on(TODAY), tag_keys=["team"]
+            )
+        baseline = SeededBaseline(expected, report, recorder)
+        path.write_bytes(pickle.dumps(baseline))
+        return baseline

@@ -6,19 +6,14 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from conftest import TODAY, Recorder
-from moto import mock_aws
+from conftest import SeededBaseline
 from py_ocsf_models.events.findings.detection_finding import DetectionFinding
-from seed import ACCOUNT, REGION_A, REGION_B, seed
+from seed import ACCOUNT, REGION_A
 
-from bot.checks import run_scan
 from bot.checks.model import AccountReport, finding_id
-from bot.clock import FixedClock
 from bot.posture.controls import CONTROLS
 from bot.posture.formats import render
 
@@ -31,11 +26,8 @@ ASFF_REQUIRED = {
 
 
 @pytest.fixture(scope="module")
-def report() -> Iterator[AccountReport]:
-    with mock_aws():
-        seed(lambda service, region: boto3.client(service, region_name=region))
-        [scanned] = run_scan(None, [REGION_A, REGION_B], session_factory=Recorder(), clock=FixedClock.on(TODAY))
-        yield scanned
+def report(seeded_baseline: SeededBaseline) -> AccountReport:
+    return seeded_baseline.report  # type: ignore[no-any-return]
 
 
 def _count(report: AccountReport) -> int:

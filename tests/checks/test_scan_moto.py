@@ -9,11 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from conftest import TODAY, Recorder, by_check, deny, found, region_down, throttle
+from conftest import TODAY, Recorder, SeededBaseline, by_check, deny, found, region_down, throttle
 from moto import mock_aws
-from seed import ACCOUNT, REGION_A, REGION_B, Expected, seed
+from seed import ACCOUNT, REGION_A, REGION_B, Expected
 
 from bot.checks import all_check_ids, checks_for_service, run_scan
 from bot.checks.policy import is_read_only
@@ -24,18 +23,22 @@ POLICY_FILE = Path(__file__).resolve().parents[2] / "docs" / "iam-policy.json"
 REGIONS = [REGION_A, REGION_B]
 
 
-@pytest.fixture(scope="module")
-def expected() -> Iterator[Expected]:
+@pytest.fixture(scope="module", autouse=True)
+def empty_moto_behind_the_replay() -> Iterator[None]:
+    """The scans here replay the run's seeded baseline; a call it never made reaches this
+    empty moto, never the network."""
     with mock_aws():
-        yield seed(lambda service, region: boto3.client(service, region_name=region))
+        yield
 
 
 @pytest.fixture(scope="module")
-def baseline(expected: Expected) -> tuple[Any, Recorder]:
-    recorder = Recorder(keep=True)
-    # with a tag key to route by, as DEMARC_OWNERS `tags:` asks: its read is in the policy too
-    [report] = run_scan(None, REGIONS, session_factory=recorder, clock=FixedClock.on(TODAY), tag_keys=["team"])
-    return report, recorder
+def expected(seeded_baseline: SeededBaseline) -> Expected:
+    return seeded_baseline.expected  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="module")
+def baseline(seeded_baseline: SeededBaseline) -> tuple[Any, Recorder]:
+    return seeded_baseline.report, seeded_baseline.recorder
 
 
 def policy_actions() -> set[str]:
@@ -103,15 +106,15 @@ def test_declared_actions_equal_the_policy() -> None:
 
 
 @pytest.mark.parametrize("check_id", all_check_ids())
-def test_each_check_calls_exactly_what_it_declares(check_id: str, expected: Expected) -> None:
-    recorder = Recorder()
+def test_each_check_calls_exactly_what_it_declares(check_id: str, baseline: Any) -> None:
+    recorder = Recorder(replay=baseline[1])
     run_scan([check_id], REGIONS, session_factory=recorder, clock=FixedClock.on(TODAY))
     check = next(c for c in all_checks() if c.id == check_id)
     assert recorder.actions() == set(check.iam_actions) - occasional_actions()
 
 
-def test_service_id_selects_its_checks(expected: Expected) -> None:
-    [report] = run_scan(["s3"], [REGION_A], session_factory=Recorder(), clock=FixedClock.on(TODAY))
+def test_service_id_selects_its_checks(baseline: Any) -> None:
+    [report] = run_scan(["s3"], [REGION_A], session_factory=Recorder(replay=baseline[1]), clock=FixedClock.on(TODAY))
     assert [r.check for r in report.results] == checks_for_service("s3")
     assert checks_for_service("s3")[:2] == ["s3-public-access", "s3-encryption"]
 
@@ -187,7 +190,7 @@ def test_throttling_past_retries_is_that_checks_error(baseline: Any) -> None:
 
 
 def test_a_region_that_does_not_answer_keeps_the_other_regions_findings(baseline: Any) -> None:
-    recorder = Recorder()
+    recorder = Recorder(replay=baseline[1])
     recorder.add_fault(region_down("eu-west-3"))
     [report] = run_scan(None, [REGION_A, "eu-west-3"], session_factory=recorder, clock=FixedClock.on(TODAY))
     results = by_check(report)
@@ -240,12 +243,13 @@ def test_detection_services_per_region(check_id: str, compliant: str, violating:
     assert compliant not in {f.region for f in result.findings}
 
 
-def test_eks_version_support_follows_the_scan_clock(expected: Expected) -> None:
+def test_eks_version_support_follows_the_scan_clock(baseline: Any) -> None:
     """1.34 leaves standard support on 2026-12-02: a finding from that day, by the injected clock."""
     import datetime as dt
 
     def versions(day: dt.date) -> set[str]:
-        [report] = run_scan(["eks-version"], [REGION_A], session_factory=Recorder(), clock=FixedClock.on(day))
+        replay = Recorder(replay=baseline[1])
+        [report] = run_scan(["eks-version"], [REGION_A], session_factory=replay, clock=FixedClock.on(day))
         return {f.resource.rsplit("/", 1)[-1] for f in by_check(report)["eks-version"].findings}
 
     assert versions(dt.date(2026, 12, 1)) == {"eks-defaults", "eks-narrow"}
