@@ -42,7 +42,8 @@ def public_access(ctx: CheckContext) -> Iterator[Finding]:
     regional=False,
     remedy="aws s3api put-bucket-encryption --bucket {resource} --server-side-encryption-configuration "
     '\'{{"Rules":[{{"ApplyServerSideEncryptionByDefault":{{"SSEAlgorithm":"AES256"}}}}]}}\'',
-    securityhub=("S3.4",),
+    # No Security Hub control: AWS retired S3.4 (S3 encrypts every new object with SSE-S3 since
+    # January 2023), and CIS dropped default bucket encryption in v2.0.
 )
 def encryption(ctx: CheckContext) -> Iterator[Finding]:
     for entry in ctx.get(s3.ENCRYPTION):
