@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bot.checks import runtimes
+from bot.checks.defs.edge import modern_elb_policy
 from bot.checks.defs.iam import allows_everything, root_access_keys, root_mfa
 from bot.checks.defs.lambda_ import public_statements
 from bot.checks.defs.vpc import open_to_world
@@ -279,3 +280,22 @@ def test_mfa_delete_enabled_is_not_a_finding() -> None:
     )
     ctx = CheckContext(inv, "global", dt.date(2026, 11, 23))
     assert [f.resource for f in mfa_delete(ctx)] == ["off"]
+
+
+@pytest.mark.parametrize(
+    ("policy", "modern"),
+    [
+        ("ELBSecurityPolicy-TLS13-1-2-2021-06", True),
+        ("ELBSecurityPolicy-TLS13-1-3-2021-06", True),
+        ("ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04", True),
+        ("ELBSecurityPolicy-TLS-1-2-Ext-2018-06", True),
+        ("ELBSecurityPolicy-FS-1-2-Res-2020-10", True),
+        # TLS 1.3 added, but TLS 1.0 / 1.1 still allowed
+        ("ELBSecurityPolicy-TLS13-1-0-2021-06", False),
+        ("ELBSecurityPolicy-TLS13-1-1-2021-06", False),
+        ("ELBSecurityPolicy-FS-1-1-2019-08", False),
+        ("ELBSecurityPolicy-2016-08", False),
+    ],
+)
+def test_modern_elb_policy(policy: str, modern: bool) -> None:
+    assert modern_elb_policy(policy) is modern

@@ -8,8 +8,9 @@ CIS v3.0.0 3.3), https://docs.aws.amazon.com/securityhub/latest/userguide/guardd
 (GuardDuty.1; no CIS v3.0.0 recommendation), CIS v3.0.0 4.16 for Security Hub itself (no
 Security Hub control checks Security Hub), and
 https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html
-(CloudWatch.1-14, which AWS relates to CIS v1.4.0 4.1-4.14, numbered as in v3.0.0; 4.15,
-AWS Organizations changes, has no Security Hub control).
+(CloudWatch.1-14, which AWS relates to CIS v1.4.0 4.1-4.14, numbered as in v3.0.0, though not
+in order: CloudWatch.1 is root usage (4.3), .2 unauthorized API calls (4.1), .3 sign-in without
+MFA (4.2), .4-.14 are 4.4-4.14; 4.15, AWS Organizations changes, has no Security Hub control).
 """
 
 from __future__ import annotations

@@ -19,8 +19,16 @@ from bot.checks.loaders import edge
 from bot.checks.model import Finding
 from bot.checks.registry import CheckContext, check
 
-#: Name parts of the ELB security policies that allow nothing older than TLS 1.2.
-MODERN_ELB_POLICY = ("TLS13", "TLS-1-2", "FS-1-2")
+#: Name parts of the ELB security policies that allow nothing older than TLS 1.2. Not bare "TLS13":
+#: ELBSecurityPolicy-TLS13-1-0-2021-06 and -TLS13-1-1-2021-06 add TLS 1.3 but still allow 1.0/1.1.
+MODERN_ELB_POLICY = ("TLS13-1-2", "TLS13-1-3", "TLS-1-2", "FS-1-2")
+
+
+def modern_elb_policy(name: str) -> bool:
+    """Whether an ELB security policy allows nothing older than TLS 1.2."""
+    return any(part in name for part in MODERN_ELB_POLICY)
+
+
 #: CloudFront minimum viewer protocols older than TLS 1.2.
 OLD_VIEWER_PROTOCOLS = frozenset({"SSLv3", "TLSv1", "TLSv1_2016", "TLSv1.1_2016"})
 #: Origin protocols AWS deprecates for custom origins.
@@ -74,7 +82,7 @@ def tls_policy(ctx: CheckContext) -> Iterator[Finding]:
             for listener in lb.listeners
             if listener.protocol in ("HTTPS", "TLS")
             and listener.ssl_policy
-            and not any(part in listener.ssl_policy for part in MODERN_ELB_POLICY)
+            and not modern_elb_policy(listener.ssl_policy)
         ]
         if old:
             yield ctx.finding(lb.arn, "security policy allows TLS older than 1.2: " + "; ".join(old))

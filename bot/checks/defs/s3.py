@@ -21,7 +21,9 @@ from bot.checks.registry import CheckContext, check
     regional=False,
     remedy="aws s3api put-public-access-block --bucket {resource} --public-access-block-configuration "
     "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true",
-    securityhub=("S3.2", "S3.3", "S3.8"),
+    # Not S3.8: it fails any bucket whose own Block Public Access flags are not all on, public or
+    # not; this check reports buckets that are public (after account and bucket BPA), as S3.2/S3.3 do.
+    securityhub=("S3.2", "S3.3"),
 )
 def public_access(ctx: CheckContext) -> Iterator[Finding]:
     exposure = ctx.get(s3.EXPOSURE)
@@ -42,7 +44,8 @@ def public_access(ctx: CheckContext) -> Iterator[Finding]:
     regional=False,
     remedy="aws s3api put-bucket-encryption --bucket {resource} --server-side-encryption-configuration "
     '\'{{"Rules":[{{"ApplyServerSideEncryptionByDefault":{{"SSEAlgorithm":"AES256"}}}}]}}\'',
-    securityhub=("S3.4",),
+    # No Security Hub control: AWS retired S3.4 (S3 encrypts every new object with SSE-S3 since
+    # January 2023), and CIS dropped default bucket encryption in v2.0.
 )
 def encryption(ctx: CheckContext) -> Iterator[Finding]:
     for entry in ctx.get(s3.ENCRYPTION):
