@@ -245,7 +245,7 @@ def draw(catalogue: Catalogue, services: Sequence[str], *, format: Format = "png
         indent = 0.0 if line.startswith("[") else 0.25
         axes.text(MARGIN + indent, y, line, fontsize=8, color=INK, ha="left", va="center")
 
-    figure.draw_without_rendering()
+    # Patch extents are plain transforms of fixed limits on a fixed-size figure: no draw needed.
     pixel_h = round(height * DPI)
     bands = []
     for service, topic, owner, rect in rects:
