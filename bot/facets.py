@@ -21,15 +21,23 @@ def _key(phrase: str) -> tuple[str, ...]:
     return phrase_key(phrase)
 
 
-def _contains(words: frozenset[str], key: tuple[str, ...]) -> bool:
-    return all(word in words for word in key)
+FACET_SLACK = 2  # other words a facet phrase may have between its own
+
+
+def _contains(words: list[str], key: tuple[str, ...]) -> bool:
+    """All of `key`'s words within a window of len(key) + FACET_SLACK words, in any order."""
+    wanted = set(key)
+    width = len(key) + FACET_SLACK
+    return any(
+        word in wanted and wanted <= set(words[start : start + width]) for start, word in enumerate(words)
+    )
 
 
 def part_for(cell: Cell, question: str) -> tuple[Part, str] | None:
     """The part of `cell` the question names, with the phrase that named it, or None."""
     if not cell.parts:
         return None
-    words = frozenset(stem(word) for word in tokens(question))
+    words = [stem(word) for word in tokens(question)]
     best: tuple[int, Part, str] | None = None
     rivals: set[str] = set()
     for part in cell.parts:
