@@ -70,3 +70,9 @@ def test_a_facet_words_scattered_over_the_question_name_nothing(catalogue: Catal
     cell = catalogue.cell("kms", "encryption")
     facet = part_for(cell, "our cmk: does aws turn on rotation for the key by its own?")
     assert facet is not None and facet[0].owner == "customer"
+
+
+def test_a_facet_spread_over_a_sentence_in_its_own_order_still_counts(catalogue: Catalogue) -> None:
+    cell = catalogue.cell("kms", "encryption")
+    facet = part_for(cell, "the customer side of this account has a managed rotation plan for each key: automatic?")
+    assert facet is not None and facet[0].owner == "customer"
