@@ -3,8 +3,11 @@
 A cell's `parts` (catalogue data) say, for example, that AWS rotates AWS managed keys while
 you rotate customer managed keys. The cell's own owner is the honest answer to a question
 about the layer as a whole; a question that names one facet ("is rotation of our customer
-managed key automatic?") gets that facet's owner. Only phrases the catalogue lists count, the
-longest one named wins, and a question that names two facets with different owners as
+managed key automatic?") gets that facet's owner. Only phrases the catalogue lists count, with
+their words close together: in the phrase's own order within a sentence's reach ("kafka 3.5 ...
+bumping the cluster ... upgrade"), or in any order only a couple of words apart ("keys that are
+customer managed"), so "aws" at the start, "key" later and "own" in "on its own" do not make
+"aws owned key". The longest one named wins, and a question that names two facets with different owners as
 strongly gets the cell's answer: it is about both.
 """
 
@@ -21,15 +24,31 @@ def _key(phrase: str) -> tuple[str, ...]:
     return phrase_key(phrase)
 
 
-def _contains(words: frozenset[str], key: tuple[str, ...]) -> bool:
-    return all(word in words for word in key)
+FACET_SLACK = 2  # other words a facet phrase may have between its own when they come in another order
+FACET_SPREAD = 16  # ... and in their own order, within a sentence ("kafka 3.5 ... bumping the cluster ... upgrade")
+
+
+def _contains(words: list[str], key: tuple[str, ...]) -> bool:
+    """`key`'s words close together: in any order within len(key) + FACET_SLACK words ("keys that
+    are customer managed"), or in their own order within len(key) + FACET_SPREAD words."""
+    wanted = set(key)
+    for start, word in enumerate(words):
+        if word not in wanted:
+            continue
+        if wanted <= set(words[start : start + len(key) + FACET_SLACK]):
+            return True
+        if word == key[0]:
+            rest = iter(words[start + 1 : start + len(key) + FACET_SPREAD])
+            if all(w in rest for w in key[1:]):
+                return True
+    return False
 
 
 def part_for(cell: Cell, question: str) -> tuple[Part, str] | None:
     """The part of `cell` the question names, with the phrase that named it, or None."""
     if not cell.parts:
         return None
-    words = frozenset(stem(word) for word in tokens(question))
+    words = [stem(word) for word in tokens(question)]
     best: tuple[int, Part, str] | None = None
     rivals: set[str] = set()
     for part in cell.parts:

@@ -528,7 +528,7 @@ class Matcher:
         probabilities = self._topic_probabilities(reading, service)
         if not (check and self.catalogue.checks[check].topic == best_topic and best_weight >= ALIAS_WEIGHT):
             best_topic = self._blend(probabilities, topic_scores, reading)
-        owner_probability = self._owner_probability(service, best_topic, probabilities)
+        owner_probability = self._owner_probability(service, best_topic, _posterior(probabilities, topic_scores))
         score = 100.0 * service_conf * owner_probability
         if self._rival_owner(service, best_topic, reading):
             score *= TIE_FACTOR  # the service precedence would have chosen answers this layer with another owner
@@ -940,6 +940,15 @@ def _stated(words: Sequence[str], key: tuple[str, ...]) -> bool:
             continue
         return True
     return False
+
+
+def _posterior(probabilities: dict[str, float], phrases: dict[str, tuple[float, int]]) -> dict[str, float]:
+    """The model's layer probabilities updated by the layer phrases named outright, with the same
+    weight `_blend` gives them when it picks the layer: p(t) * exp(PHRASE_BLEND * weight(t)),
+    renormalised. The owner's probability then rests on both kinds of evidence, not the model alone."""
+    scaled = {t: p * math.exp(PHRASE_BLEND * phrases.get(t, (0.0, 0))[0]) for t, p in probabilities.items()}
+    total = sum(scaled.values()) or 1.0
+    return {t: v / total for t, v in scaled.items()}
 
 
 def _topic_confidence(weight: float, runner_up: float) -> float:

@@ -63,3 +63,16 @@ def test_bad_parts_are_refused_with_file_entry_and_reason(tmp_path: Path) -> Non
     assert "kms.yaml" in text
     assert "cells.kms.encryption.parts[0].owner" in text and "cell's own owner" in text
     assert "cells.kms.encryption.parts[1].when" in text
+
+
+def test_a_facet_words_scattered_over_the_question_name_nothing(catalogue: Catalogue) -> None:
+    # "aws" ... "key" ... "its own": the words of "aws owned key", but not that phrase.
+    cell = catalogue.cell("kms", "encryption")
+    facet = part_for(cell, "our cmk: does aws turn on rotation for the key by its own?")
+    assert facet is not None and facet[0].owner == "customer"
+
+
+def test_a_facet_spread_over_a_sentence_in_its_own_order_still_counts(catalogue: Catalogue) -> None:
+    cell = catalogue.cell("kms", "encryption")
+    facet = part_for(cell, "the customer side of this account has a managed rotation plan for each key: automatic?")
+    assert facet is not None and facet[0].owner == "customer"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,13 @@ def test_common_words_are_never_corrected_into_catalogue_words(answerer: Answere
 def test_phrases_written_with_an_apostrophe_s_match(answerer: Answerer) -> None:
     answer = answerer.answer("eks on fargate - what's left for us")
     assert answer["match"]["service"] == "fargate" and answer["match"]["topic"] is None
+
+
+def test_owner_probability_weighs_named_layers_as_the_layer_choice_does() -> None:
+    from bot.matcher import PHRASE_BLEND, _posterior
+
+    model = {"os-patching": 0.5, "virtualization": 0.5}
+    updated = _posterior(model, {"os-patching": (3.0, 0)})
+    assert abs(sum(updated.values()) - 1.0) < 1e-9
+    assert updated["os-patching"] / updated["virtualization"] == pytest.approx(math.exp(3.0 * PHRASE_BLEND))
+    assert _posterior(model, {}) == model
