@@ -270,7 +270,9 @@ class ClientFactory:
     boto3 sessions are not thread-safe but clients are, so clients are created once per
     (service, region) under a lock (one lock per session, shared by every account's
     factory) and then shared by that account's worker threads. Each client carries the
-    account's rate cap for its service and region (`bot.checks.ratelimit`).
+    account's rate cap for its service and region (`bot.checks.ratelimit`). The accounts
+    derived from one base (`for_credentials`) share one pool of clients besides, used by
+    the threads bound to an account (`bind`, `bound`; `SharedClients`).
     """
 
     def __init__(
@@ -311,7 +313,8 @@ class ClientFactory:
         Every factory derived from one base also shares one pool of clients (`SharedClients`),
         used by the threads bound to an account (`bound`)."""
         if self._shared is None:
-            self._shared = SharedClients(self)
+            # every account in flight (at most this base's pool size) sends at its own pool size
+            self._shared = SharedClients(self, pool_size=self.pool_size * (pool_size or self.pool_size))
         return ClientFactory(
             self.session,
             pool_size=pool_size or self.pool_size,
@@ -430,13 +433,18 @@ class SharedClients:
     at each send. A shared client is created with botocore's standard retries; the adaptive
     part is registered here per account, as botocore's adaptive mode does per client."""
 
-    def __init__(self, base: ClientFactory) -> None:
+    def __init__(self, base: ClientFactory, *, pool_size: int) -> None:
         from botocore.config import Config
 
         self._base = base
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, str], Any] = {}
-        self._config = base._config.merge(Config(retries={"mode": "standard", "total_max_attempts": max_attempts()}))
+        self._config = base._config.merge(
+            Config(
+                retries={"mode": "standard", "total_max_attempts": max_attempts()},
+                max_pool_connections=pool_size,
+            )
+        )
         self._credentials = _BoundCredentials()
 
     def client(self, factory: ClientFactory, service: str, region: str) -> Any:
