@@ -259,15 +259,21 @@ def _scan_one(
         return _unreachable(target, checks, regions, target.error or "no credentials for this account", counter)
 
     # This account's own threads: a throttled or slow account never holds another's.
+    # Its threads are bound to it, so they share the scan's clients, signed as this account.
     with (
-        ThreadPoolExecutor(CHECK_WORKERS, thread_name_prefix=f"demarc-{target.account}-check") as check_pool,
-        ThreadPoolExecutor(IO_WORKERS, thread_name_prefix=f"demarc-{target.account}-io") as io_pool,
+        factory.bound(),
+        ThreadPoolExecutor(
+            CHECK_WORKERS, thread_name_prefix=f"demarc-{target.account}-check", initializer=factory.bind
+        ) as check_pool,
+        ThreadPoolExecutor(
+            IO_WORKERS, thread_name_prefix=f"demarc-{target.account}-io", initializer=factory.bind
+        ) as io_pool,
     ):
         report = _evaluate(target, factory, checks, regions, today, clock, check_pool, io_pool, counter)
-    if tag_keys:
-        from bot.checks.ownership import resource_tags
+        if tag_keys:
+            from bot.checks.ownership import resource_tags
 
-        report.resource_tags, report.owner_notes = resource_tags(factory, regions, tag_keys)
+            report.resource_tags, report.owner_notes = resource_tags(factory, regions, tag_keys)
     return report
 
 

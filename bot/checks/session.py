@@ -21,7 +21,9 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -268,7 +270,9 @@ class ClientFactory:
     boto3 sessions are not thread-safe but clients are, so clients are created once per
     (service, region) under a lock (one lock per session, shared by every account's
     factory) and then shared by that account's worker threads. Each client carries the
-    account's rate cap for its service and region (`bot.checks.ratelimit`).
+    account's rate cap for its service and region (`bot.checks.ratelimit`). The accounts
+    derived from one base (`for_credentials`) share one pool of clients besides, used by
+    the threads bound to an account (`bind`, `bound`; `SharedClients`).
     """
 
     def __init__(
@@ -279,6 +283,7 @@ class ClientFactory:
         credentials: Credentials | None = None,
         rate_caps: bool = True,
         _lock: threading.Lock | None = None,
+        _shared_clients: SharedClients | None = None,
     ) -> None:
         from botocore.config import Config
 
@@ -298,16 +303,41 @@ class ClientFactory:
             max_pool_connections=pool_size,
         )
         self._local_endpoint = bool(os.environ.get("AWS_ENDPOINT_URL") or os.environ.get("AWS_ENDPOINT_URL_S3_CONTROL"))
+        #: Clients shared by every account derived from this factory (`for_credentials`).
+        self._shared: SharedClients | None = _shared_clients
+        self._adaptive: dict[tuple[str, str], Any] = {}
 
     def for_credentials(self, credentials: Credentials, *, pool_size: int | None = None) -> ClientFactory:
-        """A factory for another account: the same session (models, hooks), other credentials."""
+        """A factory for another account: the same session (models, hooks), other credentials.
+
+        Every factory derived from one base also shares one pool of clients (`SharedClients`),
+        used by the threads bound to an account (`bound`)."""
+        if self._shared is None:
+            # every account in flight (at most this base's pool size) sends at its own pool size
+            self._shared = SharedClients(self, pool_size=self.pool_size * (pool_size or self.pool_size))
         return ClientFactory(
             self.session,
             pool_size=pool_size or self.pool_size,
             credentials=credentials,
             rate_caps=self.rate_caps,
             _lock=self._session_lock,
+            _shared_clients=self._shared,
         )
+
+    @contextmanager
+    def bound(self) -> Iterator[None]:
+        """Bind the calling thread to this factory's account for the block (see `bind`)."""
+        token = _BOUND.set(self)
+        try:
+            yield
+        finally:
+            _BOUND.reset(token)
+
+    def bind(self) -> None:
+        """Bind the calling thread to this factory's account (a pool's `initializer`): its
+        `client()` calls then return the scan's shared clients, which sign each request with
+        the credentials of the account the sending thread is bound to."""
+        _BOUND.set(self)
 
     def release_region(self, region: str) -> int:
         """Forget this factory's clients in `region` (a scan is done with it); returns how many.
@@ -325,6 +355,8 @@ class ClientFactory:
     def client(self, service: str, region: str) -> Any:
         """The shared client for `service` in `region` (typed Any: responses are dicts)."""
         key = (service, region)
+        if self._shared is not None and self.credentials is not None and _BOUND.get(None) is self:
+            return self._shared.client(self, service, region)
         with self._lock:
             client = self._clients.get(key)
             if client is None:
@@ -360,6 +392,118 @@ class ClientFactory:
 
 
 _ACCOUNT_PREFIX = re.compile(r"^(https?://)\d{12}\.((?:\d{1,3}\.){3}\d{1,3}|localhost)([:/])")
+
+
+#: The account factory the current thread works for (set by `ClientFactory.bind`/`bound`).
+_BOUND: ContextVar[ClientFactory | None] = ContextVar("demarc_bound_factory", default=None)
+
+
+def _bound_factory() -> ClientFactory:
+    factory = _BOUND.get(None)
+    if factory is None or factory.credentials is None:
+        raise RuntimeError("a shared scan client was used outside an account's bound threads")
+    return factory
+
+
+class _BoundCredentials:
+    """Credentials-like: the bound account's own (refreshable) credentials, per request.
+
+    botocore's signer calls `get_frozen_credentials()` for every request it signs, so one
+    client serves every account: each request is signed as the account its thread is bound
+    to, and an account's credentials refresh before expiry exactly as on a client of its own."""
+
+    method = "demarc-bound-account"
+
+    def get_frozen_credentials(self) -> Any:
+        credentials = _bound_factory().credentials
+        assert credentials is not None  # checked by _bound_factory
+        return credentials.get_frozen_credentials()
+
+
+class SharedClients:
+    """One client per (service, region) for every account of a scan.
+
+    Creating a botocore client costs ~4 ms of CPU (mostly copying the session's event hooks),
+    and a scan of 24 services x 17 regions made ~300 clients per account: 1.2-1.6 s of CPU per
+    account (benchmarks/README.md, issue 18). Clients are thread-safe, so one client per
+    (service, region) serves every account whose threads are bound to it: credentials come
+    from the bound account per request (`_BoundCredentials`), and what was per client stays
+    per account: the rate caps (`bot.checks.ratelimit`) and botocore's adaptive retry rate
+    (a throttled account slows only its own requests), both looked up by the bound account
+    at each send. A shared client is created with botocore's standard retries; the adaptive
+    part is registered here per account, as botocore's adaptive mode does per client."""
+
+    def __init__(self, base: ClientFactory, *, pool_size: int) -> None:
+        from botocore.config import Config
+
+        self._base = base
+        self._lock = threading.Lock()
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._config = base._config.merge(
+            Config(
+                retries={"mode": "standard", "total_max_attempts": max_attempts()},
+                max_pool_connections=pool_size,
+            )
+        )
+        self._credentials = _BoundCredentials()
+
+    def client(self, factory: ClientFactory, service: str, region: str) -> Any:
+        key = (service, region)
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = self._clients[key] = self._create(service, region)
+        with factory._lock:
+            if key not in factory.limiters and factory.rate_caps:
+                limiter = limiter_for(service)
+                if limiter is not None:
+                    factory.limiters[key] = limiter
+        return client
+
+    def _create(self, service: str, region: str) -> Any:
+        base = self._base
+        with base._session_lock:
+            client = base.session.client(  # type: ignore[call-overload]
+                service, region_name=region, config=self._config,
+                aws_access_key_id="bound", aws_secret_access_key="bound",
+            )  # fmt: skip
+        client._request_signer._credentials = self._credentials
+        events = client.meta.events
+        if service == "s3control" and base._local_endpoint:
+            events.register("before-sign.s3-control", _drop_account_host_prefix)
+        service_id = client.meta.service_model.service_id.hyphenize()
+        key = (service, region)
+        if base.rate_caps and limiter_for(service) is not None:
+
+            def capped(**kwargs: Any) -> None:
+                limiter = _bound_factory().limiters.get(key)
+                if limiter is not None:
+                    limiter.before_send(**kwargs)
+
+            events.register(f"before-send.{service_id}", capped)
+
+        def adaptive() -> Any:
+            factory = _bound_factory()
+            with factory._lock:
+                limiter = factory._adaptive.get(key)
+                if limiter is None:
+                    limiter = factory._adaptive[key] = _adaptive_limiter()
+            return limiter
+
+        events.register("before-send", lambda **kw: adaptive().on_sending_request(**kw))
+        events.register("needs-retry", lambda **kw: adaptive().on_receiving_response(**kw))
+        return client
+
+
+def _adaptive_limiter() -> Any:
+    """botocore's adaptive-retry rate limiter (what `retries={"mode": "adaptive"}` gives each
+    client), built without registering it on a client."""
+    from types import SimpleNamespace
+
+    from botocore.retries import adaptive
+
+    stub: Any = SimpleNamespace(meta=SimpleNamespace(events=SimpleNamespace(register=lambda *_, **__: None)))
+    return adaptive.register_retry_handler(stub)
 
 
 def _drop_account_host_prefix(request: Any, **_: Any) -> None:

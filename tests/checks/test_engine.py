@@ -211,6 +211,44 @@ def test_every_client_sends_through_its_accounts_rate_cap() -> None:
 
 
 @mock_aws
+def test_bound_accounts_share_clients_and_each_request_is_signed_as_its_account() -> None:
+    base = ClientFactory(Recorder()())
+    first, second = (assume_role(base, role, "us-east-1") for role in ROLES[:2])
+    with first.bound():
+        lam = first.client("lambda", "eu-west-1")
+        lam.list_functions()
+        first_identity = first.client("sts", "eu-west-1").get_caller_identity()["Account"]
+    with second.bound():
+        assert second.client("lambda", "eu-west-1") is lam  # one client for both accounts
+        lam.list_functions()
+        second_identity = second.client("sts", "eu-west-1").get_caller_identity()["Account"]
+    assert (first_identity, second_identity) == (ACCOUNTS[0], ACCOUNTS[1])
+    # the rate caps stay per account
+    assert first.limiters[("lambda", "eu-west-1")] is not second.limiters[("lambda", "eu-west-1")]
+    assert first.limiters[("lambda", "eu-west-1")].sent == second.limiters[("lambda", "eu-west-1")].sent == 1
+    # an unbound caller gets a client of its own, never the shared one
+    assert first.client("lambda", "eu-west-1") is not lam
+    with pytest.raises(RuntimeError, match="outside an account"):
+        lam.list_functions()
+
+
+@mock_aws
+def test_shared_clients_refresh_the_bound_accounts_credentials() -> None:
+    recorder = Recorder()
+    clock = FixedClock(dt.datetime.now(dt.UTC))
+    base = ClientFactory(recorder())
+    factory = assume_role(base, ROLES[0], "us-east-1", clock=clock)
+    with factory.bound():
+        iam = factory.client("iam", "us-east-1")
+        iam.get_account_summary()
+        first_key = factory.credentials.get_frozen_credentials().access_key  # type: ignore[union-attr]
+        clock.advance(minutes=55)
+        iam.get_account_summary()
+    assert len([c for c in recorder.calls if c[1] == "AssumeRole"]) == 2
+    assert factory.credentials.get_frozen_credentials().access_key != first_key  # type: ignore[union-attr]
+
+
+@mock_aws
 def test_lambda_getpolicy_is_counted_in_its_own_bucket() -> None:
     factory = ClientFactory(Recorder()())
     client = factory.client("lambda", "eu-west-1")
