@@ -3,6 +3,7 @@ credentials, per-account pools, rate caps, the credential report, streamed repor
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import threading
@@ -75,19 +76,22 @@ def test_default_sessions_share_one_loader(aws_env: None) -> None:
     assert len(paths) == len(set(paths))
 
 
+@pytest.mark.parametrize("shared", [False, True], ids=["own-client", "shared-client"])
 @mock_aws
-def test_role_credentials_refresh_before_they_expire() -> None:
+def test_role_credentials_refresh_before_they_expire(shared: bool) -> None:
+    """An account's own client, and a client shared by every account (used while bound to this
+    one), both sign with credentials renewed before they expire."""
     recorder = Recorder()
     clock = FixedClock(dt.datetime.now(dt.UTC))
     base = ClientFactory(recorder())
     factory = assume_role(base, ROLES[0], "us-east-1", clock=clock)
-    iam = factory.client("iam", "us-east-1")
-    iam.get_account_summary()
-    assumed = [c for c in recorder.calls if c[1] == "AssumeRole"]
-    assert len(assumed) == 1
-    first_key = factory.credentials.get_frozen_credentials().access_key  # type: ignore[union-attr]
-    clock.advance(minutes=55)  # inside botocore's 10-minute mandatory refresh window of a 1-hour session
-    iam.get_account_summary()
+    with factory.bound() if shared else contextlib.nullcontext():
+        iam = factory.client("iam", "us-east-1")
+        iam.get_account_summary()
+        assert len([c for c in recorder.calls if c[1] == "AssumeRole"]) == 1
+        first_key = factory.credentials.get_frozen_credentials().access_key  # type: ignore[union-attr]
+        clock.advance(minutes=55)  # inside botocore's 10-minute mandatory refresh window of a 1-hour session
+        iam.get_account_summary()
     assert len([c for c in recorder.calls if c[1] == "AssumeRole"]) == 2
     assert factory.credentials.get_frozen_credentials().access_key != first_key  # type: ignore[union-attr]
 
@@ -230,22 +234,6 @@ def test_bound_accounts_share_clients_and_each_request_is_signed_as_its_account(
     assert first.client("lambda", "eu-west-1") is not lam
     with pytest.raises(RuntimeError, match="outside an account"):
         lam.list_functions()
-
-
-@mock_aws
-def test_shared_clients_refresh_the_bound_accounts_credentials() -> None:
-    recorder = Recorder()
-    clock = FixedClock(dt.datetime.now(dt.UTC))
-    base = ClientFactory(recorder())
-    factory = assume_role(base, ROLES[0], "us-east-1", clock=clock)
-    with factory.bound():
-        iam = factory.client("iam", "us-east-1")
-        iam.get_account_summary()
-        first_key = factory.credentials.get_frozen_credentials().access_key  # type: ignore[union-attr]
-        clock.advance(minutes=55)
-        iam.get_account_summary()
-    assert len([c for c in recorder.calls if c[1] == "AssumeRole"]) == 2
-    assert factory.credentials.get_frozen_credentials().access_key != first_key  # type: ignore[union-attr]
 
 
 @mock_aws
