@@ -810,7 +810,12 @@ def load_catalogue(directories: Sequence[Path] | None = None) -> Catalogue:
 
 @lru_cache(maxsize=4)
 def _cached(directories: tuple[Path, ...]) -> Catalogue:
-    return load_catalogue(directories)
+    """Loaded once per process, and from the on-disk cache (`bot.cache`) across processes:
+    parsing and validating the YAML costs ~1 s of CPU, which a posture job, a Lambda cold
+    start or `demarc check` otherwise paid just to name each finding's cell and owner."""
+    from bot.cache import cache_key, cached_as
+
+    return cached_as("catalogue", cache_key(directories), lambda: load_catalogue(directories), Catalogue)
 
 
 def default_catalogue() -> Catalogue:

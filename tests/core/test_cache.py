@@ -72,3 +72,26 @@ def test_an_unwritable_cache_directory_is_not_an_error(tmp_path: Path, monkeypat
     blocker.write_text("x", encoding="utf-8")
     monkeypatch.setenv("DEMARC_CACHE_DIR", str(blocker / "cache"))
     assert cached([builtin_catalogue_dir()], lambda: Built(4), Built).n == 4
+
+
+def test_the_catalogue_itself_is_cached_and_a_change_reloads_it(
+    cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`default_catalogue()` (what the posture job and `demarc check` name cells with) parses
+    the YAML once; a later process reads the cache, and an edited file is parsed again."""
+    import bot.catalogue as catalogue_module
+
+    directory = tmp_path / "cat"
+    shutil.copytree(builtin_catalogue_dir(), directory)
+    parsed: list[int] = []
+    real = catalogue_module.load_catalogue
+    monkeypatch.setattr(catalogue_module, "load_catalogue", lambda dirs=None: parsed.append(1) or real(dirs))
+    first = catalogue_module._cached.__wrapped__((directory,))
+    again = catalogue_module._cached.__wrapped__((directory,))  # as a new process would: no lru entry
+    assert len(parsed) == 1 and again.services.keys() == first.services.keys()
+    assert [p.name.split("-")[0] for p in cache_dir.glob("*.pickle")] == ["catalogue"]
+    services = directory / "services.yaml"
+    stat = services.stat()
+    os.utime(services, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    catalogue_module._cached.__wrapped__((directory,))
+    assert len(parsed) == 2
