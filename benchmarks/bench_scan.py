@@ -14,9 +14,24 @@ accounts finish), and a `demarc posture --json` killed halfway (what stdout and 
 store kept). Seeding runs in a child process so its memory is not counted.
 
 Full size: 1,000 buckets, 500 security groups, 300 functions, 200 users and 100 DB
-instances over 3 regions. Prints wall time, API calls made versus the minimum needed,
-peak memory (RSS of this process, which only scans; moto runs in a subprocess), and how
-time grows from 1/10 to full size, and checks that the findings are exact.
+instances over 3 regions. Prints wall time, CPU time, API calls made versus the minimum
+needed, peak memory, and how time grows from 1/10 to full size, and checks that the
+findings are exact. Each scan runs in a child process of its own that only scans, through
+the session `demarc check` itself uses (the engine's `default_session`, plus a hook that
+counts calls), so its peak RSS is the scan's: moto, the seeding and the other scans are
+not in it. `--legacy` measures as this benchmark did up to 2026-12-02: the scan in this
+process after seeding it here, through a bare `boto3.Session` (botocore's full models).
+
+    .venv/bin/python benchmarks/bench_scan.py --families           # each check family alone
+    .venv/bin/python benchmarks/bench_scan.py --families --engines . /tmp/a4043c7
+
+`--families`: each check family (a module of `bot/checks/defs/`) scanned alone, in a
+child process, on the same seeded full-size account: wall time, CPU, calls, peak RSS and
+whether its seeded findings are exact. `--engines` names source trees to scan with (`.` is
+this one; another is e.g. `git archive a4043c7 | tar -x -C /tmp/a4043c7`): each family is
+run with every engine that has it, one after the other, so the engines share the server
+and the machine's load of the moment; the last column is this tree's wall time over the
+first other engine's.
 """
 
 from __future__ import annotations
@@ -36,8 +51,6 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
-
-from bot.clock import FixedClock
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -206,9 +219,28 @@ def minimum_calls(counts: dict[str, int]) -> int:
     )
 
 
-def scan_once(counts: dict[str, int], expected: dict[str, int]) -> dict[str, Any]:
-    import datetime as dt
+#: The day the scans are judged on (runtime deprecations, key ages).
+SCAN_DAY = (2026, 11, 23)
 
+
+def scan_kwargs(run_scan: Any) -> dict[str, Any]:
+    """The scan day in the form this engine's `run_scan` takes it (older trees: `today`)."""
+    import datetime as dt
+    import inspect
+
+    day = dt.date(*SCAN_DAY)
+    if "clock" in inspect.signature(run_scan).parameters:
+        from bot.clock import FixedClock
+
+        return {"clock": FixedClock.on(day)}
+    return {"today": day}
+
+
+def scan_once(
+    counts: dict[str, int], expected: dict[str, int], checks: list[str] | None = None, *, bare: bool = False
+) -> dict[str, Any]:
+    """One scan in this process: `checks` (all when None), through the engine's own session
+    (`bare`: a plain boto3.Session, as this benchmark scanned up to 2026-12-02)."""
     import boto3
 
     from bot.checks import run_scan
@@ -221,35 +253,181 @@ def scan_once(counts: dict[str, int], expected: dict[str, int]) -> dict[str, Any
             calls[(model.service_model.service_name, model.name)] += 1
 
     def factory() -> boto3.Session:
-        session = boto3.Session(region_name="us-east-1")
+        session = boto3.Session(region_name="us-east-1") if bare else engine_session()
         session.events.register("before-parameter-build", record)
         return session
 
-    start = time.perf_counter()
-    [report] = run_scan(None, REGIONS, session_factory=factory, clock=FixedClock.on(dt.date(2026, 11, 23)))
-    wall = time.perf_counter() - start
+    cpu0, start = time.process_time(), time.perf_counter()
+    [report] = run_scan(checks, REGIONS, session_factory=factory, **scan_kwargs(run_scan))
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu0
     results = {r.check: r for r in report.results}
     errors = {c: r.error for c, r in results.items() if r.error}
-    wrong = {c: (len(results[c].findings), n) for c, n in expected.items() if len(results[c].findings) != n}
+    wrong = {
+        c: (len(results[c].findings), n) for c, n in expected.items() if c in results and len(results[c].findings) != n
+    }
     return {
         "wall": wall,
+        "cpu": cpu,
         "calls": sum(calls.values()),
         "minimum": minimum_calls(counts),
         "errors": errors,
         "wrong": wrong,
-        "by_op": calls,
+        "by_service": dict(Counter(service for service, _ in calls.elements())),
+        "checks": sorted(results),
+        "rss_mib": peak_rss_mib(),
     }
+
+
+def peak_rss_mib() -> float:
+    """This process's peak RSS (VmHWM). Not `ru_maxrss`: Linux carries that across exec, so a
+    child started by a parent holding 95 MiB reports at least 95 MiB whatever it does."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def engine_session() -> Any:
+    """The session `demarc check` scans with: the engine's own `default_session()` (on this
+    tree, botocore's models cut to the scan's operations and shared by every client)."""
+    from bot.checks.session import default_session
+
+    return default_session()
+
+
+def check_families() -> dict[str, list[str]]:
+    """The engine's check ids by family: the `bot/checks/defs/` module that defines them."""
+    from bot.checks.registry import all_checks
+
+    families: dict[str, list[str]] = {}
+    for check in all_checks():
+        families.setdefault(check.evaluate.__module__.rsplit(".", 1)[-1], []).append(check.id)
+    return families
+
+
+def child_main(spec_path: str) -> None:
+    """`--child SPEC`: one scan with the engine the spec names, as JSON on stdout."""
+    spec = json.loads(Path(spec_path).read_text())
+    sys.path.insert(0, spec["engine"])  # before anything imports `bot`
+    os.environ.update(ENV)
+    os.environ["AWS_ENDPOINT_URL"] = spec["url"]
+    if spec.get("list_families"):
+        print(json.dumps(check_families()))
+        return
+    checks = check_families()[spec["family"]] if spec.get("family") else None
+    result = scan_once(spec["counts"], spec["expected"], checks)
+    print(json.dumps(result))
+
+
+def scan_child(engine: str, url: str, counts: dict[str, int], expected: dict[str, int], **extra: Any) -> Any:
+    """Run `child_main` in a fresh process (so its peak RSS is that scan's own)."""
+    import tempfile
+
+    spec = {"engine": str(Path(engine).resolve()), "url": url, "counts": counts, "expected": expected, **extra}
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(spec, handle)
+    try:
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", handle.name], capture_output=True, text=True, cwd=spec["engine"]
+        )
+    finally:
+        Path(handle.name).unlink()
+    if out.returncode:
+        raise SystemExit(f"scan with {engine} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def load() -> str:
+    """The machine's 1-minute load average (the wall times depend on it; CPU and RSS do not)."""
+    return f"{os.getloadavg()[0]:.1f}"
+
+
+def reset_and_seed(url: str, scale: float) -> tuple[dict[str, int], dict[str, int], float]:
+    """A fresh account at `scale` of the full size; returns counts, expected findings, seconds."""
+    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"))
+    counts = {k: max(1, round(v * scale)) for k, v in FULL.items()}
+    t0 = time.perf_counter()
+    expected = seed(counts)
+    return counts, expected, time.perf_counter() - t0
+
+
+def print_scan(
+    scale: float, counts: dict[str, int], seeded: float, result: dict[str, Any], loads: str, *, own: bool = True
+) -> None:
+    """One scan's figures (`own`: scanned with this tree, whose checks the minimum counts)."""
+    print(f"scale {scale:g}: {json.dumps(counts)}  (seeded in {seeded:.1f}s; load average {loads})")
+    print(f"  full scan wall time : {result['wall']:.2f}s (CPU {result['cpu']:.2f}s)")
+    ratio = f"minimum {result['minimum']}, ratio {result['calls'] / result['minimum']:.3f}"
+    print(f"  API calls           : {result['calls']} ({ratio if own else 'another engine: its own minimum'})")
+    print(f"  peak RSS (scan)     : {result['rss_mib']:.0f} MiB")
+    print(f"  findings exact      : {'yes' if not result['wrong'] else result['wrong']}")
+    print(f"  check errors        : {result['errors'] or 'none'}")
+
+
+def families_main(url: str, engines: list[str], rounds: int = 1) -> None:
+    """Each family alone on one full-size account, with every engine that has it; with
+    `rounds` > 1, each figure is the median of that many scans (taken in turn)."""
+    counts, expected, seeded = reset_and_seed(url, 1.0)
+    print(f"full size, seeded in {seeded:.1f}s; engines: {', '.join(engines)}; medians of {rounds}")
+    by_engine = {e: scan_child(e, url, counts, expected, list_families=True) for e in engines}
+    names = list(dict.fromkeys(name for e in engines for name in by_engine[e]))
+    rows: list[tuple[str, dict[str, Any]]] = []
+    for name in names:
+        for engine in engines:
+            if name in by_engine[engine]:
+                before = load()
+                runs = [scan_child(engine, url, counts, expected, family=name) for _ in range(rounds)]
+                result = median_run(runs)
+                result["load"] = f"{before}-{load()}"
+                rows.append((name, {"engine": engine, **result}))
+                print(
+                    f"  {name:12} {engine:24} {len(result['checks']):2} checks  wall {result['wall']:7.2f}s  "
+                    f"CPU {result['cpu']:6.2f}s  calls {result['calls']:5}  peak {result['rss_mib']:4.0f} MiB  "
+                    f"exact {'yes' if not result['wrong'] else result['wrong']}  errors {result['errors'] or 'none'}  "
+                    f"(load {result['load']}; walls {result['walls']})",
+                    flush=True,
+                )
+    print("\n| family | " + " | ".join(f"{e}: checks, wall, CPU, calls" for e in engines) + " | wall ratio |")
+    print("| --- |" + " --- |" * (len(engines) + 1))
+    for name in names:
+        cells, walls = [], []
+        for engine in engines:
+            hit = next((r for n, r in rows if n == name and r["engine"] == engine), None)
+            walls.append(hit["wall"] if hit else None)
+            cells.append(
+                f"{len(hit['checks'])}, {hit['wall']:.1f} s, {hit['cpu']:.1f} s, {hit['calls']:,}" if hit else "-"
+            )
+        ratio = f"x{walls[0] / walls[1]:.2f}" if len(walls) > 1 and walls[0] and walls[1] else ""
+        print(f"| {name} | " + " | ".join(cells) + f" | {ratio} |")
+
+
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run with the median wall time, with the median CPU and the highest peak RSS."""
+    ordered = sorted(runs, key=lambda r: r["wall"])
+    middle = dict(ordered[len(ordered) // 2])
+    middle["cpu"] = sorted(r["cpu"] for r in runs)[len(runs) // 2]
+    middle["rss_mib"] = max(r["rss_mib"] for r in runs)
+    middle["walls"] = [round(r["wall"], 2) for r in runs]
+    return middle
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scales", type=float, nargs="+", default=[0.1, 1.0])
+    parser.add_argument("--families", action="store_true", help="each check family alone, full size")
+    parser.add_argument("--engines", nargs="+", default=["."], help="source trees to scan with (. is this one)")
+    parser.add_argument("--rounds", type=int, default=1, help="with --families: scans per family (median)")
+    parser.add_argument("--legacy", action="store_true", help="seed and scan in this process, bare boto3.Session")
     parser.add_argument("--org", action="store_true", help="the Organization-scale measures")
     parser.add_argument("--accounts", type=int, nargs="+", default=[25, 100])
     parser.add_argument("--regions", type=int, default=17)
     parser.add_argument("--skip", nargs="*", default=[], choices=["throttle", "kill"])
     parser.add_argument("--seed-org", nargs=2, metavar=("URL", "N"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", metavar="SPEC", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        child_main(args.child)
+        return
     if args.seed_org:
         os.environ.update(ENV)
         os.environ["AWS_ENDPOINT_URL"] = args.seed_org[0]
@@ -263,24 +441,19 @@ def main() -> None:
     os.environ["AWS_ENDPOINT_URL"] = url
     rows = []
     try:
+        if args.families:
+            families_main(url, args.engines, args.rounds)
+            return
         for scale in args.scales:
-            urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"))
-            counts = {k: max(1, round(v * scale)) for k, v in FULL.items()}
-            t0 = time.perf_counter()
-            expected = seed(counts)
-            seeded = time.perf_counter() - t0
-            result = scan_once(counts, expected)
-            rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            counts, expected, seeded = reset_and_seed(url, scale)
+            before = load()
+            if args.legacy:
+                result = scan_once(counts, expected, bare=True)
+            else:
+                result = scan_child(args.engines[0], url, counts, expected)
             rows.append((scale, counts, result))
-            print(f"scale {scale:g}: {json.dumps(counts)}  (seeded in {seeded:.1f}s)")
-            print(f"  full scan wall time : {result['wall']:.2f}s")
-            print(
-                f"  API calls           : {result['calls']} (minimum {result['minimum']}, "
-                f"ratio {result['calls'] / result['minimum']:.3f})"
-            )
-            print(f"  peak RSS (process)  : {rss_mib:.0f} MiB")
-            print(f"  findings exact      : {'yes' if not result['wrong'] else result['wrong']}")
-            print(f"  check errors        : {result['errors'] or 'none'}")
+            own = args.legacy or Path(args.engines[0]).resolve() == ROOT
+            print_scan(scale, counts, seeded, result, f"{before}-{load()}", own=own)
         if len(rows) >= 2:
             (s0, _, r0), (s1, _, r1) = rows[0], rows[-1]
             growth = r1["wall"] / r0["wall"]
@@ -429,6 +602,7 @@ def _scan_org(url: str, accounts: list[str], regions: list[str], **extra: Any) -
     import boto3
 
     from bot.checks import run_scan
+    from bot.clock import FixedClock
 
     os.environ["AWS_ENDPOINT_URL"] = url
     calls: Counter[str] = Counter()

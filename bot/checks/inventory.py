@@ -183,12 +183,54 @@ class Inventory:
 
         `fn` must not wait on other inventory loads (the pool is bounded; waiting there
         could starve it), so per-item work is plain API calls.
+
+        The items take turns with every other fan-out on the pool (`_take_turns`): at most
+        `FAN_OUT_WINDOW` of them are queued at once, and each finished item queues the next
+        at the back. Submitted all at once, the first region's items filled the queue, and
+        the threads slept on that region's rate cap while the other regions' own caps sat
+        idle: Lambda's three regions were read one after the other (54 s instead of ~20 s).
         """
-        futures = [self._io_pool.submit(fn, item) for item in items]
-        return [f.result() for f in futures]
+        todo = list(items)
+        results: list[Future[R]] = [Future() for _ in todo]
+        _take_turns(self._io_pool, fn, todo, results)
+        return [f.result() for f in results]
 
     def _fault(self, exc: BaseException, service: str, operation: str, region: str) -> LoadError:
         where = self.region_for(region)
         return LoadError(
             describe_fault(exc, service=service, operation=operation, region=where, regional=region != GLOBAL_REGION)
         )
+
+
+#: Items of one fan-out queued on the I/O pool at once (its thread count: one fan-out alone
+#: still uses every thread).
+FAN_OUT_WINDOW = 8
+
+
+def _take_turns(pool: Executor, fn: Callable[[U], R], todo: list[U], results: list[Future[R]]) -> None:
+    """Run `fn` over `todo` into `results`, `FAN_OUT_WINDOW` items queued at a time.
+
+    Each finished item submits the next one itself, to the back of the pool's queue, so
+    concurrent fan-outs share the threads round-robin instead of first come, first served.
+    """
+    lock = threading.Lock()
+    pending = iter(range(len(todo)))
+
+    def take() -> int | None:
+        with lock:
+            return next(pending, None)
+
+    def step(index: int) -> None:
+        try:
+            results[index].set_result(fn(todo[index]))
+        except BaseException as exc:  # handed to the caller, as a pool's own future would
+            results[index].set_exception(exc)
+        following = take()
+        if following is not None:
+            pool.submit(step, following)
+
+    for _ in range(FAN_OUT_WINDOW):
+        first = take()
+        if first is None:
+            break
+        pool.submit(step, first)

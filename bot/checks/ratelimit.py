@@ -15,13 +15,29 @@ under the documented limit:
 | iam | account-global, low (a handful per second on the control plane) | 8/s, burst 8 |
 | cloudtrail | DescribeTrails/GetTrailStatus ~ 10/s | 5/s, burst 5 |
 | organizations | ListAccounts: ~ 1-5/s per Organization | 2/s, burst 2 |
-| s3 | bucket-configuration reads: 5,500 GET/s per prefix | 50/s, burst 50 |
+| s3 | 5,500 GET/HEAD per second per prefix of a bucket (none for configuration reads) | 300/s, burst 100 |
 | s3control, sts | | 20/s, burst 20 |
 
 AWS counts Lambda's GetPolicy apart from its other control-plane reads: 15 requests per
 second each, the control-plane quota excluding invocations, GetFunction and GetPolicy
 (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html). So demarc keeps two
 buckets there too (`OPERATION_CAPS`), each under its own limit.
+
+S3 publishes no quota for the bucket-configuration reads a scan makes (GetBucketAcl,
+GetBucketPolicy, GetBucketEncryption, GetBucketVersioning, GetPublicAccessBlock: each a
+GET on a bucket's subresource); none was found in the S3 or Service Quotas pages searched.
+Its documented request rate is per prefix of a bucket: "3,500 PUT/COPY/POST/DELETE or
+5,500 GET/HEAD requests per second per prefix in a bucket", with no limit to the number of
+prefixes and a temporary 503 while S3 scales to a new rate
+(https://repost.aws/knowledge-center/s3-object-key-naming-pattern; Athena's guide: "a
+limit of 5500 GET requests per second per partitioned prefix",
+https://docs.aws.amazon.com/athena/latest/ug/performance-tuning-s3-throttling-reduce-throttling-at-the-service-level.html).
+A scan reads five subresources of each bucket, each bucket its own, so no bucket sees more
+than five GETs a scan, and 300/s for the whole account is under 6% of what one prefix of
+one bucket takes. The earlier 50/s held a 1,000-bucket account's ~5,000 reads to at least
+100 s, against 17 s for the whole scan before any cap (benchmarks/README.md, "Full account
+scan"). A 503 Slow Down is retried by botocore, and slows only that account's client
+(adaptive retries).
 
 The caps only throttle a client that would exceed them. Lambda's is the one a small
 account meets: three or four reads per function at 10/s, so the seeded test account (ten
@@ -46,7 +62,7 @@ RATE_CAPS: dict[str, tuple[float, float]] = {
     "iam": (8.0, 8.0),
     "cloudtrail": (5.0, 5.0),
     "organizations": (2.0, 2.0),
-    "s3": (50.0, 50.0),
+    "s3": (300.0, 100.0),
     "s3control": (20.0, 20.0),
     "sts": (20.0, 20.0),
 }

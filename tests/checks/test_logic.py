@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -14,7 +15,7 @@ from bot.checks.defs.iam import allows_everything, root_access_keys, root_mfa
 from bot.checks.defs.lambda_ import public_statements
 from bot.checks.defs.vpc import open_to_world
 from bot.checks.faults import describe_fault
-from bot.checks.inventory import Inventory
+from bot.checks.inventory import FAN_OUT_WINDOW, Inventory
 from bot.checks.loaders import iam
 from bot.checks.loaders.s3 import public_acl_grants, public_policy_statements
 from bot.checks.model import AccountReport, CheckResult, Finding
@@ -299,3 +300,58 @@ def test_mfa_delete_enabled_is_not_a_finding() -> None:
 )
 def test_modern_elb_policy(policy: str, modern: bool) -> None:
     assert modern_elb_policy(policy) is modern
+
+
+class _CountingPool(ThreadPoolExecutor):
+    """A one-thread pool that counts submissions (to know when both fan-outs have queued)."""
+
+    def __init__(self, expected: int) -> None:
+        super().__init__(1)
+        self.submitted, self.expected = 0, expected
+        self.both_queued = threading.Event()
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        self.submitted += 1
+        if self.submitted >= self.expected:
+            self.both_queued.set()
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_concurrent_fan_outs_take_turns_on_the_io_pool() -> None:
+    """A region whose items sleep on its rate cap must not hold the pool until all its items
+    are done: the second fan-out's items run before the first's last ones."""
+    first = [f"a{i}" for i in range(20)]
+    second = [f"b{i}" for i in range(5)]
+    pool = _CountingPool(expected=FAN_OUT_WINDOW + len(second))
+    inventory = Inventory(None, account_id="1", home_region="us-east-1", io_pool=pool)  # type: ignore[arg-type]
+    order: list[str] = []
+
+    def item(name: str) -> str:
+        if name == "a0":
+            assert pool.both_queued.wait(10)
+        order.append(name)
+        return name.upper()
+
+    with ThreadPoolExecutor(2) as callers:
+        a = callers.submit(inventory.fan_out, item, first)
+        b = callers.submit(inventory.fan_out, item, second)
+        assert a.result(timeout=10) == [n.upper() for n in first]
+        assert b.result(timeout=10) == [n.upper() for n in second]
+    pool.shutdown()
+    assert sorted(order) == sorted(first + second)
+    assert order.index("b0") < order.index("a19")
+    assert order[:FAN_OUT_WINDOW] == first[:FAN_OUT_WINDOW]
+
+
+def test_fan_out_hands_back_an_item_failure_in_order() -> None:
+    inventory = Inventory(None, account_id="1", home_region="us-east-1", io_pool=ThreadPoolExecutor(2))  # type: ignore[arg-type]
+
+    def item(n: int) -> int:
+        if n == 3:
+            raise ValueError("three")
+        return n
+
+    assert inventory.fan_out(item, range(3)) == [0, 1, 2]
+    with pytest.raises(ValueError, match="three"):
+        inventory.fan_out(item, range(12))
+    assert inventory.fan_out(item, []) == []
