@@ -24,6 +24,11 @@ _APOSTROPHE_S = re.compile(r"['’]s\b")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _DOUBLE_END = re.compile(r"([bdfgklmnprtvz])\1$")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
+# "aws/lambda", "alias/aws/s3": the alias AWS gives the AWS managed KMS key it creates for a service
+# (names under "aws/" are reserved for them). Next to a word about keys it names that key, not the
+# service; without one it may be something else ("AWS/Lambda" is also a CloudWatch namespace).
+_MANAGED_KEY_ALIAS = re.compile(r"(?<![\w/.-])(?:alias/)?aws/[a-z0-9][a-z0-9-]*(?![\w/])", re.IGNORECASE)
+_KEY_WORD = re.compile(r"\b(?:keys?|kms|cmks?|alias(?:es)?)\b", re.IGNORECASE)
 # Words whose final "s" is not a plural: "ours" must not become "our".
 _KEEP_S = frozenset(
     [
@@ -70,6 +75,13 @@ def strip_slack_markup(text: str) -> str:
     return _EMOJI.sub(" ", text)
 
 
+def name_managed_keys(text: str) -> str:
+    """ "the aws/lambda key" -> "the AWS managed key key": the alias names a KMS key, not Lambda."""
+    if "aws/" not in text.lower() or not _KEY_WORD.search(_MANAGED_KEY_ALIAS.sub(" ", text)):
+        return text
+    return _MANAGED_KEY_ALIAS.sub(" AWS managed key ", text)
+
+
 def fold(text: str) -> str:
     """Lower-case ASCII letters and digits, with accents removed and other characters as spaces.
 
@@ -86,7 +98,7 @@ def fold(text: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    return fold(strip_slack_markup(text[:MAX_MATCH_CHARS])).split()
+    return fold(name_managed_keys(strip_slack_markup(text[:MAX_MATCH_CHARS]))).split()
 
 
 @lru_cache(maxsize=65536)
