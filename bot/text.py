@@ -67,6 +67,11 @@ _KEEP_S = frozenset(
 )
 
 
+# Words the rules below would fold onto another word: "setting" is not the verb "set" ("patch
+# set", "set up", "who sets the policy" say nothing about a resource's settings).
+_OWN_STEM = {"setting": "setting", "settings": "setting"}
+
+
 def strip_slack_markup(text: str) -> str:
     """Drop mentions, channel links, URLs and emoji codes; keep link labels."""
     text = _SLACK_LINK.sub(lambda m: m.group(2) if not m.group(1).startswith(("@", "!")) else " ", text)
@@ -110,6 +115,8 @@ def stem(word: str) -> str:
     """
     if word in _KEEP_S:
         return word
+    if word in _OWN_STEM:
+        return _OWN_STEM[word]
     if len(word) >= 3 and word[-1] == "s" and word[-2].isdigit():
         return word[:-1]  # "m5s", "ec2s": plurals of names that end in a digit
     if len(word) <= 3 or word.isdigit():
