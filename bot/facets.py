@@ -28,12 +28,30 @@ FACET_SLACK = 2  # other words a facet phrase may have between its own when they
 FACET_SPREAD = 16  # ... and in their own order, within a sentence ("kafka 3.5 ... bumping the cluster ... upgrade")
 
 
+_COMPARED = frozenset(stem(w) for w in ("like", "unlike"))  # "our CMK: rotated every year, like the AWS managed keys?"
+_ARTICLES = frozenset({"the", "a", "an", "our", "those", "these", "that"})
+# "we'd like the AWS managed key rotated" wants it; it compares nothing.
+_WANTING = frozenset(stem(w) for w in ("would", "wed", "id", "d", "i", "we", "you", "they", "should", "might"))
+
+
+def _compared(words: list[str], start: int) -> bool:
+    """The phrase at `start` is what something is compared with ("like the aws managed key"), not
+    the thing asked about ("we would like the aws managed key" is not a comparison)."""
+    before = words[max(0, start - 3) : start]
+    if before and before[-1] in _ARTICLES:
+        before = before[:-1]
+    if not before or before[-1] not in _COMPARED:
+        return False
+    return before[-1] == stem("unlike") or len(before) < 2 or before[-2] not in _WANTING
+
+
 def _contains(words: list[str], key: tuple[str, ...]) -> bool:
     """`key`'s words close together: in any order within len(key) + FACET_SLACK words ("keys that
-    are customer managed"), or in their own order within len(key) + FACET_SPREAD words."""
+    are customer managed"), or in their own order within len(key) + FACET_SPREAD words; not
+    where the phrase is only a comparison ("like the aws managed key")."""
     wanted = set(key)
     for start, word in enumerate(words):
-        if word not in wanted:
+        if word not in wanted or _compared(words, start):
             continue
         if wanted <= set(words[start : start + len(key) + FACET_SLACK]):
             return True

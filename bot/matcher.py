@@ -25,9 +25,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from bot.catalogue import Catalogue
+from bot.catalogue import Catalogue, Service
 from bot.gazetteer import Product, botocore_products, needs_prefix
-from bot.text import MAX_MATCH_CHARS, fold, phrase_key, stem, strip_slack_markup
+from bot.text import MAX_MATCH_CHARS, fold, name_managed_keys, phrase_key, stem, strip_slack_markup
 from bot.topic_model import TopicModel, model_for
 
 ALIAS_WEIGHT = 3.0
@@ -329,6 +329,7 @@ class Matcher:
         corrected: set[int] = set()
         sentences: list[tuple[int, int, bool]] = []
         text = _COMMAND.sub(" ", strip_slack_markup(question[: MAX_MATCH_CHARS * 2])[:MAX_MATCH_CHARS])
+        text = name_managed_keys(text)
         for sentence in _SENTENCE.findall(text):
             raw = fold(sentence).split()
             start = len(words)
@@ -548,7 +549,15 @@ class Matcher:
         "vpc", "iam" or "cloudtrail" name the service; they say nothing about the layer. In a
         long message, the sentence that asks the question counts double.
         """
-        own = {i for h in reading.canonical if h.entry.target == service for i in range(h.start, h.end)}
+        # Another service's name says where, not which layer: a site named next to the service
+        # ("a node group in a Local Zone") would pull the model towards that site's own cells.
+        services = self.catalogue.services
+        own = {
+            i
+            for h in reading.canonical
+            if h.entry.target == service or _names_elsewhere(services.get(h.entry.target), services.get(service))
+            for i in range(h.start, h.end)
+        }
         own.update(i for h in reading.hits if without_cues and h.entry.kind == CUE for i in range(h.start, h.end))
         if without_cues:
             # Cue words ("whose job", "ours", "AWS or us") say what kind of question it is, not which
@@ -716,7 +725,7 @@ class Matcher:
             for service_id, (_, fuzzy) in order:
                 if all(service_id != s for s, _ in ranked):
                     ranked.append((service_id, base * (0.9 if fuzzy else 1.0)))
-        subject = self._subject(reading, strong, ranked)
+        subject = self._subject(reading, strong, weak, ranked)
         if subject is not None:
             reading.displaced = ranked[0][0]
             ranked.sort(key=lambda kv: kv[0] != subject)
@@ -729,15 +738,42 @@ class Matcher:
             reading.tie = ranked[1][0]
         return ranked
 
-    def _evidence(self, reading: _Reading, service: str) -> int:
+    def _evidence(self, reading: _Reading, service: str, *, rival: str | None = None, shared: bool = True) -> int:
         """How many of a service's own feature words the question uses: its cells' aliases
-        ("kafka clients" for MSK) and facet phrases ("customer managed key" for KMS)."""
-        count = sum(1 for h in reading.hits if h.entry.kind == TOPIC and h.entry.scope == service)
+        ("kafka clients" for MSK) and facet phrases ("customer managed key" for KMS).
+
+        With `rival`, words inside the rival's name ("ssm patch" in "SSM Patch Manager") do not
+        count, and without `shared` neither do those the rival has too ("execution role" is
+        Lambda's and Step Functions')."""
+        skip: set[tuple[int, int]] = set()
+        names: list[tuple[int, int]] = []
+        rival_keys: set[tuple[str, ...]] = set()
+        if rival is not None:
+            names = [(h.start, h.end) for h in reading.hits if h.entry.kind == SERVICE and h.entry.target == rival]
+            if not shared:
+                skip = {(h.start, h.end) for h in reading.hits if h.entry.kind == TOPIC and h.entry.scope == rival}
+                rival_keys = set(self._facet_keys.get(rival, ()))
+        count = sum(
+            1
+            for h in reading.hits
+            if h.entry.kind == TOPIC
+            and h.entry.scope == service
+            and (h.start, h.end) not in skip
+            and not any(h.start < e and s < h.end for s, e in names)
+        )
         words = set(reading.words)
-        return count + sum(1 for key in self._facet_keys.get(service, ()) if key and all(w in words for w in key))
+        return count + sum(
+            1
+            for key in self._facet_keys.get(service, ())
+            if key and key not in rival_keys and all(w in words for w in key)
+        )
 
     def _subject(
-        self, reading: _Reading, strong: dict[str, tuple[int, bool]], ranked: Sequence[tuple[str, float]]
+        self,
+        reading: _Reading,
+        strong: dict[str, tuple[int, bool]],
+        weak: dict[str, tuple[int, bool]],
+        ranked: Sequence[tuple[str, float]],
     ) -> str | None:
         """The service a question is about when it names another as context.
 
@@ -750,7 +786,7 @@ class Matcher:
             return None
         services = self.catalogue.services
         top = ranked[0][0]
-        if services[top].model == top or self._evidence(reading, top) > 0:
+        if services[top].model == top:
             return None
         above = services[top]
         # One feature word may be a general layer phrase ("least privilege" is also IAM's); two, or
@@ -763,17 +799,22 @@ class Matcher:
                 spans[hit.entry.target].add(hit.start)
         mentions = {service_id: len(starts) for service_id, starts in spans.items()}
         best: tuple[int, int, str] | None = None
-        for service_id, (position, _) in strong.items():
+        # A service only hinted at ("the distribution") needs two feature words of its own.
+        candidates = [(s, p, True) for s, (p, _) in strong.items()]
+        candidates += [(s, p, False) for s, (p, _) in weak.items() if s not in strong]
+        for service_id, position, named in candidates:
             if service_id == top or service_id.startswith(PRODUCT) or service_id not in services:
                 continue
             if services[service_id].model == service_id:
                 continue
             if service_id in (above.variant_of, above.part_of, *above.runs_on):
                 continue
-            evidence = self._evidence(reading, service_id)
+            if self._evidence(reading, top, rival=service_id, shared=False) > 0:
+                continue  # the service precedence chose has feature words of its own: it stays
+            evidence = self._evidence(reading, service_id, rival=top)
             # Named first in the sentence that asks ("secrets manager secret our ECS tasks read: ..."),
             # one feature word of its own is enough.
-            opens = position == reading.focus[0] and mentions.get(service_id, 0) >= mentions.get(top, 0)
+            opens = named and position == reading.focus[0] and mentions.get(service_id, 0) >= mentions.get(top, 0)
             needed = 1 if opens else SUBJECT_EVIDENCE
             if evidence >= needed and (best is None or (-evidence, position) < (best[0], best[1])):
                 best = (-evidence, position, service_id)
@@ -904,6 +945,18 @@ _ARTICLES = frozenset({"the", "a", "an", "our", "old", "any", "using", "use", "o
 _MOVE_FROM, _MOVE_TO = "from", frozenset({"to", "onto", "into"})
 #: Words that ask to set two services side by side (`Named.compare`).
 _COMPARE = frozenset({"compare", "compared", "comparing", "comparison", "vs", "versus"})
+
+
+def _names_elsewhere(named: Service | None, chosen: Service | None) -> bool:
+    """`named` is a variant of another service than `chosen` is (Local Zones or Outposts next to EKS)."""
+    return (
+        named is not None
+        and chosen is not None
+        and named.variant_of is not None
+        and named.id != chosen.id
+        and named.id != chosen.variant_of
+        and chosen.id != named.variant_of
+    )
 
 
 def _negated(stems: Sequence[str], hit: Hit) -> bool:

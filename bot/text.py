@@ -24,6 +24,11 @@ _APOSTROPHE_S = re.compile(r"['’]s\b")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _DOUBLE_END = re.compile(r"([bdfgklmnprtvz])\1$")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
+# "aws/lambda", "alias/aws/s3": the alias AWS gives the AWS managed KMS key it creates for a service
+# (names under "aws/" are reserved for them). Next to a word about keys it names that key, not the
+# service; without one it may be something else ("AWS/Lambda" is also a CloudWatch namespace).
+_MANAGED_KEY_ALIAS = re.compile(r"(?<![\w/.-])(?:alias/)?aws/[a-z0-9][a-z0-9-]*(?![\w/])", re.IGNORECASE)
+_KEY_WORD = re.compile(r"\b(?:keys?|kms|cmks?|alias(?:es)?)\b", re.IGNORECASE)
 # Words whose final "s" is not a plural: "ours" must not become "our".
 _KEEP_S = frozenset(
     [
@@ -62,12 +67,24 @@ _KEEP_S = frozenset(
 )
 
 
+# Words the rules below would fold onto another word: "setting" is not the verb "set" ("patch
+# set", "set up", "who sets the policy" say nothing about a resource's settings).
+_OWN_STEM = {"setting": "setting", "settings": "setting"}
+
+
 def strip_slack_markup(text: str) -> str:
     """Drop mentions, channel links, URLs and emoji codes; keep link labels."""
     text = _SLACK_LINK.sub(lambda m: m.group(2) if not m.group(1).startswith(("@", "!")) else " ", text)
     text = _SLACK_SPECIAL.sub(" ", text)
     text = _SLACK_URL.sub(" ", text)
     return _EMOJI.sub(" ", text)
+
+
+def name_managed_keys(text: str) -> str:
+    """ "the aws/lambda key" -> "the AWS managed key key": the alias names a KMS key, not Lambda."""
+    if "aws/" not in text.lower() or not _KEY_WORD.search(_MANAGED_KEY_ALIAS.sub(" ", text)):
+        return text
+    return _MANAGED_KEY_ALIAS.sub(" AWS managed key ", text)
 
 
 def fold(text: str) -> str:
@@ -86,7 +103,7 @@ def fold(text: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    return fold(strip_slack_markup(text[:MAX_MATCH_CHARS])).split()
+    return fold(name_managed_keys(strip_slack_markup(text[:MAX_MATCH_CHARS]))).split()
 
 
 @lru_cache(maxsize=65536)
@@ -98,6 +115,8 @@ def stem(word: str) -> str:
     """
     if word in _KEEP_S:
         return word
+    if word in _OWN_STEM:
+        return _OWN_STEM[word]
     if len(word) >= 3 and word[-1] == "s" and word[-2].isdigit():
         return word[:-1]  # "m5s", "ec2s": plurals of names that end in a digit
     if len(word) <= 3 or word.isdigit():

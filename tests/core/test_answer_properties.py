@@ -82,3 +82,10 @@ def test_names_ending_in_a_digit_take_a_plural() -> None:
 
     assert stem("m5s") == "m5" and stem("ec2s") == "ec2"
     assert stem("k8s") == "k8s"  # a name, not a plural
+
+
+def test_a_setting_is_not_the_verb_set() -> None:
+    from bot.text import stem
+
+    assert stem("settings") == stem("setting") == "setting"
+    assert stem("set") == "set" and stem("sets") == "set"  # "patch set", "who sets it" name no settings

@@ -76,3 +76,14 @@ def test_a_facet_spread_over_a_sentence_in_its_own_order_still_counts(catalogue:
     cell = catalogue.cell("kms", "encryption")
     facet = part_for(cell, "the customer side of this account has a managed rotation plan for each key: automatic?")
     assert facet is not None and facet[0].owner == "customer"
+
+
+def test_a_facet_named_only_as_a_comparison_does_not_decide(catalogue: Catalogue) -> None:
+    cell = catalogue.cell("kms", "encryption")
+    facet = part_for(
+        cell, "our customer managed key: does KMS rotate it each year on its own, like the AWS managed keys?"
+    )
+    assert facet is not None and facet[0].owner == "customer"
+    # "would like" wants it; it is not a comparison.
+    facet = part_for(cell, "we would like the AWS managed key rotated: is that automatic?")
+    assert facet is not None and facet[0].owner == "aws"

@@ -93,3 +93,41 @@ def test_an_answer_against_the_questions_own_layer_words_is_not_high(answerer: A
     else:
         assert match["confidence"] == "low"
         assert any(alt["owner"] == "aws" for alt in answer["alternatives"])
+
+
+def test_a_feature_word_both_services_have_does_not_keep_the_precedence(answerer: Answerer) -> None:
+    # "execution role" is a feature of Lambda and of Step Functions: it says nothing about which one
+    # is asked about, so the service the asking sentence opens with (and names twice) is the subject.
+    question = "step functions: the state machine's execution role calling our lambda functions, whose job to trim it?"
+    service, _, topic, owner = _match(answerer, question)
+    assert (service, topic, owner) == ("step-functions", "iam", "customer")
+    # Feature words inside the other service's own name ("ssm patch" in "SSM Patch Manager") are its name.
+    service, _, _, _ = _match(answerer, "our ec2 hosts are in SSM Patch Manager now. is AWS patching them?")
+    assert service == "systems-manager"
+
+
+def test_a_service_only_hinted_at_is_the_subject_with_two_feature_words(answerer: Answerer) -> None:
+    # "distribution" only hints at CloudFront, but two of its own encryption settings name it.
+    question = "redirect to https plus the origin protocol policy on the distribution using an acm cert, ours?"
+    service, _, topic, owner = _match(answerer, question)
+    assert (service, topic, owner) == ("cloudfront", "encryption", "customer")
+
+
+def test_a_variant_of_another_service_named_as_the_place_does_not_pick_the_layer(answerer: Answerer) -> None:
+    # A Local Zone is where the nodes run; its own cells (capacity, facilities) are not the layer asked.
+    question = (
+        "our EKS cluster got a node group in a Local Zone last sprint and more are coming. "
+        "does that put the kubernetes control plane in the local zone for us to run?"
+    )
+    service, _, topic, owner = _match(answerer, question)
+    assert (service, topic, owner) == ("eks", "control-plane", "aws")
+
+
+def test_an_aws_managed_key_alias_names_kms_not_the_service(answerer: Answerer) -> None:
+    # "aws/s3", "alias/aws/ebs": the aliases of AWS managed keys, which KMS rotates every year.
+    service, _, topic, owner = _match(answerer, "the alias/aws/ebs key on our volumes: is rotating it our job?")
+    assert (service, topic, owner) == ("kms", "encryption", "aws")
+    # Without a word about keys it is left alone ("AWS/EC2" is also a CloudWatch namespace).
+    from bot.text import name_managed_keys
+
+    assert name_managed_keys("AWS/EC2 metrics in cloudwatch") == "AWS/EC2 metrics in cloudwatch"
