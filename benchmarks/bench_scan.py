@@ -613,7 +613,9 @@ def _scan_org(url: str, accounts: list[str], regions: list[str], **extra: Any) -
             calls[model.service_model.service_name] += 1
 
     def factory() -> boto3.Session:
-        session = boto3.Session(region_name="us-east-1")
+        # the session `demarc check` and posture scan with (the shared loader and its
+        # cut-down models), plus the hook that counts calls
+        session = engine_session()
         session.events.register("before-parameter-build", record)
         return session
 
