@@ -104,7 +104,9 @@ def _store(path: Path, value: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     prefix = path.name.split("-", 1)[0]
     for old in path.parent.glob(f"{prefix}-*.pickle"):
-        if old != path and prefix in ("answerer", "catalogue"):  # models stay: an overlay and the built-in one alternate
+        # the answerer and catalogue replace their old copy; models stay (an overlay and the
+        # built-in one alternate)
+        if old != path and prefix in ("answerer", "catalogue"):
             old.unlink(missing_ok=True)
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{prefix}-", suffix=".tmp")
     tmp = Path(name)
