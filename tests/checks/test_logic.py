@@ -308,10 +308,13 @@ class _CountingPool(ThreadPoolExecutor):
     def __init__(self, expected: int) -> None:
         super().__init__(1)
         self.submitted, self.expected = 0, expected
+        self.first_window_queued = threading.Event()
         self.both_queued = threading.Event()
 
     def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
         self.submitted += 1
+        if self.submitted >= FAN_OUT_WINDOW:
+            self.first_window_queued.set()
         if self.submitted >= self.expected:
             self.both_queued.set()
         return super().submit(fn, *args, **kwargs)
@@ -334,6 +337,7 @@ def test_concurrent_fan_outs_take_turns_on_the_io_pool() -> None:
 
     with ThreadPoolExecutor(2) as callers:
         a = callers.submit(inventory.fan_out, item, first)
+        assert pool.first_window_queued.wait(10)  # the first region's window is queued before the second starts
         b = callers.submit(inventory.fan_out, item, second)
         assert a.result(timeout=10) == [n.upper() for n in first]
         assert b.result(timeout=10) == [n.upper() for n in second]
