@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.answer import Answerer
 from bot.catalogue import Catalogue, collect_problems
 from bot.facets import part_for
@@ -17,12 +19,6 @@ def test_a_named_facet_decides_the_owner(catalogue: Catalogue) -> None:
     customer = part_for(cell, "rotation of our customer managed keys in KMS: automatic?")
     assert aws is not None and aws[0].owner == "aws"
     assert customer is not None and customer[0].owner == "customer"
-
-
-def test_words_of_a_facet_count_in_any_order(catalogue: Catalogue) -> None:
-    cell = catalogue.cell("kms", "encryption")
-    facet = part_for(cell, "keys that are customer managed: who rotates them?")
-    assert facet is not None and facet[0].owner == "customer"
 
 
 def test_two_facets_named_as_strongly_leave_the_cell_owner(catalogue: Catalogue) -> None:
@@ -65,25 +61,22 @@ def test_bad_parts_are_refused_with_file_entry_and_reason(tmp_path: Path) -> Non
     assert "cells.kms.encryption.parts[1].when" in text
 
 
-def test_a_facet_words_scattered_over_the_question_name_nothing(catalogue: Catalogue) -> None:
-    # "aws" ... "key" ... "its own": the words of "aws owned key", but not that phrase.
-    cell = catalogue.cell("kms", "encryption")
-    facet = part_for(cell, "our cmk: does aws turn on rotation for the key by its own?")
-    assert facet is not None and facet[0].owner == "customer"
-
-
-def test_a_facet_spread_over_a_sentence_in_its_own_order_still_counts(catalogue: Catalogue) -> None:
-    cell = catalogue.cell("kms", "encryption")
-    facet = part_for(cell, "the customer side of this account has a managed rotation plan for each key: automatic?")
-    assert facet is not None and facet[0].owner == "customer"
-
-
-def test_a_facet_named_only_as_a_comparison_does_not_decide(catalogue: Catalogue) -> None:
-    cell = catalogue.cell("kms", "encryption")
-    facet = part_for(
-        cell, "our customer managed key: does KMS rotate it each year on its own, like the AWS managed keys?"
-    )
-    assert facet is not None and facet[0].owner == "customer"
-    # "would like" wants it; it is not a comparison.
-    facet = part_for(cell, "we would like the AWS managed key rotated: is that automatic?")
-    assert facet is not None and facet[0].owner == "aws"
+@pytest.mark.parametrize(
+    ("question", "owner"),
+    [
+        # a facet's words count in any order
+        ("keys that are customer managed: who rotates them?", "customer"),
+        # ... or spread over a sentence in their own order
+        ("the customer side of this account has a managed rotation plan for each key: automatic?", "customer"),
+        # "aws" ... "key" ... "its own" are the words of "aws owned key", too far apart to name it
+        ("our cmk: does aws turn on rotation for the key by its own?", "customer"),
+        # a facet named only as a comparison ("like the AWS managed keys") does not decide
+        ("our customer managed key: does KMS rotate it each year on its own, like the AWS managed keys?", "customer"),
+        # "would like" wants it: not a comparison
+        ("we would like the AWS managed key rotated: is that automatic?", "aws"),
+    ],
+    ids=["any-order", "spread-in-order", "scattered-words", "comparison", "would-like"],
+)
+def test_the_facet_a_question_names(catalogue: Catalogue, question: str, owner: str) -> None:
+    facet = part_for(catalogue.cell("kms", "encryption"), question)
+    assert facet is not None and facet[0].owner == owner
