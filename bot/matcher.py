@@ -50,6 +50,7 @@ LINE_MOVER_PRECEDENCE = 95  # "RDS on Outposts": the site changes who owns what,
 FOCUS_AFTER_WORDS = 25  # in a longer message, the sentence that asks the question weighs more
 FOCUS_FACTOR = 1.5
 SOLE_LAYER_WORDS = 15  # up to this many words, the one layer named outright is the layer asked about
+PEER_PRECEDENCE = 5  # a service at most this far below the answered one is its peer, not a building block
 SUBJECT_EVIDENCE = 2  # own feature words that make the service named first the subject over a later, more general one
 _CATEGORY = {SERVICE: SERVICE, SERVICE_HINT: SERVICE, TOPIC: TOPIC, CUE: CUE, CHECK: CHECK, CHECK_UNLESS: CHECK}
 
@@ -535,6 +536,8 @@ class Matcher:
             score *= TIE_FACTOR  # the service precedence would have chosen answers this layer with another owner
         elif self._phrases_point_elsewhere(service, best_topic, topic_scores):
             score *= TIE_FACTOR  # the question's own layer words name only layers another party owns
+        elif self._named_rival(service, best_topic, reading, ranked_services):
+            score *= TIE_FACTOR  # the question opens with a peer service that owns this layer otherwise
         alternatives = self._alternatives(service, best_topic, probabilities, ranked_services, service_conf)
         tie = reading.tie if reading.tie is not None and not reading.tie.startswith(PRODUCT) else None
         if tie is not None:  # a genuine tie offers the other service first
@@ -634,6 +637,40 @@ class Matcher:
             return False
         cell, rival = services[service].cells.get(topic), services[other].cells.get(topic)
         return cell is not None and rival is not None and rival.owner != cell.owner
+
+    def _named_rival(
+        self, service: str, topic: str, reading: _Reading, ranked: Sequence[tuple[str, float]]
+    ) -> bool:
+        """The question opens with another service, precedence answered a later one, and the two
+        answer this layer with different owners ("CloudFront distribution: the ACM certificate and
+        TLS policy, whose?": ACM's encryption is shared, CloudFront's is yours). Which is meant is
+        a judgement, so the answer is not "high". A service the answered one runs on, belongs to or
+        varies is context, and a building block named as the means (a KMS key, an IAM role: far
+        lower precedence) is no rival."""
+        services = self.catalogue.services
+        chosen = services[service]
+        cell = chosen.cells.get(topic)
+        if cell is None or chosen.model == service:
+            return False  # a model's example services are the model's, not rivals
+        first: dict[str, int] = {}
+        for hit in reading.hits:
+            if hit.entry.kind == SERVICE and hit.entry.target not in first:
+                first[hit.entry.target] = hit.start
+        if service not in first:
+            return False
+        for other, _ in ranked:
+            if other == service or other not in services or first.get(other, len(reading.words)) >= first[service]:
+                continue
+            rival = services[other]
+            if rival.model == other or self._precedence(other) < self._precedence(service) - PEER_PRECEDENCE:
+                continue
+            related = (chosen.variant_of, chosen.part_of, *chosen.runs_on)
+            if other in related or service in (rival.variant_of, rival.part_of, *rival.runs_on):
+                continue
+            rival_cell = rival.cells.get(topic)
+            if rival_cell is not None and rival_cell.owner != cell.owner:
+                return True
+        return False
 
     def _configured_variant(self, reading: _Reading, service: str) -> str:
         """The variant of `service` whose defining configuration the question states, if any.

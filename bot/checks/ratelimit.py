@@ -40,9 +40,9 @@ scan"). A 503 Slow Down is retried by botocore, and slows only that account's cl
 (adaptive retries).
 
 The caps only throttle a client that would exceed them. Lambda's is the one a small
-account meets: three or four reads per function at 10/s, so the seeded test account (ten
-functions in one region, ~40 Lambda calls) spent about 3 s of its scan waiting there with one bucket
-(benchmarks/README.md, the Prowler side-by-side). A cap is counted per attempt (`before-send`), so
+account meets: two reads per function in each bucket's turn (GetPolicy; GetFunctionUrlConfig,
+plus ListAliases for a function with published versions), so 100 functions in a region take
+about 10 s there (benchmarks/README.md, "Lambda at AWS's quota"). A cap is counted per attempt (`before-send`), so
 botocore's retries are inside it too.
 """
 

@@ -750,13 +750,16 @@ def _db_instances(acct: SampleAccount, region: str, params: dict[str, Any]) -> d
     }
 
 
-@_serves("lambda", "ListFunctions")
+@_serves("lambda", "ListFunctions", "FunctionVersion")
 def _functions(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    """`$LATEST` of each function; with FunctionVersion=ALL, its published versions after it."""
     functions = []
     for fn in acct.region_data(region, "functions"):
+        arn = acct.arn("lambda", region, f"function:{fn['name']}")
         entry: dict[str, Any] = {
             "FunctionName": fn["name"],
-            "FunctionArn": acct.arn("lambda", region, f"function:{fn['name']}"),
+            "FunctionArn": arn,
+            "Version": "$LATEST",
             "PackageType": "Zip" if fn.get("runtime") else "Image",
             "MemorySize": 256,
             "Timeout": 30,
@@ -766,6 +769,14 @@ def _functions(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict
         if fn.get("environment"):
             entry["Environment"] = {"Variables": {str(k): str(v) for k, v in fn["environment"].items()}}
         functions.append(entry)
+        if params.get("FunctionVersion") != "ALL":
+            continue
+        for number, runtime in sorted((fn.get("versions") or {}).items(), key=lambda kv: int(kv[0])):
+            version = {**entry, "Version": str(number), "FunctionArn": f"{arn}:{number}"}
+            version.pop("Runtime", None)
+            if runtime:
+                version["Runtime"] = runtime
+            functions.append(version)
     return {"Functions": functions}
 
 
@@ -790,16 +801,6 @@ def _function_aliases(acct: SampleAccount, region: str, params: dict[str, Any]) 
             for a in fn.get("aliases", [])
         ]
     }
-
-
-@_serves("lambda", "ListVersionsByFunction", "FunctionName")
-def _function_versions(acct: SampleAccount, region: str, params: dict[str, Any]) -> dict[str, Any]:
-    fn = acct.function(region, str(params.get("FunctionName")))
-    arn = acct.arn("lambda", region, f"function:{fn['name']}")
-    versions = [{"Version": "$LATEST", "FunctionArn": f"{arn}:$LATEST", "Runtime": fn.get("runtime")}]
-    for number, runtime in sorted((fn.get("versions") or {}).items(), key=lambda kv: int(kv[0])):
-        versions.append({"Version": str(number), "FunctionArn": f"{arn}:{number}", "Runtime": runtime})
-    return {"Versions": [{k: v for k, v in entry.items() if v is not None} for entry in versions]}
 
 
 @_serves("lambda", "GetFunctionUrlConfig", "FunctionName")

@@ -241,6 +241,16 @@ def test_alias_on_a_deprecated_published_version_names_the_alias(baseline: Any) 
     assert "fn-alias-ok" not in {f.resource for f in result.findings}
 
 
+def test_aliases_are_listed_only_for_functions_with_published_versions(baseline: Any) -> None:
+    """One ListFunctions (FunctionVersion=ALL) gives every version's runtime: no per-function
+    ListVersionsByFunction, and no ListAliases for a function that has nothing published."""
+    ops = Counter((s, o) for s, o, _, _ in baseline[1].calls)
+    assert ops[("lambda", "ListVersionsByFunction")] == 0
+    listed = {params for s, o, _, params in baseline[1].calls if (s, o) == ("lambda", "ListAliases")}
+    assert listed and all("fn-alias-" in params for params in listed)
+    assert ops[("lambda", "ListAliases")] < ops[("lambda", "GetPolicy")]
+
+
 def test_notprincipal_and_single_statement_policies_are_public(baseline: Any) -> None:
     details = {f.resource: f.detail for f in by_check(baseline[0])["s3-public-access"].findings}
     assert details["demarc-notprincipal"] == "policy allows s3:GetObject to everyone except NotPrincipal"

@@ -83,6 +83,22 @@ def test_another_service_with_another_owner_makes_the_answer_low(answerer: Answe
     assert match is not None and (match["service"], match["confidence"]) == ("fargate", "high")
 
 
+def test_a_peer_service_the_question_opens_with_keeps_a_later_ones_answer_from_high(answerer: Answerer) -> None:
+    """Opened with CloudFront, answered for ACM by precedence: ACM's encryption is shared and
+    CloudFront's is yours, so the answer is unsure and offers CloudFront's cell."""
+    answer = answerer.answer("our CloudFront distro, its ACM certificate and minimum TLS protocol: whose call?")
+    match = answer["match"]
+    assert match is not None and match["confidence"] == "low"
+    offered = {(match["service"], match["owner"])} | {(a["service"], a["owner"]) for a in answer["alternatives"]}
+    assert {("cloudfront", "customer"), ("acm", "shared")} <= offered
+    # A building block named as the means stays context: the answer for EBS is sure.
+    match = answerer.answer("EBS volume encryption with our own KMS key: ours to turn on?")["match"]
+    assert match is not None and (match["service"], match["confidence"]) == ("ebs", "high")
+    # Named after the answered service, a peer is context too.
+    match = answerer.answer("ACM public certificate on our ALB, DNS validated: who renews it?")["match"]
+    assert match is not None and (match["service"], match["confidence"]) == ("acm", "high")
+
+
 def test_an_answer_against_the_questions_own_layer_words_is_not_high(answerer: Answerer) -> None:
     """'physical' names only AWS's layers (facilities, hardware); when the model still reads a
     customer layer, the answer says it is unsure and offers AWS's layers."""

@@ -3,9 +3,13 @@
 The function URL is read with GetFunctionUrlConfig on the unqualified function (the
 URL most functions have); URLs attached only to an alias are not seen.
 
-Aliases are read too (ListAliases, then ListVersionsByFunction for functions that have
-any): production traffic often reaches a published version through an alias, and that
-version keeps the runtime it was published with after `$LATEST` moves on.
+Aliases are read too: production traffic often reaches a published version through an
+alias, and that version keeps the runtime it was published with after `$LATEST` moves on.
+One listing with `FunctionVersion=ALL` returns every published version with its runtime, so
+ListAliases is called only for functions that have a published version (an alias on a
+function with none can only point at `$LATEST`, which is judged already). Lambda allows 15
+control-plane reads per second per region (GetPolicy counted apart); a per-function
+ListVersionsByFunction and ListAliases made the family twice as slow at that rate.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ class Function:
     #: Names of environment variables that look like secrets (ListFunctions returns them with
     #: their values; only the names are kept, so no value reaches a finding or a log).
     secret_env: tuple[str, ...] = ()
+    #: Published versions (not `$LATEST`): version number -> its runtime (None for an image).
+    versions: tuple[tuple[str, str | None], ...] = ()
 
 
 def _secret_env(fn: dict[str, Any]) -> tuple[str, ...]:
@@ -34,9 +40,16 @@ def _secret_env(fn: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _functions(inv: Inventory, region: str) -> list[Function]:
+    entries = inv.pages("lambda", region, "ListFunctions", "Functions", page_size=50, FunctionVersion="ALL")
+    published: dict[str, list[tuple[str, str | None]]] = {}
+    for entry in entries:
+        version = str(entry.get("Version") or "$LATEST")
+        if version != "$LATEST":
+            published.setdefault(entry["FunctionName"], []).append((version, entry.get("Runtime")))
     return [
-        Function(f["FunctionName"], f.get("Runtime"), _secret_env(f))
-        for f in inv.pages("lambda", region, "ListFunctions", "Functions", page_size=50)
+        Function(f["FunctionName"], f.get("Runtime"), _secret_env(f), tuple(published.get(f["FunctionName"], ())))
+        for f in entries
+        if str(f.get("Version") or "$LATEST") == "$LATEST"
     ]
 
 
@@ -100,14 +113,9 @@ def _alias_targets(inv: Inventory, region: str) -> list[AliasTarget]:
     def one(fn: Function) -> list[AliasTarget]:
         try:
             aliases = inv.pages("lambda", region, "ListAliases", "Aliases", FunctionName=fn.name)
-            if not aliases:
-                return []
-            versions = {
-                str(v["Version"]): v.get("Runtime")
-                for v in inv.pages("lambda", region, "ListVersionsByFunction", "Versions", FunctionName=fn.name)
-            }
         except ResourceGone:
             return []
+        versions = dict(fn.versions)
         out = []
         for alias in aliases:
             weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
@@ -116,14 +124,14 @@ def _alias_targets(inv: Inventory, region: str) -> list[AliasTarget]:
                     out.append(AliasTarget(fn.name, str(alias["Name"]), version, versions[version]))
         return out
 
-    functions = inv.get(FUNCTIONS, region)
-    return [t for targets in inv.fan_out(one, functions) for t in targets]
+    with_versions = [fn for fn in inv.get(FUNCTIONS, region) if fn.versions]
+    return [t for targets in inv.fan_out(one, with_versions) for t in targets]
 
 
 ALIAS_TARGETS: Resource[list[AliasTarget]] = Resource(
     "lambda.alias_targets",
     True,
-    (ApiCall("lambda", "ListAliases"), ApiCall("lambda", "ListVersionsByFunction")),
+    (ApiCall("lambda", "ListAliases"),),
     _alias_targets,
     needs=(FUNCTIONS,),
 )
