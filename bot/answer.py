@@ -101,6 +101,10 @@ def build_answer(catalogue: Catalogue, question: str, result: MatchResult) -> di
                 owner, summary = part.owner, part.summary
                 sources = list(dict.fromkeys([*part.sources, *cell.sources]))
                 match["facet"] = phrase
+                if breakdown is not None and owner != cell.owner:
+                    # The breakdown is the line for the configuration asked about: the layer the
+                    # facet decides sits with the facet's owner there too.
+                    breakdown = _moved(catalogue, breakdown, cell.topic, owner)
             match.update(
                 topic=cell.topic,
                 owner=owner,
@@ -138,6 +142,17 @@ def build_answer(catalogue: Catalogue, question: str, result: MatchResult) -> di
         "check": result.check,
         "note": note,
     }
+
+
+def _moved(catalogue: Catalogue, breakdown: dict[str, list[str]], topic: str, owner: str) -> dict[str, list[str]]:
+    """`breakdown` with `topic` listed under `owner`, every list still in layer order."""
+    owner_of = {t: o for o, topics in breakdown.items() for t in topics}
+    owner_of[topic] = owner
+    moved: dict[str, list[str]] = {o: [] for o in breakdown}
+    for t in catalogue.topic_order:
+        if t in owner_of:
+            moved[owner_of[t]].append(t)
+    return moved
 
 
 def _unsure(catalogue: Catalogue, result: MatchResult) -> str:

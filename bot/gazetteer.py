@@ -22,6 +22,7 @@ from bot.text import fold
 
 _PREFIXES = ("amazon ", "aws ")
 _PAREN = re.compile(r"\(([^)]*)\)")
+_GLUED = re.compile(r"^(Amazon|AWS)(?=[A-Z][a-z]|[A-Z]{2,}\b)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,8 @@ def _metadata(service_dir: Path) -> dict[str, str] | None:
 def _names(full: str, extra: list[str]) -> tuple[str, set[str]]:
     """(display name, folded candidate phrases), prefixed and unprefixed."""
     phrases: set[str] = set()
+    # "AmazonMQ", "AWSBillingConductor": the prefix glued to the name is a word of its own.
+    full, extra = _GLUED.sub(r"\1 ", full), [_GLUED.sub(r"\1 ", e) for e in extra]
     for text in [full, *extra]:
         for inner in _PAREN.findall(text):
             phrases.add(fold(inner).strip())

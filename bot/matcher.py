@@ -51,6 +51,7 @@ FOCUS_AFTER_WORDS = 25  # in a longer message, the sentence that asks the questi
 FOCUS_FACTOR = 1.5
 SOLE_LAYER_WORDS = 15  # up to this many words, the one layer named outright is the layer asked about
 PEER_PRECEDENCE = 5  # a service at most this far below the answered one is its peer, not a building block
+ALTERNATIVE_REACH = 3  # words either side of "or" in which AWS and us are the two alternatives
 SUBJECT_EVIDENCE = 2  # own feature words that make the service named first the subject over a later, more general one
 _CATEGORY = {SERVICE: SERVICE, SERVICE_HINT: SERVICE, TOPIC: TOPIC, CUE: CUE, CHECK: CHECK, CHECK_UNLESS: CHECK}
 
@@ -279,6 +280,17 @@ class Matcher:
         frozen_covered, frozen_layer = frozenset(covered), frozenset(layer_words)
         self.products: dict[str, Product] = {}
         self._curated = frozenset(cat.products)
+        # Curated offerings whose name contains the covered service they are confused with
+        # ("Aurora DSQL", "DAX in front of DynamoDB"): named with it, they are the specific name.
+        self._named_after_near: set[str] = set()
+        for pid, product in cat.products.items():
+            near = cat.services.get(product.near) if product.near else None
+            if near is None:
+                continue
+            near_names = {fold(n).strip() for n in (near.id.replace("-", " "), near.name, *near.aliases)}
+            own_names = [fold(a).strip() for a in (product.name, *product.aliases)]
+            if any(f" {n} " in f" {a} " for a in own_names for n in near_names if n):
+                self._named_after_near.add(f"{PRODUCT}{pid}")
         names = {fold(p.name).strip() for p in cat.products.values()}
         candidates: list[tuple[str, Product, bool]] = [
             (f"{PRODUCT}{pid}", product, True) for pid, product in cat.products.items()
@@ -332,6 +344,9 @@ class Matcher:
         text = _COMMAND.sub(" ", strip_slack_markup(question[: MAX_MATCH_CHARS * 2])[:MAX_MATCH_CHARS])
         text = name_managed_keys(text)
         for sentence in _SENTENCE.findall(text):
+            # "ElastiCache Serverless", "CloudFront Functions": a CamelCase name the catalogue knows
+            # as one word stays one word (fold would split it into "elasti cache", "cloud front").
+            sentence = _CAMEL_WORD.sub(lambda m: self._known_camel(m.group(0)), sentence)
             raw = fold(sentence).split()
             start = len(words)
             i = 0
@@ -353,6 +368,10 @@ class Matcher:
         asking = [s for s in sentences if s[2]] or sentences or [(0, 0, False)]
         focus = asking[-1][:2]
         return words, corrected, focus
+
+    def _known_camel(self, word: str) -> str:
+        folded = word.lower()
+        return folded if folded in self._raw_words else word
 
     def _read(self, question: str) -> _Reading:
         words, corrected, focus = self._words(question)
@@ -475,7 +494,9 @@ class Matcher:
         # Naming both sides asks who ("what AWS does and what we do"), unless it is a how-to
         # ("how do I rotate a key with the aws cli").
         both_sides = self._names_both_sides(reading) and not cues.get("not_responsibility")
-        asks_who = bool(cues.get("responsibility")) or trailing or both_sides
+        # "... aws fixes or we redeploy?": AWS and us as the two sides of an "or" ask who, whatever
+        # how-to words ("deploy", "restart") the sides use.
+        asks_who = bool(cues.get("responsibility")) or trailing or both_sides or self._sides_alternate(reading)
         every_layer = bool(cues.get("every_layer"))
         wants_whole = bool(cues.get("whole_service")) or every_layer
         check = self._account_check(reading, asks_who)
@@ -707,7 +728,7 @@ class Matcher:
             # A curated offering named after a covered service ("RDS Custom", "DAX in front of
             # DynamoDB", "ECS Managed Instances") is the more specific name: it decides.
             product = self.products[service]
-            specific = product.moves_line or (product.near is not None and service[len(PRODUCT) :] in self._curated)
+            specific = product.moves_line or service in self._named_after_near
             return LINE_MOVER_PRECEDENCE if specific else PRODUCT_PRECEDENCE
         return self.catalogue.services[service].precedence
 
@@ -719,6 +740,20 @@ class Matcher:
         words = reading.words
         aws = any(w in self._aws_side and i not in inside_names for i, w in enumerate(words))
         return aws and any(w in self._our_side for w in words)
+
+    def _sides_alternate(self, reading: _Reading) -> bool:
+        """AWS on one side of an "or" and us on the other, a few words apart ("aws fixes or we redeploy",
+        "do we patch it or does aws")."""
+        words = reading.words
+        for i, word in enumerate(words):
+            if word != "or":
+                continue
+            before = set(words[max(0, i - ALTERNATIVE_REACH) : i])
+            after = set(words[i + 1 : i + 1 + ALTERNATIVE_REACH])
+            aws_first = bool(before & self._aws_side and after & self._our_side)
+            if aws_first or bool(before & self._our_side and after & self._aws_side):
+                return True
+        return False
 
     def _rank_services(self, reading: _Reading) -> list[tuple[str, float]]:
         """Services named, most specific first, each with a confidence in 0..1."""
@@ -762,6 +797,12 @@ class Matcher:
             for service_id, (_, fuzzy) in order:
                 if all(service_id != s for s, _ in ranked):
                     ranked.append((service_id, base * (0.9 if fuzzy else 1.0)))
+        opener = self._product_named_first(reading, strong)
+        if opener is not None:
+            # "Lake Formation on top of the Glue catalog: who grants ...": the product the question
+            # opens with is its subject, declined by name; the later service is context.
+            ranked.sort(key=lambda kv: kv[0] != opener)
+            return ranked
         subject = self._subject(reading, strong, weak, ranked)
         if subject is not None:
             reading.displaced = ranked[0][0]
@@ -774,6 +815,25 @@ class Matcher:
             ranked[0] = (ranked[0][0], ranked[0][1] * TIE_FACTOR)
             reading.tie = ranked[1][0]
         return ranked
+
+    @staticmethod
+    def _product_named_first(reading: _Reading, strong: dict[str, tuple[int, bool]]) -> str | None:
+        """An uncovered product named outright, by a name of two words or more, before every covered
+        service named outright ("Lake Formation on top of the Glue catalog"), if any.
+
+        One word of a model's id ("kafka" is botocore's id for MSK, "fsx" the family of FSx for
+        Windows and Lustre) is the technology, not the subject. A product that is also a layer word
+        ("CloudHSM") is only a hint and does not count: counted, it cost 1-2 points of owner accuracy
+        on every labelled set, such words being mostly the means ("S3 keys in CloudHSM")."""
+        products = [(position, s) for s, (position, _) in strong.items() if s.startswith(PRODUCT)]
+        covered = [position for s, (position, _) in strong.items() if not s.startswith(PRODUCT)]
+        if not products or not covered:
+            return None
+        first, product = min(products)
+        if first >= min(covered):
+            return None
+        span = max((h.end - h.start for h in reading.hits if h.entry.target == product and h.start == first), default=0)
+        return product if span >= 2 else None
 
     def _evidence(self, reading: _Reading, service: str, *, rival: str | None = None, shared: bool = True) -> int:
         """How many of a service's own feature words the question uses: its cells' aliases
@@ -819,9 +879,9 @@ class Matcher:
         of its own features ("ECS") is context. A service that runs on, or is a variant of, the
         other keeps its precedence (Fargate over ECS).
         """
-        if len(ranked) < 2 or ranked[0][0] not in strong:
-            return None
         services = self.catalogue.services
+        if len(ranked) < 2 or ranked[0][0] not in strong or ranked[0][0] not in services:
+            return None  # an uncovered product named outright is declined by name, never displaced
         top = ranked[0][0]
         if services[top].model == top:
             return None
@@ -972,6 +1032,7 @@ class Matcher:
 _WHO = frozenset({"who", "whos"})
 _NAME_PART_CUES = frozenset({"foreign", "not_responsibility"})  # cues that would refuse a question
 _COMMAND = re.compile(r"^\s*/demarc\b", re.IGNORECASE)  # the slash command's own name is not a word of the question
+_CAMEL_WORD = re.compile(r"\b[A-Za-z]*[a-z][A-Z][A-Za-z]*\b")
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*|[.!?\n]+")
 _NEGATIONS = frozenset({"no", "not", "without", "non", "never", "nor"})
 _NEGATION_PAIRS = frozenset(

@@ -68,8 +68,9 @@ _KEEP_S = frozenset(
 
 
 # Words the rules below would fold onto another word: "setting" is not the verb "set" ("patch
-# set", "set up", "who sets the policy" say nothing about a resource's settings).
-_OWN_STEM = {"setting": "setting", "settings": "setting"}
+# set", "set up", "who sets the policy" say nothing about a resource's settings), and Amazon
+# WorkSpaces is not any product's "workspace" (Managed Grafana's, Prometheus's, Terraform's).
+_OWN_STEM = {"setting": "setting", "settings": "setting", "workspaces": "workspaces"}
 
 
 def strip_slack_markup(text: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -45,10 +46,22 @@ def run(args: argparse.Namespace) -> int:
         # as in a Slack thread; any other line starts afresh.
         context = None
         out = sys.stdout
-        for line in _stdin_lines():
+        for number, line in enumerate(_stdin_lines(), start=1):
             followup = line.startswith(FOLLOW_UP)
             text = line[len(FOLLOW_UP) :] if followup else line
-            turn = answer_message(answerer, text, context if followup else None)
+            try:
+                turn = answer_message(answerer, text, context if followup else None)
+            except Exception as exc:  # one line demarc cannot answer must not cost the others
+                if os.environ.get("DEMARC_DEBUG"):
+                    raise
+                print(f"demarc: line {number}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+                context = None
+                if args.json:
+                    out.write(json.dumps(_failed_line(text, exc), ensure_ascii=False) + "\n")
+                else:
+                    print(f"demarc could not answer line {number} ({type(exc).__name__}); the others follow.")
+                    print("-" * 40)
+                continue
             context = turn.context
             if args.json:
                 out.write(json.dumps(turn_json(turn), ensure_ascii=False) + "\n")
@@ -73,6 +86,18 @@ def run(args: argparse.Namespace) -> int:
         for line in answerer.matcher.explain(question):
             print(f"  {line}", file=sys.stderr if args.json else sys.stdout)
     return 0
+
+
+def _failed_line(question: str, exc: Exception) -> dict[str, object]:
+    """The contract's answer shape for a line demarc failed on: no match, and a note saying so."""
+    return {
+        "question": question,
+        "match": None,
+        "breakdown": None,
+        "alternatives": [],
+        "check": None,
+        "note": f"demarc could not answer this line (internal error: {type(exc).__name__}); please report it.",
+    }
 
 
 def _render_turn(answerer: Answerer, turn: Turn, *, colour: bool = False) -> str:

@@ -1,0 +1,65 @@
+"""How a question's wording is read at the edges: CamelCase names, AWS and us as the two sides
+of an "or", a facet's owner in the breakdown, and a line `demarc ask -` cannot answer."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+
+from bot.answer import Answerer
+
+
+def test_a_camelcase_name_the_catalogue_knows_stays_one_word(answerer: Answerer) -> None:
+    match = answerer.answer("ElastiCache Serverless: who scales capacity when traffic spikes?")["match"]
+    assert match is not None and match["variant"] == "elasticache-serverless"
+    match = answerer.answer("CloudFront Functions runtime updates at the edge: anything for us?")["match"]
+    assert match is not None and match["service"] == "cloudfront-functions"
+
+
+def test_aws_and_us_either_side_of_or_ask_who_despite_how_to_words(answerer: Answerer) -> None:
+    match = answerer.answer("log4j in the app we deploy on Elastic Beanstalk: aws fixes or we redeploy?")["match"]
+    assert match is not None and (match["service"], match["owner"]) == ("elastic-beanstalk", "customer")
+    # Without the two sides, a how-to stays unanswered.
+    assert answerer.answer("how do we redeploy an Elastic Beanstalk app?")["match"] is None
+
+
+def test_a_facet_owner_moves_its_layer_in_the_breakdown(answerer: Answerer) -> None:
+    """The grader's shape rule: the matched layer is listed under the matched owner."""
+    for question in (
+        "kinesis stream in provisioned mode, ProvisionedThroughputExceeded: who adds shards?",
+        "our MSK cluster's Apache Kafka version upgrade: who starts it?",
+    ):
+        answer = answerer.answer(question)
+        match = answer["match"]
+        assert match is not None and match.get("facet"), question
+        assert match["topic"] in answer["breakdown"][match["owner"]]
+        assert sum(match["topic"] in layers for layers in answer["breakdown"].values()) == 1
+
+
+def test_a_line_that_fails_is_reported_and_the_others_answered(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import bot.commands.ask as ask
+    import bot.conversation as conversation
+    from bot.cli import main
+
+    real = conversation.answer_message
+
+    def flaky(answerer: Any, text: str, context: Any = None) -> Any:
+        if "boom" in text:
+            raise RuntimeError("a bug")
+        return real(answerer, text, context)
+
+    monkeypatch.setattr(conversation, "answer_message", flaky)
+    monkeypatch.setattr(ask, "_stdin_lines", lambda: ["who patches the OS on Fargate?", "boom", "is root MFA on?"])
+    monkeypatch.delenv("DEMARC_DEBUG", raising=False)
+    assert main(["ask", "--json", "-"]) == 0
+    out, err = capsys.readouterr()
+    answers = [json.loads(line) for line in io.StringIO(out)]
+    assert [a["question"] for a in answers] == ["who patches the OS on Fargate?", "boom", "is root MFA on?"]
+    assert answers[1]["match"] is None and "internal error" in answers[1]["note"]
+    assert answers[2]["check"] == "iam-root-mfa"
+    assert "line 2: internal error: RuntimeError" in err
