@@ -400,11 +400,14 @@ class Matcher:
             (h.start, h.end) for h in hits if h.entry.kind == SERVICE and not h.entry.target.startswith(PRODUCT)
         ]
         for hit in hits:
-            if hit.entry.kind == CUE and not (
+            if hit.entry.kind != CUE or (
                 hit.entry.target in _NAME_PART_CUES
                 and any(s <= hit.start and hit.end <= e and (e - s) > (hit.end - hit.start) for s, e in names)
             ):
-                reading.cues[hit.entry.target].append(hit)
+                continue
+            if hit.entry.target == "responsibility" and stems[hit.end : hit.end + 1] and stems[hit.end] in _MANAGED_KINDS:
+                continue  # "customer managed keys", "AWS managed policies" name a kind of resource, not who
+            reading.cues[hit.entry.target].append(hit)
         return reading
 
     def services_named(self, text: str) -> list[str]:
@@ -999,22 +1002,29 @@ class Matcher:
     def _account_check(self, reading: _Reading, asks_who: bool) -> str | None:
         """The check a question about the account's state asks for, if it asks about the account."""
         groups: dict[str, set[int]] = defaultdict(set)
+        covered: dict[str, set[int]] = defaultdict(set)  # the question's words each check's keywords cover
         excluded: set[str] = set()
         for hit in reading.hits:
             if hit.entry.kind == CHECK:
                 groups[hit.entry.target].add(int(hit.entry.scope or 0))
+                covered[hit.entry.target].update(range(hit.start, hit.end))
             elif hit.entry.kind == CHECK_UNLESS:
                 excluded.add(hit.entry.target)
-        best: tuple[int, str] | None = None
+        # More keyword groups first; then the check whose keywords cover more of the question's words
+        # ("block public access ... at the account level" is the account-level check, not buckets').
+        # Then the check of a service the question names outright ("... our KMS keys": KMS's rotation).
+        named_outright = {h.entry.target for h in reading.hits if h.entry.kind == SERVICE}
+        best: tuple[int, int, int, str] | None = None
         for check_id, matched in groups.items():
             info = self.catalogue.checks[check_id]
             if check_id in excluded or len(matched) < len(info.keywords):
                 continue
-            rank = len(info.keywords)
-            if best is None or rank > best[0]:
-                best = (rank, check_id)
+            rank = (len(info.keywords), len(covered[check_id]), int(info.service in named_outright))
+            if best is None or rank > best[:3]:
+                best = (*rank, check_id)
         if best is None:
             return None
+        check_id = best[3]
         cues = reading.cues
         # With "whose job" in the question, only a plain question about the account ("are any of
         # ours public right now?") adds a check; without it, any request, state word or a terse
@@ -1022,14 +1032,16 @@ class Matcher:
         # A terse question ("root got keys?") counts only if it names no other service than the
         # check's own: "cloudtrail hosts OS patching" is about CloudTrail, not our instances.
         named = {h.entry.target for h in reading.hits if h.entry.kind == SERVICE}
-        terse = len(reading.words) <= 5 and named <= {self.catalogue.checks[best[1]].service}
+        terse = len(reading.words) <= 5 and named <= {self.catalogue.checks[check_id].service}
         about_account = bool(cues.get("account")) or (
             not asks_who and (bool(cues.get("account_requests")) or bool(cues.get("state_words")) or terse)
         )
-        return best[1] if about_account else None
+        return check_id if about_account else None
 
 
 _WHO = frozenset({"who", "whos"})
+#: Nouns after "customer managed" / "AWS managed" that make it the name of a resource kind.
+_MANAGED_KINDS = frozenset(stem(w) for w in ("key", "keys", "kms", "cmk", "cmks", "policy", "policies", "prefix", "rule", "rules"))
 _NAME_PART_CUES = frozenset({"foreign", "not_responsibility"})  # cues that would refuse a question
 _COMMAND = re.compile(r"^\s*/demarc\b", re.IGNORECASE)  # the slash command's own name is not a word of the question
 _CAMEL_WORD = re.compile(r"\b[A-Za-z]*[a-z][A-Z][A-Za-z]*\b")

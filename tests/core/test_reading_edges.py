@@ -63,3 +63,17 @@ def test_a_line_that_fails_is_reported_and_the_others_answered(
     assert answers[1]["match"] is None and "internal error" in answers[1]["note"]
     assert answers[2]["check"] == "iam-root-mfa"
     assert "line 2: internal error: RuntimeError" in err
+
+
+def test_customer_managed_names_a_kind_of_key_not_who(answerer: Answerer) -> None:
+    """"customer managed" before "keys" is the key type: the question still asks about our keys."""
+    assert answerer.answer("is rotation turned on for our customer managed KMS keys?")["check"] == "kms-key-rotation"
+    # Asking who stays a question about the layer.
+    answer = answerer.answer("customer managed keys in KMS: who rotates them?")
+    assert answer["check"] is None and answer["match"] is not None
+
+
+def test_the_check_whose_keywords_cover_more_of_the_question_wins_a_tie(answerer: Answerer) -> None:
+    question = "have we turned on block public access for the whole account level in S3?"
+    assert answerer.answer(question)["check"] == "s3-account-public-access-block"
+    assert answerer.answer("are any of our s3 buckets public?")["check"] == "s3-public-access"
