@@ -405,7 +405,8 @@ class Matcher:
                 and any(s <= hit.start and hit.end <= e and (e - s) > (hit.end - hit.start) for s, e in names)
             ):
                 continue
-            if hit.entry.target == "responsibility" and stems[hit.end : hit.end + 1] and stems[hit.end] in _MANAGED_KINDS:
+            after = stems[hit.end] if hit.end < len(stems) else ""
+            if hit.entry.target == "responsibility" and after in _MANAGED_KINDS:
                 continue  # "customer managed keys", "AWS managed policies" name a kind of resource, not who
             reading.cues[hit.entry.target].append(hit)
         return reading
@@ -1041,7 +1042,9 @@ class Matcher:
 
 _WHO = frozenset({"who", "whos"})
 #: Nouns after "customer managed" / "AWS managed" that make it the name of a resource kind.
-_MANAGED_KINDS = frozenset(stem(w) for w in ("key", "keys", "kms", "cmk", "cmks", "policy", "policies", "prefix", "rule", "rules"))
+_MANAGED_KINDS = frozenset(
+    stem(w) for w in ("key", "keys", "kms", "cmk", "cmks", "policy", "policies", "prefix", "rule", "rules")
+)
 _NAME_PART_CUES = frozenset({"foreign", "not_responsibility"})  # cues that would refuse a question
 _COMMAND = re.compile(r"^\s*/demarc\b", re.IGNORECASE)  # the slash command's own name is not a word of the question
 _CAMEL_WORD = re.compile(r"\b[A-Za-z]*[a-z][A-Z][A-Za-z]*\b")
