@@ -30,6 +30,7 @@ FACET_SPREAD = 16  # ... and in their own order, within a sentence ("kafka 3.5 .
 
 _COMPARED = frozenset(stem(w) for w in ("like", "unlike"))  # "our CMK: rotated every year, like the AWS managed keys?"
 _ARTICLES = frozenset({"the", "a", "an", "our", "those", "these", "that"})
+_FORMER = frozenset(stem(w) for w in ("old", "previous", "former"))
 # "we'd like the AWS managed key rotated" wants it; it compares nothing.
 _WANTING = frozenset(stem(w) for w in ("would", "wed", "id", "d", "i", "we", "you", "they", "should", "might"))
 
@@ -38,6 +39,8 @@ def _compared(words: list[str], start: int) -> bool:
     """The phrase at `start` is what something is compared with ("like the aws managed key"), not
     the thing asked about ("we would like the aws managed key" is not a comparison)."""
     before = words[max(0, start - 3) : start]
+    if before and before[-1] in _FORMER:
+        return True  # "the old standard workflows had history": what it used to be, not what is asked
     if before and before[-1] in _ARTICLES:
         before = before[:-1]
     if not before or before[-1] not in _COMPARED:

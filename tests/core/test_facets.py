@@ -80,3 +80,14 @@ def test_bad_parts_are_refused_with_file_entry_and_reason(tmp_path: Path) -> Non
 def test_the_facet_a_question_names(catalogue: Catalogue, question: str, owner: str) -> None:
     facet = part_for(catalogue.cell("kms", "encryption"), question)
     assert facet is not None and facet[0].owner == owner
+
+
+def test_a_facet_named_as_what_used_to_be_does_not_decide(answerer: Answerer) -> None:
+    """"The old standard workflows kept execution history" says what was: the Express workflows
+    asked about are not answered as the standard workflows' AWS-kept history."""
+    question = (
+        "our express state machines fail silently. the old standard workflows kept execution history. "
+        "is logging for these ours?"
+    )
+    match = answerer.answer(question)["match"]
+    assert match is not None and match["topic"] == "logging" and match["owner"] != "aws"
