@@ -157,6 +157,13 @@ def _moved(catalogue: Catalogue, breakdown: dict[str, list[str]], topic: str, ow
 
 def _unsure(catalogue: Catalogue, result: MatchResult) -> str:
     """ "I'm not sure: is this about X (AWS) or Y (yours)?", naming the likeliest layer with another owner."""
+    own = {result.service, catalogue.services[result.service].variant_of} if result.service else set()
+    if result.service is not None and result.topic is None and all(a.service in own for a in result.alternatives):
+        name = catalogue.services[result.service].name
+        return (
+            f"I could not tell which layer this is about, so here is every layer of {name}. Low confidence: "
+            "ask again naming the layer (the OS, the runtime, your code, the data ...)."
+        )
     if result.service is None or result.topic is None:
         return "Low confidence: I may have picked the wrong service; see the alternatives."
     if result.tie is not None and result.tie in catalogue.services:

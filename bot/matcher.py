@@ -51,6 +51,7 @@ FOCUS_AFTER_WORDS = 25  # in a longer message, the sentence that asks the questi
 FOCUS_FACTOR = 1.5
 SOLE_LAYER_WORDS = 15  # up to this many words, the one layer named outright is the layer asked about
 PEER_PRECEDENCE = 5  # a service at most this far below the answered one is its peer, not a building block
+UNNAMED_LAYER_FACTOR = 0.7  # the whole breakdown for a question that asks who of no layer named: not "high"
 ALTERNATIVE_REACH = 3  # words either side of "or" in which AWS and us are the two alternatives
 SUBJECT_EVIDENCE = 2  # own feature words that make the service named first the subject over a later, more general one
 _CATEGORY = {SERVICE: SERVICE, SERVICE_HINT: SERVICE, TOPIC: TOPIC, CUE: CUE, CHECK: CHECK, CHECK_UNLESS: CHECK}
@@ -547,7 +548,9 @@ class Matcher:
             if info.service == service:
                 best_topic, best_weight, whole = info.topic, ALIAS_WEIGHT, False
         if whole:
-            score = 100.0 * service_conf * (1.0 if wants_whole or len(reading.words) <= 4 else 0.85)
+            # A longer question that names no layer and does not ask for the whole service gets the
+            # breakdown as a fallback ("SnapStart: UUIDs repeat across environments, ours?"): unsure.
+            score = 100.0 * service_conf * (1.0 if wants_whole or len(reading.words) <= 4 else UNNAMED_LAYER_FACTOR)
             alternatives = tuple(Candidate(s, None, round(100.0 * c * 0.8, 1)) for s, c in ranked_services[1:3])
             return MatchResult(service, None, round(score, 1), check, alternatives, whole_service=True)
 
@@ -820,24 +823,39 @@ class Matcher:
             reading.tie = ranked[1][0]
         return ranked
 
-    @staticmethod
-    def _product_named_first(reading: _Reading, strong: dict[str, tuple[int, bool]]) -> str | None:
-        """An uncovered product named outright, by a name of two words or more, before every covered
-        service named outright ("Lake Formation on top of the Glue catalog"), if any.
+    def _product_named_first(self, reading: _Reading, strong: dict[str, tuple[int, bool]]) -> str | None:
+        """An uncovered product that is the question's subject: named more often than any covered service,
+        or named outright, by a name of two words or more, before every covered service named outright
+        ("Lake Formation on top of the Glue catalog"); None if there is none.
 
-        One word of a model's id ("kafka" is botocore's id for MSK, "fsx" the family of FSx for
-        Windows and Lustre) is the technology, not the subject. A product that is also a layer word
-        ("CloudHSM") is only a hint and does not count: counted, it cost 1-2 points of owner accuracy
-        on every labelled set, such words being mostly the means ("S3 keys in CloudHSM")."""
+        One word of a model's id ("kafka" is botocore's id for MSK) is the technology, not the
+        subject; a one-word product name ("Textract", "CodeArtifact") is the product. A product that
+        is also a layer word ("CloudHSM") is only a hint and does not count: counted, it cost 1-2
+        points of owner accuracy on every labelled set, such words being mostly the means ("S3 keys
+        in CloudHSM")."""
         products = [(position, s) for s, (position, _) in strong.items() if s.startswith(PRODUCT)]
         covered = [position for s, (position, _) in strong.items() if not s.startswith(PRODUCT)]
         if not products or not covered:
             return None
+        mentions: dict[str, set[int]] = defaultdict(set)
+        for hit in reading.hits:
+            if hit.entry.kind == SERVICE:
+                mentions[hit.entry.target].add(hit.start)
+        most = max(products, key=lambda p: (len(mentions[p[1]]), -p[0]))[1]
+        if len(mentions[most]) > max(len(mentions[s]) for s in strong if not s.startswith(PRODUCT)):
+            return most  # "our S3 bucket feeds a Kendra index. when kendra crawls it ...": named again, the subject
         first, product = min(products)
         if first >= min(covered):
             return None
         span = max((h.end - h.start for h in reading.hits if h.entry.target == product and h.start == first), default=0)
-        return product if span >= 2 else None
+        if span >= 2:
+            return product
+        # One word names the product when it is the product's own name ("Textract" for Amazon Textract,
+        # "CodeArtifact"), not a word of its model id ("kafka" for Managed Streaming for Kafka).
+        word = reading.words[first]
+        name = fold(self.products[product].name).split()
+        bare = [w for w in name if w not in ("amazon", "aws")]
+        return product if len(bare) == 1 and stem(bare[0]) == word else None
 
     def _evidence(self, reading: _Reading, service: str, *, rival: str | None = None, shared: bool = True) -> int:
         """How many of a service's own feature words the question uses: its cells' aliases

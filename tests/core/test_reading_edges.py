@@ -77,3 +77,14 @@ def test_the_check_whose_keywords_cover_more_of_the_question_wins_a_tie(answerer
     question = "have we turned on block public access for the whole account level in S3?"
     assert answerer.answer(question)["check"] == "s3-account-public-access-block"
     assert answerer.answer("are any of our s3 buckets public?")["check"] == "s3-public-access"
+
+
+def test_a_question_that_asks_who_of_no_layer_gets_the_breakdown_unsure(answerer: Answerer) -> None:
+    """No layer named and no whole-service request: the breakdown is a fallback, not a "high" answer."""
+    answer = answerer.answer("our SnapStart function gives the same numbers in two environments now. ours or AWS's?")
+    match = answer["match"]
+    assert match is not None and match["topic"] is None and match["confidence"] == "low"
+    assert "which layer" in answer["note"]
+    # Asked for outright, the whole service stays sure.
+    match = answerer.answer("what are we responsible for on Lambda, every layer?")["match"]
+    assert match is not None and match["topic"] is None and match["confidence"] == "high"
