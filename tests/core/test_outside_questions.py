@@ -71,7 +71,8 @@ def test_a_product_named_first_is_declined_by_name_not_answered_as_the_service_a
 
 def test_a_product_named_more_often_or_by_its_one_word_name_first_is_the_subject(answerer: Answerer) -> None:
     # Named twice against S3's once: the Kendra index is what the question is about.
-    answer = answerer.answer("our S3 bucket feeds an Amazon Kendra index. when kendra crawls it, who encrypts the copy?")
+    question = "our S3 bucket feeds an Amazon Kendra index. when kendra crawls it, who encrypts the copy?"
+    answer = answerer.answer(question)
     assert answer["match"] is None and "Kendra" in answer["note"]
     # One word that is the product's own name, first: Textract, not the S3 bucket after it.
     answer = answerer.answer("Textract jobs over invoices in our S3 bucket: encrypted at rest by AWS or us?")
