@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.catalogue import OWNER_WORDS, Catalogue, default_catalogue
-from bot.facets import part_for
+from bot.facets import part_for, service_names
 from bot.matcher import Matcher, MatchResult
 
 NOTES = {
@@ -94,7 +94,7 @@ def build_answer(catalogue: Catalogue, question: str, result: MatchResult) -> di
         }
         if result.topic is not None:
             cell = service.cells[result.topic]
-            facet = part_for(cell, question)
+            facet = part_for(cell, question, service_names(service)) if cell.parts else None
             owner, summary, sources = cell.owner, cell.summary, list(cell.sources)
             if facet is not None:
                 part, phrase = facet
@@ -175,12 +175,16 @@ def _unsure(catalogue: Catalogue, result: MatchResult) -> str:
     cells = catalogue.services[result.service].cells
     chosen = cells[result.topic]
     other = next(
-        (alt for alt in result.alternatives if alt.topic and alt.service == result.service
-         and cells[alt.topic].owner != chosen.owner),
+        (
+            alt
+            for alt in result.alternatives
+            if alt.topic and alt.service == result.service and cells[alt.topic].owner != chosen.owner
+        ),
         None,
     )
     if other is None or other.topic is None:
         return "Low confidence: I may have picked the wrong layer; see the alternatives."
+
     def side(owner: str) -> str:
         return {"aws": "AWS", "customer": "yours", "shared": "shared"}[owner]
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -147,6 +148,9 @@ class Service:
     # For a variant: configurations that define it ("custom ami", "managed updates off"). A question
     # that names the parent and states one of them (all its words, any order) is about the variant.
     selected_by: tuple[str, ...] = ()
+    # Regular expressions for names that are too many to list as aliases (every `*.metal` instance
+    # type): a question's text that matches one is read as the service's first alias.
+    name_patterns: tuple[str, ...] = ()
 
     @property
     def own_cells(self) -> list[str]:
@@ -389,6 +393,20 @@ def _phrases(origin: str, entry: str, value: Any, problems: list[Problem]) -> tu
     return tuple(str(v) for v in value if isinstance(v, (str, int, float)) and not isinstance(v, bool))
 
 
+def _patterns(origin: str, entry: str, value: Any, problems: list[Problem]) -> tuple[str, ...]:
+    """Regular expressions (case-insensitive); one that does not compile is reported, not raised."""
+    patterns = _phrases(origin, entry, value, problems)
+    good = []
+    for pattern in patterns:
+        try:
+            re.compile(pattern, re.IGNORECASE)
+        except re.error as error:
+            problems.append(Problem(origin, entry, f"{pattern!r} is not a regular expression: {error}"))
+            continue
+        good.append(pattern)
+    return tuple(good)
+
+
 def _text(origin: str, entry: str, value: Any, problems: list[Problem], *, required: bool = True) -> str:
     if isinstance(value, str) and value.strip():
         return " ".join(value.split())
@@ -466,7 +484,12 @@ def _build(raw: _Raw, problems: list[Problem], directories: tuple[Path, ...]) ->
             runs_on=_phrases(where, f"services.{service_id}.runs_on", body.get("runs_on"), problems),
             part_of=str(body["part_of"]) if body.get("part_of") else None,
             selected_by=_phrases(where, f"services.{service_id}.selected_by", body.get("selected_by"), problems),
+            name_patterns=_patterns(where, f"services.{service_id}.name_patterns", body.get("name_patterns"), problems),
         )
+        if services[service_id].name_patterns and not services[service_id].aliases:
+            problems.append(
+                Problem(where, f"services.{service_id}.name_patterns", "a service with name patterns needs an alias")
+            )
         if services[service_id].selected_by and variant_of is None:
             problems.append(
                 Problem(
@@ -498,7 +521,7 @@ def _build(raw: _Raw, problems: list[Problem], directories: tuple[Path, ...]) ->
                 )
         for edge in ("runs_on", "part_of"):
             value = getattr(service, edge)
-            for target in (value if isinstance(value, tuple) else (value,) if value else ()):
+            for target in value if isinstance(value, tuple) else (value,) if value else ():
                 if target not in raw.services:
                     problems.append(
                         Problem(

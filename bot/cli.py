@@ -34,9 +34,7 @@ class OneLineArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-def build_parser(
-    extra_modules: Sequence[str] = (), *, publisher: Publisher | None = None
-) -> argparse.ArgumentParser:
+def build_parser(extra_modules: Sequence[str] = (), *, publisher: Publisher | None = None) -> argparse.ArgumentParser:
     """The parser for the core commands plus `extra_modules` (each with `register(subparsers)`).
 
     `publisher` is what `demarc posture --post` calls; without it `--post` is refused.

@@ -45,9 +45,7 @@ _OPENERS = re.compile(
     re.IGNORECASE,
 )
 #: Where one question ends and the next begins inside a sentence: ", and who ...", "; does ...".
-_ASKING = (
-    r"who|whose|whos|what|which|does|do|is|are|can|should|how|where|when|will|would|did|has|have"
-)
+_ASKING = r"who|whose|whos|what|which|does|do|is|are|can|should|how|where|when|will|would|did|has|have"
 _CLAUSE = re.compile(rf"(?:,\s*(?:and|also|plus)|;)\s+(?=(?:{_ASKING})\b)", re.IGNORECASE)
 _QUESTION_END = re.compile(r"(?<=\?)\s+")
 _COMPARE_FIRST = re.compile(r"^\s*(compare|comparing)\b", re.IGNORECASE)
@@ -156,8 +154,11 @@ def answer_one(answerer: Answerer, question: str, context: Context | None) -> Re
     if named.other or named.whole or named.check:
         return _fresh(answerer, question, context)
     if named.compare and named.services:
-        left, right = (named.services[0], named.services[1]) if len(named.services) > 1 else (
-            context.services[0], named.services[0])
+        left, right = (
+            (named.services[0], named.services[1])
+            if len(named.services) > 1
+            else (context.services[0], named.services[0])
+        )
         if left != right:
             return _both(answerer, question, Context((left, right), context.topic), named.topic, COMPARED)
     if named.services and named.topic:

@@ -57,9 +57,7 @@ def load_matplotlib() -> Any:
     try:
         import matplotlib
     except ImportError as exc:
-        raise PicturesUnavailable(
-            f"drawing pictures needs matplotlib, which is not installed: {INSTALL_HINT}"
-        ) from exc
+        raise PicturesUnavailable(f"drawing pictures needs matplotlib, which is not installed: {INSTALL_HINT}") from exc
     return matplotlib
 
 
@@ -112,9 +110,7 @@ def differing_topics(catalogue: Catalogue, services: Sequence[str]) -> list[str]
     """The layers, bottom up, where the services do not all have the same owner."""
     if len(services) < 2:
         return []
-    return [
-        t for t in catalogue.topic_order if len({catalogue.cell(s, t).owner for s in services}) > 1
-    ]
+    return [t for t in catalogue.topic_order if len({catalogue.cell(s, t).owner for s in services}) > 1]
 
 
 _SENTENCE = re.compile(r"(?<=[.;])\s+")
@@ -127,7 +123,7 @@ def _clip(text: str, width: int) -> str:
 
 
 def shared_note(cell: Cell, width: int = 75) -> str:
-    """"AWS: …; you: …" shortened from a shared cell's summary (AWS's sentence, then yours)."""
+    """ "AWS: …; you: …" shortened from a shared cell's summary (AWS's sentence, then yours)."""
     sentences = [s.strip() for s in _SENTENCE.split(cell.summary.strip()) if s.strip()]
     aws_half = next((s for s in sentences if s.startswith(("AWS", "Amazon"))), sentences[0] if sentences else "")
     yours = next((s for s in sentences if _YOUR_PART.match(s) and s is not aws_half), "")
@@ -195,50 +191,97 @@ def draw(catalogue: Catalogue, services: Sequence[str], *, format: Format = "png
     left0 = MARGIN + LABEL_W
     names = [catalogue.services[s].name for s in services]
     title = " · ".join(names) if len(names) > 1 else f"{names[0]}: who owns each layer"
-    axes.text(MARGIN, height - MARGIN, "AWS Shared Responsibility Model: who owns each layer, facilities up",
-              fontsize=10, color="#555555",
-              va="top", ha="left")
-    axes.text(MARGIN, height - MARGIN - 0.25, title, fontsize=15, fontweight="bold", color=INK,
-              va="top", ha="left")
+    axes.text(
+        MARGIN,
+        height - MARGIN,
+        "AWS Shared Responsibility Model: who owns each layer, facilities up",
+        fontsize=10,
+        color="#555555",
+        va="top",
+        ha="left",
+    )
+    axes.text(MARGIN, height - MARGIN - 0.25, title, fontsize=15, fontweight="bold", color=INK, va="top", ha="left")
 
     rects: list[tuple[str, str, Owner, Any]] = []
     for column, service in enumerate(services):
         x = left0 + column * (COLUMN_W + GAP_W)
         heading = "\n".join(textwrap.wrap(catalogue.services[service].name, 24)[:2])
-        axes.text(x + COLUMN_W / 2, stack_top + 0.1, heading, fontsize=11,
-                  fontweight="bold", color=INK, ha="center", va="bottom")
+        axes.text(
+            x + COLUMN_W / 2,
+            stack_top + 0.1,
+            heading,
+            fontsize=11,
+            fontweight="bold",
+            color=INK,
+            ha="center",
+            va="bottom",
+        )
         for row, topic in enumerate(topics):
             cell = catalogue.cell(service, topic)
             y = stack_bottom + row * BAND_H
             rect = Rectangle(
-                (x, y + BAND_GAP / 2), COLUMN_W, BAND_H - BAND_GAP, facecolor=OWNER_COLOURS[cell.owner],
-                edgecolor="none", linewidth=0, antialiased=False,
+                (x, y + BAND_GAP / 2),
+                COLUMN_W,
+                BAND_H - BAND_GAP,
+                facecolor=OWNER_COLOURS[cell.owner],
+                edgecolor="none",
+                linewidth=0,
+                antialiased=False,
             )
             rect.set_gid(f"band-{service}-{topic}")
             axes.add_patch(rect)
             label = OWNER_WORDS[cell.owner]
             if (service, topic) in note_of:
                 label += f" [{note_of[(service, topic)]}]"
-            axes.text(x + COLUMN_W / 2, y + BAND_H / 2, label, fontsize=9, color=OWNER_TEXT[cell.owner],
-                      ha="center", va="center")
+            axes.text(
+                x + COLUMN_W / 2,
+                y + BAND_H / 2,
+                label,
+                fontsize=9,
+                color=OWNER_TEXT[cell.owner],
+                ha="center",
+                va="center",
+            )
             rects.append((service, topic, cell.owner, rect))
     for row, topic in enumerate(topics):
         y = stack_bottom + row * BAND_H + BAND_H / 2
         bold = topic in differing
-        axes.text(left0 - 0.12, y, catalogue.topics[topic].title, fontsize=10, color=DIFFERS if bold else INK,
-                  fontweight="bold" if bold else "normal", ha="right", va="center")
+        axes.text(
+            left0 - 0.12,
+            y,
+            catalogue.topics[topic].title,
+            fontsize=10,
+            color=DIFFERS if bold else INK,
+            fontweight="bold" if bold else "normal",
+            ha="right",
+            va="center",
+        )
         if bold:
             x = left0 + len(services) * COLUMN_W + (len(services) - 1) * GAP_W + 0.1
             axes.text(x, y, "◀ line differs", fontsize=9, color=DIFFERS, fontweight="bold", ha="left", va="center")
 
-    handles = [Patch(facecolor=OWNER_COLOURS[o], label=OWNER_WORDS[o])
-               for o in ("aws", "customer", "shared")]
+    handles = [Patch(facecolor=OWNER_COLOURS[o], label=OWNER_WORDS[o]) for o in ("aws", "customer", "shared")]
     legend_y = (stack_bottom - LEGEND_H * 0.35) / height
-    legend = axes.legend(handles=handles, loc="center left", bbox_to_anchor=(left0 / width, legend_y),
-                         ncol=3, frameon=False, fontsize=10, handlelength=1.6, borderaxespad=0)
+    legend = axes.legend(
+        handles=handles,
+        loc="center left",
+        bbox_to_anchor=(left0 / width, legend_y),
+        ncol=3,
+        frameon=False,
+        fontsize=10,
+        handlelength=1.6,
+        borderaxespad=0,
+    )
     if differing:
-        axes.text(left0 + 3 * 1.25 + 0.2, stack_bottom - LEGEND_H * 0.35, "◀ the line differs between them",
-                  fontsize=10, color=DIFFERS, ha="left", va="center")
+        axes.text(
+            left0 + 3 * 1.25 + 0.2,
+            stack_bottom - LEGEND_H * 0.35,
+            "◀ the line differs between them",
+            fontsize=10,
+            color=DIFFERS,
+            ha="left",
+            va="center",
+        )
     legend.set_gid("legend")
     for number, line in enumerate(note_lines):
         y = MARGIN + (len(note_lines) - number - 0.5) * NOTE_LINE_H

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from bot.catalogue import Cell, Part
+from bot.catalogue import Cell, Part, Service
 from bot.text import phrase_key, stem, tokens
 
 
@@ -65,8 +65,24 @@ def _contains(words: list[str], key: tuple[str, ...]) -> bool:
     return False
 
 
-def part_for(cell: Cell, question: str) -> tuple[Part, str] | None:
-    """The part of `cell` the question names, with the phrase that named it, or None."""
+def service_names(service: Service) -> frozenset[tuple[str, ...]]:
+    """The service's aliases as facet keys: the phrases that are names, not descriptions."""
+    return frozenset(_key(alias) for alias in service.aliases)
+
+
+def _adjacent(words: list[str], key: tuple[str, ...]) -> bool:
+    """`key` word for word, and not only as a comparison ("like the aws managed ones")."""
+    n = len(key)
+    return any(tuple(words[i : i + n]) == key and not _compared(words, i) for i in range(len(words) - n + 1))
+
+
+def part_for(cell: Cell, question: str, names: frozenset[tuple[str, ...]] = frozenset()) -> tuple[Part, str] | None:
+    """The part of `cell` the question names, with the phrase that named it, or None.
+
+    A phrase in `names` (the stemmed aliases of the service, such as "outposts server") is a
+    product's name, and a name is only named whole: "our outpost died ... swap the server" does
+    not name an Outposts server.
+    """
     if not cell.parts:
         return None
     words = [stem(word) for word in tokens(question)]
@@ -75,7 +91,7 @@ def part_for(cell: Cell, question: str) -> tuple[Part, str] | None:
     for part in cell.parts:
         for phrase in part.when:
             key = _key(phrase)
-            if not key or not _contains(words, key):
+            if not key or not (_adjacent(words, key) if key in names else _contains(words, key)):
                 continue
             if best is None or len(key) > best[0]:
                 best, rivals = (len(key), part, phrase), {part.owner}

@@ -111,8 +111,7 @@ class FeedbackRecord:
     def redact(self) -> FeedbackRecord:
         """The record without the text anyone typed and without who clicked; labels kept."""
         correction = replace(self.correction, note=None) if self.correction else None
-        return replace(self, question=None, correction=correction, user=None, team=None, channel=None,
-                       redacted=True)
+        return replace(self, question=None, correction=correction, user=None, team=None, channel=None, redacted=True)
 
 
 def feedback_id(

@@ -131,9 +131,7 @@ def needs_prefix(phrase: str, common: frozenset[str], covered: frozenset[str]) -
         return True
     if all(w in common or w.isdigit() for w in words):
         return True
-    return any(
-        " ".join(words[i:j]) in covered for i in range(len(words)) for j in range(i + 1, len(words) + 1)
-    )
+    return any(" ".join(words[i:j]) in covered for i in range(len(words)) for j in range(i + 1, len(words) + 1))
 
 
 def _read_all() -> list[tuple[str, tuple[str, ...]]]:

@@ -36,6 +36,7 @@ OWN_CELL_BONUS = 0.0
 OTHER_CELL_WEIGHT = 2.0
 TIE_FACTOR = 0.7  # two services named alike (same rank, neither ruled out): a genuine tie is never "high"
 CONFIDENT_SCORE = 75.0  # owner probability x service certainty, in %; chosen leave-one-set-out (README)
+WHO_CLAUSE_WORDS = 4  # "who patches the hypervisor": the verb after "who" and its object count double
 PHRASE_BLEND = 0.3  # log-probability per unit of layer-phrase weight (one constant, chosen on the public sets)
 MODEL_ONLY_PROBABILITY = 0.9  # with no layer phrase at all, the model alone must be this sure
 MIN_FUZZY_LENGTH = 5
@@ -208,6 +209,13 @@ class Matcher:
 
     def _build(self) -> None:
         cat = self.catalogue
+        # Names too many to list ("c6i.metal", "m7g.metal-48xl"): each match reads as the service's alias.
+        self._name_patterns: list[tuple[re.Pattern[str], str]] = [
+            (re.compile(pattern, re.IGNORECASE), f" {service.aliases[0]} ")
+            for service in cat.services.values()
+            if service.aliases
+            for pattern in service.name_patterns
+        ]
         # parent id -> (variant id, stemmed words of one configuration that defines the variant)
         self._configurations: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
         for service in cat.services.values():
@@ -344,6 +352,8 @@ class Matcher:
         sentences: list[tuple[int, int, bool]] = []
         text = _COMMAND.sub(" ", strip_slack_markup(question[: MAX_MATCH_CHARS * 2])[:MAX_MATCH_CHARS])
         text = name_managed_keys(text)
+        for pattern, alias in self._name_patterns:
+            text = pattern.sub(alias, text)
         for sentence in _SENTENCE.findall(text):
             # "ElastiCache Serverless", "CloudFront Functions": a CamelCase name the catalogue knows
             # as one word stays one word (fold would split it into "elasti cache", "cloud front").
@@ -397,9 +407,7 @@ class Matcher:
         reading.negated = negated - named
         # A cue word inside a covered service's name is part of the name: "microsoft" in "AWS Managed
         # Microsoft AD" is not another provider, "step" in "Step Functions" is not a how-to.
-        names = [
-            (h.start, h.end) for h in hits if h.entry.kind == SERVICE and not h.entry.target.startswith(PRODUCT)
-        ]
+        names = [(h.start, h.end) for h in hits if h.entry.kind == SERVICE and not h.entry.target.startswith(PRODUCT)]
         for hit in hits:
             if hit.entry.kind != CUE or (
                 hit.entry.target in _NAME_PART_CUES
@@ -442,6 +450,7 @@ class Matcher:
             for h in reading.hits:
                 if h.entry.kind in (SERVICE, SERVICE_HINT):
                     spans[h.entry.target].add((h.start, h.end))
+
             def inside_a_layer(span: tuple[int, int]) -> bool:
                 return any(s <= span[0] and span[1] <= e for s, e in layer_spans)
 
@@ -514,9 +523,7 @@ class Matcher:
         service, service_conf = ranked_services[0]
         if service.startswith(PRODUCT):
             product = self.products[service]
-            return MatchResult(
-                None, None, 0.0, check, reason="uncovered", foreign=product.name, near=product.near
-            )
+            return MatchResult(None, None, 0.0, check, reason="uncovered", foreign=product.name, near=product.near)
         # Named in passing ("lambda mounting EFS"), an uncovered offering is no alternative either.
         ranked_services = [ranked for ranked in ranked_services if not ranked[0].startswith(PRODUCT)]
         configured = self._configured_variant(reading, service)
@@ -608,7 +615,12 @@ class Matcher:
         if focus != (0, len(reading.words)):
             boost = [j for j, i in enumerate(positions) if focus[0] <= i < focus[1]]
         # "who encrypts data in S3": the verb right after "who" is the work asked about.
-        after_who = {h.end for h in reading.cues.get("responsibility", ()) if reading.words[h.start] in _WHO}
+        after_who = {
+            h.end + k
+            for h in reading.cues.get("responsibility", ())
+            if reading.words[h.start] in _WHO
+            for k in range(WHO_CLAUSE_WORDS)
+        }
         boost.extend(j for j, i in enumerate(positions) if i in after_who)
         cells = self.catalogue.services[service].cells
         probabilities = self.topics.probabilities(self.topics.vector(stems, boost))
@@ -666,9 +678,7 @@ class Matcher:
         cell, rival = services[service].cells.get(topic), services[other].cells.get(topic)
         return cell is not None and rival is not None and rival.owner != cell.owner
 
-    def _named_rival(
-        self, service: str, topic: str, reading: _Reading, ranked: Sequence[tuple[str, float]]
-    ) -> bool:
+    def _named_rival(self, service: str, topic: str, reading: _Reading, ranked: Sequence[tuple[str, float]]) -> bool:
         """The question opens with another service, precedence answered a later one, and the two
         answer this layer with different owners ("CloudFront distribution: the ACM certificate and
         TLS policy, whose?": ACM's encryption is shared, CloudFront's is yours). Which is meant is
@@ -1066,7 +1076,9 @@ _MANAGED_KINDS = frozenset(
 _NAME_PART_CUES = frozenset({"foreign", "not_responsibility"})  # cues that would refuse a question
 _COMMAND = re.compile(r"^\s*/demarc\b", re.IGNORECASE)  # the slash command's own name is not a word of the question
 _CAMEL_WORD = re.compile(r"\b[A-Za-z]*[a-z][A-Z][A-Za-z]*\b")
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*|[.!?\n]+")
+#: A sentence ends at . ! ? or a line break; a full stop inside a word ("i4i.metal", "api.example.com",
+#: "provided.al2023") does not end one.
+_SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\w))+[.!?]*|[.!?\n]+")
 _NEGATIONS = frozenset({"no", "not", "without", "non", "never", "nor"})
 _NEGATION_PAIRS = frozenset(
     {("instead", "of"), ("rather", "than"), ("isnt", "on"), ("not", "on"), ("no", "more"), ("away", "from")}

@@ -20,7 +20,6 @@ import hashlib
 import itertools
 import json
 import math
-import random
 import sys
 from array import array
 from collections import Counter
@@ -170,9 +169,7 @@ class TopicModel:
         return {cls: e / total for cls, e in zip(self.classes, exps, strict=True)}
 
 
-def train(
-    docs: Sequence[tuple[list[str], str]], classes: Sequence[str], start: TopicModel | None = None
-) -> TopicModel:
+def train(docs: Sequence[tuple[list[str], str]], classes: Sequence[str], start: TopicModel | None = None) -> TopicModel:
     """Multinomial logistic regression by SGD with AdaGrad steps, in plain Python.
 
     With `start` (the shipped model), training continues from its weights for the features and
@@ -204,11 +201,8 @@ def train(
     epochs = max(MIN_EPOCHS, min(EPOCHS, round(EPOCHS * FULL_EPOCH_DOCS / max(1, len(rows)))))
     if start is not None:
         epochs = _warm_start(start, classes, features, weights, g2, bias, bias_g2)
-    rng = random.Random(SEED)
-    order = list(range(len(rows)))
-    for _ in range(epochs):
-        rng.shuffle(order)
-        for r in order:
+    for epoch in range(epochs):
+        for r in _pass_order(grammed, epoch):
             vec, label = rows[r]
             logits = bias[:]
             for i, v in vec:
@@ -233,6 +227,20 @@ def train(
     for row in weights:
         flat.extend(row)
     return TopicModel(classes=tuple(classes), idf=idf, rows=index, weights=flat, bias=tuple(bias))
+
+
+def _pass_order(grammed: Sequence[tuple[list[str], int]], epoch: int) -> list[int]:
+    """The documents' order in one pass: shuffled by a hash of each document's own text, so adding
+    or removing one document leaves every other document's place relative to the rest unchanged.
+    (A seeded shuffle of positions reorders everything after any edit, and the retrained model then
+    moves borderline answers that have nothing to do with the edit.)"""
+
+    def key(r: int) -> bytes:
+        grams, label = grammed[r]
+        text = f"{SEED}/{epoch}/{label}/" + " ".join(grams)
+        return hashlib.blake2b(text.encode(), digest_size=8).digest()
+
+    return sorted(range(len(grammed)), key=lambda r: (key(r), r))
 
 
 def _warm_start(

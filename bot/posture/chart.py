@@ -76,8 +76,9 @@ def trend_figure(series: dict[str, list[TrendPoint]]) -> Any:
         bottom = [0] * len(points)
         for severity in SEVERITIES:
             heights = [p.counts[severity] if p.counts else 0 for p in points]
-            bars = axes.bar(xs, heights, bottom=bottom, color=SEVERITY_COLOURS[severity], label=severity.title(),
-                            width=0.75)
+            bars = axes.bar(
+                xs, heights, bottom=bottom, color=SEVERITY_COLOURS[severity], label=severity.title(), width=0.75
+            )
             for bar in bars.patches:
                 bar.set_gid(f"trend-{account}-{severity}")
             bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
@@ -96,8 +97,7 @@ def trend_figure(series: dict[str, list[TrendPoint]]) -> Any:
         axes.set_axisbelow(True)
         axes.yaxis.get_major_locator().set_params(integer=True)
     panels[0].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9)
-    figure.text(0.02, 0.01, "× a run that could not check anything (no findings counted)", fontsize=8,
-                color="#555555")
+    figure.text(0.02, 0.01, "× a run that could not check anything (no findings counted)", fontsize=8, color="#555555")
     figure.tight_layout(rect=(0, 0.03, 1, 0.95))
     return figure
 

@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("demarc.context")
 
 
-
 class ConversationStore(Protocol):
     """Remembers one `Context` per conversation key, for a time-to-live."""
 

@@ -108,14 +108,10 @@ class SqliteFeedback:
 
     def redact_feedback(self, before: str) -> int:
         with self._write() as conn:
-            rows = conn.execute(
-                "SELECT data FROM feedback WHERE at < ? AND redacted = 0", (before,)
-            ).fetchall()
+            rows = conn.execute("SELECT data FROM feedback WHERE at < ? AND redacted = 0", (before,)).fetchall()
             for (text,) in rows:
                 record = FeedbackRecord.loads(str(text)).redact()
-                conn.execute(
-                    "UPDATE feedback SET redacted = 1, data = ? WHERE id = ?", (record.dumps(), record.id)
-                )
+                conn.execute("UPDATE feedback SET redacted = 1, data = ? WHERE id = ?", (record.dumps(), record.id))
         return len(rows)
 
 
@@ -131,8 +127,9 @@ class DynamoFeedback:
 
         def _call(self, operation: str, **kwargs: Any) -> Any: ...
 
-        def _query(self, pk: str, *, newest_first: bool = False, limit: int | None = None, **extra: Any) -> list[Any]:
-            ...
+        def _query(
+            self, pk: str, *, newest_first: bool = False, limit: int | None = None, **extra: Any
+        ) -> list[Any]: ...
 
     def save_feedback(self, record: FeedbackRecord) -> None:
         self._call(
@@ -149,9 +146,9 @@ class DynamoFeedback:
         )
 
     def get_feedback(self, record_id: str) -> FeedbackRecord | None:
-        item = self._call(
-            "get_item", Key={"pk": {"S": FEEDBACK_PK}, "sk": {"S": record_id}}, ConsistentRead=True
-        ).get("Item")
+        item = self._call("get_item", Key={"pk": {"S": FEEDBACK_PK}, "sk": {"S": record_id}}, ConsistentRead=True).get(
+            "Item"
+        )
         return FeedbackRecord.loads(item["data"]["S"]) if item else None
 
     def _items(self) -> Iterator[Any]:
@@ -163,9 +160,7 @@ class DynamoFeedback:
         return [FeedbackRecord.loads(i["data"]["S"]) for i in self._items()]
 
     def feedback_counts(self) -> dict[str, int]:
-        return counts_of(
-            [(i["verdict"]["S"], i.get("corrected", {}).get("N") == "1") for i in self._items()]
-        )
+        return counts_of([(i["verdict"]["S"], i.get("corrected", {}).get("N") == "1") for i in self._items()])
 
     def redact_feedback(self, before: str) -> int:
         changed = 0

@@ -188,9 +188,7 @@ def test_products_the_catalogue_covers_answer_as_themselves(answerer: Answerer, 
 
 
 def test_a_low_confidence_answer_asks_which_layer(catalogue: Catalogue) -> None:
-    result = MatchResult(
-        "ec2", "os-patching", 40.0, None, (Candidate("ec2", "virtualization", 35.0),), probability=0.4
-    )
+    result = MatchResult("ec2", "os-patching", 40.0, None, (Candidate("ec2", "virtualization", 35.0),), probability=0.4)
     answer = build_answer(catalogue, "q", result)
     assert answer["match"]["confidence"] == "low"
     assert answer["note"].startswith("I'm not sure: is this about Operating system (yours) or Virtualization (AWS)?")
@@ -213,3 +211,17 @@ def test_a_genuine_tie_offers_both_services(answerer: Answerer) -> None:
     assert answer["match"]["confidence"] == "low"
     assert answer["alternatives"][0]["service"] == "sns"
     assert "Amazon SQS or Amazon SNS" in answer["note"]
+
+
+def test_a_name_pattern_that_is_not_a_regular_expression_is_reported(tmp_path: Path) -> None:
+    _write(
+        tmp_path / "broken.yaml",
+        """
+        services:
+          ec2-bare-metal:
+            name_patterns: ['[a-z+\\.metal']
+        """,
+    )
+    catalogue, problems = collect_problems([builtin_catalogue_dir(), tmp_path])
+    assert catalogue is None
+    assert any(p.entry.endswith("name_patterns") and "regular expression" in p.message for p in problems), problems

@@ -8,7 +8,7 @@ import pytest
 
 from bot.answer import Answerer
 from bot.catalogue import Catalogue, collect_problems
-from bot.facets import part_for
+from bot.facets import part_for, service_names
 from bot.paths import builtin_catalogue_dir
 
 
@@ -83,7 +83,7 @@ def test_the_facet_a_question_names(catalogue: Catalogue, question: str, owner: 
 
 
 def test_a_facet_named_as_what_used_to_be_does_not_decide(answerer: Answerer) -> None:
-    """"The old standard workflows kept execution history" says what was: the Express workflows
+    """ "The old standard workflows kept execution history" says what was: the Express workflows
     asked about are not answered as the standard workflows' AWS-kept history."""
     question = (
         "our express state machines fail silently. the old standard workflows kept execution history. "
@@ -91,3 +91,21 @@ def test_a_facet_named_as_what_used_to_be_does_not_decide(answerer: Answerer) ->
     )
     match = answerer.answer(question)["match"]
     assert match is not None and match["topic"] == "logging" and match["owner"] != "aws"
+
+
+def test_a_facet_that_is_a_product_name_is_named_only_whole(catalogue: Catalogue) -> None:
+    """ "outposts server" names a product: an outpost and, sentences later, a server do not."""
+    cell = catalogue.cell("outposts", "hardware")
+    names = service_names(catalogue.services["outposts"])
+    spread = "a host in our outpost died last night. do we swap the server ourselves or does aws replace it?"
+    assert part_for(cell, spread, names) is None
+    named = part_for(cell, "our outposts server died: who installs the replacement?", names)
+    assert named is not None and named[0].owner == "shared"
+    # A name used only as a comparison does not decide either.
+    kms = catalogue.cell("kms", "encryption")
+    compared = part_for(
+        kms,
+        "our CMK: does KMS rotate it on its own, like the aws managed keys?",
+        service_names(catalogue.services["kms"]),
+    )
+    assert compared is None or compared[0].owner != "aws"

@@ -66,7 +66,7 @@ def test_a_line_that_fails_is_reported_and_the_others_answered(
 
 
 def test_customer_managed_names_a_kind_of_key_not_who(answerer: Answerer) -> None:
-    """"customer managed" before "keys" is the key type: the question still asks about our keys."""
+    """ "customer managed" before "keys" is the key type: the question still asks about our keys."""
     assert answerer.answer("is rotation turned on for our customer managed KMS keys?")["check"] == "kms-key-rotation"
     # Asking who stays a question about the layer.
     answer = answerer.answer("customer managed keys in KMS: who rotates them?")
@@ -88,3 +88,37 @@ def test_a_question_that_asks_who_of_no_layer_gets_the_breakdown_unsure(answerer
     # Asked for outright, the whole service stays sure.
     match = answerer.answer("what are we responsible for on Lambda, every layer?")["match"]
     assert match is not None and match["topic"] is None and match["confidence"] == "high"
+
+
+@pytest.mark.parametrize("instance_type", ["c6i.metal", "i4i.metal", "m7g.metal-48xl", "mac2.metal"])
+def test_any_metal_instance_type_names_the_bare_metal_variant(answerer: Answerer, instance_type: str) -> None:
+    """Instance types are too many to list as aliases; the variant's name pattern reads them all."""
+    match = answerer.answer(f"we run our own KVM on {instance_type}: isolation between our guest VMs, whose job?")[
+        "match"
+    ]
+    assert match is not None and (match["service"], match["owner"]) == ("ec2-bare-metal", "customer")
+    # A type that is not metal stays plain EC2.
+    match = answerer.answer(f"ec2 {instance_type.split('.')[0]}.large: who patches the hypervisor?")["match"]
+    assert match is not None and (match["service"], match["owner"]) == ("ec2", "aws")
+
+
+def test_a_full_stop_inside_a_word_does_not_end_the_sentence(answerer: Answerer) -> None:
+    """The asking sentence is the focus: "api.example.com" or "provided.al2023" must not cut it."""
+    words, _, focus = answerer.matcher._words("Cert for api.example.com expired. Who renews it on ACM?")
+    assert words[focus[0] : focus[1]][:2] == ["who", "renews"]
+    words, _, focus = answerer.matcher._words("who patches provided.al2023 on lambda?")
+    assert focus == (0, len(words))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "ec2: who patches the hypervisor?",
+        "whose job is tuning the hypervisor on EC2?",
+        "who configures the hypervisor on ec2",
+    ],
+)
+def test_a_verb_of_work_does_not_outweigh_the_layer_it_works_on(answerer: Answerer, question: str) -> None:
+    """Patching, tuning and configuring happen on every layer; the object names which."""
+    match = answerer.answer(question)["match"]
+    assert match is not None and (match["topic"], match["owner"]) == ("virtualization", "aws")
