@@ -39,7 +39,8 @@ class Answerer:
         return cls(catalogue, Matcher(catalogue))
 
     def answer(self, question: str) -> dict[str, Any]:
-        return build_answer(self.catalogue, question, self.matcher.match(question))
+        result = self.matcher.match(question)
+        return build_answer(self.catalogue, question, result, reading=self.matcher.expand_names(question))
 
     def answer_cell(self, service: str, topic: str | None, question: str = "") -> dict[str, Any]:
         """The contract's answer for one cell (or, with `topic` None, a whole service), chosen by
@@ -72,7 +73,11 @@ def default_answerer() -> Answerer:
     return _DEFAULT
 
 
-def build_answer(catalogue: Catalogue, question: str, result: MatchResult) -> dict[str, Any]:
+def build_answer(
+    catalogue: Catalogue, question: str, result: MatchResult, *, reading: str | None = None
+) -> dict[str, Any]:
+    """The contract's answer object. `reading` is the question as the matcher read it (identifiers
+    such as "nodejs16.x" followed by what they name), which facets are looked up in."""
     match: dict[str, Any] | None = None
     breakdown: dict[str, list[str]] | None = None
     if result.service is not None:
@@ -94,7 +99,8 @@ def build_answer(catalogue: Catalogue, question: str, result: MatchResult) -> di
         }
         if result.topic is not None:
             cell = service.cells[result.topic]
-            facet = part_for(cell, question, service_names(service)) if cell.parts else None
+            text = question if reading is None else reading
+            facet = part_for(cell, text, service_names(service)) if cell.parts else None
             owner, summary, sources = cell.owner, cell.summary, list(cell.sources)
             if facet is not None:
                 part, phrase = facet

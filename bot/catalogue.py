@@ -103,6 +103,9 @@ class Topic:
     order: int
     aliases: tuple[str, ...]
     hints: tuple[str, ...]
+    # Identifiers that name the layer, by the phrase they mean: ("language runtime", regex) reads
+    # "nodejs16.x" or "python3.8" as itself followed by "language runtime".
+    name_patterns: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -407,6 +410,20 @@ def _patterns(origin: str, entry: str, value: Any, problems: list[Problem]) -> t
     return tuple(good)
 
 
+def _topic_patterns(origin: str, entry: str, value: Any, problems: list[Problem]) -> tuple[tuple[str, str], ...]:
+    """A mapping of phrase -> regular expressions, as (phrase, pattern) pairs."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        problems.append(Problem(origin, entry, "must map a phrase to a list of regular expressions"))
+        return ()
+    return tuple(
+        (str(phrase), pattern)
+        for phrase, patterns in value.items()
+        for pattern in _patterns(origin, f"{entry}.{phrase}", patterns, problems)
+    )
+
+
 def _text(origin: str, entry: str, value: Any, problems: list[Problem], *, required: bool = True) -> str:
     if isinstance(value, str) and value.strip():
         return " ".join(value.split())
@@ -445,6 +462,9 @@ def _build(raw: _Raw, problems: list[Problem], directories: tuple[Path, ...]) ->
             order=order,
             aliases=_phrases(where, f"topics.{topic_id}.aliases", body.get("aliases"), problems),
             hints=_phrases(where, f"topics.{topic_id}.hints", body.get("hints"), problems),
+            name_patterns=_topic_patterns(
+                where, f"topics.{topic_id}.name_patterns", body.get("name_patterns"), problems
+            ),
         )
     if not topics:
         problems.append(Problem("(catalogue)", "topics", "no topics are defined"))

@@ -28,6 +28,8 @@ FACET_SLACK = 2  # other words a facet phrase may have between its own when they
 FACET_SPREAD = 16  # ... and in their own order, within a sentence ("kafka 3.5 ... bumping the cluster ... upgrade")
 
 
+FACET_DENIAL_REACH = 3  # words before a facet phrase's last word where "no" / "never" denies it
+_DENIALS = frozenset({"no", "not", "never", "without"})
 _COMPARED = frozenset(stem(w) for w in ("like", "unlike"))  # "our CMK: rotated every year, like the AWS managed keys?"
 _ARTICLES = frozenset({"the", "a", "an", "our", "those", "these", "that"})
 _FORMER = frozenset(stem(w) for w in ("old", "previous", "former"))
@@ -48,21 +50,38 @@ def _compared(words: list[str], start: int) -> bool:
     return before[-1] == stem("unlike") or len(before) < 2 or before[-2] not in _WANTING
 
 
-def _contains(words: list[str], key: tuple[str, ...]) -> bool:
+def words_close(words: list[str], key: tuple[str, ...]) -> bool:
     """`key`'s words close together: in any order within len(key) + FACET_SLACK words ("keys that
     are customer managed"), or in their own order within len(key) + FACET_SPREAD words; not
-    where the phrase is only a comparison ("like the aws managed key")."""
+    where the phrase is only a comparison ("like the aws managed key") or is denied ("log groups
+    with no kms key", "we never picked a kms key")."""
     wanted = set(key)
     for start, word in enumerate(words):
         if word not in wanted or _compared(words, start):
             continue
-        if wanted <= set(words[start : start + len(key) + FACET_SLACK]):
-            return True
+        window = words[start : start + len(key) + FACET_SLACK]
+        if wanted <= set(window):
+            last = start + max(window.index(w) for w in wanted)
+            if not _denied(words, last):
+                return True
+            continue
         if word == key[0]:
-            rest = iter(words[start + 1 : start + len(key) + FACET_SPREAD])
-            if all(w in rest for w in key[1:]):
+            at, found = start, True
+            for w in key[1:]:
+                try:
+                    at = words.index(w, at + 1, start + len(key) + FACET_SPREAD)
+                except ValueError:
+                    found = False
+                    break
+            if found and not _denied(words, at):
                 return True
     return False
+
+
+def _denied(words: list[str], last: int) -> bool:
+    """A negation among the few words before the phrase's last word ("no kms key")."""
+    before = [w for w in words[max(0, last - FACET_DENIAL_REACH - 2) : last] if w not in _ARTICLES]
+    return any(w in _DENIALS for w in before[-FACET_DENIAL_REACH:])
 
 
 def service_names(service: Service) -> frozenset[tuple[str, ...]]:
@@ -91,7 +110,7 @@ def part_for(cell: Cell, question: str, names: frozenset[tuple[str, ...]] = froz
     for part in cell.parts:
         for phrase in part.when:
             key = _key(phrase)
-            if not key or not (_adjacent(words, key) if key in names else _contains(words, key)):
+            if not key or not (_adjacent(words, key) if key in names else words_close(words, key)):
                 continue
             if best is None or len(key) > best[0]:
                 best, rivals = (len(key), part, phrase), {part.owner}

@@ -24,8 +24,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from bot.catalogue import Catalogue, Service
+from bot.facets import words_close
 from bot.gazetteer import Product, botocore_products, needs_prefix
 from bot.text import MAX_MATCH_CHARS, fold, name_managed_keys, phrase_key, stem, strip_slack_markup
 from bot.topic_model import TopicModel, model_for
@@ -36,7 +38,7 @@ OWN_CELL_BONUS = 0.0
 OTHER_CELL_WEIGHT = 2.0
 TIE_FACTOR = 0.7  # two services named alike (same rank, neither ruled out): a genuine tie is never "high"
 CONFIDENT_SCORE = 75.0  # owner probability x service certainty, in %; chosen leave-one-set-out (README)
-WHO_CLAUSE_WORDS = 4  # "who patches the hypervisor": the verb after "who" and its object count double
+WHO_CLAUSE_WORDS = 4  # how far after "who" the verb and the word it works on are looked for
 PHRASE_BLEND = 0.3  # log-probability per unit of layer-phrase weight (one constant, chosen on the public sets)
 MODEL_ONLY_PROBABILITY = 0.9  # with no layer phrase at all, the model alone must be this sure
 MIN_FUZZY_LENGTH = 5
@@ -117,6 +119,15 @@ class Named:
     compare: bool  # "compare", "vs", "versus"
 
 
+class _Words(NamedTuple):
+    """A question's words as `Matcher._words` reads them."""
+
+    words: list[str]
+    corrected: set[int]
+    focus: tuple[int, int]  # the words of the sentence that asks the question
+    breaks: frozenset[int]  # words that open a clause after punctuation ("(no EKS). etcd": "etcd")
+
+
 @dataclass
 class _Reading:
     """The hits of one question, grouped for the decisions that follow."""
@@ -129,6 +140,7 @@ class _Reading:
     typed: list[str] = field(default_factory=list)  # the words before stemming, to quote back
     cues: dict[str, list[Hit]] = field(default_factory=lambda: defaultdict(list))
     negated: set[str] = field(default_factory=set)  # services mentioned only to be ruled out
+    breaks: frozenset[int] = frozenset()  # words that open a clause after punctuation
     tie: str | None = None  # the other service of a genuine tie
     displaced: str | None = None  # the service precedence chose, when the question's subject overrode it
 
@@ -154,6 +166,7 @@ class Matcher:
         self._known_words: set[str] = set()  # every word the catalogue uses
         self._service_words: set[str] = set()  # words of service names and aliases
         self._plain = frozenset(fold(" ".join(catalogue.vocabulary.get("plain_words", ()))).split())
+        self._plain_stems = frozenset(stem(w) for w in self._plain)
         self._trailing = frozenset(
             stem(w) for w in fold(" ".join(catalogue.vocabulary["trailing_owner_words"])).split()
         )
@@ -216,6 +229,11 @@ class Matcher:
             if service.aliases
             for pattern in service.name_patterns
         ]
+        self._name_patterns += [
+            (re.compile(pattern, re.IGNORECASE), rf" \g<0> {phrase} ")
+            for topic in cat.topics.values()
+            for phrase, pattern in topic.name_patterns
+        ]
         # parent id -> (variant id, stemmed words of one configuration that defines the variant)
         self._configurations: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
         for service in cat.services.values():
@@ -237,7 +255,11 @@ class Matcher:
             for service in cat.services.values()
         }
         for service in cat.services.values():
-            self._add(service.id.replace("-", " "), Entry(SERVICE, service.id, scope=CANONICAL))
+            own_id = service.id.replace("-", " ")
+            # An id that is an everyday word ("backup", "batch") names the service only where the
+            # catalogue lists it as an alias: "etcd backups" are not AWS Backup.
+            if own_id not in self._plain or fold(own_id) in {fold(a) for a in service.aliases}:
+                self._add(own_id, Entry(SERVICE, service.id, scope=CANONICAL))
             for alias in service.aliases:
                 self._add(alias, Entry(SERVICE, service.id))
             for framing in service.framings:
@@ -345,25 +367,42 @@ class Matcher:
                 return str(best[0])
         return word
 
-    def _words(self, question: str) -> tuple[list[str], set[int], tuple[int, int]]:
-        """Corrected words, the indices that were corrected, and the span of the asking sentence."""
+    def expand_names(self, question: str) -> str:
+        """The question with each identifier the catalogue's name patterns know followed, or
+        replaced, by what it names ("nodejs16.x language runtime", "c6i.metal" as a metal instance)."""
+        for pattern, alias in self._name_patterns:
+            question = pattern.sub(alias, question)
+        return question
+
+    def _words(self, question: str) -> _Words:
+        """Corrected words, the indices that were corrected, the span of the asking sentence, and
+        the words that open a clause after punctuation."""
         words: list[str] = []
         corrected: set[int] = set()
+        breaks: set[int] = set()
         sentences: list[tuple[int, int, bool]] = []
         text = _COMMAND.sub(" ", strip_slack_markup(question[: MAX_MATCH_CHARS * 2])[:MAX_MATCH_CHARS])
-        text = name_managed_keys(text)
-        for pattern, alias in self._name_patterns:
-            text = pattern.sub(alias, text)
+        text = self.expand_names(name_managed_keys(text))
         for sentence in _SENTENCE.findall(text):
             # "ElastiCache Serverless", "CloudFront Functions": a CamelCase name the catalogue knows
             # as one word stays one word (fold would split it into "elasti cache", "cloud front").
             sentence = _CAMEL_WORD.sub(lambda m: self._known_camel(m.group(0)), sentence)
-            raw = fold(sentence).split()
+            raw: list[str] = []
+            opens: set[int] = set()  # raw positions that follow a comma, colon, bracket or dash
+            for clause in _CLAUSE_BREAK.split(sentence):
+                clause_words = fold(clause).split()
+                if raw and clause_words:
+                    opens.add(len(raw))
+                raw.extend(clause_words)
             start = len(words)
+            if start and raw:
+                breaks.add(start)  # a new sentence opens a clause too
             i = 0
             while i < len(raw):
                 word = raw[i]
-                if i + 1 < len(raw):
+                if i in opens:
+                    breaks.add(len(words))
+                if i + 1 < len(raw) and i + 1 not in opens:
                     joined = word + raw[i + 1]
                     if len(joined) >= 6 and joined in self._raw_words and raw[i + 1] not in self._raw_words:
                         words.append(joined)
@@ -377,15 +416,15 @@ class Matcher:
             if len(words) > start:
                 sentences.append((start, len(words), "?" in sentence))
         asking = [s for s in sentences if s[2]] or sentences or [(0, 0, False)]
-        focus = asking[-1][:2]
-        return words, corrected, focus
+        start, end = asking[-1][:2]
+        return _Words(words, corrected, (start, end), frozenset(breaks))
 
     def _known_camel(self, word: str) -> str:
         folded = word.lower()
         return folded if folded in self._raw_words else word
 
     def _read(self, question: str) -> _Reading:
-        words, corrected, focus = self._words(question)
+        words, corrected, focus, breaks = self._words(question)
         stems = [stem(w) for w in words]
         found: list[Hit] = []
         n = len(stems)
@@ -394,13 +433,16 @@ class Matcher:
                 entries = self._phrases.get(tuple(stems[i : i + length]))
                 if entries:
                     found.extend(Hit(i, i + length, e) for e in entries)
-        negated = {h.entry.target for h in found if _negated(stems, h)}
-        found = [h for h in found if not _negated(stems, h)]
+        # A layer named right after a service, in the same clause ("no ALB access logs"; not "(no EKS). etcd").
+        layer_starts = frozenset(h.start for h in found if h.entry.kind == TOPIC and h.start not in breaks)
+        negated = {h.entry.target for h in found if _negated(stems, h, layer_starts)}
+        found = [h for h in found if not _negated(stems, h, layer_starts)]
         hits = _drop_absorbed(found)
         canonical = [h for h in found if h.entry.kind == SERVICE and h.entry.scope == CANONICAL]
         if n <= FOCUS_AFTER_WORDS:
             focus = (0, n)
         reading = _Reading(words=stems, corrected=corrected, hits=hits, canonical=canonical, focus=focus, typed=words)
+        reading.breaks = breaks
         # "MySQL ourselves on an instance instead of RDS": the service ruled out does not come back
         # through its generic hints ("mysql"), unless it is also named outright elsewhere.
         named = {h.entry.target for h in hits if h.entry.kind == SERVICE}
@@ -510,9 +552,10 @@ class Matcher:
         both_sides = self._names_both_sides(reading) and not cues.get("not_responsibility")
         # "... aws fixes or we redeploy?": AWS and us as the two sides of an "or" ask who, whatever
         # how-to words ("deploy", "restart") the sides use.
-        asks_who = bool(cues.get("responsibility")) or trailing or both_sides or self._sides_alternate(reading)
+        responsibility = bool(cues.get("responsibility")) and not self._asks_something_else(reading)
+        asks_who = responsibility or trailing or both_sides or self._sides_alternate(reading)
         every_layer = bool(cues.get("every_layer"))
-        wants_whole = bool(cues.get("whole_service")) or every_layer
+        wants_whole = bool(cues.get("whole_service")) or every_layer or self._asks_each_side(reading)
         check = self._account_check(reading, asks_who)
         ranked_services = self._rank_services(reading)
         if service is not None and service in self.catalogue.services:
@@ -614,13 +657,20 @@ class Matcher:
         boost: list[int] = []
         if focus != (0, len(reading.words)):
             boost = [j for j, i in enumerate(positions) if focus[0] <= i < focus[1]]
-        # "who encrypts data in S3": the verb right after "who" is the work asked about.
-        after_who = {
-            h.end + k
-            for h in reading.cues.get("responsibility", ())
-            if reading.words[h.start] in _WHO
-            for k in range(WHO_CLAUSE_WORDS)
-        }
+        # "who encrypts data in S3": the verb right after "who" is the work asked about, and
+        # "who patches the hypervisor": so is the next word it works on (articles and the
+        # service's own name aside), or the verb alone would outweigh the layer.
+        kept = set(positions)
+        after_who: set[int] = set()
+        for h in reading.cues.get("responsibility", ()):
+            if reading.words[h.start] not in _WHO:
+                continue
+            clause = [
+                i
+                for i in range(h.end, min(len(reading.words), h.end + WHO_CLAUSE_WORDS))
+                if i in kept and reading.words[i] not in _ARTICLES
+            ]
+            after_who.update(clause[:2])
         boost.extend(j for j, i in enumerate(positions) if i in after_who)
         cells = self.catalogue.services[service].cells
         probabilities = self.topics.probabilities(self.topics.vector(stems, boost))
@@ -758,6 +808,38 @@ class Matcher:
         aws = any(w in self._aws_side and i not in inside_names for i, w in enumerate(words))
         return aws and any(w in self._our_side for w in words)
 
+    def _asks_something_else(self, reading: _Reading) -> bool:
+        """A long message whose asking sentence asks a price or a how-to while every "whose job" word
+        sits in the background ("finance is asking us to trim spend. What's the cheapest instance
+        class ...?"): the question is the asking sentence's, not responsibility."""
+        start, end = reading.focus
+        if (start, end) == (0, len(reading.words)):
+            return False
+
+        def inside(hits: Sequence[Hit]) -> bool:
+            return any(start <= h.start and h.end <= end for h in hits)
+
+        return inside(reading.cues.get("not_responsibility", ())) and not inside(reading.cues.get("responsibility", ()))
+
+    def _asks_each_side(self, reading: _Reading) -> bool:
+        """Two "what" clauses, one about AWS and one about us ("what does AWS take care of for an ALB,
+        and what's left to us?"), ask for the whole split, whatever verbs they use."""
+        inside_names = {
+            i for h in reading.hits if h.entry.kind in (SERVICE, SERVICE_HINT) for i in range(h.start, h.end)
+        }
+        starts = [i for i, w in enumerate(reading.words) if w in _SPLIT_QUESTION_WORDS]
+        if len(starts) < 2:
+            return False
+        sides = []
+        for start, end in zip(starts, [*starts[1:], len(reading.words)], strict=True):
+            clause = [(i, reading.words[i]) for i in range(start, end) if i not in inside_names]
+            sides.append(
+                ({w for _, w in clause} & self._aws_side and "aws", {w for _, w in clause} & self._our_side and "us")
+            )
+        aws = any(a and not u for a, u in sides)
+        us = any(u and not a for a, u in sides)
+        return aws and us
+
     def _sides_alternate(self, reading: _Reading) -> bool:
         """AWS on one side of an "or" and us on the other, a few words apart ("aws fixes or we redeploy",
         "do we patch it or does aws")."""
@@ -890,11 +972,15 @@ class Matcher:
             and (h.start, h.end) not in skip
             and not any(h.start < e and s < h.end for s, e in names)
         )
-        words = set(reading.words)
+        # A facet phrase counts where the question has its words close together, as a facet is
+        # named; a one-word facet that is an everyday word ("patch", unlike "cmk") tells no service.
         return count + sum(
             1
             for key in self._facet_keys.get(service, ())
-            if key and key not in rival_keys and all(w in words for w in key)
+            if key
+            and key not in rival_keys
+            and not (len(key) == 1 and key[0] in self._plain_stems)
+            and words_close(reading.words, key)
         )
 
     def _subject(
@@ -1076,10 +1162,16 @@ _MANAGED_KINDS = frozenset(
 _NAME_PART_CUES = frozenset({"foreign", "not_responsibility"})  # cues that would refuse a question
 _COMMAND = re.compile(r"^\s*/demarc\b", re.IGNORECASE)  # the slash command's own name is not a word of the question
 _CAMEL_WORD = re.compile(r"\b[A-Za-z]*[a-z][A-Z][A-Za-z]*\b")
+#: Punctuation inside a sentence that ends a clause: a comma, colon, semicolon, bracket or a spaced dash.
+_CLAUSE_BREAK = re.compile(r"[,;:()\[\]{}]|\s[-\u2013\u2014]+\s")
 #: A sentence ends at . ! ? or a line break; a full stop inside a word ("i4i.metal", "api.example.com",
 #: "provided.al2023") does not end one.
 _SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\w))+[.!?]*|[.!?\n]+")
-_NEGATIONS = frozenset({"no", "not", "without", "non", "never", "nor"})
+_NEGATIONS = frozenset({"no", "not", "without", "non", "never", "nor", stem("unlike")})
+#: Words before "like" that make it a wish ("we'd like lambda to ..."), not a comparison.
+_WANTING = frozenset({"would", "wed", "id", "d", "i", "we", "you", "they", "should", "might", "just"})
+_SPLIT_QUESTION_WORDS = frozenset({"what", "which"})
+_DETERMINER_NEGATIONS = frozenset({"no", "without"})  # "no ALB access logs": they qualify the noun after
 _NEGATION_PAIRS = frozenset(
     {("instead", "of"), ("rather", "than"), ("isnt", "on"), ("not", "on"), ("no", "more"), ("away", "from")}
     | {(stem(verb), "off") for verb in ("moving", "migrating", "getting", "move", "migrate")}
@@ -1102,8 +1194,12 @@ def _names_elsewhere(named: Service | None, chosen: Service | None) -> bool:
     )
 
 
-def _negated(stems: Sequence[str], hit: Hit) -> bool:
-    """A service mentioned only to be ruled out ("kubeadm, no eks") is not what the question is about."""
+def _negated(stems: Sequence[str], hit: Hit, layer_starts: frozenset[int] = frozenset()) -> bool:
+    """A service mentioned only to be ruled out ("kubeadm, no eks") is not what the question is about.
+
+    "No" or "without" before a service that names a layer of it ("no ALB access logs", "without
+    S3 encryption") rules out the layer, not the service.
+    """
     if hit.entry.kind not in (SERVICE, SERVICE_HINT) or hit.start == 0:
         return False
     before = [w for w in stems[max(0, hit.start - 4) : hit.start]]
@@ -1112,7 +1208,9 @@ def _negated(stems: Sequence[str], hit: Hit) -> bool:
     if not before:
         return False
     if before[-1] in _NEGATIONS:
-        return True
+        return not (before[-1] in _DETERMINER_NEGATIONS and hit.end in layer_starts)
+    if before[-1] == "like" and (len(before) < 2 or before[-2] not in _WANTING):
+        return True  # "... deprecation to track, like lambda?": a comparison, not the service asked about
     if len(before) >= 2 and (before[-2], before[-1]) in _NEGATION_PAIRS:
         return True
     # "we moved from EC2 to Fargate": the service left behind is not the one the asker runs.

@@ -104,10 +104,10 @@ def test_any_metal_instance_type_names_the_bare_metal_variant(answerer: Answerer
 
 def test_a_full_stop_inside_a_word_does_not_end_the_sentence(answerer: Answerer) -> None:
     """The asking sentence is the focus: "api.example.com" or "provided.al2023" must not cut it."""
-    words, _, focus = answerer.matcher._words("Cert for api.example.com expired. Who renews it on ACM?")
-    assert words[focus[0] : focus[1]][:2] == ["who", "renews"]
-    words, _, focus = answerer.matcher._words("who patches provided.al2023 on lambda?")
-    assert focus == (0, len(words))
+    read = answerer.matcher._words("Cert for api.example.com expired. Who renews it on ACM?")
+    assert read.words[read.focus[0] : read.focus[1]][:2] == ["who", "renews"]
+    read = answerer.matcher._words("who patches provided.al2023 on lambda?")
+    assert read.focus == (0, len(read.words))
 
 
 @pytest.mark.parametrize(
@@ -122,3 +122,58 @@ def test_a_verb_of_work_does_not_outweigh_the_layer_it_works_on(answerer: Answer
     """Patching, tuning and configuring happen on every layer; the object names which."""
     match = answerer.answer(question)["match"]
     assert match is not None and (match["topic"], match["owner"]) == ("virtualization", "aws")
+
+
+def _said(answerer: Answerer, question: str) -> tuple[Any, ...] | None:
+    match = answerer.answer(question)["match"]
+    return None if match is None else (match["service"], match["topic"], match["owner"])
+
+
+def test_no_before_a_service_and_its_layer_rules_out_the_layer(answerer: Answerer) -> None:
+    assert _said(answerer, "no ALB access logs for the incident window. who was supposed to turn them on?") == (
+        "elb",
+        "logging",
+        "customer",
+    )
+    # Across a clause break the service itself is ruled out.
+    said = _said(answerer, "we rolled our own k8s on ec2 with kubeadm (no EKS). etcd fell over: ours?")
+    assert said is not None and said[0] == "ec2"
+
+
+def test_unlike_and_like_name_the_service_compared_with(answerer: Answerer) -> None:
+    said = _said(answerer, "Unlike RDS, do we ever have to patch a database engine version on DynamoDB?")
+    assert said is not None and said[0] == "dynamodb"
+    said = _said(answerer, "cloudfront functions js runtime: any runtime patching to track, like lambda?")
+    assert said is not None and said[0] == "cloudfront-functions"
+
+
+def test_a_clause_for_each_side_asks_for_the_whole_split(answerer: Answerer) -> None:
+    match = answerer.answer("What does AWS take care of for an Application Load Balancer, and what's left to us?")[
+        "match"
+    ]
+    assert match is not None and (match["service"], match["topic"]) == ("elb", None)
+
+
+def test_a_price_asked_in_the_last_sentence_is_not_responsibility(answerer: Answerer) -> None:
+    question = (
+        "Planning the RDS migration next sprint and finance is asking us to trim spend. "
+        "What's the cheapest instance class that still gives Postgres 16 GiB of RAM?"
+    )
+    assert answerer.answer(question)["match"] is None
+
+
+def test_an_everyday_word_that_is_a_service_id_is_not_its_name(answerer: Answerer) -> None:
+    said = _said(answerer, "etcd backups on our self-managed k8s on ec2: whose problem?")
+    assert said is not None and said[0] == "ec2"
+    said = _said(answerer, "aws backup vault lock: who owns it?")
+    assert said is not None and said[0] == "backup"
+
+
+def test_a_runtime_identifier_names_the_language_runtime(answerer: Answerer) -> None:
+    assert _said(answerer, "lambda on nodejs16.x, deprecation email came. does aws move it or do we?") == (
+        "lambda",
+        "platform",
+        "customer",
+    )
+    said = _said(answerer, "java17 lambda: who patches the jvm?")
+    assert said is not None and said[:2] == ("lambda", "platform")
