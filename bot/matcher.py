@@ -660,7 +660,8 @@ class Matcher:
         # "who encrypts data in S3": the verb right after "who" is the work asked about, and
         # "who patches the hypervisor": so is the next word it works on (articles and the
         # service's own name aside), or the verb alone would outweigh the layer.
-        kept = set(positions)
+        cue_words = {i for h in reading.cues.get("responsibility", ()) for i in range(h.start, h.end)}
+        kept = set(positions) - cue_words  # "who owns the network controls": "owns" only asks who
         after_who: set[int] = set()
         for h in reading.cues.get("responsibility", ()):
             if reading.words[h.start] not in _WHO:

@@ -70,7 +70,17 @@ _KEEP_S = frozenset(
 # Words the rules below would fold onto another word: "setting" is not the verb "set" ("patch
 # set", "set up", "who sets the policy" say nothing about a resource's settings), and Amazon
 # WorkSpaces is not any product's "workspace" (Managed Grafana's, Prometheus's, Terraform's).
-_OWN_STEM = {"setting": "setting", "settings": "setting", "workspaces": "workspaces"}
+# Words with a stem of their own: short forms engineers type read as the word they shorten
+# ("cert" is a certificate, "creds" credentials), and names that only look like plurals.
+_OWN_STEM = {
+    "setting": "setting",
+    "settings": "setting",
+    "workspaces": "workspaces",
+    "cert": "certificat",
+    "certs": "certificat",
+    "cred": "credential",
+    "creds": "credential",
+}
 
 
 def strip_slack_markup(text: str) -> str:
