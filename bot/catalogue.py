@@ -70,6 +70,7 @@ VOCABULARY_LISTS = (
     "foreign",
     "plain_words",
     "compliance",
+    "how_to",
 )
 MAX_SUMMARY = 600
 

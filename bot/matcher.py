@@ -284,6 +284,7 @@ class Matcher:
             "account_requests",
             "state_words",
             "not_responsibility",
+            "how_to",
             "foreign",
         ):
             for phrase in cat.vocabulary.get(cue, ()):
@@ -824,11 +825,22 @@ class Matcher:
 
     def _asks_each_side(self, reading: _Reading) -> bool:
         """Two "what" clauses, one about AWS and one about us ("what does AWS take care of for an ALB,
-        and what's left to us?"), ask for the whole split, whatever verbs they use."""
+        and what's left to us?"), or the two sides set against each other ("an AWS column vs a
+        customer column"), ask for the whole split, whatever verbs they use."""
         inside_names = {
             i for h in reading.hits if h.entry.kind in (SERVICE, SERVICE_HINT) for i in range(h.start, h.end)
         }
-        starts = [i for i, w in enumerate(reading.words) if w in _SPLIT_QUESTION_WORDS]
+        words = reading.words
+        for i, word in enumerate(words):
+            # "an aws column vs a customer column": the two sides set against each other
+            if word in _VERSUS:
+                before = set(words[max(0, i - ALTERNATIVE_REACH) : i]) - {words[j] for j in inside_names}
+                after = set(words[i + 1 : i + 1 + ALTERNATIVE_REACH])
+                if (before & self._aws_side and after & self._our_side) or (
+                    before & self._our_side and after & self._aws_side
+                ):
+                    return True
+        starts = [i for i, w in enumerate(words) if w in _SPLIT_QUESTION_WORDS]
         if len(starts) < 2:
             return False
         sides = []
@@ -1149,8 +1161,12 @@ class Matcher:
         # check's own: "cloudtrail hosts OS patching" is about CloudTrail, not our instances.
         named = {h.entry.target for h in reading.hits if h.entry.kind == SERVICE}
         terse = len(reading.words) <= 5 and named <= {self.catalogue.checks[check_id].service}
+        # A how-to ("how do I ... with versioning on", "write me a terraform module ...") is not about
+        # the account, whatever state words it uses; only an explicit account cue makes it one.
         about_account = bool(cues.get("account")) or (
-            not asks_who and (bool(cues.get("account_requests")) or bool(cues.get("state_words")) or terse)
+            not asks_who
+            and not cues.get("how_to")
+            and (bool(cues.get("account_requests")) or bool(cues.get("state_words")) or terse)
         )
         return check_id if about_account else None
 
@@ -1172,6 +1188,7 @@ _NEGATIONS = frozenset({"no", "not", "without", "non", "never", "nor", stem("unl
 #: Words before "like" that make it a wish ("we'd like lambda to ..."), not a comparison.
 _WANTING = frozenset({"would", "wed", "id", "d", "i", "we", "you", "they", "should", "might", "just"})
 _SPLIT_QUESTION_WORDS = frozenset({"what", "which"})
+_VERSUS = frozenset({"vs", "versus"})
 _DETERMINER_NEGATIONS = frozenset({"no", "without"})  # "no ALB access logs": they qualify the noun after
 _NEGATION_PAIRS = frozenset(
     {("instead", "of"), ("rather", "than"), ("isnt", "on"), ("not", "on"), ("no", "more"), ("away", "from")}

@@ -177,3 +177,30 @@ def test_a_runtime_identifier_names_the_language_runtime(answerer: Answerer) -> 
     )
     said = _said(answerer, "java17 lambda: who patches the jvm?")
     assert said is not None and said[:2] == ("lambda", "platform")
+
+
+def test_a_how_to_with_state_words_is_not_about_the_account(answerer: Answerer) -> None:
+    answer = answerer.answer("how do i get a shell on an ec2 instance with session manager instead of an ssh key")
+    assert answer["check"] is None
+    answer = answerer.answer("can u write me a terraform module for an s3 bucket with versioning on")
+    assert answer["check"] is None and answer["match"] is None
+    # An account cue still asks about the account.
+    answer = answerer.answer("do all of our load balancer TLS listeners use a TLS 1.2+ security policy?")
+    assert answer["check"] == "elb-tls-policy"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "put the cloudfront responsibilities in a table for me, aws column vs customer column",
+        "elasticache: draw the line for me",
+    ],
+)
+def test_more_ways_to_ask_for_the_whole_split(answerer: Answerer, question: str) -> None:
+    match = answerer.answer(question)["match"]
+    assert match is not None and match["topic"] is None
+
+
+def test_scaling_policies_point_at_auto_scaling(answerer: Answerer) -> None:
+    said = _said(answerer, "the engine that evaluates our target tracking policies stopped reacting: AWS's to run?")
+    assert said is not None and said[0] == "autoscaling"
