@@ -432,12 +432,14 @@ class Matcher:
         for i in range(n):
             for length in range(min(self._max_len, n - i), 0, -1):
                 entries = self._phrases.get(tuple(stems[i : i + length]))
-                if entries:
+                if entries and not any(b in breaks for b in range(i + 1, i + length)):
+                    # a phrase does not run across a comma or bracket ("we don't use RDS, postgres ...")
                     found.extend(Hit(i, i + length, e) for e in entries)
         # A layer named right after a service, in the same clause ("no ALB access logs"; not "(no EKS). etcd").
         layer_starts = frozenset(h.start for h in found if h.entry.kind == TOPIC and h.start not in breaks)
-        negated = {h.entry.target for h in found if _negated(stems, h, layer_starts)}
-        found = [h for h in found if not _negated(stems, h, layer_starts)]
+        denied = [h for h in found if _negated(stems, h, layer_starts)]
+        negated = {h.entry.target for h in denied}
+        found = [h for h in found if h not in denied]
         hits = _drop_absorbed(found)
         canonical = [h for h in found if h.entry.kind == SERVICE and h.entry.scope == CANONICAL]
         if n <= FOCUS_AFTER_WORDS:
@@ -541,7 +543,7 @@ class Matcher:
         if not reading.words:
             return MatchResult(None, None, 0.0, None, reason="empty")
         cues = reading.cues
-        if cues.get("foreign") and not self._names_a_hybrid_offering(reading):
+        if cues.get("foreign") and not self._names_a_hybrid_offering(reading) and not self._foreign_aside(reading):
             first = cues["foreign"][0]
             return MatchResult(
                 None, None, 0.0, None, reason="foreign", foreign=" ".join(reading.typed[first.start : first.end])
@@ -777,6 +779,20 @@ class Matcher:
             if (best is None or len(key) > best[0]) and _stated(reading.words, key):
                 best = (len(key), variant)
         return best[1] if best is not None else service
+
+    def _foreign_aside(self, reading: _Reading) -> bool:
+        """Another provider named only in the background of a long message ("They've only used
+        Heroku before. Can you lay out ... for Beanstalk?"): the asking sentence names a covered
+        service and no other provider, so it is the question."""
+        start, end = reading.focus
+        if (start, end) == (0, len(reading.words)):
+            return False
+        if any(start <= h.start < end for h in reading.cues.get("foreign", ())):
+            return False
+        return any(
+            h.entry.kind == SERVICE and start <= h.start < end and h.entry.target in self.catalogue.services
+            for h in reading.hits
+        )
 
     def _names_a_hybrid_offering(self, reading: _Reading) -> bool:
         """ "EKS Anywhere on our vSphere", "ECS Anywhere on prem": an AWS offering that runs on the
@@ -1180,7 +1196,7 @@ _NAME_PART_CUES = frozenset({"foreign", "not_responsibility"})  # cues that woul
 _COMMAND = re.compile(r"^\s*/demarc\b", re.IGNORECASE)  # the slash command's own name is not a word of the question
 _CAMEL_WORD = re.compile(r"\b[A-Za-z]*[a-z][A-Z][A-Za-z]*\b")
 #: Punctuation inside a sentence that ends a clause: a comma, colon, semicolon, bracket or a spaced dash.
-_CLAUSE_BREAK = re.compile(r"[,;:()\[\]{}]|\s[-\u2013\u2014]+\s")
+_CLAUSE_BREAK = re.compile(r"[,;:](?=\s|$)|[()\[\]{}]|\s[-\u2013\u2014]+\s")  # not "tl;dr", "10:30"
 #: A sentence ends at . ! ? or a line break; a full stop inside a word ("i4i.metal", "api.example.com",
 #: "provided.al2023") does not end one.
 _SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\w))+[.!?]*|[.!?\n]+")
@@ -1189,6 +1205,8 @@ _NEGATIONS = frozenset({"no", "not", "without", "non", "never", "nor", stem("unl
 _WANTING = frozenset({"would", "wed", "id", "d", "i", "we", "you", "they", "should", "might", "just"})
 _SPLIT_QUESTION_WORDS = frozenset({"what", "which"})
 _VERSUS = frozenset({"vs", "versus"})
+_DO_NOT = frozenset({"dont", "doesnt", "didnt"})
+_DO_NOT_VERBS = frozenset(stem(w) for w in ("put", "run", "have", "need", "want", "go", "touch", "deploy"))
 _DETERMINER_NEGATIONS = frozenset({"no", "without"})  # "no ALB access logs": they qualify the noun after
 _NEGATION_PAIRS = frozenset(
     {("instead", "of"), ("rather", "than"), ("isnt", "on"), ("not", "on"), ("no", "more"), ("away", "from")}
@@ -1227,6 +1245,10 @@ def _negated(stems: Sequence[str], hit: Hit, layer_starts: frozenset[int] = froz
         return False
     if before[-1] in _NEGATIONS:
         return not (before[-1] in _DETERMINER_NEGATIONS and hit.end in layer_starts)
+    if len(before) >= 2 and before[-2] in _DO_NOT and before[-1] in _DO_NOT_VERBS:
+        return True  # "we don't put cloudfront in front of it", "we don't run EKS"
+    if before[-1] in _DO_NOT:
+        return True  # "we don't use RDS" ("use" is dropped as an article)
     if before[-1] == "like" and (len(before) < 2 or before[-2] not in _WANTING):
         return True  # "... deprecation to track, like lambda?": a comparison, not the service asked about
     if len(before) >= 2 and (before[-2], before[-1]) in _NEGATION_PAIRS:

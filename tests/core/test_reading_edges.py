@@ -204,3 +204,39 @@ def test_more_ways_to_ask_for_the_whole_split(answerer: Answerer, question: str)
 def test_scaling_policies_point_at_auto_scaling(answerer: Answerer) -> None:
     said = _said(answerer, "the engine that evaluates our target tracking policies stopped reacting: AWS's to run?")
     assert said is not None and said[0] == "autoscaling"
+
+
+def test_dont_use_rules_a_service_out(answerer: Answerer) -> None:
+    said = _said(
+        answerer, "we don't use RDS, postgres runs on our own ec2 instances. who patches the postgres binaries?"
+    )
+    assert said is not None and said[0] == "ec2"
+    said = _said(
+        answerer, "we don't put cloudfront in front of it, it's an s3 website. physical security of the objects?"
+    )
+    assert said is not None and said[0] == "s3"
+
+
+def test_a_nat_gateway_is_vpc_and_a_nat_instance_is_ec2(answerer: Answerer) -> None:
+    said = _said(
+        answerer, "we're on managed NAT gateways now, not the old NAT instance AMI. the OS under it, aws patches?"
+    )
+    assert said is not None and said[:3] == ("vpc", "os-patching", "aws")
+
+
+def test_another_provider_in_the_background_does_not_refuse_the_question(answerer: Answerer) -> None:
+    question = (
+        "We're moving the data team onto Elastic Beanstalk next sprint and they keep asking what they own. "
+        "They have only ever used Heroku. Can you lay out the whole shared responsibility picture for "
+        "Beanstalk, every layer?"
+    )
+    match = answerer.answer(question)["match"]
+    assert match is not None and (match["service"], match["topic"]) == ("elastic-beanstalk", None)
+    assert answerer.answer("who patches the OS on Heroku dynos?")["match"] is None
+
+
+def test_on_our_plate_asks_who(answerer: Answerer) -> None:
+    match = answerer.answer("what's on our plate with EKS? workers are managed node groups on ec2, not fargate")[
+        "match"
+    ]
+    assert match is not None and (match["service"], match["topic"]) == ("eks", None)
