@@ -56,6 +56,7 @@ SOLE_LAYER_WORDS = 15  # up to this many words, the one layer named outright is 
 PEER_PRECEDENCE = 5  # a service at most this far below the answered one is its peer, not a building block
 UNNAMED_LAYER_FACTOR = 0.7  # the whole breakdown for a question that asks who of no layer named: not "high"
 ALTERNATIVE_REACH = 3  # words either side of "or" in which AWS and us are the two alternatives
+DOER_REACH = 12  # words before "or does <service>" in which "do we ..." asks the other side
 SUBJECT_EVIDENCE = 2  # own feature words that make the service named first the subject over a later, more general one
 _CATEGORY = {SERVICE: SERVICE, SERVICE_HINT: SERVICE, TOPIC: TOPIC, CUE: CUE, CHECK: CHECK, CHECK_UNLESS: CHECK}
 
@@ -327,9 +328,14 @@ class Matcher:
         candidates: list[tuple[str, Product, bool]] = [
             (f"{PRODUCT}{pid}", product, True) for pid, product in cat.products.items()
         ]
+        # A covered service's name words: botocore's "Managed Streaming for Kafka" is MSK by another name.
+        covered_names = [_name_words(service.name) for service in cat.services.values()]
         for name, phrases in botocore_products():
             if fold(name).strip() in names or any(p in covered for p in phrases):
                 continue  # the catalogue covers it, or its own products section names it better
+            own_words = _name_words(name)
+            if own_words and any(own_words <= words for words in covered_names):
+                continue
             candidates.append((f"{PRODUCT}aws:{name}", Product(name, phrases), False))
         for target, product, curated in candidates:
             aliases = [fold(a).strip() for a in (product.name, *product.aliases)]
@@ -871,13 +877,27 @@ class Matcher:
 
     def _sides_alternate(self, reading: _Reading) -> bool:
         """AWS on one side of an "or" and us on the other, a few words apart ("aws fixes or we redeploy",
-        "do we patch it or does aws")."""
+        "do we patch it or does aws"). A service doing the work stands for AWS ("do we still run the
+        ASG, or does ECS figure it out"); a service merely chosen does not ("ECS or EKS?")."""
         words = reading.words
+        doers = {
+            h.start - 1
+            for h in reading.hits
+            if h.entry.kind == SERVICE and h.entry.target in self.catalogue.services and h.start > 0
+        }
         for i, word in enumerate(words):
             if word != "or":
                 continue
             before = set(words[max(0, i - ALTERNATIVE_REACH) : i])
             after = set(words[i + 1 : i + 1 + ALTERNATIVE_REACH])
+            if i + 1 in doers and words[i + 1] in _AUXILIARIES:
+                # "do we still babysit the ASG ..., or does ECS ...": a question each side asks of
+                # its doer, we in the first, the service (AWS's side) in the second.
+                start = max(0, i - DOER_REACH)
+                if any(
+                    words[j] in _AUXILIARIES and words[j + 1] in self._our_side for j in range(start, i - 1)
+                ):
+                    return True
             aws_first = bool(before & self._aws_side and after & self._our_side)
             if aws_first or bool(before & self._our_side and after & self._aws_side):
                 return True
@@ -1205,6 +1225,7 @@ _NEGATIONS = frozenset({"no", "not", "without", "non", "never", "nor", stem("unl
 _WANTING = frozenset({"would", "wed", "id", "d", "i", "we", "you", "they", "should", "might", "just"})
 _SPLIT_QUESTION_WORDS = frozenset({"what", "which"})
 _VERSUS = frozenset({"vs", "versus"})
+_AUXILIARIES = frozenset({"does", "do", "will", "would", "can", "should", "is"})
 _DO_NOT = frozenset({"dont", "doesnt", "didnt"})
 _DO_NOT_VERBS = frozenset(stem(w) for w in ("put", "run", "have", "need", "want", "go", "touch", "deploy"))
 _DETERMINER_NEGATIONS = frozenset({"no", "without"})  # "no ALB access logs": they qualify the noun after
@@ -1216,6 +1237,14 @@ _ARTICLES = frozenset({"the", "a", "an", "our", "old", "any", "using", "use", "o
 _MOVE_FROM, _MOVE_TO = "from", frozenset({"to", "onto", "into"})
 #: Words that ask to set two services side by side (`Named.compare`).
 _COMPARE = frozenset({"compare", "compared", "comparing", "comparison", "vs", "versus"})
+
+
+_NAME_FILLER = frozenset({"amazon", "aws", "for", "the", "and", "of", "with", "apache", "service"})
+
+
+def _name_words(name: str) -> frozenset[str]:
+    """A product name's own words, without "Amazon", "for", "Apache" and the like."""
+    return frozenset(w for w in fold(re.sub(r"\([^)]*\)", " ", name)).split() if w not in _NAME_FILLER)
 
 
 def _names_elsewhere(named: Service | None, chosen: Service | None) -> bool:

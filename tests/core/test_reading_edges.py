@@ -240,3 +240,19 @@ def test_on_our_plate_asks_who(answerer: Answerer) -> None:
         "match"
     ]
     assert match is not None and (match["service"], match["topic"]) == ("eks", None)
+
+
+def test_botocore_names_a_covered_service_by_another_name(answerer: Answerer) -> None:
+    """botocore's "Managed Streaming for Kafka" is MSK: never declined as an uncovered product."""
+    said = _said(answerer, "msk cluster still on kafka 2.8.1. does aws upgrade the kafka version for us or do we?")
+    assert said is not None and said[:3] == ("msk", "platform", "customer")
+    said = _said(answerer, "need prompts+responses for an audit for the chatbot. is bedrock invocation logging on?")
+    assert said is not None and said[0] == "bedrock"
+
+
+def test_or_does_the_service_asks_who(answerer: Answerer) -> None:
+    question = "on ecs managed instances do we still babysit an ASG and target tracking, or does ecs figure it out?"
+    said = _said(answerer, question)
+    assert said is not None and said[:3] == ("ecs-managed-instances", "capacity", "aws")
+    # A service merely chosen between is no side.
+    assert not answerer.matcher._sides_alternate(answerer.matcher._read("we run ECS or EKS for the new service"))
