@@ -333,7 +333,8 @@ class Matcher:
         for name, phrases in botocore_products():
             if fold(name).strip() in names or any(p in covered for p in phrases):
                 continue  # the catalogue covers it, or its own products section names it better
-            own_words = _name_words(name)
+            # ... and so is one of its APIs ("SageMaker Runtime", "NeptuneData", "CloudTrail Data Service").
+            own_words = _name_words(name) - _API_WORDS
             if own_words and any(own_words <= words for words in covered_names):
                 continue
             candidates.append((f"{PRODUCT}aws:{name}", Product(name, phrases), False))
@@ -894,9 +895,7 @@ class Matcher:
                 # "do we still babysit the ASG ..., or does ECS ...": a question each side asks of
                 # its doer, we in the first, the service (AWS's side) in the second.
                 start = max(0, i - DOER_REACH)
-                if any(
-                    words[j] in _AUXILIARIES and words[j + 1] in self._our_side for j in range(start, i - 1)
-                ):
+                if any(words[j] in _AUXILIARIES and words[j + 1] in self._our_side for j in range(start, i - 1)):
                     return True
             aws_first = bool(before & self._aws_side and after & self._our_side)
             if aws_first or bool(before & self._our_side and after & self._aws_side):
@@ -1240,11 +1239,25 @@ _COMPARE = frozenset({"compare", "compared", "comparing", "comparison", "vs", "v
 
 
 _NAME_FILLER = frozenset({"amazon", "aws", "for", "the", "and", "of", "with", "apache", "service"})
+#: Words botocore adds to a service's name for one of its APIs: "<service> Runtime", "<service> Data".
+_API_WORDS = frozenset(
+    {"data", "runtime", "plane", "control", "api", "apis", "v2", "admin", "logs", "identity", "provider", "sync"}
+)
 
 
 def _name_words(name: str) -> frozenset[str]:
-    """A product name's own words, without "Amazon", "for", "Apache" and the like."""
-    return frozenset(w for w in fold(re.sub(r"\([^)]*\)", " ", name)).split() if w not in _NAME_FILLER)
+    """A product name's own words as written (CamelCase kept whole: "CloudFront" is not "cloud"),
+    without "Amazon", "for", "Apache" and the like, and without a trailing API word glued on
+    ("NeptuneData" is "neptune")."""
+    words = set()
+    for word in re.findall(r"[a-z0-9]+", re.sub(r"\([^)]*\)", " ", name).lower()):
+        for suffix in _API_WORDS | {"service"}:
+            if word.endswith(suffix) and len(word) > len(suffix) + 2:
+                word = word[: -len(suffix)]
+                break
+        if word not in _NAME_FILLER:
+            words.add(word)
+    return frozenset(words)
 
 
 def _names_elsewhere(named: Service | None, chosen: Service | None) -> bool:

@@ -256,3 +256,19 @@ def test_or_does_the_service_asks_who(answerer: Answerer) -> None:
     assert said is not None and said[:3] == ("ecs-managed-instances", "capacity", "aws")
     # A service merely chosen between is no side.
     assert not answerer.matcher._sides_alternate(answerer.matcher._read("we run ECS or EKS for the new service"))
+
+
+@pytest.mark.parametrize(
+    ("question", "service"),
+    [
+        ("who patches the sagemaker runtime our endpoints run on?", "sagemaker"),
+        ("who backs up our neptune data?", "neptune"),
+        ("cloudtrail data events: whose job to turn them on?", "cloudtrail"),
+        ("cognito identity provider user pool: who protects the user directory data?", "cognito"),
+    ],
+)
+def test_a_covered_service_is_not_declined_by_one_of_its_api_names(
+    answerer: Answerer, question: str, service: str
+) -> None:
+    said = _said(answerer, question)
+    assert said is not None and said[0] == service
