@@ -56,6 +56,7 @@ SOLE_LAYER_WORDS = 15  # up to this many words, the one layer named outright is 
 PEER_PRECEDENCE = 5  # a service at most this far below the answered one is its peer, not a building block
 UNNAMED_LAYER_FACTOR = 0.7  # the whole breakdown for a question that asks who of no layer named: not "high"
 ALTERNATIVE_REACH = 3  # words either side of "or" in which AWS and us are the two alternatives
+COMPARISON_REACH = 5  # words back from a service in which "like" makes it the thing compared with
 DOER_REACH = 12  # words before "or does <service>" in which "do we ..." asks the other side
 SUBJECT_EVIDENCE = 2  # own feature words that make the service named first the subject over a later, more general one
 _CATEGORY = {SERVICE: SERVICE, SERVICE_HINT: SERVICE, TOPIC: TOPIC, CUE: CUE, CHECK: CHECK, CHECK_UNLESS: CHECK}
@@ -445,7 +446,8 @@ class Matcher:
         # A layer named right after a service, in the same clause ("no ALB access logs"; not "(no EKS). etcd").
         layer_starts = frozenset(h.start for h in found if h.entry.kind == TOPIC and h.start not in breaks)
         denied = [h for h in found if _negated(stems, h, layer_starts)]
-        negated = {h.entry.target for h in denied}
+        negated = {h.entry.target for h in denied if h.entry.kind == SERVICE}
+        negated_hints = {h.entry.target for h in denied if h.entry.kind == SERVICE_HINT} - negated
         found = [h for h in found if h not in denied]
         hits = _drop_absorbed(found)
         canonical = [h for h in found if h.entry.kind == SERVICE and h.entry.scope == CANONICAL]
@@ -455,8 +457,14 @@ class Matcher:
         reading.breaks = breaks
         # "MySQL ourselves on an instance instead of RDS": the service ruled out does not come back
         # through its generic hints ("mysql"), unless it is also named outright elsewhere.
+        # In a long message, only a mention in the asking sentence brings it back: "we moved from
+        # beanstalk to App Runner. in beanstalk we had to ... with app runner do we still ...?"
+        start, end = reading.focus
         named = {h.entry.target for h in hits if h.entry.kind == SERVICE}
-        reading.negated = negated - named
+        named_in_focus = {h.entry.target for h in hits if h.entry.kind == SERVICE and start <= h.start < end}
+        # A service ruled out only through its hints ("like it does for zip functions") comes back
+        # wherever it is named outright.
+        reading.negated = (negated - named_in_focus) | (negated_hints - named)
         # A cue word inside a covered service's name is part of the name: "microsoft" in "AWS Managed
         # Microsoft AD" is not another provider, "step" in "Step Functions" is not a how-to.
         names = [(h.start, h.end) for h in hits if h.entry.kind == SERVICE and not h.entry.target.startswith(PRODUCT)]
@@ -1224,9 +1232,13 @@ _NEGATIONS = frozenset({"no", "not", "without", "non", "never", "nor", stem("unl
 _WANTING = frozenset({"would", "wed", "id", "d", "i", "we", "you", "they", "should", "might", "just"})
 _SPLIT_QUESTION_WORDS = frozenset({"what", "which"})
 _VERSUS = frozenset({"vs", "versus"})
+_NOT_COMPARING = _WANTING | frozenset(stem(w) for w in ("looks", "seems", "feels", "sounds", "something"))
+_CLAUSE_ENDS = frozenset({"but", "and", "so", "or", "then", "because"})
 _AUXILIARIES = frozenset({"does", "do", "will", "would", "can", "should", "is"})
 _DO_NOT = frozenset({"dont", "doesnt", "didnt"})
-_DO_NOT_VERBS = frozenset(stem(w) for w in ("put", "run", "have", "need", "want", "go", "touch", "deploy"))
+_DO_NOT_VERBS = frozenset(
+    stem(w) for w in ("use", "using", "put", "run", "have", "need", "want", "go", "touch", "deploy")
+)
 _DETERMINER_NEGATIONS = frozenset({"no", "without"})  # "no ALB access logs": they qualify the noun after
 _NEGATION_PAIRS = frozenset(
     {("instead", "of"), ("rather", "than"), ("isnt", "on"), ("not", "on"), ("no", "more"), ("away", "from")}
@@ -1286,17 +1298,29 @@ def _negated(stems: Sequence[str], hit: Hit, layer_starts: frozenset[int] = froz
     if not before:
         return False
     if before[-1] in _NEGATIONS:
-        return not (before[-1] in _DETERMINER_NEGATIONS and hit.end in layer_starts)
-    if len(before) >= 2 and before[-2] in _DO_NOT and before[-1] in _DO_NOT_VERBS:
-        return True  # "we don't put cloudfront in front of it", "we don't run EKS"
-    if before[-1] in _DO_NOT:
-        return True  # "we don't use RDS" ("use" is dropped as an article)
-    if before[-1] == "like" and (len(before) < 2 or before[-2] not in _WANTING):
-        return True  # "... deprecation to track, like lambda?": a comparison, not the service asked about
+        # "no ALB access logs", "no usage plan": what is ruled out is a layer or a feature, not the service.
+        feature = hit.end in layer_starts or hit.entry.kind == SERVICE_HINT
+        return not (before[-1] in _DETERMINER_NEGATIONS and feature)
+    # "we don't use RDS", "we don't put cloudfront in front": a verb between; "doesn't kinesis
+    # scale itself?" (no verb between) asks about the service.
+    raw = stems[max(0, hit.start - 3) : hit.start]
+    if len(raw) >= 2 and raw[-2] in _DO_NOT and raw[-1] in _DO_NOT_VERBS:
+        return True
     if len(before) >= 2 and (before[-2], before[-1]) in _NEGATION_PAIRS:
         return True
     # "we moved from EC2 to Fargate": the service left behind is not the one the asker runs.
-    return before[-1] == _MOVE_FROM and any(w in _MOVE_TO for w in stems[hit.end : hit.end + 4])
+    if before[-1] == _MOVE_FROM and any(w in _MOVE_TO for w in stems[hit.end : hit.end + 4]):
+        return True
+    if before[-1] == "like" and (len(before) < 2 or before[-2] not in _NOT_COMPARING):
+        return True  # "... deprecation to track, like lambda?": a comparison, not the service asked about
+    # "... something we set up like we do for RDS?", "like with kinesis data streams": the service
+    # a clause opened by "like" names is the one compared with.
+    window = list(stems[max(0, hit.start - COMPARISON_REACH) : hit.start])
+    for k in range(len(window) - 1, -1, -1):
+        if window[k] == "like":
+            previous = window[k - 1] if k else (stems[hit.start - len(window) - 1] if hit.start > len(window) else "")
+            return previous not in _NOT_COMPARING and all(w not in _CLAUSE_ENDS for w in window[k + 1 :])
+    return False
 
 
 CONFIGURATION_SLACK = 3  # words a stated configuration may have between its own ("platform branch that got retired")

@@ -272,3 +272,34 @@ def test_a_covered_service_is_not_declined_by_one_of_its_api_names(
 ) -> None:
     said = _said(answerer, question)
     assert said is not None and said[0] == service
+
+
+@pytest.mark.parametrize(
+    ("question", "service"),
+    [
+        (
+            "if one AZ goes down, does AWS KMS keep serving Decrypt, or is making KMS multi-AZ something we set up "
+            "like we do for RDS?",
+            "kms",
+        ),
+        (
+            "analysts run big Athena queries and they get slow. do we have to scale compute for athena like we did "
+            "with our EMR cluster?",
+            "athena",
+        ),
+        ("it looks like rds is refusing connections after the engine patch, whose job is the engine?", "rds"),
+    ],
+)
+def test_a_service_in_a_like_clause_is_the_one_compared_with(answerer: Answerer, question: str, service: str) -> None:
+    said = _said(answerer, question)
+    assert said is not None and said[0] == service
+
+
+def test_doesnt_before_a_service_asks_about_it(answerer: Answerer) -> None:
+    said = _said(
+        answerer,
+        "kinesis data stream in provisioned mode, 4 shards: is resharding our job or doesnt kinesis scale itself",
+    )
+    assert said is not None and said[0] == "kinesis-data-streams"
+    said = _said(answerer, "CIS flags our api gateway stage: no usage plan and no throttling. ours to configure?")
+    assert said is not None and said[0] == "api-gateway"
