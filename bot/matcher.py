@@ -58,6 +58,8 @@ UNNAMED_LAYER_FACTOR = 0.7  # the whole breakdown for a question that asks who o
 ALTERNATIVE_REACH = 3  # words either side of "or" in which AWS and us are the two alternatives
 COMPARISON_REACH = 5  # words back from a service in which "like" makes it the thing compared with
 DOER_REACH = 12  # words before "or does <service>" in which "do we ..." asks the other side
+OPENING_WORDS = 1  # a service named within the first words of a message ("our X ...") opens it
+OPENER_GAP = 15  # ... when its precedence is a peer's (IAM, KMS, VPC, 20-30, are building blocks)
 SUBJECT_EVIDENCE = 2  # own feature words that make the service named first the subject over a later, more general one
 _CATEGORY = {SERVICE: SERVICE, SERVICE_HINT: SERVICE, TOPIC: TOPIC, CUE: CUE, CHECK: CHECK, CHECK_UNLESS: CHECK}
 
@@ -1073,9 +1075,15 @@ class Matcher:
         # A service only hinted at ("the distribution") needs two feature words of its own.
         candidates = [(s, p, True) for s, (p, _) in strong.items()]
         candidates += [(s, p, False) for s, (p, _) in weak.items() if s not in strong]
+        start, end = reading.focus
+        top_asked = (start, end) != (0, len(reading.words)) and any(
+            h.entry.kind == SERVICE and h.entry.target == top and start <= h.start < end for h in reading.hits
+        )
         for service_id, position, named in candidates:
             if service_id == top or service_id.startswith(PRODUCT) or service_id not in services:
                 continue
+            if not named and top_asked:
+                continue  # the asking sentence names the service outright: a mere hint elsewhere is no rival
             if services[service_id].model == service_id:
                 continue
             if service_id in (above.variant_of, above.part_of, *above.runs_on):
@@ -1085,7 +1093,12 @@ class Matcher:
             evidence = self._evidence(reading, service_id, rival=top)
             # Named first in the sentence that asks ("secrets manager secret our ECS tasks read: ..."),
             # one feature word of its own is enough.
-            opens = named and position == reading.focus[0] and mentions.get(service_id, 0) >= mentions.get(top, 0)
+            # So is the service a message opens with ("Our Step Functions state machine fails whenever
+            # one Lambda task throws ...").
+            # A building block a message opens with ("task IAM roles for our ECS services") is the means.
+            opener = position <= OPENING_WORDS and self._precedence(service_id) >= self._precedence(top) - OPENER_GAP
+            first = position == reading.focus[0] or opener
+            opens = named and first and mentions.get(service_id, 0) >= mentions.get(top, 0)
             needed = 1 if opens else SUBJECT_EVIDENCE
             if evidence >= needed and (best is None or (-evidence, position) < (best[0], best[1])):
                 best = (-evidence, position, service_id)

@@ -303,3 +303,24 @@ def test_doesnt_before_a_service_asks_about_it(answerer: Answerer) -> None:
     assert said is not None and said[0] == "kinesis-data-streams"
     said = _said(answerer, "CIS flags our api gateway stage: no usage plan and no throttling. ours to configure?")
     assert said is not None and said[0] == "api-gateway"
+
+
+def test_the_service_a_message_opens_with_is_its_subject_over_a_peer(answerer: Answerer) -> None:
+    question = (
+        "Our Step Functions state machine fails the entire execution whenever one Lambda task throws a timeout. "
+        "Is building retries/catch into the workflow on us, or shouldn't AWS be retrying that for us?"
+    )
+    said = _said(answerer, question)
+    assert said is not None and said[0] == "step-functions"
+    # A building block it opens with is the means, not the subject.
+    said = _said(answerer, "task IAM roles for our ecs services running on our own ec2 cluster, who makes them?")
+    assert said is not None and said[0] == "ecs"
+
+
+def test_a_hint_elsewhere_does_not_displace_the_service_the_asking_sentence_names(answerer: Answerer) -> None:
+    question = (
+        "Switched from a node-based cluster to ElastiCache Serverless (valkey). Do we still need to plan node "
+        "types/shard counts and scale them, or does AWS scale the serverless cache?"
+    )
+    said = _said(answerer, question)
+    assert said is not None and said[:3] == ("elasticache", "capacity", "aws")
