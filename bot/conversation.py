@@ -32,6 +32,7 @@ from typing import Any
 
 from bot.answer import Answerer, build_answer
 from bot.compare import Comparison, compare
+from bot.matcher import Matcher
 
 MAX_QUESTIONS = 3
 
@@ -129,7 +130,25 @@ def split_questions(answerer: Answerer, text: str) -> list[str]:
         pending = ""
     if pending and questions:
         questions[-1] = f"{questions[-1]} {pending}"
+    questions = _merge_restated(matcher, questions)
     return questions if len(questions) > 1 else [text]
+
+
+def _merge_restated(matcher: Matcher, questions: list[str]) -> list[str]:
+    """Join a question to the one before when both are about the same cell: "is the default
+    SSE-SQS good enough or do we need KMS? basically who owns queue encryption, us or AWS?" asks
+    one thing twice, and the second wording (who owns it) is the one to answer with the first."""
+    merged: list[str] = []
+    previous: tuple[str | None, str | None] | None = None
+    for question in questions:
+        result = matcher.match(question)
+        cell = (result.service, result.topic)
+        if merged and previous is not None and cell == previous and cell[0] is not None:
+            merged[-1] = f"{merged[-1]} {question}"
+            continue
+        merged.append(question)
+        previous = cell
+    return merged
 
 
 def context_of(answer: dict[str, Any], before: Context | None) -> Context | None:

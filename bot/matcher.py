@@ -258,11 +258,17 @@ class Matcher:
             )
             for service in cat.services.values()
         }
+        # ... and so does one that is a layer word ("config" is resource configuration, not AWS Config).
+        layer_phrases = {
+            fold(_parse_weighted(a, 0)[0]).strip() for t in cat.topics.values() for a in (*t.aliases, *t.hints)
+        }
         for service in cat.services.values():
             own_id = service.id.replace("-", " ")
-            # An id that is an everyday word ("backup", "batch") names the service only where the
-            # catalogue lists it as an alias: "etcd backups" are not AWS Backup.
-            if own_id not in self._plain or fold(own_id) in {fold(a) for a in service.aliases}:
+            # An id that is an everyday word ("backup", "batch") or a layer word ("config") names the
+            # service only where the catalogue lists it as an alias: "etcd backups" are not AWS Backup.
+            if (own_id not in self._plain and own_id not in layer_phrases) or fold(own_id) in {
+                fold(a) for a in service.aliases
+            }:
                 self._add(own_id, Entry(SERVICE, service.id, scope=CANONICAL))
             for alias in service.aliases:
                 self._add(alias, Entry(SERVICE, service.id))
@@ -575,7 +581,10 @@ class Matcher:
         responsibility = bool(cues.get("responsibility")) and not self._asks_something_else(reading)
         asks_who = responsibility or trailing or both_sides or self._sides_alternate(reading)
         every_layer = bool(cues.get("every_layer"))
-        wants_whole = bool(cues.get("whole_service")) or every_layer or self._asks_each_side(reading)
+        # A clause for each side ("which responsibilities shift to AWS and which stay with us") asks
+        # for every layer, whatever layer words the clauses use.
+        every_layer = every_layer or self._asks_each_side(reading)
+        wants_whole = bool(cues.get("whole_service")) or every_layer
         check = self._account_check(reading, asks_who)
         ranked_services = self._rank_services(reading)
         if service is not None and service in self.catalogue.services:
@@ -1022,14 +1031,24 @@ class Matcher:
             if not shared:
                 skip = {(h.start, h.end) for h in reading.hits if h.entry.kind == TOPIC and h.entry.scope == rival}
                 rival_keys = set(self._facet_keys.get(rival, ()))
-        count = sum(
-            1
-            for h in reading.hits
-            if h.entry.kind == TOPIC
-            and h.entry.scope == service
-            and (h.start, h.end) not in skip
-            and not any(h.start < e and s < h.end for s, e in names)
+        # Overlapping phrases ("certificate renewal" and "renewal") are one feature word.
+        spans = sorted(
+            {
+                (h.start, h.end)
+                for h in reading.hits
+                if h.entry.kind == TOPIC
+                and h.entry.scope == service
+                and (h.start, h.end) not in skip
+                and not any(h.start < e and s < h.end for s, e in names)
+            },
+            key=lambda span: span[0] - span[1],
         )
+        taken: list[tuple[int, int]] = []
+        for s0, e0 in spans:
+            if all(e0 <= s1 or s0 >= e1 for s1, e1 in taken):
+                taken.append((s0, e0))
+        count = len(taken)
+        counted_words = {reading.words[i] for s0, e0 in taken for i in range(s0, e0)}
         # A facet phrase counts where the question has its words close together, as a facet is
         # named; a one-word facet that is an everyday word ("patch", unlike "cmk") tells no service.
         return count + sum(
@@ -1038,6 +1057,7 @@ class Matcher:
             if key
             and key not in rival_keys
             and not (len(key) == 1 and key[0] in self._plain_stems)
+            and not set(key) <= counted_words  # the same words, already counted as a phrase
             and words_close(reading.words, key)
         )
 

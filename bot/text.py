@@ -80,6 +80,8 @@ _OWN_STEM = {
     "certs": "certificat",
     "cred": "credential",
     "creds": "credential",
+    "svc": "servic",
+    "svcs": "servic",
 }
 
 

@@ -324,3 +324,42 @@ def test_a_hint_elsewhere_does_not_displace_the_service_the_asking_sentence_name
     )
     said = _said(answerer, question)
     assert said is not None and said[:3] == ("elasticache", "capacity", "aws")
+
+
+def test_a_layer_word_that_is_a_service_id_is_not_its_name(answerer: Answerer) -> None:
+    said = _said(answerer, "non-managed model: firewall config (security groups) is customer?")
+    assert said is not None and said[0] == "infrastructure-services"
+    said = _said(answerer, "aws config recorder isn't running in eu-central-1: turning it on is whose job?")
+    assert said is not None and said[0] == "config"
+
+
+def test_a_message_that_asks_one_thing_twice_is_one_question(answerer: Answerer) -> None:
+    from bot.conversation import split_questions
+
+    question = (
+        "HIPAA: is the default SSE-SQS good enough or do we need KMS? basically who owns queue encryption, "
+        "us or AWS? we don't use SNS at all btw, only SQS"
+    )
+    assert split_questions(answerer, question) == [question]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "list what we secure on RDS",
+        "For EMR, walk me through which responsibilities shift to AWS and which stay with our data eng team.",
+    ],
+)
+def test_even_more_ways_to_ask_for_the_whole_split(answerer: Answerer, question: str) -> None:
+    match = answerer.answer(question)["match"]
+    assert match is not None and match["topic"] is None
+
+
+def test_overlapping_feature_words_count_once(answerer: Answerer) -> None:
+    """ "cert renewals" names ACM's renewal once, not twice: kubeadm on EC2 stays EC2."""
+    said = _said(
+        answerer,
+        "we run kubeadm on ec2 (NOT eks, dont ask). etcd snapshots + apiserver cert renewals... "
+        "aws handles any of that or nah?",
+    )
+    assert said is not None and said[0] == "ec2"
