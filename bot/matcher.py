@@ -1131,7 +1131,7 @@ class Matcher:
         """
         scores: dict[str, tuple[float, int]] = {}
         per_topic: dict[str, list[tuple[float, int, int]]] = defaultdict(list)
-        seen: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+        seen: dict[str, set[tuple[tuple[str, ...], int]]] = defaultdict(set)
         names = [(h.start, h.end) for h in reading.hits if h.entry.kind in (SERVICE, SERVICE_HINT)]
         own_names = {(h.start, h.end) for h in reading.canonical if h.entry.target == service}
         for hit in reading.hits:
@@ -1161,9 +1161,9 @@ class Matcher:
             else:
                 weight = OTHER_CELL_WEIGHT
             phrase = tuple(reading.words[hit.start : hit.end])
-            if phrase in seen[entry.target]:
-                continue  # "data ... data" is one piece of evidence, not two
-            seen[entry.target].add(phrase)
+            if any(p == phrase and start != hit.start for p, start in seen[entry.target]):
+                continue  # "data ... data" is one piece of evidence, not two (the same words twice)
+            seen[entry.target].add((phrase, hit.start))
             if (
                 reading.focus[0] <= hit.start
                 and hit.end <= reading.focus[1]
