@@ -170,7 +170,6 @@ class Matcher:
         self._known_words: set[str] = set()  # every word the catalogue uses
         self._service_words: set[str] = set()  # words of service names and aliases
         self._plain = frozenset(fold(" ".join(catalogue.vocabulary.get("plain_words", ()))).split())
-        self._plain_stems = frozenset(stem(w) for w in self._plain)
         self._trailing = frozenset(
             stem(w) for w in fold(" ".join(catalogue.vocabulary["trailing_owner_words"])).split()
         )
@@ -258,6 +257,12 @@ class Matcher:
             )
             for service in cat.services.values()
         }
+        # One-word facet phrases that are everyday words ("patch"): no evidence of a service. Kept
+        # as this small set, not as the stems of every plain word, which the cached index would carry.
+        one_word = {key[0] for keys in self._facet_keys.values() for key in keys if len(key) == 1}
+        self._everyday_facets = frozenset(
+            w for w in one_word if any(stem(p) == w for p in self._plain if p[:2] == w[:2])
+        )
         # ... and so does one that is a layer word ("config" is resource configuration, not AWS Config).
         layer_phrases = {
             fold(_parse_weighted(a, 0)[0]).strip() for t in cat.topics.values() for a in (*t.aliases, *t.hints)
@@ -1056,7 +1061,7 @@ class Matcher:
             for key in self._facet_keys.get(service, ())
             if key
             and key not in rival_keys
-            and not (len(key) == 1 and key[0] in self._plain_stems)
+            and not (len(key) == 1 and key[0] in self._everyday_facets)
             and not set(key) <= counted_words  # the same words, already counted as a phrase
             and words_close(reading.words, key)
         )
