@@ -144,7 +144,6 @@ class _Reading:
     typed: list[str] = field(default_factory=list)  # the words before stemming, to quote back
     cues: dict[str, list[Hit]] = field(default_factory=lambda: defaultdict(list))
     negated: set[str] = field(default_factory=set)  # services mentioned only to be ruled out
-    breaks: frozenset[int] = frozenset()  # words that open a clause after punctuation
     tie: str | None = None  # the other service of a genuine tie
     displaced: str | None = None  # the service precedence chose, when the question's subject overrode it
 
@@ -467,7 +466,6 @@ class Matcher:
         if n <= FOCUS_AFTER_WORDS:
             focus = (0, n)
         reading = _Reading(words=stems, corrected=corrected, hits=hits, canonical=canonical, focus=focus, typed=words)
-        reading.breaks = breaks
         # "MySQL ourselves on an instance instead of RDS": the service ruled out does not come back
         # through its generic hints ("mysql"), unless it is also named outright elsewhere.
         # In a long message, only a mention in the asking sentence brings it back: "we moved from
@@ -1293,6 +1291,7 @@ _NAME_FILLER = frozenset({"amazon", "aws", "for", "the", "and", "of", "with", "a
 _API_WORDS = frozenset(
     {"data", "runtime", "plane", "control", "api", "apis", "v2", "admin", "logs", "identity", "provider", "sync"}
 )
+_API_SUFFIXES = _API_WORDS | {"service"}  # glued on: "NeptuneData", "RDS DataService"
 
 
 def _name_words(name: str) -> frozenset[str]:
@@ -1301,7 +1300,7 @@ def _name_words(name: str) -> frozenset[str]:
     ("NeptuneData" is "neptune")."""
     words = set()
     for word in re.findall(r"[a-z0-9]+", re.sub(r"\([^)]*\)", " ", name).lower()):
-        for suffix in _API_WORDS | {"service"}:
+        for suffix in _API_SUFFIXES:
             if word.endswith(suffix) and len(word) > len(suffix) + 2:
                 word = word[: -len(suffix)]
                 break
