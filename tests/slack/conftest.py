@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -35,7 +37,17 @@ from tests.slack.fakes import (
 
 CHECK_CHANNEL = "C0CHECKS01"
 #: Answers remember each thread's context in the state store: never the developer's own one.
-_STATE_DIR = Path(tempfile.mkdtemp(prefix="demarc-slack-state-"))
+#: Named by process, not random: the test modules import this file a second time as
+#: ``tests.slack.conftest``, and both copies must share (and remove) one directory. It is made
+#: on first use, so xdist's controller, which imports this file but runs no test, makes none.
+_STATE_DIR = Path(tempfile.gettempdir()) / f"demarc-slack-state-{os.getpid()}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_state_dir() -> Iterator[None]:
+    """The state files are the run's own: leave no directory behind in the machine's /tmp."""
+    yield
+    shutil.rmtree(_STATE_DIR, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
@@ -62,6 +74,7 @@ def make_settings(api_url: str, **env: str) -> Settings:
     }
     base.update(env)
     # One state file per app: no test sees another's thread contexts.
+    _STATE_DIR.mkdir(mode=0o700, exist_ok=True)
     base.setdefault("DEMARC_STATE", str(_STATE_DIR / f"state-{uuid.uuid4().hex}.sqlite3"))
     return load_settings({k: v for k, v in base.items() if v})
 
