@@ -17,6 +17,8 @@ NOTES = {
     "empty": "Ask a question about who is responsible for something on AWS, e.g. 'who patches the OS on Fargate?'.",
     "foreign": "demarc answers for AWS only: '{foreign}' belongs to another provider, whose split I won't guess. "
     "Ask about an AWS service, e.g. 'who patches the OS on Fargate?'.",
+    "own-site": "demarc answers for AWS services: '{foreign}' is your own site, and what runs there is yours "
+    "unless an AWS offering runs it. Name the AWS service, e.g. 'who patches the nodes of EKS Hybrid Nodes?'.",
     "not-responsibility": "That reads as an AWS question that is not about who is responsible (how-to, "
     "pricing, limits), so I won't guess. Ask who owns a layer, e.g. 'who patches the OS on EC2?'.",
     "uncovered": "demarc's catalogue does not cover {foreign} yet, so I won't guess its line.{near} "

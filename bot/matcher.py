@@ -56,6 +56,7 @@ SOLE_LAYER_WORDS = 15  # up to this many words, the one layer named outright is 
 PEER_PRECEDENCE = 5  # a service at most this far below the answered one is its peer, not a building block
 UNNAMED_LAYER_FACTOR = 0.7  # the whole breakdown for a question that asks who of no layer named: not "high"
 ALTERNATIVE_REACH = 3  # words either side of "or" in which AWS and us are the two alternatives
+DISMISSAL_REACH = 7  # words after a service in which "... are fine" says it is not the subject
 COMPARISON_REACH = 5  # words back from a service in which "like" makes it the thing compared with
 DOER_REACH = 12  # words before "or does <service>" in which "do we ..." asks the other side
 OPENING_WORDS = 1  # a service named within the first words of a message ("our X ...") opens it
@@ -300,6 +301,7 @@ class Matcher:
             "not_responsibility",
             "how_to",
             "foreign",
+            "own_site",
         ):
             for phrase in cat.vocabulary.get(cue, ()):
                 self._add(phrase, Entry(CUE, cue))
@@ -355,6 +357,7 @@ class Matcher:
             aliases = [fold(a).strip() for a in (product.name, *product.aliases)]
             if not curated:
                 aliases = [a for a in aliases if not needs_prefix(a, common, frozen_covered)]
+                aliases = [a for a in aliases if not _technology_only(a, product.name)]
             aliases = [a for a in aliases if a and a not in covered]
             if not aliases:
                 continue
@@ -404,6 +407,9 @@ class Matcher:
         sentences: list[tuple[int, int, bool]] = []
         text = _COMMAND.sub(" ", strip_slack_markup(question[: MAX_MATCH_CHARS * 2])[:MAX_MATCH_CHARS])
         text = self.expand_names(name_managed_keys(text))
+        # "ISO 27001 Annex A 8.10 (information deletion)": the bracketed title of a control is part of
+        # its id, and like the id it names no layer; the layer the question names decides.
+        text = _CONTROL_TITLE.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + " " * len(m.group(1)) + ")", text)
         for sentence in _SENTENCE.findall(text):
             # "ElastiCache Serverless", "CloudFront Functions": a CamelCase name the catalogue knows
             # as one word stays one word (fold would split it into "elasti cache", "cloud front").
@@ -458,9 +464,37 @@ class Matcher:
         # A layer named right after a service, in the same clause ("no ALB access logs"; not "(no EKS). etcd").
         layer_starts = frozenset(h.start for h in found if h.entry.kind == TOPIC and h.start not in breaks)
         denied = [h for h in found if _negated(stems, h, layer_starts)]
+        # "EMR on EC2, not EMR Serverless": what is ruled out is the longest name there, not the
+        # shorter one inside it; the shorter name is part of it and says nothing on its own.
+        inside_denied = [
+            h
+            for h in denied
+            if h.entry.kind in (SERVICE, SERVICE_HINT)
+            and any(
+                g.entry.kind == SERVICE
+                and g.entry.target != h.entry.target
+                and g.start <= h.start
+                and h.end <= g.end
+                and g.end - g.start > h.end - h.start
+                for g in denied
+            )
+        ]
+        denied = [h for h in denied if h not in inside_denied]
+        # "EFS mounted with plain mount, no efs-utils": "no" before a service the message also names
+        # outright, un-negated, rules out a tool or feature named after it, not the service.
+        kept_names = {h.entry.target for h in found if h.entry.kind == SERVICE and h not in denied}
+        inside_denied += [
+            h
+            for h in denied
+            if h.entry.target in kept_names and _determiner_before(stems, h.start)
+        ]
+        denied = [h for h in denied if h not in inside_denied]
         negated = {h.entry.target for h in denied if h.entry.kind == SERVICE}
         negated_hints = {h.entry.target for h in denied if h.entry.kind == SERVICE_HINT} - negated
-        found = [h for h in found if h not in denied]
+        # "The queue and the function are fine": a service said to be fine is not the one asked about,
+        # whether named or only hinted at.
+        negated |= {h.entry.target for h in found if _dismissed(stems, h, breaks)}
+        found = [h for h in found if h not in denied and h not in inside_denied]
         hits = _drop_absorbed(found)
         canonical = [h for h in found if h.entry.kind == SERVICE and h.entry.scope == CANONICAL]
         if n <= FOCUS_AFTER_WORDS:
@@ -573,6 +607,14 @@ class Matcher:
             first = cues["foreign"][0]
             return MatchResult(
                 None, None, 0.0, None, reason="foreign", foreign=" ".join(reading.typed[first.start : first.end])
+            )
+        if cues.get("own_site") and not any(
+            h.entry.kind == SERVICE and h.entry.target in self.catalogue.services for h in reading.hits
+        ):
+            # "should we stay on prem?": nothing AWS runs is named, so there is no AWS line to draw.
+            first = cues["own_site"][0]
+            return MatchResult(
+                None, None, 0.0, None, reason="own-site", foreign=" ".join(reading.typed[first.start : first.end])
             )
         # "... aws or us?" asks who; "... for us?" asks for something done on our behalf.
         trailing = reading.words[-1] in self._trailing and reading.words[-2:-1] != ["for"]
@@ -1256,6 +1298,9 @@ _MANAGED_KINDS = frozenset(
     stem(w) for w in ("key", "keys", "kms", "cmk", "cmks", "policy", "policies", "prefix", "rule", "rules")
 )
 _NAME_PART_CUES = frozenset({"foreign", "not_responsibility"})  # cues that would refuse a question
+_CONTROL_TITLE = re.compile(
+    r"\b(?:iso|soc|pci|hipaa|nist|cis|fedramp)\b[\w .:/-]{0,30}?\d[\w.-]*\s*\(([^()]{3,60})\)", re.IGNORECASE
+)
 _COMMAND = re.compile(r"^\s*/demarc\b", re.IGNORECASE)  # the slash command's own name is not a word of the question
 _CAMEL_WORD = re.compile(r"\b[A-Za-z]*[a-z][A-Z][A-Za-z]*\b")
 #: Punctuation inside a sentence that ends a clause: a comma, colon, semicolon, bracket or a spaced dash.
@@ -1280,18 +1325,32 @@ _NEGATION_PAIRS = frozenset(
     {("instead", "of"), ("rather", "than"), ("isnt", "on"), ("not", "on"), ("no", "more"), ("away", "from")}
     | {(stem(verb), "off") for verb in ("moving", "migrating", "getting", "move", "migrate")}
 )
+_KIND_WORDS = frozenset({stem("managed")})  # "not a managed NAT gateway": a kind of the thing ruled out
+_BEING = frozenset(stem(w) for w in ("is", "are", "was", "were", "look", "looks", "seem", "seems", "itself", "themselves"))
+_HEALTHY = frozenset(stem(w) for w in ("fine", "ok", "okay", "healthy", "unaffected", "untouched"))
 _ARTICLES = frozenset({"the", "a", "an", "our", "old", "any", "using", "use", "on", "plain", "regular"})
 _MOVE_FROM, _MOVE_TO = "from", frozenset({"to", "onto", "into"})
 #: Words that ask to set two services side by side (`Named.compare`).
 _COMPARE = frozenset({"compare", "compared", "comparing", "comparison", "vs", "versus"})
 
 
+_MANAGED_NAME_WORDS = frozenset({"amazon", "aws", "managed", "service", "for", "the", "of", "apache"})
 _NAME_FILLER = frozenset({"amazon", "aws", "for", "the", "and", "of", "with", "apache", "service"})
 #: Words botocore adds to a service's name for one of its APIs: "<service> Runtime", "<service> Data".
 _API_WORDS = frozenset(
     {"data", "runtime", "plane", "control", "api", "apis", "v2", "admin", "logs", "identity", "provider", "sync"}
 )
 _API_SUFFIXES = _API_WORDS | {"service"}  # glued on: "NeptuneData", "RDS DataService"
+
+
+def _technology_only(alias: str, name: str) -> bool:
+    """ "grafana" for Amazon Managed Grafana, "airflow" for Amazon Managed Workflows for Apache
+    Airflow: the open-source technology a managed product runs, which a message names far more
+    often for itself ("Grafana link is in the channel") than for the AWS product."""
+    name_words = set(fold(name).split())
+    if "managed" not in name_words:
+        return False
+    return set(alias.split()) <= name_words - _MANAGED_NAME_WORDS
 
 
 def _name_words(name: str) -> frozenset[str]:
@@ -1330,7 +1389,7 @@ def _negated(stems: Sequence[str], hit: Hit, layer_starts: frozenset[int] = froz
     if hit.entry.kind not in (SERVICE, SERVICE_HINT) or hit.start == 0:
         return False
     before = [w for w in stems[max(0, hit.start - 4) : hit.start]]
-    while before and before[-1] in _ARTICLES:
+    while before and (before[-1] in _ARTICLES or before[-1] in _KIND_WORDS):
         before.pop()  # "not the infrastructure services model", "instead of plain RDS"
     if not before:
         return False
@@ -1357,6 +1416,31 @@ def _negated(stems: Sequence[str], hit: Hit, layer_starts: frozenset[int] = froz
         if window[k] == "like":
             previous = window[k - 1] if k else (stems[hit.start - len(window) - 1] if hit.start > len(window) else "")
             return previous not in _NOT_COMPARING and all(w not in _CLAUSE_ENDS for w in window[k + 1 :])
+    return False
+
+
+def _determiner_before(stems: Sequence[str], start: int) -> bool:
+    """Whether "no" or "without" (articles aside) comes right before position `start`."""
+    before = [w for w in stems[max(0, start - 3) : start] if w not in _ARTICLES]
+    return bool(before) and before[-1] in _DETERMINER_NEGATIONS
+
+
+def _dismissed(stems: Sequence[str], hit: Hit, breaks: frozenset[int] | set[int]) -> bool:
+    """A service the message says is fine ("the ECS tasks themselves are fine", "the queue and the
+    function are fine", "the cluster looks healthy") is context, not the subject: a be-verb (or
+    "itself") and a word of health follow it within a few words of the same clause."""
+    if hit.entry.kind not in (SERVICE, SERVICE_HINT):
+        return False
+    after: list[str] = []
+    for i in range(hit.end, min(len(stems), hit.end + DISMISSAL_REACH)):
+        if i in breaks:
+            break  # "our DynamoDB table. The queue ... are fine": another sentence speaks of another thing
+        if stems[i] in _CLAUSE_ENDS and stems[i] != "and":
+            break
+        after.append(stems[i])
+    for k, word in enumerate(after[1:], start=1):
+        if word in _HEALTHY and after[k - 1] in _BEING:
+            return True
     return False
 
 

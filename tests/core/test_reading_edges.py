@@ -353,3 +353,85 @@ def test_overlapping_feature_words_count_once(answerer: Answerer) -> None:
         "aws handles any of that or nah?",
     )
     assert said is not None and said[0] == "ec2"
+
+
+@pytest.mark.parametrize(
+    ("question", "service"),
+    [
+        # The longest name is what "not" rules out: EMR itself stays.
+        ("our EMR on EC2 cluster, not EMR Serverless: who patches the kernel of its nodes?", "emr"),
+        # "a managed NAT gateway" is still the NAT gateway ruled out.
+        ("our NAT box is an instance on a t4g.nano, not a managed NAT gateway: who patches its kernel?", "ec2"),
+        # "no efs-utils" rules out a tool named after EFS, not EFS named outright before it.
+        ("EFS mounted over plain NFS, no efs-utils: is that traffic encrypted in transit for us?", "efs"),
+    ],
+)
+def test_a_negation_rules_out_the_name_it_is_about(answerer: Answerer, question: str, service: str) -> None:
+    match = answerer.answer(question)["match"]
+    assert match is not None and match["service"] == service, question
+
+
+@pytest.mark.parametrize(
+    ("question", "service"),
+    [
+        (
+            "A worker Lambda reads the SQS queue and writes to our DynamoDB table. The queue and the function"
+            " are fine; someone overwrote half the items. Restoring the table is whose job?",
+            "dynamodb",
+        ),
+        (
+            "The ALB in front of our ECS service logs full request URLs to S3. The ECS tasks themselves are"
+            " fine. Who protects what lands in those load balancer access logs?",
+            "elb",
+        ),
+    ],
+)
+def test_a_service_said_to_be_fine_is_context(answerer: Answerer, question: str, service: str) -> None:
+    match = answerer.answer(question)["match"]
+    assert match is not None and match["service"] == service
+
+
+@pytest.mark.parametrize(
+    ("question", "service"),
+    [
+        ("our batch host i-0abc1234def567890 lost its termination protection: whose setting was that?", "ec2"),
+        ("game servers only in us-east-1-bos-1a: if that zone fails, whose resilience problem is it?", "local-zones"),
+        ("a function on nodejs22.x with the default runtime update mode: who patches Node?", "lambda"),
+        ("viewer-request code on cloudfront-js-2.0: who keeps that runtime patched?", "cloudfront-functions"),
+        ("Fargate tasks on WINDOWS_SERVER_2019_CORE: who patches the host OS?", "fargate-windows"),
+    ],
+)
+def test_an_identifier_names_its_service(answerer: Answerer, question: str, service: str) -> None:
+    match = answerer.answer(question)["match"]
+    assert match is not None and match["service"] == service, question
+
+
+def test_the_default_runtime_update_mode_is_lambdas_auto_mode(answerer: Answerer) -> None:
+    match = answerer.answer("our functions keep the default runtime update mode: who gets the patched runtime on?")[
+        "match"
+    ]
+    assert match is not None and (match["service"], match["topic"], match["owner"]) == ("lambda", "platform", "aws")
+
+
+def test_a_bracketed_control_title_names_no_layer(answerer: Answerer) -> None:
+    match = answerer.answer(
+        "ISO 27001 A.8.10 (information deletion): a fresh EBS volume, could it hold another customer's old blocks?"
+        " who guarantees not?"
+    )["match"]
+    assert match is not None and (match["topic"], match["owner"]) == ("virtualization", "aws")
+
+
+def test_the_technology_of_a_managed_product_is_not_the_product(answerer: Answerer) -> None:
+    """'Grafana' is the dashboard tool; Amazon Managed Grafana is named with 'managed'."""
+    match = answerer.answer(
+        "Kinesis stream in provisioned mode keeps throttling producers; Grafana shows hot shards. Resharding: whose?"
+    )["match"]
+    assert match is not None and match["service"] == "kinesis-data-streams"
+    assert answerer.answer("Amazon Managed Grafana workspace: who patches its servers?")["match"] is None
+
+
+def test_your_own_site_is_context_when_an_aws_service_is_named(answerer: Answerer) -> None:
+    match = answerer.answer("who updates the CloudWatch agent on our EC2 instances and on prem servers?")["match"]
+    assert match is not None and match["service"] == "cloudwatch"
+    answer = answerer.answer("our on prem VM farm needs patching, whose team owns that?")
+    assert answer["match"] is None and "your own site" in answer["note"]
