@@ -1326,7 +1326,9 @@ _NEGATION_PAIRS = frozenset(
     | {(stem(verb), "off") for verb in ("moving", "migrating", "getting", "move", "migrate")}
 )
 _KIND_WORDS = frozenset({stem("managed")})  # "not a managed NAT gateway": a kind of the thing ruled out
-_BEING = frozenset(stem(w) for w in ("is", "are", "was", "were", "look", "looks", "seem", "seems", "itself", "themselves"))
+_BEING = frozenset(
+    stem(w) for w in ("is", "are", "was", "were", "look", "looks", "seem", "seems", "itself", "themselves")
+)
 _HEALTHY = frozenset(stem(w) for w in ("fine", "ok", "okay", "healthy", "unaffected", "untouched"))
 _ARTICLES = frozenset({"the", "a", "an", "our", "old", "any", "using", "use", "on", "plain", "regular"})
 _MOVE_FROM, _MOVE_TO = "from", frozenset({"to", "onto", "into"})
@@ -1438,10 +1440,7 @@ def _dismissed(stems: Sequence[str], hit: Hit, breaks: frozenset[int] | set[int]
         if stems[i] in _CLAUSE_ENDS and stems[i] != "and":
             break
         after.append(stems[i])
-    for k, word in enumerate(after[1:], start=1):
-        if word in _HEALTHY and after[k - 1] in _BEING:
-            return True
-    return False
+    return any(word in _HEALTHY and after[k - 1] in _BEING for k, word in enumerate(after[1:], start=1))
 
 
 CONFIGURATION_SLACK = 3  # words a stated configuration may have between its own ("platform branch that got retired")
