@@ -72,6 +72,7 @@ VOCABULARY_LISTS = (
     "plain_words",
     "compliance",
     "how_to",
+    "vulnerability",
 )
 MAX_SUMMARY = 600
 

@@ -178,6 +178,11 @@ class Matcher:
         self._compliance = frozenset(
             stem(w) for w in fold(" ".join(catalogue.vocabulary.get("compliance", ()))).split()
         )
+        # "cve", "vulnerability": the flaw lives in the layer the message names ("runc CVE" is the
+        # container runtime's); only when it names none do they lean towards the OS and the app.
+        self._vulnerability = frozenset(
+            tuple(stem(w) for w in fold(p).split()) for p in catalogue.vocabulary.get("vulnerability", ())
+        )
         self.topics: TopicModel = model_for(catalogue)
         self._build()
         self._max_len = max((len(k) for k in self._phrases), default=1)
@@ -1216,7 +1221,31 @@ class Matcher:
             ):
                 weight *= FOCUS_FACTOR
             per_topic[entry.target].append((weight, hit.start, hit.end))
+        named_layers = {
+            topic
+            for topic, found in per_topic.items()
+            for weight, start, end in found
+            if weight >= ALIAS_WEIGHT and tuple(reading.words[start:end]) not in self._vulnerability
+        }
+        if named_layers:
+            # "Leaky Vessels (runc CVE) on our node groups: whose patch?": the CVE is the runtime's.
+            vulnerable = [
+                (start, end)
+                for found in per_topic.values()
+                for _, start, end in found
+                if tuple(reading.words[start:end]) in self._vulnerability
+            ]
+            for topic in list(per_topic):
+                per_topic[topic] = [
+                    f for f in per_topic[topic] if tuple(reading.words[f[1] : f[2]]) not in self._vulnerability
+                ]
+            if vulnerable:
+                start, end = min(vulnerable)
+                for topic in named_layers:
+                    per_topic[topic].append((HINT_WEIGHT, start, end))
         for topic, found in per_topic.items():
+            if not found:
+                continue
             # Overlapping phrases for one topic are one piece of evidence: the strongest counts.
             taken: list[tuple[int, int]] = []
             for weight, start, end in sorted(found, key=lambda f: -f[0]):

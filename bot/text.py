@@ -82,6 +82,8 @@ _OWN_STEM = {
     "creds": "credential",
     "svc": "servic",
     "svcs": "servic",
+    "vol": "volum",
+    "vols": "volum",
 }
 
 

@@ -435,3 +435,15 @@ def test_your_own_site_is_context_when_an_aws_service_is_named(answerer: Answere
     assert match is not None and match["service"] == "cloudwatch"
     answer = answerer.answer("our on prem VM farm needs patching, whose team owns that?")
     assert answer["match"] is None and "your own site" in answer["note"]
+
+
+def test_a_flaw_weighs_for_the_layer_it_is_named_with(answerer: Answerer) -> None:
+    """'CVE' leans towards the OS and the app only when no layer is named: a docker engine CVE is the
+    container runtime's (vocabulary `vulnerability`)."""
+    match = answerer.answer("a CVE in the docker engine on our EKS worker nodes: who fixes it?")["match"]
+    assert match is not None and (match["topic"], match["owner"]) == ("container-runtime", "customer")
+
+
+def test_short_forms_and_tools_name_the_layer(answerer: Answerer) -> None:
+    match = answerer.answer("root disk full again; growing the ebs vol and running xfs_growfs, us or aws?")["match"]
+    assert match is not None and (match["service"], match["topic"]) == ("ebs", "resource-config")
