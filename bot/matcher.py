@@ -268,6 +268,10 @@ class Matcher:
         self._everyday_facets = frozenset(
             w for w in one_word if any(stem(p) == w for p in self._plain if p[:2] == w[:2])
         )
+        # A facet phrase that is also a layer's own alias ("tls", "cmk") tells the layer, not the service.
+        self._layer_keys = frozenset(
+            phrase_key(_parse_weighted(a, 0)[0]) for t in cat.topics.values() for a in t.aliases
+        )
         # ... and so does one that is a layer word ("config" is resource configuration, not AWS Config).
         layer_phrases = {
             fold(_parse_weighted(a, 0)[0]).strip() for t in cat.topics.values() for a in (*t.aliases, *t.hints)
@@ -1066,13 +1070,24 @@ class Matcher:
         bare = [w for w in name if w not in ("amazon", "aws")]
         return product if len(bare) == 1 and stem(bare[0]) == word else None
 
-    def _evidence(self, reading: _Reading, service: str, *, rival: str | None = None, shared: bool = True) -> int:
+    def _evidence(
+        self,
+        reading: _Reading,
+        service: str,
+        *,
+        rival: str | None = None,
+        shared: bool = True,
+        specific: bool = False,
+    ) -> int:
         """How many of a service's own feature words the question uses: its cells' aliases
         ("kafka clients" for MSK) and facet phrases ("customer managed key" for KMS).
 
         With `rival`, words inside the rival's name ("ssm patch" in "SSM Patch Manager") do not
         count, and without `shared` neither do those the rival has too ("execution role" is
-        Lambda's and Step Functions')."""
+        Lambda's and Step Functions').
+
+        With `specific`, a facet phrase that is also a layer's own alias ("tls", "cmk") does not
+        count: it names the layer, and only a service named outright may claim it."""
         skip: set[tuple[int, int]] = set()
         names: list[tuple[int, int]] = []
         rival_keys: set[tuple[str, ...]] = set()
@@ -1107,6 +1122,7 @@ class Matcher:
             if key
             and key not in rival_keys
             and not (len(key) == 1 and key[0] in self._everyday_facets)
+            and not (specific and key in self._layer_keys)
             and not set(key) <= counted_words  # the same words, already counted as a phrase
             and words_close(reading.words, key)
         )
@@ -1160,7 +1176,7 @@ class Matcher:
                 continue
             if self._evidence(reading, top, rival=service_id, shared=False) > 0:
                 continue  # the service precedence chose has feature words of its own: it stays
-            evidence = self._evidence(reading, service_id, rival=top)
+            evidence = self._evidence(reading, service_id, rival=top, specific=not named)
             # Named first in the sentence that asks ("secrets manager secret our ECS tasks read: ..."),
             # one feature word of its own is enough.
             # So is the service a message opens with ("Our Step Functions state machine fails whenever

@@ -447,3 +447,13 @@ def test_a_flaw_weighs_for_the_layer_it_is_named_with(answerer: Answerer) -> Non
 def test_short_forms_and_tools_name_the_layer(answerer: Answerer) -> None:
     match = answerer.answer("root disk full again; growing the ebs vol and running xfs_growfs, us or aws?")["match"]
     assert match is not None and (match["service"], match["topic"]) == ("ebs", "resource-config")
+
+
+def test_a_service_only_hinted_at_cannot_claim_a_layers_own_words(answerer: Answerer) -> None:
+    """'secrets handling and TLS': a hint at Secrets Manager, plus words that name the encryption
+    layer ("tls", "cmk"), do not make it the subject over the service named outright."""
+    match = answerer.answer(
+        "Fargate Windows tasks can't use our own CMK for their ephemeral storage like Linux tasks. So who owns"
+        " encryption for the Windows tasks, i.e. secrets handling and TLS between services?"
+    )["match"]
+    assert match is not None and match["service"] == "fargate-windows"
