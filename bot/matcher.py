@@ -492,11 +492,7 @@ class Matcher:
         # "EFS mounted with plain mount, no efs-utils": "no" before a service the message also names
         # outright, un-negated, rules out a tool or feature named after it, not the service.
         kept_names = {h.entry.target for h in found if h.entry.kind == SERVICE and h not in denied}
-        inside_denied += [
-            h
-            for h in denied
-            if h.entry.target in kept_names and _determiner_before(stems, h.start)
-        ]
+        inside_denied += [h for h in denied if h.entry.target in kept_names and _determiner_before(stems, h.start)]
         denied = [h for h in denied if h not in inside_denied]
         negated = {h.entry.target for h in denied if h.entry.kind == SERVICE}
         negated_hints = {h.entry.target for h in denied if h.entry.kind == SERVICE_HINT} - negated
@@ -1165,6 +1161,10 @@ class Matcher:
         top_asked = (start, end) != (0, len(reading.words)) and any(
             h.entry.kind == SERVICE and h.entry.target == top and start <= h.start < end for h in reading.hits
         )
+        partial = (start, end) != (0, len(reading.words))
+        focus_named = {h.entry.target for h in reading.hits if h.entry.kind == SERVICE and start <= h.start < end}
+        top_in_focus = top in focus_named
+        top_position = strong[top][0]
         for service_id, position, named in candidates:
             if service_id == top or service_id.startswith(PRODUCT) or service_id not in services:
                 continue
@@ -1185,7 +1185,15 @@ class Matcher:
             opener = position <= OPENING_WORDS and self._precedence(service_id) >= self._precedence(top) - OPENER_GAP
             first = position == reading.focus[0] or opener
             opens = named and first and mentions.get(service_id, 0) >= mentions.get(top, 0)
-            needed = 1 if opens else SUBJECT_EVIDENCE
+            # "Two ALBs ... Is building that in Route 53 (...) ours?": the asking sentence names it and
+            # not the other, so one feature word of its own is enough too.
+            asked = named and partial and service_id in focus_named and top not in focus_named
+            needed = 1 if opens or asked else SUBJECT_EVIDENCE
+            # "ECR in us-east-1 erroring on pulls and our ECS services ... point at <the ECR registry>
+            # ... a copy of our images?": opened with and named again, it is the subject outright.
+            again = mentions.get(service_id, 0) > mentions.get(top, 0)
+            if named and again and not top_in_focus and position < top_position:
+                needed = 0
             if evidence >= needed and (best is None or (-evidence, position) < (best[0], best[1])):
                 best = (-evidence, position, service_id)
         return best[2] if best is not None else None
@@ -1370,6 +1378,7 @@ _NEGATION_PAIRS = frozenset(
     {("instead", "of"), ("rather", "than"), ("isnt", "on"), ("not", "on"), ("no", "more"), ("away", "from")}
     | {(stem(verb), "off") for verb in ("moving", "migrating", "getting", "move", "migrate")}
 )
+_DEMONSTRATIVES = frozenset({"that", "this", "these", "those", "thes", "thos"})
 _KIND_WORDS = frozenset({stem("managed")})  # "not a managed NAT gateway": a kind of the thing ruled out
 _BEING = frozenset(
     stem(w) for w in ("is", "are", "was", "were", "look", "looks", "seem", "seems", "itself", "themselves")
@@ -1461,6 +1470,8 @@ def _negated(stems: Sequence[str], hit: Hit, layer_starts: frozenset[int] = froz
     window = list(stems[max(0, hit.start - COMPARISON_REACH) : hit.start])
     for k in range(len(window) - 1, -1, -1):
         if window[k] == "like":
+            if k + 1 < len(window) and window[k + 1] in _DEMONSTRATIVES:
+                return False  # "records like that, r53's or ours?": "like that" is "such", no comparison
             previous = window[k - 1] if k else (stems[hit.start - len(window) - 1] if hit.start > len(window) else "")
             return previous not in _NOT_COMPARING and all(w not in _CLAUSE_ENDS for w in window[k + 1 :])
     return False

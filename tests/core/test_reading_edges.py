@@ -457,3 +457,17 @@ def test_a_service_only_hinted_at_cannot_claim_a_layers_own_words(answerer: Answ
         " encryption for the Windows tasks, i.e. secrets handling and TLS between services?"
     )["match"]
     assert match is not None and match["service"] == "fargate-windows"
+
+
+def test_the_service_a_message_opens_with_and_names_again_is_its_subject(answerer: Answerer) -> None:
+    match = answerer.answer(
+        "ECR pulls failing in us-east-1 and every ECS service in us-west-2 points at"
+        " 123456789012.dkr.ecr.us-east-1.amazonaws.com. Should AWS have kept our images in a second region?"
+    )["match"]
+    assert match is not None and match["service"] == "ecr"
+
+
+def test_like_that_is_not_a_comparison(answerer: Answerer) -> None:
+    question = "a stale CNAME in our hosted zone points at a deleted bucket. records like that, r53's or ours?"
+    match = answerer.answer(question)["match"]
+    assert match is not None and match["service"] == "route53"
