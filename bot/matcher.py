@@ -53,6 +53,7 @@ LINE_MOVER_PRECEDENCE = 95  # "RDS on Outposts": the site changes who owns what,
 FOCUS_AFTER_WORDS = 25  # in a longer message, the sentence that asks the question weighs more
 FOCUS_FACTOR = 1.5
 SOLE_LAYER_WORDS = 15  # up to this many words, the one layer named outright is the layer asked about
+FEATURE_ONLY_CONFIDENCE = 0.6  # a service named by its features alone ("visibility timeout"): never "high"
 PEER_PRECEDENCE = 5  # a service at most this far below the answered one is its peer, not a building block
 UNNAMED_LAYER_FACTOR = 0.7  # the whole breakdown for a question that asks who of no layer named: not "high"
 ALTERNATIVE_REACH = 3  # words either side of "or" in which AWS and us are the two alternatives
@@ -472,7 +473,7 @@ class Matcher:
                     found.extend(Hit(i, i + length, e) for e in entries)
         # A layer named right after a service, in the same clause ("no ALB access logs"; not "(no EKS). etcd").
         layer_starts = frozenset(h.start for h in found if h.entry.kind == TOPIC and h.start not in breaks)
-        denied = [h for h in found if _negated(stems, h, layer_starts)]
+        denied = [h for h in found if _negated(stems, h, layer_starts, breaks)]
         # "EMR on EC2, not EMR Serverless": what is ruled out is the longest name there, not the
         # shorter one inside it; the shorter name is part of it and says nothing on its own.
         inside_denied = [
@@ -719,6 +720,7 @@ class Matcher:
             for i in range(h.start, h.end)
         }
         own.update(i for h in reading.hits if without_cues and h.entry.kind == CUE for i in range(h.start, h.end))
+        own.update(i for s, e in self._ruled_out_layers(reading) for i in range(s, e))  # "not our image"
         if without_cues:
             # Cue words ("whose job", "ours", "AWS or us") say what kind of question it is, not which
             # layer: with no layer phrase, only the other words may name one.
@@ -1013,6 +1015,10 @@ class Matcher:
             for service_id, (_, fuzzy) in order:
                 if all(service_id != s for s, _ in ranked):
                     ranked.append((service_id, base * (0.9 if fuzzy else 1.0)))
+        if not ranked:
+            feature = self._service_of_features(reading)
+            if feature is not None:
+                ranked.append((feature, FEATURE_ONLY_CONFIDENCE))
         opener = self._product_named_first(reading, strong)
         if opener is not None:
             # "Lake Formation on top of the Glue catalog: who grants ...": the product the question
@@ -1031,6 +1037,33 @@ class Matcher:
             ranked[0] = (ranked[0][0], ranked[0][1] * TIE_FACTOR)
             reading.tie = ranked[1][0]
         return ranked
+
+    def _service_of_features(self, reading: _Reading) -> str | None:
+        """The service a message names only by its own features ("visibility timeout shorter than
+        the consumer runtime: whose setting?" is SQS's): the one whose feature phrases of two words
+        or more, each used by no other service, the message uses most; None on a tie or none."""
+        services = self.catalogue.services
+        scopes: dict[tuple[int, int], set[str]] = defaultdict(set)
+        for hit in reading.hits:
+            if hit.entry.kind != TOPIC or hit.end - hit.start < 2:
+                continue  # one word ("consumers", "keys") is too plain to name a product
+            scope = hit.entry.scope
+            if scope is None or scope not in services:
+                continue
+            root = services[scope]
+            while root.variant_of is not None and root.variant_of in services:
+                root = services[root.variant_of]
+            scopes[(hit.start, hit.end)].add(root.id)
+        counts: dict[str, int] = defaultdict(int)
+        for owners in scopes.values():
+            if len(owners) == 1:
+                counts[next(iter(owners))] += 1
+        if not counts:
+            return None
+        ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+        if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+            return None
+        return ranked[0][0]
 
     def _product_named_first(self, reading: _Reading, strong: dict[str, tuple[int, bool]]) -> str | None:
         """An uncovered product that is the question's subject: named more often than any covered service,
@@ -1198,6 +1231,24 @@ class Matcher:
                 best = (-evidence, position, service_id)
         return best[2] if best is not None else None
 
+    def _ruled_out_layers(self, reading: _Reading) -> set[tuple[int, int]]:
+        """Spans of layer phrases the message rules out: "the management plane, not the IAM
+        permissions to call it", "not our image: runc on the hosts". A layer named right after
+        "not the/our" is not the one asked about, as long as another layer is named outright."""
+        spans = {
+            (h.start, h.end)
+            for h in reading.hits
+            if h.entry.kind == TOPIC
+            and h.start >= 2
+            and reading.words[h.start - 1] in _POSSESSIVE_ARTICLES
+            and reading.words[h.start - 2] == "not"
+        }
+        if spans and any(
+            h.entry.kind == TOPIC and h.entry.weight >= ALIAS_WEIGHT and not _within(h, spans) for h in reading.hits
+        ):
+            return spans
+        return set()
+
     def _topic_scores(self, reading: _Reading, service: str) -> dict[str, tuple[float, int]]:
         """Topic -> (weight, tie-break rank), for the chosen service.
 
@@ -1208,9 +1259,10 @@ class Matcher:
         seen: dict[str, set[tuple[tuple[str, ...], int]]] = defaultdict(set)
         names = [(h.start, h.end) for h in reading.hits if h.entry.kind in (SERVICE, SERVICE_HINT)]
         own_names = {(h.start, h.end) for h in reading.canonical if h.entry.target == service}
+        ruled_out = self._ruled_out_layers(reading)
         for hit in reading.hits:
             entry = hit.entry
-            if entry.kind != TOPIC:
+            if entry.kind != TOPIC or _within(hit, ruled_out):
                 continue
             span = (hit.start, hit.end)
             if span in own_names:
@@ -1378,7 +1430,9 @@ _NEGATION_PAIRS = frozenset(
     {("instead", "of"), ("rather", "than"), ("isnt", "on"), ("not", "on"), ("no", "more"), ("away", "from")}
     | {(stem(verb), "off") for verb in ("moving", "migrating", "getting", "move", "migrate")}
 )
-_DEMONSTRATIVES = frozenset({"that", "this", "these", "those", "thes", "thos"})
+_DEMONSTRATIVES = frozenset({"that", "this", "these", "those", "thes", "thos", "cve"})  # "like CVE-..." is an example
+_POSSESSIVE_ARTICLES = frozenset({"the", "our", "a", "an", "their", "your"})
+_CONTRAST_PAIRS = frozenset({("rather", "than"), ("instead", "of")})
 _KIND_WORDS = frozenset({stem("managed")})  # "not a managed NAT gateway": a kind of the thing ruled out
 _BEING = frozenset(
     stem(w) for w in ("is", "are", "was", "were", "look", "looks", "seem", "seems", "itself", "themselves")
@@ -1436,7 +1490,12 @@ def _names_elsewhere(named: Service | None, chosen: Service | None) -> bool:
     )
 
 
-def _negated(stems: Sequence[str], hit: Hit, layer_starts: frozenset[int] = frozenset()) -> bool:
+def _negated(
+    stems: Sequence[str],
+    hit: Hit,
+    layer_starts: frozenset[int] = frozenset(),
+    breaks: frozenset[int] = frozenset(),
+) -> bool:
     """A service mentioned only to be ruled out ("kubeadm, no eks") is not what the question is about.
 
     "No" or "without" before a service that names a layer of it ("no ALB access logs", "without
@@ -1460,6 +1519,12 @@ def _negated(stems: Sequence[str], hit: Hit, layer_starts: frozenset[int] = froz
         return True
     if len(before) >= 2 and (before[-2], before[-1]) in _NEGATION_PAIRS:
         return True
+    # "rather than paying for EKS", "instead of going with Aurora": a verb and its preposition between.
+    gap = stems[max(0, hit.start - 4) : hit.start]
+    if not any(b in breaks for b in range(hit.start - len(gap) + 1, hit.start + 1)):
+        for k in range(len(gap) - 3, -1, -1):
+            if (gap[k], gap[k + 1]) in _CONTRAST_PAIRS:
+                return True
     # "we moved from EC2 to Fargate": the service left behind is not the one the asker runs.
     if before[-1] == _MOVE_FROM and any(w in _MOVE_TO for w in stems[hit.end : hit.end + 4]):
         return True
@@ -1467,7 +1532,10 @@ def _negated(stems: Sequence[str], hit: Hit, layer_starts: frozenset[int] = froz
         return True  # "... deprecation to track, like lambda?": a comparison, not the service asked about
     # "... something we set up like we do for RDS?", "like with kinesis data streams": the service
     # a clause opened by "like" names is the one compared with.
-    window = list(stems[max(0, hit.start - COMPARISON_REACH) : hit.start])
+    reach = COMPARISON_REACH
+    while reach > 0 and any(b in breaks for b in range(hit.start - reach + 1, hit.start + 1)):
+        reach -= 1  # "... like CVE-2018-1002105: on EKS": the comparison ends at the colon
+    window = list(stems[max(0, hit.start - reach) : hit.start])
     for k in range(len(window) - 1, -1, -1):
         if window[k] == "like":
             if k + 1 < len(window) and window[k + 1] in _DEMONSTRATIVES:
@@ -1475,6 +1543,11 @@ def _negated(stems: Sequence[str], hit: Hit, layer_starts: frozenset[int] = froz
             previous = window[k - 1] if k else (stems[hit.start - len(window) - 1] if hit.start > len(window) else "")
             return previous not in _NOT_COMPARING and all(w not in _CLAUSE_ENDS for w in window[k + 1 :])
     return False
+
+
+def _within(hit: Hit, spans: set[tuple[int, int]]) -> bool:
+    """Whether `hit` lies inside one of `spans`."""
+    return any(s <= hit.start and hit.end <= e for s, e in spans)
 
 
 def _determiner_before(stems: Sequence[str], start: int) -> bool:

@@ -471,3 +471,34 @@ def test_like_that_is_not_a_comparison(answerer: Answerer) -> None:
     question = "a stale CNAME in our hosted zone points at a deleted bucket. records like that, r53's or ours?"
     match = answerer.answer(question)["match"]
     assert match is not None and match["service"] == "route53"
+
+
+@pytest.mark.parametrize(
+    ("question", "service"),
+    [
+        ("self-managed k8s on EC2 instead of going with EKS: who renews the API server certificates?", "ec2"),
+        ("a kube-apiserver flaw like CVE-2018-1002105: on EKS, who patches the API servers?", "eks"),
+        ("cluster j-1K48XXXXXHCB lost its HDFS data when it terminated: whose job were durable copies?", "emr"),
+        ("consumers see duplicates because the visibility timeout is shorter than processing: whose setting?", "sqs"),
+    ],
+)
+def test_a_contrast_or_an_example_does_not_hide_the_subject(answerer: Answerer, question: str, service: str) -> None:
+    match = answerer.answer(question)["match"]
+    assert match is not None and match["service"] == service, question
+
+
+def test_a_layer_after_not_the_is_ruled_out(answerer: Answerer) -> None:
+    match = answerer.answer("Not our image: the container runtime on the Fargate hosts, ours?")["match"]
+    assert match is not None and (match["topic"], match["owner"]) == ("container-runtime", "aws")
+
+
+def test_audit_language_asks_who(answerer: Answerer) -> None:
+    match = answerer.answer("physical security of the data centres behind our DynamoDB tables: inherited control?")[
+        "match"
+    ]
+    assert match is not None and (match["service"], match["owner"]) == ("dynamodb", "aws")
+
+
+def test_a_per_layer_owner_map_is_the_whole_service(answerer: Answerer) -> None:
+    match = answerer.answer("per-layer owner map for Amazon VPC, please")["match"]
+    assert match is not None and (match["service"], match["topic"]) == ("vpc", None)
