@@ -27,6 +27,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from bot.catalogue import Catalogue, Service
+from bot.cell_text import CellText
 from bot.facets import words_close
 from bot.gazetteer import Product, botocore_products, needs_prefix
 from bot.text import MAX_MATCH_CHARS, fold, name_managed_keys, phrase_key, stem, strip_slack_markup
@@ -39,6 +40,9 @@ OTHER_CELL_WEIGHT = 2.0
 TIE_FACTOR = 0.7  # two services named alike (same rank, neither ruled out): a genuine tie is never "high"
 CONFIDENT_SCORE = 75.0  # owner probability x service certainty, in %; chosen leave-one-set-out (README)
 WHO_CLAUSE_WORDS = 4  # how far after "who" the verb and the word it works on are looked for
+# Log-probability per unit of cosine similarity to the service's own cell text; chosen
+# leave-one-set-out over every labelled set (16 on every fold, of 0-24; README).
+CELL_BLEND = 16.0
 PHRASE_BLEND = 0.3  # log-probability per unit of layer-phrase weight (one constant, chosen on the public sets)
 MODEL_ONLY_PROBABILITY = 0.9  # with no layer phrase at all, the model alone must be this sure
 MIN_FUZZY_LENGTH = 5
@@ -185,6 +189,7 @@ class Matcher:
             tuple(stem(w) for w in fold(p).split()) for p in catalogue.vocabulary.get("vulnerability", ())
         )
         self.topics: TopicModel = model_for(catalogue)
+        self.cell_text = CellText(catalogue)
         self._build()
         self._max_len = max((len(k) for k in self._phrases), default=1)
         buckets: dict[str, list[str]] = defaultdict(list)
@@ -756,7 +761,15 @@ class Matcher:
         boost.extend(j for j, i in enumerate(positions) if i in after_who)
         cells = self.catalogue.services[service].cells
         probabilities = self.topics.probabilities(self.topics.vector(stems, boost))
-        return {t: p for t, p in probabilities.items() if t in cells}
+        probabilities = {t: p for t, p in probabilities.items() if t in cells}
+        if without_cues:
+            return probabilities
+        # What this service's own cells say (FSx's hardware cell: "AWS replaces failed file servers")
+        # sharpens the model, which learnt each layer from every service at once.
+        closeness = self.cell_text.similarities(reading.words, service)
+        scaled = {t: p * math.exp(CELL_BLEND * closeness.get(t, 0.0)) for t, p in probabilities.items()}
+        total = sum(scaled.values()) or 1.0
+        return {t: p / total for t, p in scaled.items()}
 
     def _blend(
         self, probabilities: dict[str, float], phrases: dict[str, tuple[float, int]], reading: _Reading | None = None

@@ -75,7 +75,7 @@ def test_cue_words_inside_a_service_name_do_not_refuse_it(answerer: Answerer) ->
 
 def test_another_service_with_another_owner_makes_the_answer_low(answerer: Answerer) -> None:
     # MSK chosen over ECS as the subject, and ECS's OS is yours while MSK's is AWS's: not "high".
-    question = "after the msk upgrade, kafka clients in our consumers on ECS: who patches the OS?"
+    question = "msk upgrade done; our kafka clients run on ECS. who patches the operating system now?"
     match = answerer.answer(question)["match"]
     assert match is not None and (match["service"], match["confidence"]) == ("msk", "low")
     # Where the catalogue's precedence decides (Fargate over ECS), the answer stays sure.

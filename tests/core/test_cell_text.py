@@ -1,0 +1,41 @@
+"""The per-service cell text index: a question is nearest the cell whose own text it echoes."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.catalogue import Catalogue
+from bot.cell_text import CellText
+from bot.text import fold, stem
+
+
+def _nearest(index: CellText, question: str, service: str) -> str:
+    scores = index.similarities([stem(w) for w in fold(question).split()], service)
+    return max(scores, key=lambda topic: scores[topic])
+
+
+@pytest.fixture(scope="module")
+def index(catalogue: Catalogue) -> CellText:
+    return CellText(catalogue)
+
+
+@pytest.mark.parametrize(
+    ("question", "service", "topic"),
+    [
+        ("the storage servers behind our file system failed", "fsx-lustre", "hardware"),
+        ("who rotates the key material", "kms", "encryption"),
+    ],
+)
+def test_question_is_nearest_the_cell_it_describes(index: CellText, question: str, service: str, topic: str) -> None:
+    assert _nearest(index, question, service) == topic
+
+
+def test_every_cell_of_a_service_is_scored(index: CellText, catalogue: Catalogue) -> None:
+    scores = index.similarities(["patch"], "ec2")
+    assert set(scores) == set(catalogue.services["ec2"].cells)
+    assert all(0.0 <= s <= 1.0 + 1e-9 for s in scores.values())
+
+
+def test_unknown_words_and_services_score_nothing(index: CellText) -> None:
+    assert not any(index.similarities(["zzzqqq"], "ec2").values())
+    assert index.similarities(["patch"], "no-such-service") == {}
