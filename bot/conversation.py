@@ -142,6 +142,10 @@ def _merge_restated(matcher: Matcher, questions: list[str]) -> list[str]:
     previous: tuple[str | None, str | None] | None = None
     for question in questions:
         result = matcher.match(question)
+        if result.service is None and previous is not None and previous[0] is not None:
+            # "... on by default? and who owns the kms key side of it?": a follow-on that names no
+            # service is read as being about the one before, and joins it if it asks the same layer.
+            result = matcher.match(question, service=previous[0])
         cell = (result.service, result.topic)
         if merged and previous is not None and cell == previous and cell[0] is not None:
             merged[-1] = f"{merged[-1]} {question}"

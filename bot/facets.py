@@ -30,6 +30,9 @@ FACET_SPREAD = 16  # ... and in their own order, within a sentence ("kafka 3.5 .
 
 FACET_DENIAL_REACH = 3  # words before a facet phrase's last word where "no" / "never" denies it
 _DENIALS = frozenset({"no", "not", "never", "without"})
+# "(automated agent configuration is off)": a setting switched off after its name denies it too.
+FACET_OFF_REACH = 3  # words after a facet phrase where "off" / "disabled" denies it
+_SWITCHED_OFF = frozenset(stem(w) for w in ("off", "disabled", "disable"))
 _COMPARED = frozenset(stem(w) for w in ("like", "unlike"))  # "our CMK: rotated every year, like the AWS managed keys?"
 _ARTICLES = frozenset({"the", "a", "an", "our", "those", "these", "that"})
 _FORMER = frozenset(stem(w) for w in ("old", "previous", "former"))
@@ -79,9 +82,12 @@ def words_close(words: list[str], key: tuple[str, ...]) -> bool:
 
 
 def _denied(words: list[str], last: int) -> bool:
-    """A negation among the few words before the phrase's last word ("no kms key")."""
+    """A negation among the few words before the phrase's last word ("no kms key"), or the
+    setting it names switched off right after it ("automated agent configuration is off")."""
     before = [w for w in words[max(0, last - FACET_DENIAL_REACH - 2) : last] if w not in _ARTICLES]
-    return any(w in _DENIALS for w in before[-FACET_DENIAL_REACH:])
+    if any(w in _DENIALS for w in before[-FACET_DENIAL_REACH:]):
+        return True
+    return any(w in _SWITCHED_OFF for w in words[last + 1 : last + 1 + FACET_OFF_REACH])
 
 
 def service_names(service: Service) -> frozenset[tuple[str, ...]]:
@@ -92,7 +98,10 @@ def service_names(service: Service) -> frozenset[tuple[str, ...]]:
 def _adjacent(words: list[str], key: tuple[str, ...]) -> bool:
     """`key` word for word, and not only as a comparison ("like the aws managed ones")."""
     n = len(key)
-    return any(tuple(words[i : i + n]) == key and not _compared(words, i) for i in range(len(words) - n + 1))
+    return any(
+        tuple(words[i : i + n]) == key and not _compared(words, i) and not _denied(words, i + n - 1)
+        for i in range(len(words) - n + 1)
+    )
 
 
 def part_for(cell: Cell, question: str, names: frozenset[tuple[str, ...]] = frozenset()) -> tuple[Part, str] | None:
@@ -105,17 +114,19 @@ def part_for(cell: Cell, question: str, names: frozenset[tuple[str, ...]] = froz
     if not cell.parts:
         return None
     words = [stem(word) for word in tokens(question)]
-    best: tuple[int, Part, str] | None = None
-    rivals: set[str] = set()
+    named: list[tuple[tuple[str, ...], Part, str]] = []
     for part in cell.parts:
         for phrase in part.when:
             key = _key(phrase)
-            if not key or not (_adjacent(words, key) if key in names else words_close(words, key)):
-                continue
-            if best is None or len(key) > best[0]:
-                best, rivals = (len(key), part, phrase), {part.owner}
-            elif len(key) == best[0]:
-                rivals.add(part.owner)
-    if best is None or len(rivals) > 1:
+            if key and (_adjacent(words, key) if key in names else words_close(words, key)):
+                named.append((key, part, phrase))
+    if not named:
         return None
-    return best[1], best[2]
+    key, part, phrase = max(named, key=lambda n: len(n[0]))
+    # Another owner's facet named in other words ("key generation is aws's? and the cert we
+    # imported?"): the question is about both sides, and the cell answers it. A phrase sharing a
+    # word with the longest is a variation of it ("customer managed key", "aws managed key").
+    # Two owners' phrases as long as each other are named as strongly: the cell answers too.
+    if any(other.owner != part.owner and (len(k) == len(key) or not set(k) & set(key)) for k, other, _ in named):
+        return None
+    return part, phrase

@@ -39,6 +39,8 @@ OWN_CELL_BONUS = 0.0
 OTHER_CELL_WEIGHT = 2.0
 TIE_FACTOR = 0.7  # two services named alike (same rank, neither ruled out): a genuine tie is never "high"
 CONFIDENT_SCORE = 75.0  # owner probability x service certainty, in %; chosen leave-one-set-out (README)
+DUTY_REACH = 3  # "our (own) design problem": words from the side to its duty
+SPAN_REACH = 3  # "from the data centre to the logs": at most this many words of the first layer before "to"
 WHO_CLAUSE_WORDS = 4  # how far after "who" the verb and the word it works on are looked for
 # Log-probability per unit of cosine similarity to the service's own cell text; chosen
 # leave-one-set-out over every labelled set (16 on every fold, of 0-24; README).
@@ -150,6 +152,9 @@ class _Reading:
     typed: list[str] = field(default_factory=list)  # the words before stemming, to quote back
     cues: dict[str, list[Hit]] = field(default_factory=lambda: defaultdict(list))
     negated: set[str] = field(default_factory=set)  # services mentioned only to be ruled out
+    # ... and those ruled out earlier but named again in the asking sentence ("instead of running
+    # ECS ourselves ... keeping the ECS agent current?"): back, but not the subject for that alone.
+    renamed: set[str] = field(default_factory=set)
     tie: str | None = None  # the other service of a genuine tie
     displaced: str | None = None  # the service precedence chose, when the question's subject overrode it
 
@@ -521,6 +526,7 @@ class Matcher:
         # A service ruled out only through its hints ("like it does for zip functions") comes back
         # wherever it is named outright.
         reading.negated = (negated - named_in_focus) | (negated_hints - named)
+        reading.renamed = negated & named_in_focus
         # A cue word inside a covered service's name is part of the name: "microsoft" in "AWS Managed
         # Microsoft AD" is not another provider, "step" in "Step Functions" is not a how-to.
         names = [(h.start, h.end) for h in hits if h.entry.kind == SERVICE and not h.entry.target.startswith(PRODUCT)]
@@ -635,11 +641,13 @@ class Matcher:
         # "... aws fixes or we redeploy?": AWS and us as the two sides of an "or" ask who, whatever
         # how-to words ("deploy", "restart") the sides use.
         responsibility = bool(cues.get("responsibility")) and not self._asks_something_else(reading)
-        asks_who = responsibility or trailing or both_sides or self._sides_alternate(reading)
+        asks_who = (
+            responsibility or trailing or both_sides or self._sides_alternate(reading) or self._names_a_duty(reading)
+        )
         every_layer = bool(cues.get("every_layer"))
         # A clause for each side ("which responsibilities shift to AWS and which stay with us") asks
         # for every layer, whatever layer words the clauses use.
-        every_layer = every_layer or self._asks_each_side(reading)
+        every_layer = every_layer or self._asks_each_side(reading) or self._asks_whole_twice(reading)
         wants_whole = bool(cues.get("whole_service")) or every_layer
         check = self._account_check(reading, asks_who)
         ranked_services = self._rank_services(reading)
@@ -930,6 +938,45 @@ class Matcher:
 
         return inside(reading.cues.get("not_responsibility", ())) and not inside(reading.cues.get("responsibility", ()))
 
+    def _names_a_duty(self, reading: _Reading) -> bool:
+        """ "is surviving a zone failure our design problem?", "their security concern": a side's
+        problem or duty with a word or two between asks who, as "our problem" does."""
+        words = reading.words
+        for i, word in enumerate(words):
+            if word in _DUTY_OWNERS and any(w in _DUTIES for w in words[i + 1 : i + 1 + DUTY_REACH]):
+                return True
+        return False
+
+    def _asks_whole_twice(self, reading: _Reading) -> bool:
+        """Two requests for the split in other words ("full SRM breakdown", "who does what, from the
+        data centre to the logs") ask for every layer, whatever layer a clause mentions on the way."""
+        asks = {(h.start, h.end) for h in reading.cues.get("whole_service", ())}
+        separate = [span for span in asks if not any(o != span and o[0] <= span[0] and span[1] <= o[1] for o in asks)]
+        return len(separate) >= 2 or self._spans_layers(reading)
+
+    def _spans_layers(self, reading: _Reading) -> bool:
+        """ "from the data centre to the logs", "from the hardware up to IAM": a range of layers."""
+        words = reading.words
+        starts: dict[int, set[str]] = defaultdict(set)
+        for h in reading.hits:
+            if h.entry.kind == TOPIC:
+                starts[h.start].add(h.entry.target)
+
+        def layers_at(i: int) -> set[str]:
+            """The layers named right after word i, past "the" / "our" ("to the logs")."""
+            while i < len(words) and words[i] in _SPAN_FILLER:
+                i += 1
+            return starts.get(i, set())
+
+        for i, word in enumerate(words):
+            first = layers_at(i + 1) if word == "from" else set()
+            if not first:
+                continue
+            for j in range(i + 2, min(len(words), i + 2 * SPAN_REACH + 2)):
+                if words[j] in _SPAN_TO and layers_at(j + 1) - first:
+                    return True
+        return False
+
     def _asks_each_side(self, reading: _Reading) -> bool:
         """Two "what" clauses, one about AWS and one about us ("what does AWS take care of for an ALB,
         and what's left to us?"), or the two sides set against each other ("an AWS column vs a
@@ -1007,11 +1054,13 @@ class Matcher:
             h.entry.target for h in reading.hits if h.entry.kind == SERVICE and h.entry.scope != FRAMING
         }
         if framed:
-            # "managed model (ECS on EC2)": a framing word plus exactly one service of its own is
-            # about that service; with a list of examples ("RDS, EMR") it is about the model.
+            # "managed model (ECS on EC2)": a framing word plus one service of its own is about that
+            # service; with a list of the model's examples ("RDS, EMR") it is about the model. Services
+            # of other models ("the CloudWatch agent on EC2 ... isn't CloudWatch a managed service")
+            # are no examples of it.
             specific = [s for s in strong if s not in framed and not s.startswith(PRODUCT) and services[s].model != s]
-            if len(specific) == 1:
-                for model in framed:
+            for model in framed:
+                if specific and sum(services[s].model == model for s in specific) < 2:
                     strong.pop(model, None)
         ranked: list[tuple[str, float]] = []
         for bucket, base in ((strong, 1.0), (weak, 0.75)):
@@ -1211,6 +1260,20 @@ class Matcher:
         focus_named = {h.entry.target for h in reading.hits if h.entry.kind == SERVICE and start <= h.start < end}
         top_in_focus = top in focus_named
         top_position = strong[top][0]
+        # "... so we patch containerd on the ECS hosts. does ECR itself have a runtime ...?": the
+        # asking sentence names a service and stresses it ("itself"), the other is not in it.
+        if partial and not top_in_focus:
+            stressed = {
+                h.entry.target
+                for h in reading.hits
+                if h.entry.kind == SERVICE
+                and start <= h.start < end
+                and reading.words[h.end : h.end + 1] == [_ITSELF]
+                and h.entry.target in services
+                and h.entry.target != top
+            }
+            if len(stressed) == 1:
+                return next(iter(stressed))
         for service_id, position, named in candidates:
             if service_id == top or service_id.startswith(PRODUCT) or service_id not in services:
                 continue
@@ -1220,7 +1283,16 @@ class Matcher:
                 continue
             if service_id in (above.variant_of, above.part_of, *above.runs_on):
                 continue
-            if self._evidence(reading, top, rival=service_id, shared=False) > 0:
+            # "Two ALBs ... Is building that in Route 53 (...) ours?": the asking sentence names it and
+            # not the other.
+            asked = (
+                named
+                and partial
+                and service_id in focus_named
+                and top not in focus_named
+                and service_id not in reading.renamed
+            )
+            if not asked and self._evidence(reading, top, rival=service_id, shared=False) > 0:
                 continue  # the service precedence chose has feature words of its own: it stays
             evidence = self._evidence(reading, service_id, rival=top, specific=not named)
             # Named first in the sentence that asks ("secrets manager secret our ECS tasks read: ..."),
@@ -1231,9 +1303,7 @@ class Matcher:
             opener = position <= OPENING_WORDS and self._precedence(service_id) >= self._precedence(top) - OPENER_GAP
             first = position == reading.focus[0] or opener
             opens = named and first and mentions.get(service_id, 0) >= mentions.get(top, 0)
-            # "Two ALBs ... Is building that in Route 53 (...) ours?": the asking sentence names it and
-            # not the other, so one feature word of its own is enough too.
-            asked = named and partial and service_id in focus_named and top not in focus_named
+            # ... and then one feature word of its own is enough too.
             needed = 1 if opens or asked else SUBJECT_EVIDENCE
             # "ECR in us-east-1 erroring on pulls and our ECS services ... point at <the ECR registry>
             # ... a copy of our images?": opened with and named again, it is the subject outright.
@@ -1431,6 +1501,12 @@ _NEGATIONS = frozenset({"no", "not", "without", "non", "never", "nor", stem("unl
 _WANTING = frozenset({"would", "wed", "id", "d", "i", "we", "you", "they", "should", "might", "just"})
 _SPLIT_QUESTION_WORDS = frozenset({"what", "which"})
 _VERSUS = frozenset({"vs", "versus"})
+_SPAN_TO = frozenset({"to", "through", "thru", "until"})  # "from the hardware (up) to the app"
+_DUTY_OWNERS = frozenset({"our", "their", "my", "your", "aws", "amazon", "whose"})
+# Not "job": "our glue job failed" is a job that runs, not a duty.
+_DUTIES = frozenset(stem(w) for w in ("problem", "responsibility", "duty", "headache", "concern", "remit"))
+_ITSELF = stem("itself")
+_SPAN_FILLER = frozenset({"the", "a", "our", "your", "their", "its"})
 _NOT_COMPARING = _WANTING | frozenset(stem(w) for w in ("looks", "seems", "feels", "sounds", "something"))
 _CLAUSE_ENDS = frozenset({"but", "and", "so", "or", "then", "because"})
 _AUXILIARIES = frozenset({"does", "do", "will", "would", "can", "should", "is"})

@@ -21,6 +21,10 @@ _SLACK_SPECIAL = re.compile(r"<[@#!][^<>]*>")
 _SLACK_URL = re.compile(r"<(?:https?|mailto):[^<>]*>")
 _EMOJI = re.compile(r":[a-z0-9_+\-]+:")
 _APOSTROPHE_S = re.compile(r"['’]s\b")
+# "we're on the hook", "I'm", "we've": the verb, as the catalogue's phrases spell it ("we are").
+_CONTRACTION = re.compile(r"(?<=[a-z])['’](re|ve|ll|m)\b")
+_CONTRACTED = {"re": " are", "ve": " have", "ll": " will", "m": " am"}
+_SPACED_CONTRACTION = re.compile(r"\b(we|you|they|i) (re|ve|ll|m)\b")  # "we re" in a phrase list
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _DOUBLE_END = re.compile(r"([bdfgklmnprtvz])\1$")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
@@ -113,8 +117,10 @@ def fold(text: str) -> str:
     text = text.encode("ascii", "ignore").decode("ascii").lower()
     text = text.replace("&amp;", " and ").replace("&lt;", " ").replace("&gt;", " ")
     text = _APOSTROPHE_S.sub("", text)
+    text = _CONTRACTION.sub(lambda m: _CONTRACTED[m.group(1)], text)
     text = text.replace("'", "").replace("’", "")
-    return _NON_WORD.sub(" ", text)
+    text = _NON_WORD.sub(" ", text)
+    return _SPACED_CONTRACTION.sub(lambda m: m.group(1) + _CONTRACTED[m.group(2)], text)
 
 
 def tokens(text: str) -> list[str]:

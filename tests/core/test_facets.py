@@ -109,3 +109,31 @@ def test_a_facet_that_is_a_product_name_is_named_only_whole(catalogue: Catalogue
         service_names(catalogue.services["kms"]),
     )
     assert compared is None or compared[0].owner != "aws"
+
+
+def test_a_facet_switched_off_or_ruled_out_is_not_named(catalogue: Catalogue) -> None:
+    """ "(automated agent configuration is off)" and "not an Outposts server" deny the facet."""
+    agent = catalogue.cell("guardduty", "container-runtime")
+    named = part_for(agent, "GuardDuty runtime monitoring uses the automated agent: who updates it?")
+    assert named is not None and named[0].owner == "aws"
+    assert part_for(agent, "GuardDuty runtime monitoring, automated agent turned off: who updates it?") is None
+    outposts = catalogue.services["outposts"]
+    hardware = catalogue.cell("outposts", "hardware")
+    named = part_for(hardware, "our outposts server failed: who swaps it?", service_names(outposts))
+    assert named is not None and named[0].owner == "shared"
+    assert part_for(hardware, "a host in our 42U rack failed, not an outposts server", service_names(outposts)) is None
+
+
+def test_both_sides_named_in_other_words_leave_the_cell_owner(catalogue: Catalogue) -> None:
+    """One clause names AWS's facet and another ours: the question is about the whole layer."""
+    cell = catalogue.cell("acm", "encryption")
+    aws = part_for(cell, "who protects the acm private key?")
+    ours = part_for(cell, "who renews the cert we imported from our own CA?")
+    assert aws is not None and aws[0].owner == "aws"
+    assert ours is not None and ours[0].owner == "customer"
+    assert part_for(cell, "who protects the acm private key, and who renews the cert we imported from our CA?") is None
+    # A shorter phrase inside the longer one is the same side, not the other ("managed key" in
+    # "customer managed key").
+    kms = catalogue.cell("kms", "encryption")
+    named = part_for(kms, "rotation of our customer managed keys in KMS: automatic?")
+    assert named is not None and named[0].owner == "customer"

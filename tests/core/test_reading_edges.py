@@ -502,3 +502,37 @@ def test_audit_language_asks_who(answerer: Answerer) -> None:
 def test_a_per_layer_owner_map_is_the_whole_service(answerer: Answerer) -> None:
     match = answerer.answer("per-layer owner map for Amazon VPC, please")["match"]
     assert match is not None and (match["service"], match["topic"]) == ("vpc", None)
+
+
+@pytest.mark.parametrize(
+    ("question", "service"),
+    [
+        # Two requests for the split outweigh a layer the message mentions on the way.
+        ("srm overview and full breakdown for EKS Anywhere, we bought the servers already", "eks-anywhere"),
+        # A range of layers is every layer.
+        ("DynamoDB: from the physical facilities to the IAM policies, which side owns each?", "dynamodb"),
+        ("for SQS walk me from the physical facilities through the encryption, whose is each?", "sqs"),
+        # "we're" is "we are", as the phrase lists spell it.
+        ("everything we're on the hook for with DynamoDB?", "dynamodb"),
+        ("what's ours on Amazon EFS?", "efs"),
+        ("what am I responsible for overall on Fargate with the hypervisor gone?", "fargate"),
+    ],
+)
+def test_whole_service_phrasings(answerer: Answerer, question: str, service: str) -> None:
+    match = answerer.answer(question)["match"]
+    assert match is not None and (match["service"], match["topic"]) == (service, None), question
+
+
+def test_from_and_to_that_are_no_range_of_layers_keep_the_layer(answerer: Answerer) -> None:
+    question = "our lambda reads from SQS and writes to DynamoDB, its role has dynamodb:*: whose job to tighten?"
+    match = answerer.answer(question)["match"]
+    assert match is not None and match["topic"] == "iam"
+
+
+def test_a_framing_word_beside_services_of_other_models_names_no_model(answerer: Answerer) -> None:
+    """ "isn't CloudWatch a managed service?" next to EC2 is about CloudWatch, not the model."""
+    question = "the cloudwatch agent on our ec2 hosts is old: who updates it? cloudwatch is a managed service"
+    match = answerer.answer(question)["match"]
+    assert match is not None and match["service"] == "cloudwatch"
+    match = answerer.answer("managed services (RDS, EMR): who patches the OS?")["match"]
+    assert match is not None and match["service"] == "container-services"

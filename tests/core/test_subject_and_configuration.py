@@ -147,3 +147,49 @@ def test_an_aws_managed_key_alias_names_kms_not_the_service(answerer: Answerer) 
     from bot.text import name_managed_keys
 
     assert name_managed_keys("AWS/EC2 metrics in cloudwatch") == "AWS/EC2 metrics in cloudwatch"
+
+
+def test_the_site_named_apart_selects_the_outposts_variant(answerer: Answerer) -> None:
+    """ "RDS ... on our Outposts rack" is RDS on Outposts, whose spare capacity is yours."""
+    service, _, _, _ = _match(answerer, "our RDS databases sit on an outposts rack: who makes room for two more?")
+    assert service == "rds-outposts"
+    service, _, _, _ = _match(answerer, "RDS in eu-west-1, not on outposts: who adds capacity for two more databases?")
+    assert service == "rds"
+
+
+def test_the_asking_sentence_names_the_subject(answerer: Answerer) -> None:
+    """The background names one service, the asking sentence another: the second is asked about."""
+    # Stressed with "itself": the registry, not the cluster that pulls from it.
+    service, _, topic, owner = _match(
+        answerer,
+        "we run ecs on ec2 instances and keep containerd patched on them, all fine. "
+        "but does ECR itself run any container runtime we have to keep current, on the registry side?",
+    )
+    assert (service, topic, owner) == ("ecr", "container-runtime", "aws")
+    # Named only in the asking sentence, with one of its own feature words.
+    service, _, _, _ = _match(
+        answerer,
+        "the sensitive data discovery jobs keep failing with access denied on three of our S3 buckets, "
+        "whose bucket policies only allow our application role, we checked twice this week. "
+        "Is letting Macie read those objects something AWS does or our job?",
+    )
+    assert service == "macie"
+
+
+def test_a_service_ruled_out_and_named_again_is_not_the_subject_for_that(answerer: Answerer) -> None:
+    service, _, _, _ = _match(
+        answerer,
+        "We chose the Elastic Beanstalk Docker platform instead of running ECS ourselves, on a few instances "
+        "in two AZs behind an ALB. Keeping Docker and the ECS agent up to date there: AWS, us, or both?",
+    )
+    assert service == "elastic-beanstalk"
+
+
+def test_a_side_s_problem_with_words_between_asks_who(answerer: Answerer) -> None:
+    """ "our design problem", "their security concern" ask who, as "our problem" does."""
+    match = answerer.answer("apps in the LA local zone: is surviving a zone outage our own design problem?")["match"]
+    assert match is not None and (match["service"], match["topic"], match["owner"]) == (
+        "local-zones",
+        "high-availability",
+        "customer",
+    )
