@@ -25,7 +25,16 @@ from bot import __version__
 
 log = logging.getLogger("demarc.cache")
 T = TypeVar("T")
-_CODE = ("catalogue.py", "matcher.py", "text.py", "answer.py", "topic_model.py", "gazetteer.py", "services_graph.py")
+_CODE = (
+    "catalogue.py",
+    "matcher.py",
+    "text.py",
+    "answer.py",
+    "topic_model.py",
+    "gazetteer.py",
+    "services_graph.py",
+    "cell_text.py",
+)
 
 
 def _cache_dir() -> Path:

@@ -95,3 +95,14 @@ def test_the_catalogue_itself_is_cached_and_a_change_reloads_it(
     os.utime(services, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
     catalogue_module._cached.__wrapped__((directory,))
     assert len(parsed) == 2
+
+
+def test_every_module_whose_objects_are_cached_is_in_the_key(answerer: object) -> None:
+    """The pickled answerer holds objects of these modules: editing one must be a new key."""
+    from bot import cache
+
+    matcher = answerer.matcher  # type: ignore[attr-defined]
+    held = [answerer, matcher, *vars(matcher).values(), *vars(answerer).values()]
+    modules = {type(value).__module__ for value in held if type(value).__module__.startswith("bot.")}
+    files = {module.removeprefix("bot.").replace(".", "/") + ".py" for module in modules}
+    assert files <= set(cache._CODE), sorted(files - set(cache._CODE))
