@@ -130,8 +130,25 @@ def split_questions(answerer: Answerer, text: str) -> list[str]:
         pending = ""
     if pending and questions:
         questions[-1] = f"{questions[-1]} {pending}"
+    questions = _merge_unasked(matcher, questions)
     questions = _merge_restated(matcher, questions)
     return questions if len(questions) > 1 else [text]
+
+
+def _merge_unasked(matcher: Matcher, questions: list[str]) -> list[str]:
+    """Join a piece that asks nothing of responsibility to the question after it: "do the model
+    providers on Bedrock see our prompts? and who controls how long they are kept?" is one
+    question about Bedrock's data, not a how-to followed by a question."""
+    merged: list[str] = []
+    carried = ""
+    for number, question in enumerate(questions):
+        text = f"{carried} {question}".strip()
+        if number < len(questions) - 1 and matcher.match(text).reason == "not-responsibility":
+            carried = text
+            continue
+        merged.append(text)
+        carried = ""
+    return merged
 
 
 def _merge_restated(matcher: Matcher, questions: list[str]) -> list[str]:

@@ -39,6 +39,7 @@ OWN_CELL_BONUS = 0.0
 OTHER_CELL_WEIGHT = 2.0
 TIE_FACTOR = 0.7  # two services named alike (same rank, neither ruled out): a genuine tie is never "high"
 CONFIDENT_SCORE = 75.0  # owner probability x service certainty, in %; chosen leave-one-set-out (README)
+TAG_REACH = 14  # words before a closing "right?" / "yes?" that make the statement it asks about
 DUTY_REACH = 3  # "our (own) design problem": words from the side to its duty
 SPAN_REACH = 3  # "from the data centre to the logs": at most this many words of the first layer before "to"
 WHO_CLAUSE_WORDS = 4  # how far after "who" the verb and the word it works on are looked for
@@ -642,7 +643,12 @@ class Matcher:
         # how-to words ("deploy", "restart") the sides use.
         responsibility = bool(cues.get("responsibility")) and not self._asks_something_else(reading)
         asks_who = (
-            responsibility or trailing or both_sides or self._sides_alternate(reading) or self._names_a_duty(reading)
+            responsibility
+            or trailing
+            or both_sides
+            or self._sides_alternate(reading)
+            or self._names_a_duty(reading)
+            or self._tag_question(reading)
         )
         every_layer = bool(cues.get("every_layer"))
         # A clause for each side ("which responsibilities shift to AWS and which stay with us") asks
@@ -938,6 +944,15 @@ class Matcher:
 
         return inside(reading.cues.get("not_responsibility", ())) and not inside(reading.cues.get("responsibility", ()))
 
+    def _tag_question(self, reading: _Reading) -> bool:
+        """ "the pipeline engine itself is AWS's, right?", "aws will upgrade kafka for us, right?":
+        a statement of who does it, turned into a question by a tag at the end, asks who."""
+        words = reading.words
+        if len(words) < 3 or words[-1] not in _TAGS:
+            return False
+        clause = words[max(0, len(words) - TAG_REACH) : -1]
+        return any(w in self._aws_side or w in self._our_side for w in clause)
+
     def _names_a_duty(self, reading: _Reading) -> bool:
         """ "is surviving a zone failure our design problem?", "their security concern": a side's
         problem or duty with a word or two between asks who, as "our problem" does."""
@@ -999,7 +1014,12 @@ class Matcher:
             return False
         sides = []
         for start, end in zip(starts, [*starts[1:], len(reading.words)], strict=True):
-            clause = [(i, reading.words[i]) for i in range(start, end) if i not in inside_names]
+            # "what does AWS do for us": whom the work is for is no side of the split.
+            clause = [
+                (i, reading.words[i])
+                for i in range(start, end)
+                if i not in inside_names and not (i > start and reading.words[i - 1] == "for")
+            ]
             sides.append(
                 ({w for _, w in clause} & self._aws_side and "aws", {w for _, w in clause} & self._our_side and "us")
             )
@@ -1502,6 +1522,7 @@ _WANTING = frozenset({"would", "wed", "id", "d", "i", "we", "you", "they", "shou
 _SPLIT_QUESTION_WORDS = frozenset({"what", "which"})
 _VERSUS = frozenset({"vs", "versus"})
 _SPAN_TO = frozenset({"to", "through", "thru", "until"})  # "from the hardware (up) to the app"
+_TAGS = frozenset({"right", "yes", "no", "correct", "true", "yeah", "surely", "innit", "yep", "ya"})
 _DUTY_OWNERS = frozenset({"our", "their", "my", "your", "aws", "amazon", "whose"})
 # Not "job": "our glue job failed" is a job that runs, not a duty.
 _DUTIES = frozenset(stem(w) for w in ("problem", "responsibility", "duty", "headache", "concern", "remit"))
@@ -1518,7 +1539,11 @@ _DETERMINER_NEGATIONS = frozenset({"no", "without"})  # "no ALB access logs": th
 _NEGATION_PAIRS = frozenset(
     {("instead", "of"), ("rather", "than"), ("isnt", "on"), ("not", "on"), ("no", "more"), ("away", "from")}
     | {(stem(verb), "off") for verb in ("moving", "migrating", "getting", "move", "migrate")}
+    | {("rid", "of")}  # "we got rid of the ASG"
 )
+# "we stopped using EKS", "no longer use Beanstalk": the verb of use is an article to `_negated`,
+# so these are read off the words as written.
+_GIVEN_UP = frozenset({(stem("stopped"), "using"), (stem("quit"), "using"), ("longer", "use"), ("longer", "using")})
 _DEMONSTRATIVES = frozenset({"that", "this", "these", "those", "thes", "thos", "cve"})  # "like CVE-..." is an example
 _POSSESSIVE_ARTICLES = frozenset({"the", "our", "a", "an", "their", "your"})
 _CONTRAST_PAIRS = frozenset({("rather", "than"), ("instead", "of")})
@@ -1604,7 +1629,7 @@ def _negated(
     # "we don't use RDS", "we don't put cloudfront in front": a verb between; "doesn't kinesis
     # scale itself?" (no verb between) asks about the service.
     raw = stems[max(0, hit.start - 3) : hit.start]
-    if len(raw) >= 2 and raw[-2] in _DO_NOT and raw[-1] in _DO_NOT_VERBS:
+    if len(raw) >= 2 and ((raw[-2] in _DO_NOT and raw[-1] in _DO_NOT_VERBS) or (raw[-2], raw[-1]) in _GIVEN_UP):
         return True
     if len(before) >= 2 and (before[-2], before[-1]) in _NEGATION_PAIRS:
         return True

@@ -22,9 +22,9 @@ _SLACK_URL = re.compile(r"<(?:https?|mailto):[^<>]*>")
 _EMOJI = re.compile(r":[a-z0-9_+\-]+:")
 _APOSTROPHE_S = re.compile(r"['’]s\b")
 # "we're on the hook", "I'm", "we've": the verb, as the catalogue's phrases spell it ("we are").
-_CONTRACTION = re.compile(r"(?<=[a-z])['’](re|ve|ll|m)\b")
-_CONTRACTED = {"re": " are", "ve": " have", "ll": " will", "m": " am"}
-_SPACED_CONTRACTION = re.compile(r"\b(we|you|they|i) (re|ve|ll|m)\b")  # "we re" in a phrase list
+_CONTRACTION = re.compile(r"(?<=[a-z])['’](re|ve|ll|m|d)\b")
+_CONTRACTED = {"re": " are", "ve": " have", "ll": " will", "m": " am", "d": " would"}
+_SPACED_CONTRACTION = re.compile(r"\b(we|you|they|i) (re|ve|ll|m|d)\b")  # "we re" in a phrase list
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _DOUBLE_END = re.compile(r"([bdfgklmnprtvz])\1$")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")

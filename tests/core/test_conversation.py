@@ -99,6 +99,8 @@ def test_several_questions_on_one_line_are_answered_in_order_at_most_three() -> 
         "ebs encription, who must turn it on, and can u check if its on in our regions?",
         # A follow-on naming no service that asks the same layer of the service before it.
         "Glue jobs: who upgrades the Glue version when support ends, and what about jobs we pinned to an old version?",
+        # A piece that asks nothing of responsibility is context for the question after it.
+        "does Amazon Bedrock train on our prompts? and who decides how long they are kept?",
     ],
 )
 def test_one_question_with_context_is_not_split(answerer: Answerer, text: str) -> None:

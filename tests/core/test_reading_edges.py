@@ -536,3 +536,41 @@ def test_a_framing_word_beside_services_of_other_models_names_no_model(answerer:
     assert match is not None and match["service"] == "cloudwatch"
     match = answerer.answer("managed services (RDS, EMR): who patches the OS?")["match"]
     assert match is not None and match["service"] == "container-services"
+
+
+@pytest.mark.parametrize(
+    ("question", "service", "topic"),
+    [
+        # A statement of who does it, with a tag at the end, asks who.
+        (
+            "our opensearch domain is on an old engine version; aws upgrades that during maintenance, right?",
+            "opensearch",
+            "platform",
+        ),
+        # Asking AWS to do the work asks whether it is theirs.
+        (
+            "EKS Anywhere etcd on our vSphere is slow: can we open a ticket for AWS to fix the control plane?",
+            "eks-anywhere",
+            "control-plane",
+        ),
+        # A service given up is not the one the asker runs.
+        ("we stopped using EKS and run kubeadm on EC2 now: who looks after etcd?", "ec2", "control-plane"),
+        ("we no longer use Beanstalk, just plain EC2 instances: who patches the OS?", "ec2", "os-patching"),
+    ],
+)
+def test_questions_in_other_shapes(answerer: Answerer, question: str, service: str, topic: str) -> None:
+    match = answerer.answer(question)["match"]
+    assert match is not None and (match["service"], match["topic"]) == (service, topic), question
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Audit prep: what is the checklist of things we are responsible for on Amazon SQS?",
+        "We might adopt Step Functions: can you list what we'd still be on the hook for?",
+        "for Kinesis Data Streams: what does AWS do for us and what do we have to own?",
+    ],
+)
+def test_more_whole_service_phrasings(answerer: Answerer, question: str) -> None:
+    match = answerer.answer(question)["match"]
+    assert match is not None and match["topic"] is None, question
