@@ -58,15 +58,25 @@ def words_close(words: list[str], key: tuple[str, ...]) -> bool:
     are customer managed"), or in their own order within len(key) + FACET_SPREAD words; not
     where the phrase is only a comparison ("like the aws managed key") or is denied ("log groups
     with no kms key", "we never picked a kms key")."""
+    return _found(words, key) is not None
+
+
+def _found(words: list[str], key: tuple[str, ...]) -> tuple[int, int, bool] | None:
+    """Where `words_close` finds `key`: its first and last word's positions, and whether its words
+    came in their own order."""
     wanted = set(key)
+    unordered: tuple[int, int, bool] | None = None  # kept while an in-order match may still come
     for start, word in enumerate(words):
         if word not in wanted or _compared(words, start):
             continue
         window = words[start : start + len(key) + FACET_SLACK]
         if wanted <= set(window):
-            last = start + max(window.index(w) for w in wanted)
+            positions = [window.index(w) for w in key]
+            last = start + max(positions)
             if not _denied(words, last):
-                return True
+                if positions == sorted(positions):
+                    return start, last, True
+                unordered = unordered or (start, last, False)
             continue
         if word == key[0]:
             at, found = start, True
@@ -77,8 +87,8 @@ def words_close(words: list[str], key: tuple[str, ...]) -> bool:
                     found = False
                     break
             if found and not _denied(words, at):
-                return True
-    return False
+                return start, at, True
+    return unordered
 
 
 def _denied(words: list[str], last: int) -> bool:
@@ -88,6 +98,14 @@ def _denied(words: list[str], last: int) -> bool:
     if any(w in _DENIALS for w in before[-FACET_DENIAL_REACH:]):
         return True
     return any(w in _SWITCHED_OFF for w in words[last + 1 : last + 1 + FACET_OFF_REACH])
+
+
+def _overruled(found: tuple[int, int, bool] | None, owner: str, spans: list[tuple[int, int, bool, str]]) -> bool:
+    """A phrase found out of order among words that another owner's phrase uses in its own order."""
+    if found is None or found[2]:
+        return False
+    start, last, _ = found
+    return any(o != owner and ordered and s <= last and start <= e for s, e, ordered, o in spans)
 
 
 def service_names(service: Service) -> frozenset[tuple[str, ...]]:
@@ -115,11 +133,27 @@ def part_for(cell: Cell, question: str, names: frozenset[tuple[str, ...]] = froz
         return None
     words = [stem(word) for word in tokens(question)]
     named: list[tuple[tuple[str, ...], Part, str]] = []
+    spans: list[tuple[int, int, bool, str]] = []  # where each phrase was found, in order or not, whose
     for part in cell.parts:
         for phrase in part.when:
             key = _key(phrase)
-            if key and (_adjacent(words, key) if key in names else words_close(words, key)):
+            if not key:
+                continue
+            found = _found(words, key)
+            if found is not None:
+                spans.append((*found, part.owner))  # a name said loosely still holds its words
+            if key in names:
+                if _adjacent(words, key):
+                    named.append((key, part, phrase))
+            elif found is not None:
                 named.append((key, part, phrase))
+    # "our customer managed KMS keys: something AWS does?": "aws managed kms key" gathered out of
+    # order from the words another owner's phrase uses in its own order is not named.
+    named = [
+        (key, part, phrase)
+        for (key, part, phrase) in named
+        if not _overruled(_found(words, key) if key not in names else None, part.owner, spans)
+    ]
     if not named:
         return None
     key, part, phrase = max(named, key=lambda n: len(n[0]))

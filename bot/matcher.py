@@ -1108,6 +1108,8 @@ class Matcher:
             ranked.sort(key=lambda kv: kv[0] != opener)
             return ranked
         subject = self._subject(reading, strong, weak, ranked)
+        if subject is None:
+            subject = self._runs_on_top(strong, ranked, reading)
         if subject is not None:
             reading.displaced = ranked[0][0]
             ranked.sort(key=lambda kv: kv[0] != subject)
@@ -1333,6 +1335,21 @@ class Matcher:
             if evidence >= needed and (best is None or (-evidence, position) < (best[0], best[1])):
                 best = (-evidence, position, service_id)
         return best[2] if best is not None else None
+
+    def _runs_on_top(
+        self, strong: dict[str, tuple[int, bool]], ranked: Sequence[tuple[str, float]], reading: _Reading
+    ) -> str | None:
+        """A service named outright that runs on the one precedence chose is the more specific
+        (graph edge `runs_on`): Inspector's agent-based scanning next to Systems Manager's agent,
+        RDS Custom next to the EC2 instance under it."""
+        services = self.catalogue.services
+        if not ranked or ranked[0][0] not in services:
+            return None
+        top = ranked[0][0]
+        runners = [
+            s for s in strong if s in services and s not in reading.negated and top in services[s].runs_on and s != top
+        ]
+        return runners[0] if len(runners) == 1 else None
 
     def _ruled_out_layers(self, reading: _Reading) -> set[tuple[int, int]]:
         """Spans of layer phrases the message rules out: "the management plane, not the IAM

@@ -137,3 +137,15 @@ def test_both_sides_named_in_other_words_leave_the_cell_owner(catalogue: Catalog
     kms = catalogue.cell("kms", "encryption")
     named = part_for(kms, "rotation of our customer managed keys in KMS: automatic?")
     assert named is not None and named[0].owner == "customer"
+
+
+def test_a_phrase_gathered_out_of_order_from_another_owner_s_words_is_not_named(catalogue: Catalogue) -> None:
+    """ "our customer managed KMS keys: does AWS rotate them?" does not name "aws managed kms key"
+    out of "customer managed kms keys ... aws", even though the name is said loosely."""
+    service = catalogue.services["kms"]
+    cell = catalogue.cell("kms", "encryption")
+    question = "rotation is off on our customer managed KMS keys: doesn't aws rotate them?"
+    named = part_for(cell, question, service_names(service))
+    assert named is None or named[0].owner == "customer"
+    named = part_for(cell, "does KMS rotate the AWS managed keys by itself?", service_names(service))
+    assert named is not None and named[0].owner == "aws"

@@ -193,3 +193,11 @@ def test_a_side_s_problem_with_words_between_asks_who(answerer: Answerer) -> Non
         "high-availability",
         "customer",
     )
+
+
+def test_a_service_named_with_what_it_runs_on_is_the_subject(answerer: Answerer) -> None:
+    """Inspector's agent-based scanning runs on the Systems Manager agent (`runs_on`): a question
+    about that agent for Inspector is Inspector's, and not "high" (Systems Manager's cell differs)."""
+    question = "Inspector can't scan 30 of our instances because the SSM agent is missing. whose job is the agent?"
+    match = answerer.answer(question)["match"]
+    assert match is not None and match["service"] == "inspector" and match["confidence"] == "low"
