@@ -591,6 +591,7 @@ def _build_products(raw: _Raw, services: Mapping[str, Service], problems: list[P
             near=near,
             moves_line=bool(body.get("moves_line", False)),
             read=str(body.get("read") or ""),
+            reports_on=bool(body.get("reports_on", False)),
         )
     return products
 

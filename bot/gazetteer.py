@@ -34,6 +34,9 @@ class Product:
     near: str | None = None  # the covered service a keyword matcher would confuse it with
     moves_line: bool = False  # named with a covered service, it still decides (Outposts, Local Zones)
     read: str = ""  # what to read in the AWS docs instead
+    # It reports on other services (an AWS Health notice, a Support case): named first next to a
+    # covered service, it is the messenger, not the subject.
+    reports_on: bool = False
 
 
 def _botocore_data() -> Path | None:

@@ -1159,7 +1159,11 @@ class Matcher:
         is also a layer word ("CloudHSM") is only a hint and does not count: counted, it cost 1-2
         points of owner accuracy on every labelled set, such words being mostly the means ("S3 keys
         in CloudHSM")."""
-        products = [(position, s) for s, (position, _) in strong.items() if s.startswith(PRODUCT)]
+        products = [
+            (position, s)
+            for s, (position, _) in strong.items()
+            if s.startswith(PRODUCT) and not self.products[s].reports_on
+        ]
         covered = [position for s, (position, _) in strong.items() if not s.startswith(PRODUCT)]
         if not products or not covered:
             return None
@@ -1539,7 +1543,7 @@ _WANTING = frozenset({"would", "wed", "id", "d", "i", "we", "you", "they", "shou
 _SPLIT_QUESTION_WORDS = frozenset({"what", "which"})
 _VERSUS = frozenset({"vs", "versus"})
 _SPAN_TO = frozenset({"to", "through", "thru", "until"})  # "from the hardware (up) to the app"
-_TAGS = frozenset({"right", "yes", "no", "correct", "true", "yeah", "surely", "innit", "yep", "ya"})
+_TAGS = frozenset({"right", "yes", "no", "correct", "true", "yeah", "surely", "innit", "yep", "ya", "confirm"})
 _DUTY_OWNERS = frozenset({"our", "their", "my", "your", "aws", "amazon", "whose"})
 # Not "job": "our glue job failed" is a job that runs, not a duty.
 _DUTIES = frozenset(stem(w) for w in ("problem", "responsibility", "duty", "headache", "concern", "remit"))
@@ -1571,6 +1575,7 @@ _BEING = frozenset(
 _HEALTHY = frozenset(stem(w) for w in ("fine", "ok", "okay", "healthy", "unaffected", "untouched"))
 _ARTICLES = frozenset({"the", "a", "an", "our", "old", "any", "using", "use", "on", "plain", "regular"})
 _MOVE_FROM, _MOVE_TO = "from", frozenset({"to", "onto", "into"})
+MOVE_REACH = 4  # "from EMR on EC2 to ...": words from "from" to a service left behind, and on to "to"
 #: Words that ask to set two services side by side (`Named.compare`).
 _COMPARE = frozenset({"compare", "compared", "comparing", "comparison", "vs", "versus"})
 
@@ -1656,8 +1661,9 @@ def _negated(
         for k in range(len(gap) - 3, -1, -1):
             if (gap[k], gap[k + 1]) in _CONTRAST_PAIRS:
                 return True
-    # "we moved from EC2 to Fargate": the service left behind is not the one the asker runs.
-    if before[-1] == _MOVE_FROM and any(w in _MOVE_TO for w in stems[hit.end : hit.end + 4]):
+    # "we moved from EC2 to Fargate", "from EMR on EC2 to EMR Serverless": the services left
+    # behind are not the ones the asker runs.
+    if _left_behind(stems, hit, breaks):
         return True
     if before[-1] == "like" and (len(before) < 2 or before[-2] not in _NOT_COMPARING):
         return True  # "... deprecation to track, like lambda?": a comparison, not the service asked about
@@ -1674,6 +1680,24 @@ def _negated(
             previous = window[k - 1] if k else (stems[hit.start - len(window) - 1] if hit.start > len(window) else "")
             return previous not in _NOT_COMPARING and all(w not in _CLAUSE_ENDS for w in window[k + 1 :])
     return False
+
+
+def _left_behind(stems: Sequence[str], hit: Hit, breaks: frozenset[int] | set[int]) -> bool:
+    """Between "from" and "to" of one clause ("moving from EMR on EC2 to EMR Serverless"), or in
+    a message's "Before: ... After: ..." where the after names something else."""
+    back = stems[max(0, hit.start - MOVE_REACH) : hit.start]
+    if _MOVE_FROM in back:
+        since = hit.start - len(back) + max(i for i, w in enumerate(back) if w == _MOVE_FROM)
+        clause = not any(b in breaks for b in range(since + 1, hit.start + 1))
+        if clause and not any(w in _MOVE_TO for w in stems[since:hit.start]):
+            ahead = stems[hit.end : hit.end + MOVE_REACH]
+            if any(w in _MOVE_TO for w in ahead):
+                return True
+    # "Before: ECS on EC2 with our own ASG ... After: ECS Managed Instances."
+    labels = [i for i, w in enumerate(stems) if w in ("before", "after") and (i == 0 or i in breaks)]
+    opened = [i for i in labels if stems[i] == "before" and i < hit.start]
+    closed = [i for i in labels if stems[i] == "after" and i >= hit.end]
+    return bool(opened and closed) and max(opened) < min(closed)
 
 
 def _within(hit: Hit, spans: set[tuple[int, int]]) -> bool:

@@ -574,3 +574,14 @@ def test_questions_in_other_shapes(answerer: Answerer, question: str, service: s
 def test_more_whole_service_phrasings(answerer: Answerer, question: str) -> None:
     match = answerer.answer(question)["match"]
     assert match is not None and match["topic"] is None, question
+
+
+def test_please_confirm_closes_a_statement_of_who(answerer: Answerer) -> None:
+    match = answerer.answer(
+        "our WorkSpaces desktops miss Windows updates; I think AWS is installing those? please confirm"
+    )["match"]
+    assert match is not None and (match["service"], match["topic"], match["owner"]) == (
+        "workspaces",
+        "os-patching",
+        "customer",
+    )

@@ -201,3 +201,20 @@ def test_a_service_named_with_what_it_runs_on_is_the_subject(answerer: Answerer)
     question = "Inspector can't scan 30 of our instances because the SSM agent is missing. whose job is the agent?"
     match = answerer.answer(question)["match"]
     assert match is not None and match["service"] == "inspector" and match["confidence"] == "low"
+
+
+def test_an_offering_that_reports_on_others_is_the_messenger(answerer: Answerer) -> None:
+    """AWS Health and AWS Support (`reports_on`) named first are how the news came, not the subject."""
+    service, _, topic, _ = _match(
+        answerer, "An AWS Health event says our EKS cluster's version leaves standard support: who upgrades it?"
+    )
+    assert (service, topic) == ("eks", "platform")
+    answer = answerer.answer("who secures the AWS Health dashboard itself?")
+    assert answer["match"] is None and "AWS Health" in (answer["note"] or "")
+
+
+def test_every_service_between_from_and_to_is_left_behind(answerer: Answerer) -> None:
+    service, _, _, _ = _match(
+        answerer, "moving our spark jobs from EMR on EC2 to EMR Serverless: who makes sure there are enough workers?"
+    )
+    assert service == "emr-serverless"
