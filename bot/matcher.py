@@ -201,7 +201,11 @@ class Matcher:
         self.topics: TopicModel = model_for(catalogue)
         self.cell_text = CellText(catalogue)
         self._build()
-        self._max_len = max((len(k) for k in self._phrases), default=1)
+        # The longest phrase each word opens: most words open none, so reading a question tries
+        # only the lengths that can match.
+        self._opens: dict[str, int] = {}
+        for key in self._phrases:
+            self._opens[key[0]] = max(self._opens.get(key[0], 0), len(key))
         buckets: dict[str, list[str]] = defaultdict(list)
         for word in sorted(self._raw_words):
             if len(word) >= MIN_FUZZY_LENGTH - 1 and not word.isdigit():
@@ -268,6 +272,9 @@ class Matcher:
             for topic in cat.topics.values()
             for phrase, pattern in topic.name_patterns
         ]
+        # One search for all of them first: most questions name no identifier at all.
+        alternatives = "|".join(f"(?:{p.pattern})" for p, _ in self._name_patterns)
+        self._any_name = re.compile(alternatives or "(?!)", re.IGNORECASE)
         # parent id -> (variant id, stemmed words of one configuration that defines the variant)
         self._configurations: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
         for service in cat.services.values():
@@ -429,6 +436,8 @@ class Matcher:
     def expand_names(self, question: str) -> str:
         """The question with each identifier the catalogue's name patterns know followed, or
         replaced, by what it names ("nodejs16.x language runtime", "c6i.metal" as a metal instance)."""
+        if not self._any_name.search(question):
+            return question
         for pattern, alias in self._name_patterns:
             question = pattern.sub(alias, question)
         return question
@@ -491,7 +500,7 @@ class Matcher:
         found: list[Hit] = []
         n = len(stems)
         for i in range(n):
-            for length in range(min(self._max_len, n - i), 0, -1):
+            for length in range(min(self._opens.get(stems[i], 0), n - i), 0, -1):
                 entries = self._phrases.get(tuple(stems[i : i + length]))
                 if entries and not any(b in breaks for b in range(i + 1, i + length)):
                     # a phrase does not run across a comma or bracket ("we don't use RDS, postgres ...")
@@ -1779,18 +1788,18 @@ def _topic_confidence(weight: float, runner_up: float) -> float:
 def _drop_absorbed(hits: Iterable[Hit]) -> list[Hit]:
     """Drop a hit inside a longer hit of its category (a longer phrase is the better reading)."""
     hits = list(hits)
-    spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    spans: dict[str, set[tuple[int, int]]] = defaultdict(set)  # phrases of two words or more: only they hold another
     for hit in hits:
         if hit.entry.kind == TOPIC and hit.entry.scope is not None:
             continue  # one service's feature name must not hide a general phrase inside it
         if hit.entry.kind in (CHECK, CHECK_UNLESS):
             continue  # "function url" must not hide "function": each keyword group needs its words
-        spans[_CATEGORY[hit.entry.kind]].append((hit.start, hit.end))
+        if hit.end - hit.start > 1:
+            spans[_CATEGORY[hit.entry.kind]].add((hit.start, hit.end))
 
     def inside(hit: Hit, category: str) -> bool:
-        return any(
-            s <= hit.start and hit.end <= e and (e - s) > (hit.end - hit.start) for s, e in spans.get(category, ())
-        )
+        longer = spans.get(category, ())
+        return any(s <= hit.start and hit.end <= e and (e - s) > (hit.end - hit.start) for s, e in longer)
 
     kept: list[Hit] = []
     for hit in hits:
