@@ -272,9 +272,6 @@ class Matcher:
             for topic in cat.topics.values()
             for phrase, pattern in topic.name_patterns
         ]
-        # One search for all of them first: most questions name no identifier at all.
-        alternatives = "|".join(f"(?:{p.pattern})" for p, _ in self._name_patterns)
-        self._any_name = re.compile(alternatives or "(?!)", re.IGNORECASE)
         # parent id -> (variant id, stemmed words of one configuration that defines the variant)
         self._configurations: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
         for service in cat.services.values():
@@ -436,8 +433,6 @@ class Matcher:
     def expand_names(self, question: str) -> str:
         """The question with each identifier the catalogue's name patterns know followed, or
         replaced, by what it names ("nodejs16.x language runtime", "c6i.metal" as a metal instance)."""
-        if not self._any_name.search(question):
-            return question
         for pattern, alias in self._name_patterns:
             question = pattern.sub(alias, question)
         return question
@@ -507,7 +502,9 @@ class Matcher:
                     found.extend(Hit(i, i + length, e) for e in entries)
         # A layer named right after a service, in the same clause ("no ALB access logs"; not "(no EKS). etcd").
         layer_starts = frozenset(h.start for h in found if h.entry.kind == TOPIC and h.start not in breaks)
-        denied = [h for h in found if _negated(stems, h, layer_starts, breaks)]
+        # Only services and their hints can be ruled out or dismissed (both functions say so too).
+        service_hits = [h for h in found if h.entry.kind in (SERVICE, SERVICE_HINT)]
+        denied = [h for h in service_hits if _negated(stems, h, layer_starts, breaks)]
         # "EMR on EC2, not EMR Serverless": what is ruled out is the longest name there, not the
         # shorter one inside it; the shorter name is part of it and says nothing on its own.
         inside_denied = [
@@ -533,7 +530,7 @@ class Matcher:
         negated_hints = {h.entry.target for h in denied if h.entry.kind == SERVICE_HINT} - negated
         # "The queue and the function are fine": a service said to be fine is not the one asked about,
         # whether named or only hinted at.
-        negated |= {h.entry.target for h in found if _dismissed(stems, h, breaks)}
+        negated |= {h.entry.target for h in service_hits if _dismissed(stems, h, breaks)}
         found = [h for h in found if h not in denied and h not in inside_denied]
         hits = _drop_absorbed(found)
         canonical = [h for h in found if h.entry.kind == SERVICE and h.entry.scope == CANONICAL]
