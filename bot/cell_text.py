@@ -10,7 +10,8 @@ it?" is nearest FSx's hardware cell, whatever the layer words are elsewhere.
 Measured leave-one-set-out over every labelled set (README), the similarity, added to the
 layer model's log-probabilities, raised held-out topic accuracy by 1.5 points and lowered the
 share of wrong "high" answers on the in-format sets. It is built in plain Python once per
-catalogue (cached with the rest of the index) and scoring is one sparse dot product per cell.
+catalogue (cached with the rest of the index); scoring walks only the question's terms, through
+a per-service inverted index built on that service's first question.
 """
 
 from __future__ import annotations

@@ -132,7 +132,8 @@ def part_for(cell: Cell, question: str, names: frozenset[tuple[str, ...]] = froz
     if not cell.parts:
         return None
     words = [stem(word) for word in tokens(question)]
-    named: list[tuple[tuple[str, ...], Part, str]] = []
+    # (key, part, phrase, where it was found loosely: None for a name said word for word)
+    candidates: list[tuple[tuple[str, ...], Part, str, tuple[int, int, bool] | None]] = []
     spans: list[tuple[int, int, bool, str]] = []  # where each phrase was found, in order or not, whose
     for part in cell.parts:
         for phrase in part.when:
@@ -144,16 +145,12 @@ def part_for(cell: Cell, question: str, names: frozenset[tuple[str, ...]] = froz
                 spans.append((*found, part.owner))  # a name said loosely still holds its words
             if key in names:
                 if _adjacent(words, key):
-                    named.append((key, part, phrase))
+                    candidates.append((key, part, phrase, None))
             elif found is not None:
-                named.append((key, part, phrase))
+                candidates.append((key, part, phrase, found))
     # "our customer managed KMS keys: something AWS does?": "aws managed kms key" gathered out of
     # order from the words another owner's phrase uses in its own order is not named.
-    named = [
-        (key, part, phrase)
-        for (key, part, phrase) in named
-        if not _overruled(_found(words, key) if key not in names else None, part.owner, spans)
-    ]
+    named = [(key, part, phrase) for key, part, phrase, found in candidates if not _overruled(found, part.owner, spans)]
     if not named:
         return None
     key, part, phrase = max(named, key=lambda n: len(n[0]))

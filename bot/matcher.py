@@ -673,7 +673,12 @@ class Matcher:
         every_layer = bool(cues.get("every_layer"))
         # A clause for each side ("which responsibilities shift to AWS and which stay with us") asks
         # for every layer, whatever layer words the clauses use.
-        every_layer = every_layer or self._asks_each_side(reading) or self._asks_whole_twice(reading)
+        every_layer = (
+            every_layer
+            or self._asks_each_side(reading)
+            or self._asks_whole_twice(reading)
+            or self._spans_layers(reading)
+        )
         wants_whole = bool(cues.get("whole_service")) or every_layer
         check = self._account_check(reading, asks_who)
         ranked_services = self._rank_services(reading)
@@ -983,11 +988,11 @@ class Matcher:
         return False
 
     def _asks_whole_twice(self, reading: _Reading) -> bool:
-        """Two requests for the split in other words ("full SRM breakdown", "who does what, from the
-        data centre to the logs") ask for every layer, whatever layer a clause mentions on the way."""
+        """Two requests for the split in other words ("full SRM breakdown") ask for every layer,
+        whatever layer a clause mentions on the way."""
         asks = {(h.start, h.end) for h in reading.cues.get("whole_service", ())}
         separate = [span for span in asks if not any(o != span and o[0] <= span[0] and span[1] <= o[1] for o in asks)]
-        return len(separate) >= 2 or self._spans_layers(reading)
+        return len(separate) >= 2
 
     def _spans_layers(self, reading: _Reading) -> bool:
         """ "from the data centre to the logs", "from the hardware up to IAM": a range of layers."""
