@@ -73,6 +73,8 @@ VOCABULARY_LISTS = (
     "compliance",
     "how_to",
     "vulnerability",
+    "reporting_words",
+    "duty_verbs",
 )
 MAX_SUMMARY = 600
 
@@ -171,6 +173,12 @@ class Service:
     # Regular expressions for names that are too many to list as aliases (every `*.metal` instance
     # type): a question's text that matches one is read as the service's first alias.
     name_patterns: tuple[str, ...] = ()
+    # It reports on the others (a Security Hub control, an Inspector or GuardDuty finding): named
+    # first, it is the question's subject unless it is only the messenger ("Inspector flagged ...").
+    reports_on: bool = False
+    # Services it uses as parts (Transfer Family's S3 bucket, a Step Functions task's Lambda):
+    # named before them, it is the subject.
+    uses: tuple[str, ...] = ()
 
     @property
     def own_cells(self) -> list[str]:
@@ -526,6 +534,8 @@ def _build(raw: _Raw, problems: list[Problem], directories: tuple[Path, ...]) ->
             part_of=str(body["part_of"]) if body.get("part_of") else None,
             selected_by=_phrases(where, f"services.{service_id}.selected_by", body.get("selected_by"), problems),
             name_patterns=_patterns(where, f"services.{service_id}.name_patterns", body.get("name_patterns"), problems),
+            reports_on=bool(body.get("reports_on", False)),
+            uses=_phrases(where, f"services.{service_id}.uses", body.get("uses"), problems),
         )
         if services[service_id].name_patterns and not services[service_id].aliases:
             problems.append(
@@ -560,7 +570,7 @@ def _build(raw: _Raw, problems: list[Problem], directories: tuple[Path, ...]) ->
                         f"unknown service {neighbour!r}",
                     )
                 )
-        for edge in ("runs_on", "part_of"):
+        for edge in ("runs_on", "part_of", "uses"):
             value = getattr(service, edge)
             for target in value if isinstance(value, tuple) else (value,) if value else ():
                 if target not in raw.services:

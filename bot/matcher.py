@@ -41,6 +41,7 @@ TIE_FACTOR = 0.7  # two services named alike (same rank, neither ruled out): a g
 CONFIDENT_SCORE = 75.0  # owner probability x service certainty, in %; chosen leave-one-set-out (README)
 TAG_REACH = 14  # words before a closing "right?" / "yes?" that make the statement it asks about
 DUTY_REACH = 3  # "our (own) design problem": words from the side to its duty
+PROVIDER_REACH = 3  # "does (that mean) AWS keep ...": words from the auxiliary to AWS or the service
 SPAN_REACH = 3  # "from the data centre to the logs": at most this many words of the first layer before "to"
 WHO_CLAUSE_WORDS = 4  # how far after "who" the verb and the word it works on are looked for
 # Log-probability per unit of cosine similarity to the service's own cell text; chosen
@@ -69,6 +70,8 @@ COMPARISON_REACH = 5  # words back from a service in which "like" makes it the t
 DOER_REACH = 12  # words before "or does <service>" in which "do we ..." asks the other side
 OPENING_WORDS = 1  # a service named within the first words of a message ("our X ...") opens it
 OPENER_GAP = 15  # ... when its precedence is a peer's (IAM, KMS, VPC, 20-30, are building blocks)
+REPORT_WINDOW = 4  # words after a reporting service's name in which "flagged" makes it the messenger
+REPORT_BEFORE = 3  # ... and before it ("shows up in Inspector")
 SUBJECT_EVIDENCE = 2  # own feature words that make the service named first the subject over a later, more general one
 _CATEGORY = {SERVICE: SERVICE, SERVICE_HINT: SERVICE, TOPIC: TOPIC, CUE: CUE, CHECK: CHECK, CHECK_UNLESS: CHECK}
 
@@ -154,6 +157,7 @@ class _Reading:
     hits: list[Hit]
     canonical: list[Hit] = field(default_factory=list)  # services' own ids, even inside longer names
     focus: tuple[int, int] = (0, 0)  # the words of the sentence that asks the question
+    breaks: frozenset[int] = frozenset()  # words that open a clause (`_Words.breaks`)
     typed: list[str] = field(default_factory=list)  # the words before stemming, to quote back
     cues: dict[str, list[Hit]] = field(default_factory=lambda: defaultdict(list))
     negated: set[str] = field(default_factory=set)  # services mentioned only to be ruled out
@@ -197,6 +201,13 @@ class Matcher:
         # container runtime's); only when it names none do they lean towards the OS and the app.
         self._vulnerability = frozenset(
             tuple(stem(w) for w in fold(p).split()) for p in catalogue.vocabulary.get("vulnerability", ())
+        )
+        # "flagged", "finding", "control": after a reporting service's name, it is the messenger.
+        self._reporting = frozenset(
+            tuple(stem(w) for w in fold(p).split()) for p in catalogue.vocabulary.get("reporting_words", ())
+        )
+        self._duty_verbs = frozenset(
+            stem(w) for w in fold(" ".join(catalogue.vocabulary.get("duty_verbs", ()))).split()
         )
         self.topics: TopicModel = model_for(catalogue)
         self.cell_text = CellText(catalogue)
@@ -504,7 +515,7 @@ class Matcher:
         layer_starts = frozenset(h.start for h in found if h.entry.kind == TOPIC and h.start not in breaks)
         # Only services and their hints can be ruled out or dismissed (both functions say so too).
         service_hits = [h for h in found if h.entry.kind in (SERVICE, SERVICE_HINT)]
-        denied = [h for h in service_hits if _negated(stems, h, layer_starts, breaks)]
+        denied = [h for h in service_hits if _negated(stems, h, layer_starts, breaks, words)]
         # "EMR on EC2, not EMR Serverless": what is ruled out is the longest name there, not the
         # shorter one inside it; the shorter name is part of it and says nothing on its own.
         inside_denied = [
@@ -530,20 +541,25 @@ class Matcher:
         negated_hints = {h.entry.target for h in denied if h.entry.kind == SERVICE_HINT} - negated
         # "The queue and the function are fine": a service said to be fine is not the one asked about,
         # whether named or only hinted at.
-        negated |= {h.entry.target for h in service_hits if _dismissed(stems, h, breaks)}
+        dismissed = [h for h in service_hits if _dismissed(stems, h, breaks)]
+        negated |= {h.entry.target for h in dismissed}
         found = [h for h in found if h not in denied and h not in inside_denied]
         hits = _drop_absorbed(found)
         canonical = [h for h in found if h.entry.kind == SERVICE and h.entry.scope == CANONICAL]
         if n <= FOCUS_AFTER_WORDS:
             focus = (0, n)
-        reading = _Reading(words=stems, corrected=corrected, hits=hits, canonical=canonical, focus=focus, typed=words)
+        reading = _Reading(
+            words=stems, corrected=corrected, hits=hits, canonical=canonical, focus=focus, breaks=breaks, typed=words
+        )
         # "MySQL ourselves on an instance instead of RDS": the service ruled out does not come back
         # through its generic hints ("mysql"), unless it is also named outright elsewhere.
         # In a long message, only a mention in the asking sentence brings it back: "we moved from
         # beanstalk to App Runner. in beanstalk we had to ... with app runner do we still ...?"
         start, end = reading.focus
         named = {h.entry.target for h in hits if h.entry.kind == SERVICE}
-        named_in_focus = {h.entry.target for h in hits if h.entry.kind == SERVICE and start <= h.start < end}
+        named_in_focus = {
+            h.entry.target for h in hits if h.entry.kind == SERVICE and start <= h.start < end and h not in dismissed
+        }
         # A service ruled out only through its hints ("like it does for zip functions") comes back
         # wherever it is named outright.
         reading.negated = (negated - named_in_focus) | (negated_hints - named)
@@ -669,6 +685,7 @@ class Matcher:
             or self._sides_alternate(reading)
             or self._names_a_duty(reading)
             or self._tag_question(reading)
+            or self._asks_if_aws_does(reading)
         )
         every_layer = bool(cues.get("every_layer"))
         # A clause for each side ("which responsibilities shift to AWS and which stay with us") asks
@@ -978,6 +995,30 @@ class Matcher:
         clause = words[max(0, len(words) - TAG_REACH) : -1]
         return any(w in self._aws_side or w in self._our_side for w in clause)
 
+    def _asks_if_aws_does(self, reading: _Reading) -> bool:
+        """ "does S3 keep a copy in another AZ?", "does that mean AWS keeps the OS patched?": asking
+        whether AWS, or a service of theirs, does a duty (vocabulary `duty_verbs`) asks who. The
+        auxiliary opens the question, AWS or the service follows within a few words, and the
+        duty's verb right after it; "does S3 support versioning?" names no duty."""
+        words = reading.words
+        names = {h.start: h.end for h in reading.hits if h.entry.kind == SERVICE}
+        for i, word in enumerate(words):
+            if word not in _DOING:
+                continue
+            for j in range(i + 1, min(len(words), i + 1 + PROVIDER_REACH)):
+                if words[j] in self._our_side:
+                    break  # "do our RDS instances keep a week of backups?" asks about our account
+                if words[j] in self._aws_side:
+                    after = j + 1
+                elif j in names:
+                    after = names[j]
+                else:
+                    continue
+                if after < len(words) and words[after] in self._duty_verbs:
+                    return True
+                break
+        return False
+
     def _names_a_duty(self, reading: _Reading) -> bool:
         """ "is surviving a zone failure our design problem?", "their security concern": a side's
         problem or duty with a word or two between asks who, as "our problem" does."""
@@ -1127,6 +1168,13 @@ class Matcher:
             if feature is not None:
                 ranked.append((feature, FEATURE_ONLY_CONFIDENCE))
         opener = self._product_named_first(reading, strong)
+        reporter = self._reporter_named_first(reading, strong) if opener is None else None
+        if reporter is not None:
+            # "Macie found SSNs in s3://... will Macie quarantine them?": the reporting service named
+            # first is the subject; the service it reports on is context.
+            reading.displaced = ranked[0][0] if ranked[0][0] != reporter else None
+            ranked.sort(key=lambda kv: kv[0] != reporter)
+            return ranked
         if opener is not None:
             # "Lake Formation on top of the Glue catalog: who grants ...": the product the question
             # opens with is its subject, declined by name; the later service is context.
@@ -1173,6 +1221,62 @@ class Matcher:
         if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
             return None
         return ranked[0][0]
+
+    def _reporter_named_first(self, reading: _Reading, strong: dict[str, tuple[int, bool]]) -> str | None:
+        """A reporting service (`reports_on`: GuardDuty, Security Hub, Inspector ...) named outright
+        before every other covered service named outright, and not only as the messenger, or a
+        service named before one it `uses` (Transfer Family before its S3 bucket); None if there
+        is none.
+
+        "Inspector flagged a CVE in our Fargate image" and "Security Hub RDS.2 says ..." are about
+        the service reported on: a reporting word or a control id right after the name makes it
+        the messenger. Named again without one ("Inspector found a CVE in our layer. Will
+        Inspector patch it?"), it is the subject after all."""
+        services = self.catalogue.services
+        covered = {s: p for s, (p, _) in strong.items() if s in services and services[s].model != s}
+        if len(covered) < 2:
+            return None
+        first = min(covered, key=lambda s: covered[s])
+        service = services[first]
+        if service.reports_on:
+            mentions = [h for h in reading.hits if h.entry.kind == SERVICE and h.entry.target == first]
+            if all(self._reports_at(reading, h.end) or self._reported_by(reading, h.start) for h in mentions):
+                return None
+        elif not set(service.uses) & set(covered):
+            return None
+        start, end = reading.focus
+        if (start, end) != (0, len(reading.words)):
+            # "... lit up with a critical CVE in the api image. does ECR patch it?": the asking
+            # sentence names the other service and not the reporter.
+            asked = {h.entry.target for h in reading.hits if h.entry.kind == SERVICE and start <= h.start < end}
+            if first not in asked and asked & set(covered):
+                return None
+        return first
+
+    def _reports_at(self, reading: _Reading, position: int) -> bool:
+        """A reporting word or a control id ("RDS.2", "KMS.4") within a few words after `position`,
+        in the same clause: the name just before is the messenger."""
+        words = reading.words
+        end = min(len(words), position + REPORT_WINDOW)
+        for i in range(position, end):
+            if i > position and i in reading.breaks:
+                return False
+            if any(tuple(words[i : i + len(key)]) == key for key in self._reporting):
+                return True
+            if i == position and i + 1 < len(words) and words[i].isalpha() and words[i + 1].isdigit():
+                return True  # a control id: "security hub rds 2"
+        return False
+
+    def _reported_by(self, reading: _Reading, position: int) -> bool:
+        """A reporting word just before the name, in the same clause ("shows up in Inspector",
+        "flagged by Security Hub"): the name is the messenger."""
+        words = reading.words
+        for i in range(max(0, position - REPORT_BEFORE), position):
+            if any(b in reading.breaks for b in range(i + 1, position + 1)):
+                continue
+            if any(tuple(words[i : i + len(key)]) == key and i + len(key) <= position for key in self._reporting):
+                return True
+        return False
 
     def _product_named_first(self, reading: _Reading, strong: dict[str, tuple[int, bool]]) -> str | None:
         """An uncovered product that is the question's subject: named more often than any covered service,
@@ -1384,13 +1488,16 @@ class Matcher:
         """Spans of layer phrases the message rules out: "the management plane, not the IAM
         permissions to call it", "not our image: runc on the hosts". A layer named right after
         "not the/our" is not the one asked about, as long as another layer is named outright."""
+        words = reading.words
         spans = {
             (h.start, h.end)
             for h in reading.hits
             if h.entry.kind == TOPIC
-            and h.start >= 2
-            and reading.words[h.start - 1] in _POSSESSIVE_ARTICLES
-            and reading.words[h.start - 2] == "not"
+            and (
+                (h.start >= 2 and words[h.start - 1] in _POSSESSIVE_ARTICLES and words[h.start - 2] == "not")
+                # the phrase holds the article itself: "not our code"
+                or (h.start >= 1 and words[h.start] in _POSSESSIVE_ARTICLES and words[h.start - 1] == "not")
+            )
         }
         if spans and any(
             h.entry.kind == TOPIC and h.entry.weight >= ALIAS_WEIGHT and not _within(h, spans) for h in reading.hits
@@ -1577,6 +1684,9 @@ _SPAN_FILLER = frozenset({"the", "a", "our", "your", "their", "its"})
 _NOT_COMPARING = _WANTING | frozenset(stem(w) for w in ("looks", "seems", "feels", "sounds", "something"))
 _CLAUSE_ENDS = frozenset({"but", "and", "so", "or", "then", "because"})
 _AUXILIARIES = frozenset({"does", "do", "will", "would", "can", "should", "is"})
+# "does S3 keep ...", "will AWS rotate ...": auxiliaries that ask whether someone does something
+# ("is CloudTrail logging ...?" asks about a state instead).
+_DOING = frozenset({"does", "do", "will", "would", "can", "doesnt", "dont", "wont", "didnt", "did"})
 _DO_NOT = frozenset({"dont", "doesnt", "didnt"})
 _DO_NOT_VERBS = frozenset(
     stem(w) for w in ("use", "using", "put", "run", "have", "need", "want", "go", "touch", "deploy")
@@ -1590,6 +1700,9 @@ _NEGATION_PAIRS = frozenset(
 # "we stopped using EKS", "no longer use Beanstalk": the verb of use is an article to `_negated`,
 # so these are read off the words as written.
 _GIVEN_UP = frozenset({(stem("stopped"), "using"), (stem("quit"), "using"), ("longer", "use"), ("longer", "using")})
+# Verbs that turn a service down when they come right before its name.
+# Read off the words as written: the past tense turns it down, "skipping CloudFront" bypasses it.
+_PASSED_OVER = frozenset({"skipped", "ditched", "dropped", "avoided", "abandoned", "outgrew", "rejected"})
 _DEMONSTRATIVES = frozenset({"that", "this", "these", "those", "thes", "thos", "cve"})  # "like CVE-..." is an example
 _POSSESSIVE_ARTICLES = frozenset({"the", "our", "a", "an", "their", "your"})
 _CONTRAST_PAIRS = frozenset({("rather", "than"), ("instead", "of")})
@@ -1601,6 +1714,13 @@ _HEALTHY = frozenset(stem(w) for w in ("fine", "ok", "okay", "healthy", "unaffec
 _ARTICLES = frozenset({"the", "a", "an", "our", "old", "any", "using", "use", "on", "plain", "regular"})
 _MOVE_FROM, _MOVE_TO = "from", frozenset({"to", "onto", "into"})
 MOVE_REACH = 4  # "from EMR on EC2 to ...": words from "from" to a service left behind, and on to "to"
+REPLACE_REACH = 6  # "replacing our Windows file servers on EC2 with FSx": the same for "replacing ... with"
+# What opens a move, what closes it, and how far apart: the services between are left behind.
+_MOVES = (
+    (_MOVE_FROM, _MOVE_TO, MOVE_REACH),
+    (stem("replacing"), frozenset({"with", "by"}), REPLACE_REACH),
+    (stem("swapping"), frozenset({"for", "with"}), REPLACE_REACH),
+)
 #: Words that ask to set two services side by side (`Named.compare`).
 _COMPARE = frozenset({"compare", "compared", "comparing", "comparison", "vs", "versus"})
 
@@ -1656,6 +1776,7 @@ def _negated(
     hit: Hit,
     layer_starts: frozenset[int] = frozenset(),
     breaks: frozenset[int] = frozenset(),
+    typed: Sequence[str] = (),
 ) -> bool:
     """A service mentioned only to be ruled out ("kubeadm, no eks") is not what the question is about.
 
@@ -1669,6 +1790,8 @@ def _negated(
         before.pop()  # "not the infrastructure services model", "instead of plain RDS"
     if not before:
         return False
+    if typed and typed[hit.start - 1] in _PASSED_OVER:
+        return True  # "skipped RDS to save money", "we ditched Beanstalk" (not "skipping CloudFront": bypassing it)
     if before[-1] in _NEGATIONS:
         # "no ALB access logs", "no usage plan": what is ruled out is a layer or a feature, not the service.
         feature = hit.end in layer_starts or hit.entry.kind == SERVICE_HINT
@@ -1708,15 +1831,18 @@ def _negated(
 
 
 def _left_behind(stems: Sequence[str], hit: Hit, breaks: frozenset[int] | set[int]) -> bool:
-    """Between "from" and "to" of one clause ("moving from EMR on EC2 to EMR Serverless"), or in
-    a message's "Before: ... After: ..." where the after names something else."""
-    back = stems[max(0, hit.start - MOVE_REACH) : hit.start]
-    if _MOVE_FROM in back:
-        since = hit.start - len(back) + max(i for i, w in enumerate(back) if w == _MOVE_FROM)
+    """Between "from" and "to" of one clause ("moving from EMR on EC2 to EMR Serverless"; also
+    "replacing ... with", "swapping ... for"), or in a message's "Before: ... After: ..." where the
+    after names something else."""
+    for opener, closers, reach in _MOVES:
+        back = stems[max(0, hit.start - reach) : hit.start]
+        if opener not in back:
+            continue
+        since = hit.start - len(back) + max(i for i, w in enumerate(back) if w == opener)
         clause = not any(b in breaks for b in range(since + 1, hit.start + 1))
-        if clause and not any(w in _MOVE_TO for w in stems[since:hit.start]):
-            ahead = stems[hit.end : hit.end + MOVE_REACH]
-            if any(w in _MOVE_TO for w in ahead):
+        if clause and not any(w in closers for w in stems[since:hit.start]):
+            ahead = stems[hit.end : hit.end + reach]
+            if any(w in closers for w in ahead):
                 return True
     # "Before: ECS on EC2 with our own ASG ... After: ECS Managed Instances."
     labels = [i for i, w in enumerate(stems) if w in ("before", "after") and (i == 0 or i in breaks)]
@@ -1749,7 +1875,10 @@ def _dismissed(stems: Sequence[str], hit: Hit, breaks: frozenset[int] | set[int]
         if stems[i] in _CLAUSE_ENDS and stems[i] != "and":
             break
         after.append(stems[i])
-    return any(word in _HEALTHY and after[k - 1] in _BEING for k, word in enumerate(after[1:], start=1))
+    if any(word in _HEALTHY and after[k - 1] in _BEING for k, word in enumerate(after[1:], start=1)):
+        return True
+    # "EKS was too pricey", "Aurora is too expensive for us": a service turned down for a reason.
+    return any(word == "too" and after[k - 1] in _BEING for k, word in enumerate(after[1:2], start=1))
 
 
 CONFIGURATION_SLACK = 3  # words a stated configuration may have between its own ("platform branch that got retired")

@@ -480,6 +480,10 @@ def test_like_that_is_not_a_comparison(answerer: Answerer) -> None:
         ("a kube-apiserver flaw like CVE-2018-1002105: on EKS, who patches the API servers?", "eks"),
         ("cluster j-1K48XXXXXHCB lost its HDFS data when it terminated: whose job were durable copies?", "emr"),
         ("consumers see duplicates because the visibility timeout is shorter than processing: whose setting?", "sqs"),
+        # a service turned down: "skipped X", "X was too pricey" (but "skipping X" only bypasses it)
+        ("mysql runs on one EC2 box (we skipped RDS to save money): who patches the guest OS?", "ec2"),
+        ("kubeadm on EC2 instances, EKS was too pricey: who upgrades the control plane?", "ec2"),
+        ("requests skipping the CloudFront distribution hit the origin: who sets its origin access?", "cloudfront"),
     ],
 )
 def test_a_contrast_or_an_example_does_not_hide_the_subject(answerer: Answerer, question: str, service: str) -> None:
@@ -490,6 +494,13 @@ def test_a_contrast_or_an_example_does_not_hide_the_subject(answerer: Answerer, 
 def test_a_layer_after_not_the_is_ruled_out(answerer: Answerer) -> None:
     match = answerer.answer("Not our image: the container runtime on the Fargate hosts, ours?")["match"]
     assert match is not None and (match["topic"], match["owner"]) == ("container-runtime", "aws")
+
+
+def test_a_layer_phrase_that_holds_the_article_is_ruled_out_after_not(answerer: Answerer) -> None:
+    """"not our code" rules out "our code" (the application) as "not the IAM roles" does the roles."""
+    question = "a CVE in the python interpreter of the managed runtime Lambda provides, not our code: who patches it?"
+    match = answerer.answer(question)["match"]
+    assert match is not None and (match["service"], match["topic"]) == ("lambda", "platform")
 
 
 def test_audit_language_asks_who(answerer: Answerer) -> None:
@@ -585,3 +596,29 @@ def test_please_confirm_closes_a_statement_of_who(answerer: Answerer) -> None:
         "os-patching",
         "customer",
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "service"),
+    [
+        ("data moved to S3 Express One Zone. if that AZ goes down, does S3 keep a copy?", "s3-express-one-zone"),
+        ("Beanstalk, custom AMI, managed updates on. Does that mean AWS keeps the OS patched?", "elastic-beanstalk"),
+    ],
+)
+def test_asking_whether_aws_or_its_service_does_a_duty_asks_who(
+    answerer: Answerer, question: str, service: str
+) -> None:
+    match = answerer.answer(question)["match"]
+    assert match is not None and match["service"] == service, question
+
+
+def test_asking_about_our_own_resources_doing_something_is_no_who_question(answerer: Answerer) -> None:
+    """"do our RDS instances keep a week of backups?" asks about the account, not who keeps them."""
+    answer = answerer.answer("do our RDS instances keep at least a week of automated backups?")
+    assert answer["check"] == "rds-backup-retention"
+
+
+def test_what_is_being_replaced_is_left_behind(answerer: Answerer) -> None:
+    question = "We're replacing the Windows file servers we run on EC2 with FSx for Windows File Server: who patches?"
+    match = answerer.answer(question)["match"]
+    assert match is not None and (match["service"], match["owner"]) == ("fsx-windows", "aws")

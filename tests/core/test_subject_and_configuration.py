@@ -218,3 +218,23 @@ def test_every_service_between_from_and_to_is_left_behind(answerer: Answerer) ->
         answerer, "moving our spark jobs from EMR on EC2 to EMR Serverless: who makes sure there are enough workers?"
     )
     assert service == "emr-serverless"
+
+
+def test_a_reporting_service_named_first_is_the_subject_unless_it_only_reports(answerer: Answerer) -> None:
+    """GuardDuty, Inspector, Macie, Security Hub and Config (`reports_on`) named before the service
+    they look at are the subject, unless a reporting word or a control id makes them the messenger."""
+    subject = "Macie found passport numbers under s3://exports/ - will Macie delete those objects for us?"
+    assert _match(answerer, subject)[0] == "macie"
+    assert _match(answerer, "who decides which Inspector scan types run on our EC2 instances?")[0] == "inspector"
+    messenger = "Inspector flagged a critical openssl CVE in the image of our ECS service: who fixes it?"
+    assert _match(answerer, messenger)[0] == "ecs"
+    control = "Security Hub SQS.1 on three queues: is encrypting them at rest our job?"
+    assert _match(answerer, control)[0] == "sqs"
+    reported_by = "a glibc CVE shows up in Inspector for our Fargate task image: who rebuilds it?"
+    assert _match(answerer, reported_by)[0] == "fargate"
+    # The asking sentence names the other service, not the reporter.
+    asked = (
+        "Inspector scanning on our ECR repo lit up this morning with a critical openssl CVE in the base layer"
+        " of the payments api image, the one every service pulls. Does ECR patch the image for us?"
+    )
+    assert _match(answerer, asked)[0] == "ecr"
