@@ -80,9 +80,10 @@ def _found(words: list[str], key: tuple[str, ...]) -> tuple[int, int, bool] | No
             continue
         if word == key[0]:
             at, found = start, True
+            reach = start + len(key) + FACET_SPREAD
             for w in key[1:]:
                 try:
-                    at = words.index(w, at + 1, start + len(key) + FACET_SPREAD)
+                    at = words.index(w, at + 1, reach)
                 except ValueError:
                     found = False
                     break
@@ -113,13 +114,27 @@ def service_names(service: Service) -> frozenset[tuple[str, ...]]:
     return frozenset(_key(alias) for alias in service.aliases)
 
 
+NAME_INSERT = 1  # words a name may have inserted among its own ("customer managed KMS keys")
+
+
 def _adjacent(words: list[str], key: tuple[str, ...]) -> bool:
-    """`key` word for word, and not only as a comparison ("like the aws managed ones")."""
+    """`key` word for word, or with a qualifier inserted ("customer managed KMS keys"), and not
+    only as a comparison ("like the aws managed ones")."""
     n = len(key)
-    return any(
-        tuple(words[i : i + n]) == key and not _compared(words, i) and not _denied(words, i + n - 1)
-        for i in range(len(words) - n + 1)
-    )
+    for i in range(len(words) - n + 1):
+        if words[i] != key[0] or _compared(words, i):
+            continue
+        at, spare = i, NAME_INSERT
+        for w in key[1:]:
+            while at + 1 < len(words) and words[at + 1] != w and spare:
+                at, spare = at + 1, spare - 1
+            if at + 1 >= len(words) or words[at + 1] != w:
+                break
+            at += 1
+        else:
+            if not _denied(words, at):
+                return True
+    return False
 
 
 def part_for(cell: Cell, question: str, names: frozenset[tuple[str, ...]] = frozenset()) -> tuple[Part, str] | None:

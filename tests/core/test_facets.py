@@ -149,3 +149,11 @@ def test_a_phrase_gathered_out_of_order_from_another_owner_s_words_is_not_named(
     assert named is None or named[0].owner == "customer"
     named = part_for(cell, "does KMS rotate the AWS managed keys by itself?", service_names(service))
     assert named is not None and named[0].owner == "aws"
+
+
+def test_a_name_with_a_qualifier_inserted_is_still_named(answerer: Answerer) -> None:
+    """"our customer managed KMS keys" names the customer managed key facet: against "aws ... own
+    ... key" gathered across the sentence, the question names both sides and the cell answers."""
+    question = "is automatic rotation of our customer managed KMS keys something AWS does on its own, or ours per key?"
+    match = answerer.answer(question)["match"]
+    assert match is not None and (match["service"], match["owner"]) == ("kms", "shared")
