@@ -157,7 +157,11 @@ def part_for(cell: Cell, question: str, names: frozenset[tuple[str, ...]] = froz
                 continue
             found = _found(words, key)
             if found is not None:
-                spans.append((*found, part.owner))  # a name said loosely still holds its words
+                # A name said loosely still holds its words; only a phrase said close together
+                # overrules another gathered out of order ("manage the agent manually ... updates"
+                # spread out does not overrule "manually ... agent ... manage" said tightly).
+                tight = found[2] and found[1] - found[0] < len(key) + FACET_SLACK
+                spans.append((found[0], found[1], tight, part.owner))
             if key in names:
                 if _adjacent(words, key):
                     candidates.append((key, part, phrase, None))

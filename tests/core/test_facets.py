@@ -157,3 +157,14 @@ def test_a_name_with_a_qualifier_inserted_is_still_named(answerer: Answerer) -> 
     question = "is automatic rotation of our customer managed KMS keys something AWS does on its own, or ours per key?"
     match = answerer.answer(question)["match"]
     assert match is not None and (match["service"], match["owner"]) == ("kms", "shared")
+
+
+def test_a_phrase_spread_across_the_sentence_does_not_overrule_one_said_close(answerer: Answerer) -> None:
+    """"manage the security agent manually ... who keeps that agent version updated?": the customer's
+    facet said word for word is not overruled by "managed agent updates" gathered across the sentence."""
+    question = (
+        "GuardDuty Runtime Monitoring on our EKS cluster: we chose to manage the security agent manually, "
+        "not the automated config. Who keeps that agent version updated?"
+    )
+    match = answerer.answer(question)["match"]
+    assert match is not None and (match["service"], match["owner"]) == ("guardduty", "customer")

@@ -117,6 +117,9 @@ def test_account_question_names_the_check_and_cell_question_does_not(answerer: A
         ("do any of our lambda functions have secrets in environment variables?", "lambda-env-secrets"),
         ("is point in time recovery on for our dynamodb tables?", "dynamodb-pitr"),
         ("are any of our sqs queues public?", "sqs-public"),
+        # a policy's wildcard principal, and credentials "nobody has used", in the words people use
+        ("do any of our SNS topic policies allow Principal '*' to publish?", "sns-public"),
+        ("which IAM users have access keys no one has used in months?", "iam-unused-credentials"),
     ],
 )
 def test_questions_name_the_new_checks(answerer: Answerer, question: str, check_id: str) -> None:
