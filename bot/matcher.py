@@ -49,6 +49,8 @@ WHO_CLAUSE_WORDS = 4  # how far after "who" the verb and the word it works on ar
 CELL_BLEND = 16.0
 PHRASE_BLEND = 0.3  # log-probability per unit of layer-phrase weight (one constant, chosen on the public sets)
 MODEL_ONLY_PROBABILITY = 0.9  # with no layer phrase at all, the model alone must be this sure
+ONE_THING_PROBABILITY = 0.3  # ... when the question asks who does one thing ("who locks that down?")
+ONE_THING_WORDS = 12  # ... in a message this long: a shorter one ("who secures fargate?") asks for it all
 MIN_FUZZY_LENGTH = 5
 
 # Hit kinds and the category within which a shorter phrase is absorbed by a longer one.
@@ -724,7 +726,10 @@ class Matcher:
             # storage media"): the model may still be sure enough to answer that layer.
             probabilities = self._topic_probabilities(reading, service, without_cues=True)
             likeliest = max(probabilities, key=lambda t: probabilities[t])
-            if probabilities[likeliest] >= MODEL_ONLY_PROBABILITY:
+            # "who is supposed to lock that down?" asks who does one thing; "what's left for us?"
+            # asks for everything: only the first may take the model's layer when it is less sure.
+            needed = MODEL_ONLY_PROBABILITY if not self._asks_who_does_one_thing(reading) else ONE_THING_PROBABILITY
+            if probabilities[likeliest] >= needed:
                 best_topic, best_weight = likeliest, HINT_WEIGHT
 
         if not (asks_who or wants_whole or check):
@@ -1018,6 +1023,15 @@ class Matcher:
                     return True
                 break
         return False
+
+    def _asks_who_does_one_thing(self, reading: _Reading) -> bool:
+        """ "who is supposed to lock that down?", "whose job was keeping durable copies?": a "who"
+        question with no word that asks for a list ("what", "which", "everything") is about one
+        duty, even when no layer phrase names it."""
+        words = reading.words
+        if len(words) < ONE_THING_WORDS:
+            return False  # "who secures fargate?" is the whole service, asked briefly
+        return any(w in _WHO for w in words) and not any(w in _LIST_WORDS for w in words)
 
     def _names_a_duty(self, reading: _Reading) -> bool:
         """ "is surviving a zone failure our design problem?", "their security concern": a side's
@@ -1654,6 +1668,15 @@ class Matcher:
 
 
 _WHO = frozenset({"who", "whos"})
+# Words that ask for a list of duties rather than one ("what's ours?", "which parts", "everything").
+# "security" with no layer named is the whole of it too ("who handles security for our new lambda stack?").
+_LIST_WORDS = frozenset(
+    stem(w)
+    for w in (
+        "what", "whats", "which", "everything", "all", "list", "each", "every", "breakdown", "split", "parts",
+        "security", "secure", "securing",
+    )
+)
 #: Nouns after "customer managed" / "AWS managed" that make it the name of a resource kind.
 _MANAGED_KINDS = frozenset(
     stem(w) for w in ("key", "keys", "kms", "cmk", "cmks", "policy", "policies", "prefix", "rule", "rules")

@@ -622,3 +622,14 @@ def test_what_is_being_replaced_is_left_behind(answerer: Answerer) -> None:
     question = "We're replacing the Windows file servers we run on EC2 with FSx for Windows File Server: who patches?"
     match = answerer.answer(question)["match"]
     assert match is not None and (match["service"], match["owner"]) == ("fsx-windows", "aws")
+
+
+def test_a_long_who_question_about_one_duty_takes_the_models_layer(answerer: Answerer) -> None:
+    """No layer phrase, but a message that asks who does one thing gets the layer the model leans
+    to; a short or list-asking one ("who secures fargate?", "what's ours?") stays the breakdown."""
+    question = "wait, our sagemaker training jobs can reach the internet by default?? who is meant to lock that down?"
+    match = answerer.answer(question)["match"]
+    assert match is not None and (match["topic"], match["owner"]) == ("network-config", "customer")
+    for whole in ("who secures fargate?", "moving the whole company onto fargate soon, who owns the security of it?"):
+        match = answerer.answer(whole)["match"]
+        assert match is not None and match["topic"] is None, whole
