@@ -179,6 +179,9 @@ class Service:
     # Services it uses as parts (Transfer Family's S3 bucket, a Step Functions task's Lambda):
     # named before them, it is the subject.
     uses: tuple[str, ...] = ()
+    # Every other service uses it (CloudWatch for logs, KMS for keys, IAM for roles): named after
+    # another service, it is the means, not the subject.
+    used_by_all: bool = False
 
     @property
     def own_cells(self) -> list[str]:
@@ -536,6 +539,7 @@ def _build(raw: _Raw, problems: list[Problem], directories: tuple[Path, ...]) ->
             name_patterns=_patterns(where, f"services.{service_id}.name_patterns", body.get("name_patterns"), problems),
             reports_on=bool(body.get("reports_on", False)),
             uses=_phrases(where, f"services.{service_id}.uses", body.get("uses"), problems),
+            used_by_all=bool(body.get("used_by_all", False)),
         )
         if services[service_id].name_patterns and not services[service_id].aliases:
             problems.append(

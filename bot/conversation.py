@@ -143,7 +143,12 @@ def _merge_unasked(matcher: Matcher, questions: list[str]) -> list[str]:
     carried = ""
     for number, question in enumerate(questions):
         text = f"{carried} {question}".strip()
-        if number < len(questions) - 1 and matcher.match(text).reason == "not-responsibility":
+        if number < len(questions) - 1 and (
+            matcher.match(text).reason == "not-responsibility"
+            # "memorydb encryption at rest + TLS, on by default? and who owns the kms key side of it?":
+            # a piece that does not ask who, before one that does, sets that one up.
+            or (not matcher.asks_who(text) and matcher.asks_who(questions[number + 1]))
+        ):
             carried = text
             continue
         merged.append(text)

@@ -672,23 +672,7 @@ class Matcher:
             return MatchResult(
                 None, None, 0.0, None, reason="own-site", foreign=" ".join(reading.typed[first.start : first.end])
             )
-        # "... aws or us?" asks who; "... for us?" asks for something done on our behalf.
-        trailing = reading.words[-1] in self._trailing and reading.words[-2:-1] != ["for"]
-        # Naming both sides asks who ("what AWS does and what we do"), unless it is a how-to
-        # ("how do I rotate a key with the aws cli").
-        both_sides = self._names_both_sides(reading) and not cues.get("not_responsibility")
-        # "... aws fixes or we redeploy?": AWS and us as the two sides of an "or" ask who, whatever
-        # how-to words ("deploy", "restart") the sides use.
-        responsibility = bool(cues.get("responsibility")) and not self._asks_something_else(reading)
-        asks_who = (
-            responsibility
-            or trailing
-            or both_sides
-            or self._sides_alternate(reading)
-            or self._names_a_duty(reading)
-            or self._tag_question(reading)
-            or self._asks_if_aws_does(reading)
-        )
+        asks_who = self._asks_who(reading)
         every_layer = bool(cues.get("every_layer"))
         # A clause for each side ("which responsibilities shift to AWS and which stay with us") asks
         # for every layer, whatever layer words the clauses use.
@@ -1000,6 +984,31 @@ class Matcher:
         clause = words[max(0, len(words) - TAG_REACH) : -1]
         return any(w in self._aws_side or w in self._our_side for w in clause)
 
+    def asks_who(self, text: str) -> bool:
+        """Whether a text asks whose job something is, in any of the ways `match` hears it."""
+        reading = self._read(text)
+        return bool(reading.words) and self._asks_who(reading)
+
+    def _asks_who(self, reading: _Reading) -> bool:
+        cues = reading.cues
+        # "... aws or us?" asks who; "... for us?" asks for something done on our behalf.
+        trailing = reading.words[-1] in self._trailing and reading.words[-2:-1] != ["for"]
+        # Naming both sides asks who ("what AWS does and what we do"), unless it is a how-to
+        # ("how do I rotate a key with the aws cli").
+        both_sides = self._names_both_sides(reading) and not cues.get("not_responsibility")
+        # "... aws fixes or we redeploy?": AWS and us as the two sides of an "or" ask who, whatever
+        # how-to words ("deploy", "restart") the sides use.
+        responsibility = bool(cues.get("responsibility")) and not self._asks_something_else(reading)
+        return (
+            responsibility
+            or trailing
+            or both_sides
+            or self._sides_alternate(reading)
+            or self._names_a_duty(reading)
+            or self._tag_question(reading)
+            or self._asks_if_aws_does(reading)
+        )
+
     def _asks_if_aws_does(self, reading: _Reading) -> bool:
         """ "does S3 keep a copy in another AZ?", "does that mean AWS keeps the OS patched?": asking
         whether AWS, or a service of theirs, does a duty (vocabulary `duty_verbs`) asks who. The
@@ -1239,8 +1248,9 @@ class Matcher:
     def _reporter_named_first(self, reading: _Reading, strong: dict[str, tuple[int, bool]]) -> str | None:
         """A reporting service (`reports_on`: GuardDuty, Security Hub, Inspector ...) named outright
         before every other covered service named outright, and not only as the messenger, or a
-        service named before one it `uses` (Transfer Family before its S3 bucket); None if there
-        is none.
+        service named before one it `uses` (Transfer Family before its S3 bucket) or one every
+        service uses (`used_by_all`: "AppSync resolver errors but nothing in CloudWatch"); None
+        if there is none.
 
         "Inspector flagged a CVE in our Fargate image" and "Security Hub RDS.2 says ..." are about
         the service reported on: a reporting word or a control id right after the name makes it
@@ -1253,11 +1263,23 @@ class Matcher:
         first = min(covered, key=lambda s: covered[s])
         service = services[first]
         if service.reports_on:
-            mentions = [h for h in reading.hits if h.entry.kind == SERVICE and h.entry.target == first]
-            if all(self._reports_at(reading, h.end) or self._reported_by(reading, h.start) for h in mentions):
+            named = [h for h in reading.hits if h.entry.kind == SERVICE and h.entry.target == first]
+            if all(self._reports_at(reading, h.end) or self._reported_by(reading, h.start) for h in named):
                 return None
-        elif not set(service.uses) & set(covered):
-            return None
+        else:
+            # Every other service named is one it uses; one every service uses (CloudWatch) named
+            # more often than it is the subject itself ("Lambda log groups ... the CloudWatch Logs bill").
+            starts: dict[str, set[int]] = defaultdict(set)
+            for h in reading.hits:
+                if h.entry.kind == SERVICE:
+                    starts[h.entry.target].add(h.start)
+            mentions = {target: len(at) for target, at in starts.items()}
+            others = [s for s in covered if s != first]
+            if not all(
+                s in service.uses or (services[s].used_by_all and mentions.get(s, 0) <= mentions.get(first, 0))
+                for s in others
+            ):
+                return None
         start, end = reading.focus
         if (start, end) != (0, len(reading.words)):
             # "... lit up with a critical CVE in the api image. does ECR patch it?": the asking

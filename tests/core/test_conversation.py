@@ -180,3 +180,9 @@ def test_the_context_ttl_setting_is_validated() -> None:
     assert load_settings({"DEMARC_CONTEXT_TTL_SECONDS": "90"}).context_ttl_seconds == 90
     with pytest.raises(ConfigError, match="DEMARC_CONTEXT_TTL_SECONDS"):
         load_settings({"DEMARC_CONTEXT_TTL_SECONDS": "0"})
+
+
+def test_a_piece_that_does_not_ask_who_sets_up_the_one_that_does(answerer: Answerer) -> None:
+    """"encryption at rest on by default? and who owns the kms key side of it?" is one question."""
+    text = "memorydb encryption at rest + TLS, on by default? and who owns the kms key side of it?"
+    assert split_questions(answerer, text) == [text]

@@ -238,3 +238,18 @@ def test_a_reporting_service_named_first_is_the_subject_unless_it_only_reports(a
         " of the payments api image, the one every service pulls. Does ECR patch the image for us?"
     )
     assert _match(answerer, asked)[0] == "ecr"
+
+
+def test_a_service_every_other_uses_is_the_means_when_named_after_another(answerer: Answerer) -> None:
+    """CloudWatch, KMS and IAM (`used_by_all`) named after a service are where its logs or keys
+    are; named more often than it, CloudWatch is the subject after all."""
+    assert _match(answerer, "appsync resolver errors but nothing in cloudwatch. does aws log these?")[0] == "appsync"
+    assert _match(answerer, "our ECR repos encrypted with a CMK we control: who handles the key policy?")[0] == "ecr"
+    question = "every Lambda log group says never expire and the CloudWatch Logs bill is huge: whose job is retention?"
+    assert _match(answerer, question)[0] == "cloudwatch"
+
+
+def test_a_service_named_before_what_it_uses_is_the_subject(answerer: Answerer) -> None:
+    question = "partners on our Transfer Family server can list each other's folders in the S3 bucket: whose fix?"
+    assert _match(answerer, question)[0] == "transfer-family"
+    assert _match(answerer, "CloudTrail delivers to an S3 bucket: Object Lock on it, whose?")[0] == "cloudtrail"
