@@ -72,7 +72,7 @@ COMPARISON_REACH = 5  # words back from a service in which "like" makes it the t
 DOER_REACH = 12  # words before "or does <service>" in which "do we ..." asks the other side
 OPENING_WORDS = 1  # a service named within the first words of a message ("our X ...") opens it
 OPENER_GAP = 15  # ... when its precedence is a peer's (IAM, KMS, VPC, 20-30, are building blocks)
-REPORT_WINDOW = 4  # words after a reporting service's name in which "flagged" makes it the messenger
+REPORT_WINDOW = 3  # words after a reporting service's name in which "flagged" makes it the messenger
 REPORT_BEFORE = 3  # ... and before it ("shows up in Inspector")
 SUBJECT_EVIDENCE = 2  # own feature words that make the service named first the subject over a later, more general one
 _CATEGORY = {SERVICE: SERVICE, SERVICE_HINT: SERVICE, TOPIC: TOPIC, CUE: CUE, CHECK: CHECK, CHECK_UNLESS: CHECK}
@@ -1263,8 +1263,7 @@ class Matcher:
         first = min(covered, key=lambda s: covered[s])
         service = services[first]
         if service.reports_on:
-            named = [h for h in reading.hits if h.entry.kind == SERVICE and h.entry.target == first]
-            if all(self._reports_at(reading, h.end) or self._reported_by(reading, h.start) for h in named):
+            if self._only_reports(reading, first):
                 return None
         else:
             # Every other service named is one it uses; one every service uses (CloudWatch) named
@@ -1276,7 +1275,8 @@ class Matcher:
             mentions = {target: len(at) for target, at in starts.items()}
             others = [s for s in covered if s != first]
             if not all(
-                s in service.uses or (services[s].used_by_all and mentions.get(s, 0) <= mentions.get(first, 0))
+                s in service.uses
+                or (services[s].used_by_all and mentions.get(s, 0) <= mentions.get(first, 0))
                 for s in others
             ):
                 return None
@@ -1288,6 +1288,17 @@ class Matcher:
             if first not in asked and asked & set(covered):
                 return None
         return first
+
+    def _only_reports(self, reading: _Reading, service: str) -> bool:
+        """Every mention of a reporting service is as the messenger: "Inspector flagged ...",
+        "shows up in Inspector", "Config rule rds-storage-encrypted ..."."""
+        named = [h for h in reading.hits if h.entry.kind == SERVICE and h.entry.target == service]
+        return bool(named) and all(
+            self._reports_at(reading, h.end)
+            or self._reported_by(reading, h.start)
+            or any((w,) in self._reporting for w in reading.words[h.start : h.end])
+            for h in named
+        )
 
     def _reports_at(self, reading: _Reading, position: int) -> bool:
         """A reporting word or a control id ("RDS.2", "KMS.4") within a few words after `position`,
