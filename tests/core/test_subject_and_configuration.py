@@ -253,3 +253,8 @@ def test_a_service_named_before_what_it_uses_is_the_subject(answerer: Answerer) 
     question = "partners on our Transfer Family server can list each other's folders in the S3 bucket: whose fix?"
     assert _match(answerer, question)[0] == "transfer-family"
     assert _match(answerer, "CloudTrail delivers to an S3 bucket: Object Lock on it, whose?")[0] == "cloudtrail"
+
+
+def test_eb_is_beanstalk_or_eventbridge_by_the_features_around_it(answerer: Answerer) -> None:
+    assert _match(answerer, "eb retry policy and max event age on rule targets: ours to set?")[0] == "eventbridge"
+    assert _match(answerer, "eb environment on an old platform version: who upgrades it?")[0] == "elastic-beanstalk"
