@@ -88,6 +88,8 @@ _OWN_STEM = {
     "svcs": "servic",
     "vol": "volum",
     "vols": "volum",
+    "mgr": "manager",  # "secrets mgr", "cert mgr"
+    "mgrs": "manager",
 }
 
 

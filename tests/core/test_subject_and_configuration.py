@@ -258,3 +258,8 @@ def test_a_service_named_before_what_it_uses_is_the_subject(answerer: Answerer) 
 def test_eb_is_beanstalk_or_eventbridge_by_the_features_around_it(answerer: Answerer) -> None:
     assert _match(answerer, "eb retry policy and max event age on rule targets: ours to set?")[0] == "eventbridge"
     assert _match(answerer, "eb environment on an old platform version: who upgrades it?")[0] == "elastic-beanstalk"
+
+
+def test_manager_abbreviated_still_names_the_service(answerer: Answerer) -> None:
+    assert _match(answerer, "secrets mgr rotates our rds creds monthly on its own, right?")[0] == "secrets-manager"
+    assert _match(answerer, "after ASM rotated the db password pods failed auth: whose?")[0] == "secrets-manager"
