@@ -1770,6 +1770,8 @@ _HEALTHY = frozenset(stem(w) for w in ("fine", "ok", "okay", "healthy", "unaffec
 _ARTICLES = frozenset({"the", "a", "an", "our", "old", "any", "using", "use", "on", "plain", "regular"})
 _MOVE_FROM, _MOVE_TO = "from", frozenset({"to", "onto", "into"})
 MOVE_REACH = 4  # "from EMR on EC2 to ...": words from "from" to a service left behind, and on to "to"
+USED_TO_REACH = 9  # "we used to run partner SFTP on a plain EC2 ...": words from "we" to the service
+_PEOPLE = frozenset({"we", "i", "they", "you", "team"})
 REPLACE_REACH = 6  # "replacing our Windows file servers on EC2 with FSx": the same for "replacing ... with"
 # What opens a move, what closes it, and how far apart: the services between are left behind.
 _MOVES = (
@@ -1869,6 +1871,14 @@ def _negated(
     # behind are not the ones the asker runs.
     if _left_behind(stems, hit, breaks):
         return True
+    # "like we used to handle the beanstalk update window", "we used to run SFTP on a plain EC2
+    # box": what the asker used to do is behind them ("the bucket is used to store" is no habit).
+    back = stems[max(0, hit.start - USED_TO_REACH) : hit.start]
+    for k in range(len(back) - 2):
+        if back[k] in _PEOPLE and back[k + 1] == "used" and back[k + 2] == "to":
+            since = hit.start - len(back) + k
+            if not any(b in breaks for b in range(since + 1, hit.start + 1)):
+                return True
     if before[-1] == "like" and (len(before) < 2 or before[-2] not in _NOT_COMPARING):
         return True  # "... deprecation to track, like lambda?": a comparison, not the service asked about
     # "... something we set up like we do for RDS?", "like with kinesis data streams": the service

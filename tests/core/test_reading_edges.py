@@ -633,3 +633,13 @@ def test_a_long_who_question_about_one_duty_takes_the_models_layer(answerer: Ans
     for whole in ("who secures fargate?", "moving the whole company onto fargate soon, who owns the security of it?"):
         match = answerer.answer(whole)["match"]
         assert match is not None and match["topic"] is None, whole
+
+
+def test_what_we_used_to_run_is_behind_us(answerer: Answerer) -> None:
+    """"we used to run SFTP on a plain EC2 box; it's now Transfer Family" is about Transfer Family;
+    "the bucket is used to store logs" is no habit of ours."""
+    question = "We used to run partner SFTP on a plain EC2 box with openssh; it's now AWS Transfer Family. Who patches?"
+    match = answerer.answer(question)["match"]
+    assert match is not None and match["service"] == "transfer-family"
+    match = answerer.answer("the S3 bucket is used to store our logs: who encrypts it?")["match"]
+    assert match is not None and match["service"] == "s3"
