@@ -1770,6 +1770,7 @@ _HEALTHY = frozenset(stem(w) for w in ("fine", "ok", "okay", "healthy", "unaffec
 _ARTICLES = frozenset({"the", "a", "an", "our", "old", "any", "using", "use", "on", "plain", "regular"})
 _MOVE_FROM, _MOVE_TO = "from", frozenset({"to", "onto", "into"})
 MOVE_REACH = 4  # "from EMR on EC2 to ...": words from "from" to a service left behind, and on to "to"
+_BEFORE, _AFTER = stem("before"), stem("after")  # a message's "Before: ... After: ..." labels
 USED_TO_REACH = 9  # "we used to run partner SFTP on a plain EC2 ...": words from "we" to the service
 _PEOPLE = frozenset({"we", "i", "they", "you", "team"})
 REPLACE_REACH = 6  # "replacing our Windows file servers on EC2 with FSx": the same for "replacing ... with"
@@ -1911,9 +1912,9 @@ def _left_behind(stems: Sequence[str], hit: Hit, breaks: frozenset[int] | set[in
             if any(w in closers for w in ahead):
                 return True
     # "Before: ECS on EC2 with our own ASG ... After: ECS Managed Instances."
-    labels = [i for i, w in enumerate(stems) if w in ("before", "after") and (i == 0 or i in breaks)]
-    opened = [i for i in labels if stems[i] == "before" and i < hit.start]
-    closed = [i for i in labels if stems[i] == "after" and i >= hit.end]
+    labels = [i for i, w in enumerate(stems) if w in (_BEFORE, _AFTER) and (i == 0 or i in breaks)]
+    opened = [i for i in labels if stems[i] == _BEFORE and i < hit.start]
+    closed = [i for i in labels if stems[i] == _AFTER and i >= hit.end]
     return bool(opened and closed) and max(opened) < min(closed)
 
 

@@ -643,3 +643,9 @@ def test_what_we_used_to_run_is_behind_us(answerer: Answerer) -> None:
     assert match is not None and match["service"] == "transfer-family"
     match = answerer.answer("the S3 bucket is used to store our logs: who encrypts it?")["match"]
     assert match is not None and match["service"] == "s3"
+
+
+def test_a_message_s_before_is_left_behind(answerer: Answerer) -> None:
+    question = "before: presto on EMR, we added core nodes at month end. after: athena. do we add capacity somewhere?"
+    match = answerer.answer(question)["match"]
+    assert match is not None and match["service"] == "athena"
