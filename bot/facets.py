@@ -34,7 +34,7 @@ _DENIALS = frozenset({"no", "not", "never", "without"})
 FACET_OFF_REACH = 3  # words after a facet phrase where "off" / "disabled" denies it
 _SWITCHED_OFF = frozenset(stem(w) for w in ("off", "disabled", "disable"))
 _COMPARED = frozenset(stem(w) for w in ("like", "unlike"))  # "our CMK: rotated every year, like the AWS managed keys?"
-_ARTICLES = frozenset({"the", "a", "an", "our", "those", "these", "that"})
+_ARTICLES = frozenset({"the", "a", "an", "our", stem("those"), stem("these"), "that"})
 _FORMER = frozenset(stem(w) for w in ("old", "previous", "former"))
 # "we'd like the AWS managed key rotated" wants it; it compares nothing.
 _WANTING = frozenset(stem(w) for w in ("would", "wed", "id", "d", "i", "we", "you", "they", "should", "might"))

@@ -1732,13 +1732,13 @@ _SPLIT_QUESTION_WORDS = frozenset({"what", "which"})
 _VERSUS = frozenset({"vs", "versus"})
 _SPAN_TO = frozenset({"to", "through", "thru", "until"})  # "from the hardware (up) to the app"
 _TAGS = frozenset({"right", "yes", "no", "correct", "true", "yeah", "surely", "innit", "yep", "ya", "confirm"})
-_DUTY_OWNERS = frozenset({"our", "their", "my", "your", "aws", "amazon", "whose"})
+_DUTY_OWNERS = frozenset({"our", "their", "my", "your", "aws", "amazon", stem("whose")})
 # Not "job": "our glue job failed" is a job that runs, not a duty.
 _DUTIES = frozenset(stem(w) for w in ("problem", "responsibility", "duty", "headache", "concern", "remit"))
 _ITSELF = stem("itself")
 _SPAN_FILLER = frozenset({"the", "a", "our", "your", "their", "its"})
 _NOT_COMPARING = _WANTING | frozenset(stem(w) for w in ("looks", "seems", "feels", "sounds", "something"))
-_CLAUSE_ENDS = frozenset({"but", "and", "so", "or", "then", "because"})
+_CLAUSE_ENDS = frozenset({"but", "and", "so", "or", "then", stem("because")})
 _AUXILIARIES = frozenset({"does", "do", "will", "would", "can", "should", "is"})
 # "does S3 keep ...", "will AWS rotate ...": auxiliaries that ask whether someone does something
 # ("is CloudTrail logging ...?" asks about a state instead).
