@@ -512,6 +512,9 @@ class Matcher:
                 entries = self._phrases.get(tuple(stems[i : i + length]))
                 if entries and not any(b in breaks for b in range(i + 1, i + length)):
                     # a phrase does not run across a comma or bracket ("we don't use RDS, postgres ...")
+                    if stems[i] == _MANAGED and i > 0 and stems[i - 1] == "self":
+                        # "self-managed kafka" is the asker's own Kafka, not "managed kafka" (MSK)
+                        entries = [e for e in entries if e.kind not in (SERVICE, SERVICE_HINT)]
                     found.extend(Hit(i, i + length, e) for e in entries)
         # A layer named right after a service, in the same clause ("no ALB access logs"; not "(no EKS). etcd").
         layer_starts = frozenset(h.start for h in found if h.entry.kind == TOPIC and h.start not in breaks)
@@ -569,6 +572,7 @@ class Matcher:
         # A cue word inside a covered service's name is part of the name: "microsoft" in "AWS Managed
         # Microsoft AD" is not another provider, "step" in "Step Functions" is not a how-to.
         names = [(h.start, h.end) for h in hits if h.entry.kind == SERVICE and not h.entry.target.startswith(PRODUCT)]
+        service_ends = frozenset(h.end for h in hits if h.entry.kind in (SERVICE, SERVICE_HINT))
         for hit in hits:
             if hit.entry.kind != CUE or (
                 hit.entry.target in _NAME_PART_CUES
@@ -578,8 +582,19 @@ class Matcher:
             after = stems[hit.end] if hit.end < len(stems) else ""
             if hit.entry.target == "responsibility" and after in _MANAGED_KINDS:
                 continue  # "customer managed keys", "AWS managed policies" name a kind of resource, not who
+            if hit.entry.target == "responsibility" and self._not_asking_who(stems, hit, service_ends):
+                continue
             reading.cues[hit.entry.target].append(hit)
         return reading
+
+    @staticmethod
+    def _not_asking_who(stems: Sequence[str], hit: Hit, service_ends: frozenset[int]) -> bool:
+        """A "whose job" phrase that is part of something else: "for us or just us-east-1" (whom
+        it is for, then a choice of regions), "every VPC we own" (which resources)."""
+        phrase = tuple(stems[hit.start : hit.end])
+        if phrase == ("us", "or") and hit.start > 0 and stems[hit.start - 1] == "for":
+            return True
+        return phrase[:1] == ("we",) and len(phrase) == 2 and hit.start in service_ends
 
     def services_named(self, text: str) -> list[str]:
         """Services named outright in a short text, most specific first (for `compare`).
@@ -1762,7 +1777,8 @@ _PASSED_OVER = frozenset({"skipped", "ditched", "dropped", "avoided", "abandoned
 _DEMONSTRATIVES = frozenset({"that", "this", "these", "those", "thes", "thos", "cve"})  # "like CVE-..." is an example
 _POSSESSIVE_ARTICLES = frozenset({"the", "our", "a", "an", "their", "your"})
 _CONTRAST_PAIRS = frozenset({("rather", "than"), ("instead", "of")})
-_KIND_WORDS = frozenset({stem("managed")})  # "not a managed NAT gateway": a kind of the thing ruled out
+_MANAGED = stem("managed")
+_KIND_WORDS = frozenset({_MANAGED})  # "not a managed NAT gateway": a kind of the thing ruled out
 _BEING = frozenset(
     stem(w) for w in ("is", "are", "was", "were", "look", "looks", "seem", "seems", "itself", "themselves")
 )
@@ -1776,9 +1792,11 @@ _PEOPLE = frozenset({"we", "i", "they", "you", "team"})
 REPLACE_REACH = 6  # "replacing our Windows file servers on EC2 with FSx": the same for "replacing ... with"
 # What opens a move, what closes it, and how far apart: the services between are left behind.
 _MOVES = (
-    (_MOVE_FROM, _MOVE_TO, MOVE_REACH),
-    (stem("replacing"), frozenset({"with", "by"}), REPLACE_REACH),
-    (stem("swapping"), frozenset({"for", "with"}), REPLACE_REACH),
+    (_MOVE_FROM, _MOVE_TO, MOVE_REACH, MOVE_REACH),
+    # "from self-managed kafka on ec2 to MSK": farther from "from" when "to" follows right after
+    (_MOVE_FROM, _MOVE_TO, REPLACE_REACH, 1),
+    (stem("replacing"), frozenset({"with", "by"}), REPLACE_REACH, REPLACE_REACH),
+    (stem("swapping"), frozenset({"for", "with"}), REPLACE_REACH, REPLACE_REACH),
 )
 #: Words that ask to set two services side by side (`Named.compare`).
 _COMPARE = frozenset({"compare", "compared", "comparing", "comparison", "vs", "versus"})
@@ -1901,14 +1919,14 @@ def _left_behind(stems: Sequence[str], hit: Hit, breaks: frozenset[int] | set[in
     """Between "from" and "to" of one clause ("moving from EMR on EC2 to EMR Serverless"; also
     "replacing ... with", "swapping ... for"), or in a message's "Before: ... After: ..." where the
     after names something else."""
-    for opener, closers, reach in _MOVES:
+    for opener, closers, reach, ahead_reach in _MOVES:
         back = stems[max(0, hit.start - reach) : hit.start]
         if opener not in back:
             continue
         since = hit.start - len(back) + max(i for i, w in enumerate(back) if w == opener)
         clause = not any(b in breaks for b in range(since + 1, hit.start + 1))
         if clause and not any(w in closers for w in stems[since:hit.start]):
-            ahead = stems[hit.end : hit.end + reach]
+            ahead = stems[hit.end : hit.end + ahead_reach]
             if any(w in closers for w in ahead):
                 return True
     # "Before: ECS on EC2 with our own ASG ... After: ECS Managed Instances."
