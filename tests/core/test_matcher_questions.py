@@ -187,3 +187,17 @@ def test_owner_probability_weighs_named_layers_as_the_layer_choice_does() -> Non
     assert abs(sum(updated.values()) - 1.0) < 1e-9
     assert updated["os-patching"] / updated["virtualization"] == pytest.approx(math.exp(3.0 * PHRASE_BLEND))
     assert _posterior(model, {}) == model
+
+
+@pytest.mark.parametrize(
+    ("question", "check_id"),
+    [
+        ("is guardduty turned on in every region for us or just us-east-1?", "guardduty-enabled"),
+        ("does every VPC we own have a flow log?", "vpc-flow-logs"),
+        ("are our CloudTrail trails validating their log files?", "cloudtrail-log-validation"),
+    ],
+)
+def test_phrases_inside_an_account_question_do_not_make_it_ask_who(
+    answerer: Answerer, question: str, check_id: str
+) -> None:
+    assert answerer.answer(question)["check"] == check_id

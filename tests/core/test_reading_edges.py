@@ -649,3 +649,15 @@ def test_a_message_s_before_is_left_behind(answerer: Answerer) -> None:
     question = "before: presto on EMR, we added core nodes at month end. after: athena. do we add capacity somewhere?"
     match = answerer.answer(question)["match"]
     assert match is not None and match["service"] == "athena"
+
+
+def test_a_comparison_reaches_across_like_we_do_with(answerer: Answerer) -> None:
+    question = "CloudFront Functions: do we track JS runtime deprecations like we do with node on lambda@edge?"
+    match = answerer.answer(question)["match"]
+    assert match is not None and match["service"] == "cloudfront-functions"
+
+
+def test_self_managed_is_not_the_managed_product(answerer: Answerer) -> None:
+    question = "after migrating from self-managed kafka on ec2 to MSK, is patching the brokers' OS still on us?"
+    match = answerer.answer(question)["match"]
+    assert match is not None and (match["service"], match["owner"]) == ("msk", "aws")
