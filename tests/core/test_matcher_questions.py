@@ -60,6 +60,8 @@ def test_slang_typos_and_slack_markup(answerer: Answerer, question: str, service
         "Azure Functions runtime patching: Microsoft's job?",
         "what's the max timeout for a lambda function",
         "how much does an NLB cost per hour",
+        "io2 or gp3: which gives more IOPS per dollar?",
+        "can we get a refund on unused reserved instances?",
         "how do I rotate an access key using the aws cli",
         "thanks!",
         "asdfghjkl qwerty",
