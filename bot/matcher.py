@@ -74,6 +74,7 @@ OPENING_WORDS = 1  # a service named within the first words of a message ("our X
 OPENER_GAP = 15  # ... when its precedence is a peer's (IAM, KMS, VPC, 20-30, are building blocks)
 REPORT_WINDOW = 3  # words after a reporting service's name in which "flagged" makes it the messenger
 REPORT_BEFORE = 3  # ... and before it ("shows up in Inspector")
+REPORT_CLAUSE = 8  # ... or further on in its clause, when the question does not ask what it does itself
 SUBJECT_EVIDENCE = 2  # own feature words that make the service named first the subject over a later, more general one
 _CATEGORY = {SERVICE: SERVICE, SERVICE_HINT: SERVICE, TOPIC: TOPIC, CUE: CUE, CHECK: CHECK, CHECK_UNLESS: CHECK}
 
@@ -1312,8 +1313,25 @@ class Matcher:
             self._reports_at(reading, h.end)
             or self._reported_by(reading, h.start)
             or any((w,) in self._reporting for w in reading.words[h.start : h.end])
+            or self._reports_later(reading, h)
             for h in named
         )
+
+    def _reports_later(self, reading: _Reading, hit: Hit) -> bool:
+        """ "Inspector woke us up with 41 critical findings across our EC2 hosts": a reporting word
+        further on in the clause still makes it the messenger, unless the question asks what it
+        does itself ("does Inspector fix anything it finds?", "will Macie delete ...")."""
+        words = reading.words
+        if hit.start > 0 and words[hit.start - 1] in _DOING:
+            return False
+        if hit.end < len(words) and words[hit.end] in self._duty_verbs:
+            return False
+        for i in range(hit.end, min(len(words), hit.end + REPORT_CLAUSE)):
+            if i > hit.end and i in reading.breaks:
+                return False
+            if (words[i],) in self._reporting:
+                return True
+        return False
 
     def _reports_at(self, reading: _Reading, position: int) -> bool:
         """A reporting word or a control id ("RDS.2", "KMS.4") within a few words after `position`,

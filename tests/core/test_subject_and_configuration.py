@@ -263,3 +263,10 @@ def test_eb_is_beanstalk_or_eventbridge_by_the_features_around_it(answerer: Answ
 def test_manager_abbreviated_still_names_the_service(answerer: Answerer) -> None:
     assert _match(answerer, "secrets mgr rotates our rds creds monthly on its own, right?")[0] == "secrets-manager"
     assert _match(answerer, "after ASM rotated the db password pods failed auth: whose?")[0] == "secrets-manager"
+
+
+def test_a_reporting_word_later_in_the_clause_makes_the_messenger(answerer: Answerer) -> None:
+    question = "Inspector woke us up with 41 critical findings across our EC2 hosts: who patches openssl on them?"
+    assert _match(answerer, question)[0] == "ec2"
+    asked = "does Amazon Inspector fix anything it finds, like bumping a package in our Lambda function?"
+    assert _match(answerer, asked)[0] == "inspector"
