@@ -1785,6 +1785,7 @@ _NEGATION_PAIRS = frozenset(
     {("instead", "of"), ("rather", "than"), ("isnt", "on"), ("not", "on"), ("no", "more"), ("away", "from")}
     | {(stem(verb), "off") for verb in ("moving", "migrating", "getting", "move", "migrate")}
     | {("rid", "of")}  # "we got rid of the ASG"
+    | {(stem(verb), "from") for verb in ("coming", "come", "came")}  # "we come from ElastiCache"
 )
 # "we stopped using EKS", "no longer use Beanstalk": the verb of use is an article to `_negated`,
 # so these are read off the words as written.
@@ -1795,6 +1796,7 @@ _PASSED_OVER = frozenset({"skipped", "ditched", "dropped", "avoided", "abandoned
 _DEMONSTRATIVES = frozenset({"that", "this", "these", "those", "thes", "thos", "cve"})  # "like CVE-..." is an example
 _POSSESSIVE_ARTICLES = frozenset({"the", "our", "a", "an", "their", "your"})
 _CONTRAST_PAIRS = frozenset({("rather", "than"), ("instead", "of")})
+_MOVE_VERBS = frozenset(stem(w) for w in ("moving", "move", "moved", "migrating", "migrate", "migrated", "taking"))
 _MANAGED = stem("managed")
 _KIND_WORDS = frozenset({_MANAGED})  # "not a managed NAT gateway": a kind of the thing ruled out
 _BEING = frozenset(
@@ -1897,6 +1899,10 @@ def _negated(
     if len(raw) >= 2 and ((raw[-2] in _DO_NOT and raw[-1] in _DO_NOT_VERBS) or (raw[-2], raw[-1]) in _GIVEN_UP):
         return True
     if len(before) >= 2 and (before[-2], before[-1]) in _NEGATION_PAIRS:
+        return True
+    # "moving a small Flask API off Elastic Beanstalk onto App Runner": a move's "off" with the
+    # thing moved between the verb and it.
+    if before[-1] == "off" and any(w in _MOVE_VERBS for w in stems[max(0, hit.start - MOVE_REACH - 2) : hit.start]):
         return True
     # "rather than paying for EKS", "instead of going with Aurora": a verb and its preposition between.
     gap = stems[max(0, hit.start - 4) : hit.start]

@@ -661,3 +661,15 @@ def test_self_managed_is_not_the_managed_product(answerer: Answerer) -> None:
     question = "after migrating from self-managed kafka on ec2 to MSK, is patching the brokers' OS still on us?"
     match = answerer.answer(question)["match"]
     assert match is not None and (match["service"], match["owner"]) == ("msk", "aws")
+
+
+@pytest.mark.parametrize(
+    ("question", "service"),
+    [
+        ("We come from ElastiCache with one AUTH token. In MemoryDB who creates the users and ACLs?", "memorydb"),
+        ("moving a small Flask API off Elastic Beanstalk onto App Runner: who scales it for promos?", "app-runner"),
+    ],
+)
+def test_where_a_move_comes_from_is_left_behind(answerer: Answerer, question: str, service: str) -> None:
+    match = answerer.answer(question)["match"]
+    assert match is not None and match["service"] == service, question
