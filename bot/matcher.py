@@ -549,7 +549,16 @@ class Matcher:
         # whether named or only hinted at.
         dismissed = [h for h in service_hits if _dismissed(stems, h, breaks)]
         negated |= {h.entry.target for h in dismissed}
-        found = [h for h in found if h not in denied and h not in inside_denied]
+        # The shorter name inside a ruled-out name of the same service is the same mention:
+        # "off Elastic Beanstalk" rules out "beanstalk" there too.
+        same_mention = [
+            h
+            for h in found
+            if h.entry.kind in (SERVICE, SERVICE_HINT)
+            and h not in denied
+            and any(g.entry.target == h.entry.target and g.start <= h.start and h.end <= g.end for g in denied)
+        ]
+        found = [h for h in found if h not in denied and h not in inside_denied and h not in same_mention]
         hits = _drop_absorbed(found)
         canonical = [h for h in found if h.entry.kind == SERVICE and h.entry.scope == CANONICAL]
         if n <= FOCUS_AFTER_WORDS:
@@ -585,6 +594,13 @@ class Matcher:
                 continue  # "customer managed keys", "AWS managed policies" name a kind of resource, not who
             if hit.entry.target == "responsibility" and self._not_asking_who(stems, hit, service_ends):
                 continue
+            if (
+                hit.entry.target == "not_responsibility"
+                and stems[hit.start] in _WHO
+                and hit.end - hit.start == 2
+                and words[hit.start + 1] not in _TRIVIA_VERBS
+            ):
+                continue  # "who creates the users?" asks who does it; "who created kubernetes?" is trivia
             reading.cues[hit.entry.target].append(hit)
         return reading
 
@@ -1796,6 +1812,8 @@ _PASSED_OVER = frozenset({"skipped", "ditched", "dropped", "avoided", "abandoned
 _DEMONSTRATIVES = frozenset({"that", "this", "these", "those", "thes", "thos", "cve"})  # "like CVE-..." is an example
 _POSSESSIVE_ARTICLES = frozenset({"the", "our", "a", "an", "their", "your"})
 _CONTRAST_PAIRS = frozenset({("rather", "than"), ("instead", "of")})
+# "who created / wrote / founded ...": trivia, read off the words as written (stems merge the tenses).
+_TRIVIA_VERBS = frozenset({"invented", "created", "wrote", "founded", "made", "built", "designed", "developed"})
 _MOVE_VERBS = frozenset(stem(w) for w in ("moving", "move", "moved", "migrating", "migrate", "migrated", "taking"))
 _MANAGED = stem("managed")
 _KIND_WORDS = frozenset({_MANAGED})  # "not a managed NAT gateway": a kind of the thing ruled out

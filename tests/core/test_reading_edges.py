@@ -673,3 +673,9 @@ def test_self_managed_is_not_the_managed_product(answerer: Answerer) -> None:
 def test_where_a_move_comes_from_is_left_behind(answerer: Answerer, question: str, service: str) -> None:
     match = answerer.answer(question)["match"]
     assert match is not None and match["service"] == service, question
+
+
+def test_who_creates_is_a_duty_who_created_is_trivia(answerer: Answerer) -> None:
+    match = answerer.answer("in MemoryDB who creates the users and the ACLs?")["match"]
+    assert match is not None and match["service"] == "memorydb"
+    assert answerer.answer("who created kubernetes?")["match"] is None
