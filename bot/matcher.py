@@ -161,6 +161,7 @@ class _Reading:
     canonical: list[Hit] = field(default_factory=list)  # services' own ids, even inside longer names
     focus: tuple[int, int] = (0, 0)  # the words of the sentence that asks the question
     breaks: frozenset[int] = frozenset()  # words that open a clause (`_Words.breaks`)
+    asked: tuple[int, int] = (0, 0)  # the asking sentence, also in a message short enough to be all focus
     typed: list[str] = field(default_factory=list)  # the words before stemming, to quote back
     cues: dict[str, list[Hit]] = field(default_factory=lambda: defaultdict(list))
     negated: set[str] = field(default_factory=set)  # services mentioned only to be ruled out
@@ -561,11 +562,13 @@ class Matcher:
         found = [h for h in found if h not in denied and h not in inside_denied and h not in same_mention]
         hits = _drop_absorbed(found)
         canonical = [h for h in found if h.entry.kind == SERVICE and h.entry.scope == CANONICAL]
+        asked = focus  # the asking sentence, even in a short message (for the layer named in it)
         if n <= FOCUS_AFTER_WORDS:
             focus = (0, n)
         reading = _Reading(
             words=stems, corrected=corrected, hits=hits, canonical=canonical, focus=focus, breaks=breaks, typed=words
         )
+        reading.asked = asked
         # "MySQL ourselves on an instance instead of RDS": the service ruled out does not come back
         # through its generic hints ("mysql"), unless it is also named outright elsewhere.
         # In a long message, only a mention in the asking sentence brings it back: "we moved from
@@ -1642,11 +1645,10 @@ class Matcher:
             if any(p == phrase and start != hit.start for p, start in seen[entry.target]):
                 continue  # "data ... data" is one piece of evidence, not two (the same words twice)
             seen[entry.target].add((phrase, hit.start))
-            if (
-                reading.focus[0] <= hit.start
-                and hit.end <= reading.focus[1]
-                and reading.focus != (0, len(reading.words))
-            ):
+            span = reading.focus if reading.focus != (0, len(reading.words)) else reading.asked
+            if span[0] <= hit.start and hit.end <= span[1] and span != (0, len(reading.words)):
+                # "FSx for Lustre scratch file system is full. Who owns capacity here?": the layer
+                # the asking sentence names weighs more, in a short message too.
                 weight *= FOCUS_FACTOR
             per_topic[entry.target].append((weight, hit.start, hit.end))
         named_layers = {

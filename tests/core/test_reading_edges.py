@@ -679,3 +679,12 @@ def test_who_creates_is_a_duty_who_created_is_trivia(answerer: Answerer) -> None
     match = answerer.answer("in MemoryDB who creates the users and the ACLs?")["match"]
     assert match is not None and match["service"] == "memorydb"
     assert answerer.answer("who created kubernetes?")["match"] is None
+
+
+def test_the_layer_the_asking_sentence_names_weighs_more_in_a_short_message_too(answerer: Answerer) -> None:
+    question = (
+        "Athena writes query results into `s3://acme-athena-results/`. who's responsible for making sure"
+        " those results are encrypted with our KMS key?"
+    )
+    match = answerer.answer(question)["match"]
+    assert match is not None and (match["service"], match["topic"]) == ("athena", "encryption")
