@@ -598,6 +598,13 @@ class Matcher:
             if hit.entry.target == "responsibility" and self._not_asking_who(stems, hit, service_ends):
                 continue
             if (
+                hit.entry.target == "whole_service"
+                and stems[hit.start : hit.end] == ["split"]
+                and hit.start > 0
+                and stems[hit.start - 1] == "or"
+            ):
+                continue  # "AWS's problem, ours, or split?": a third answer, not a request for the split
+            if (
                 hit.entry.target == "not_responsibility"
                 and stems[hit.start] in _WHO
                 and hit.end - hit.start == 2

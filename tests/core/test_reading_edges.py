@@ -688,3 +688,12 @@ def test_the_layer_the_asking_sentence_names_weighs_more_in_a_short_message_too(
     )
     match = answerer.answer(question)["match"]
     assert match is not None and (match["service"], match["topic"]) == ("athena", "encryption")
+
+
+def test_split_as_a_third_answer_is_no_request_for_the_split(answerer: Answerer) -> None:
+    question = (
+        "One NAT gateway in one AZ, the AZ lost power and our private subnets lost egress. Under the SRM,"
+        " is that kind of VPC resilience AWS's problem, ours, or split?"
+    )
+    match = answerer.answer(question)["match"]
+    assert match is not None and (match["service"], match["topic"]) == ("vpc", "high-availability")
