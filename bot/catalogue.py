@@ -119,6 +119,9 @@ class Topic:
     # Identifiers that name the layer, by the phrase they mean: ("language runtime", regex) reads
     # "nodejs16.x" or "python3.8" as itself followed by "language runtime".
     name_patterns: tuple[tuple[str, str], ...] = ()
+    # The layer said in plain words ("the buildings the servers sit in"): training text for the
+    # layer model only, never matched as a phrase.
+    plain: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -497,6 +500,7 @@ def _build(raw: _Raw, problems: list[Problem], directories: tuple[Path, ...]) ->
             name_patterns=_topic_patterns(
                 where, f"topics.{topic_id}.name_patterns", body.get("name_patterns"), problems
             ),
+            plain=_phrases(where, f"topics.{topic_id}.plain", body.get("plain"), problems),
         )
     if not topics:
         problems.append(Problem("(catalogue)", "topics", "no topics are defined"))

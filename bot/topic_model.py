@@ -71,6 +71,8 @@ def training_documents(catalogue: Catalogue) -> list[tuple[list[str], str]]:
         docs.append((_stems(topic.title), topic.id))
         if topic.description:
             docs.append((_stems(topic.description), topic.id))
+        for sentence in topic.plain:  # the layer in plain words ("the actual computers underneath")
+            docs.append((_stems(sentence), topic.id))
         for alias in topic.aliases:
             docs.append((_stems(_phrase(alias)), topic.id))
         for hint in topic.hints:

@@ -225,3 +225,16 @@ def test_a_name_pattern_that_is_not_a_regular_expression_is_reported(tmp_path: P
     catalogue, problems = collect_problems([builtin_catalogue_dir(), tmp_path])
     assert catalogue is None
     assert any(p.entry.endswith("name_patterns") and "regular expression" in p.message for p in problems), problems
+
+
+def test_a_topics_plain_words_train_the_layer_model_and_name_no_phrase() -> None:
+    """`plain` sentences are layer-model training text, not phrases the matcher looks for."""
+    from bot.catalogue import default_catalogue
+    from bot.topic_model import training_documents
+
+    catalogue = default_catalogue()
+    facilities = catalogue.topics["facilities"]
+    assert facilities.plain
+    docs = training_documents(catalogue)
+    assert any(label == "facilities" and "camera" in words for words, label in docs)  # only said in `plain`
+    assert all(sentence not in facilities.aliases for sentence in facilities.plain)
