@@ -580,7 +580,13 @@ class Matcher:
         }
         # A service ruled out only through its hints ("like it does for zip functions") comes back
         # wherever it is named outright.
-        reading.negated = (negated - named_in_focus) | (negated_hints - named)
+        # "from Elasticsearch 7.10 to OpenSearch 2.x": named again as where the move goes, it is back.
+        destinations = {
+            h.entry.target
+            for h in hits
+            if h.entry.kind == SERVICE and h.start > 0 and stems[h.start - 1] in _MOVE_TO and h not in dismissed
+        }
+        reading.negated = (negated - named_in_focus - destinations) | (negated_hints - named)
         reading.renamed = negated & named_in_focus
         # A cue word inside a covered service's name is part of the name: "microsoft" in "AWS Managed
         # Microsoft AD" is not another provider, "step" in "Step Functions" is not a how-to.

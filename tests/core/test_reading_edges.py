@@ -697,3 +697,12 @@ def test_split_as_a_third_answer_is_no_request_for_the_split(answerer: Answerer)
     )
     match = answerer.answer(question)["match"]
     assert match is not None and (match["service"], match["topic"]) == ("vpc", "high-availability")
+
+
+def test_where_a_move_goes_is_not_left_behind(answerer: Answerer) -> None:
+    question = (
+        "our vendor says AWS will move our search domain from Elasticsearch 7.10 to OpenSearch 2.x for us"
+        " next quarter. is that true or is the engine version upgrade ours to schedule?"
+    )
+    match = answerer.answer(question)["match"]
+    assert match is not None and match["service"] == "opensearch"
