@@ -1541,6 +1541,20 @@ class Matcher:
             }
             if len(stressed) == 1:
                 return next(iter(stressed))
+        # "Evaluating App Runner against ECS. For App Runner, what's the full breakdown?": a request
+        # for every layer names no feature words; the one service its asking sentence names is it.
+        a_start, a_end = reading.asked
+        if (reading.cues.get("whole_service") or reading.cues.get("every_layer")) and (a_start, a_end) != (
+            0,
+            len(reading.words),
+        ):
+            in_asked = {
+                h.entry.target
+                for h in reading.hits
+                if h.entry.kind == SERVICE and a_start <= h.start < a_end and h.entry.target in services
+            }
+            if len(in_asked) == 1 and top not in in_asked:
+                return next(iter(in_asked))
         for service_id, position, named in candidates:
             if service_id == top or service_id.startswith(PRODUCT) or service_id not in services:
                 continue
@@ -1572,6 +1586,7 @@ class Matcher:
             opens = named and first and mentions.get(service_id, 0) >= mentions.get(top, 0)
             # ... and then one feature word of its own is enough too.
             needed = 1 if opens or asked else SUBJECT_EVIDENCE
+
             # "ECR in us-east-1 erroring on pulls and our ECS services ... point at <the ECR registry>
             # ... a copy of our images?": opened with and named again, it is the subject outright.
             again = mentions.get(service_id, 0) > mentions.get(top, 0)

@@ -270,3 +270,8 @@ def test_a_reporting_word_later_in_the_clause_makes_the_messenger(answerer: Answ
     assert _match(answerer, question)[0] == "ec2"
     asked = "does Amazon Inspector fix anything it finds, like bumping a package in our Lambda function?"
     assert _match(answerer, asked)[0] == "inspector"
+
+
+def test_a_whole_service_request_is_for_the_service_its_asking_sentence_names(answerer: Answerer) -> None:
+    match = answerer.answer("Weighing App Runner against ECS. For App Runner, what's the full breakdown?")["match"]
+    assert match is not None and (match["service"], match["topic"]) == ("app-runner", None)
