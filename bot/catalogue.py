@@ -291,10 +291,26 @@ def _yaml() -> Any:
     return yaml
 
 
+@lru_cache(maxsize=1)
 def _yaml_loader() -> type[yaml.SafeLoader]:
+    """The fastest safe loader, refusing a key twice in one mapping: YAML would keep the last
+    silently ("aliases:" written twice in a cell drops the first list)."""
     import yaml  # only to build a catalogue: `ask` from the cache never parses YAML
 
-    return cast("type[yaml.SafeLoader]", getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    base = cast("type[yaml.SafeLoader]", getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+    class _StrictLoader(base):  # type: ignore[valid-type,misc]
+        def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if isinstance(key, str) and key in seen:
+                    reason = f"duplicate key {key!r} (the later one would replace the first)"
+                    raise yaml.constructor.ConstructorError(None, None, reason, key_node.start_mark)
+                seen.add(key)
+            return cast("dict[Any, Any]", super().construct_mapping(node, deep=deep))
+
+    return _StrictLoader
 
 
 def _catalogue_files(directory: Path) -> list[Path]:

@@ -283,3 +283,21 @@ def test_a_service_without_all_its_cells_is_refused(tmp_path: Path) -> None:
     )
     _, problems = collect_problems([builtin_catalogue_dir(), tmp_path])
     assert any(p.entry == "service half" and "has no cell for topic(s): facilities" in p.message for p in problems)
+
+
+def test_a_key_written_twice_is_reported_not_silently_replaced(tmp_path: Path) -> None:
+    """YAML keeps the last of two equal keys; a cell with `aliases:` twice would lose the first list."""
+    _write(
+        tmp_path,
+        "twice.yaml",
+        """
+        service: s3
+        cells:
+          capacity:
+            aliases: [first list]
+            aliases: [second list]
+        """,
+    )
+    catalogue, problems = collect_problems([builtin_catalogue_dir(), tmp_path])
+    assert catalogue is None
+    assert any("twice.yaml: line 6: is not valid YAML: duplicate key 'aliases'" in str(p) for p in problems), problems
