@@ -275,3 +275,12 @@ def test_a_reporting_word_later_in_the_clause_makes_the_messenger(answerer: Answ
 def test_a_whole_service_request_is_for_the_service_its_asking_sentence_names(answerer: Answerer) -> None:
     match = answerer.answer("Weighing App Runner against ECS. For App Runner, what's the full breakdown?")["match"]
     assert match is not None and (match["service"], match["topic"]) == ("app-runner", None)
+
+
+def test_guardduty_reads_its_own_streams_of_flow_and_dns_logs(answerer: Answerer) -> None:
+    """GuardDuty's foundational data sources are independent streams AWS reads: asking whether
+    flow logs must be turned on for it is its control plane's (AWS), not our logging."""
+    question = "Before turning on GuardDuty, do we have to enable VPC flow logs and DNS query logging for it to work?"
+    match = answerer.answer(question)["match"]
+    assert match is not None
+    assert (match["service"], match["topic"], match["owner"]) == ("guardduty", "control-plane", "aws")
