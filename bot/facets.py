@@ -80,10 +80,9 @@ def _found(words: list[str], key: tuple[str, ...]) -> tuple[int, int, bool] | No
             continue
         if word == key[0]:
             at, found = start, True
-            reach = start + len(key) + FACET_SPREAD
             for w in key[1:]:
                 try:
-                    at = words.index(w, at + 1, reach)
+                    at = words.index(w, at + 1, start + len(key) + FACET_SPREAD)
                 except ValueError:
                     found = False
                     break

@@ -1316,11 +1316,7 @@ class Matcher:
         else:
             # Every other service named is one it uses; one every service uses (CloudWatch) named
             # more often than it is the subject itself ("Lambda log groups ... the CloudWatch Logs bill").
-            starts: dict[str, set[int]] = defaultdict(set)
-            for h in reading.hits:
-                if h.entry.kind == SERVICE:
-                    starts[h.entry.target].add(h.start)
-            mentions = {target: len(at) for target, at in starts.items()}
+            mentions = _mentions(reading)
             others = [s for s in covered if s != first]
             if not all(
                 s in service.uses
@@ -1373,7 +1369,7 @@ class Matcher:
         for i in range(position, end):
             if i > position and i in reading.breaks:
                 return False
-            if any(tuple(words[i : i + len(key)]) == key for key in self._reporting):
+            if self._reporting_word_at(words, i):
                 return True
             if i == position and i + 1 < len(words) and words[i].isalpha() and words[i + 1].isdigit():
                 return True  # a control id: "security hub rds 2"
@@ -1386,9 +1382,13 @@ class Matcher:
         for i in range(max(0, position - REPORT_BEFORE), position):
             if any(b in reading.breaks for b in range(i + 1, position + 1)):
                 continue
-            if any(tuple(words[i : i + len(key)]) == key and i + len(key) <= position for key in self._reporting):
+            if 0 < self._reporting_word_at(words, i) <= position - i:
                 return True
         return False
+
+    def _reporting_word_at(self, words: Sequence[str], i: int) -> int:
+        """The length of the reporting phrase (`reporting_words`) that starts at word `i`, or 0."""
+        return max((len(key) for key in self._reporting if tuple(words[i : i + len(key)]) == key), default=0)
 
     def _product_named_first(self, reading: _Reading, strong: dict[str, tuple[int, bool]]) -> str | None:
         """An uncovered product that is the question's subject: named more often than any covered service,
@@ -1408,12 +1408,9 @@ class Matcher:
         covered = [position for s, (position, _) in strong.items() if not s.startswith(PRODUCT)]
         if not products or not covered:
             return None
-        mentions: dict[str, set[int]] = defaultdict(set)
-        for hit in reading.hits:
-            if hit.entry.kind == SERVICE:
-                mentions[hit.entry.target].add(hit.start)
-        most = max(products, key=lambda p: (len(mentions[p[1]]), -p[0]))[1]
-        if len(mentions[most]) > max(len(mentions[s]) for s in strong if not s.startswith(PRODUCT)):
+        mentions = _mentions(reading)
+        most = max(products, key=lambda p: (mentions.get(p[1], 0), -p[0]))[1]
+        if mentions.get(most, 0) > max(mentions.get(s, 0) for s in strong if not s.startswith(PRODUCT)):
             return most  # "our S3 bucket feeds a Kendra index. when kendra crawls it ...": named again, the subject
         first, product = min(products)
         if first >= min(covered):
@@ -1510,11 +1507,7 @@ class Matcher:
         # one for the service the asking sentence opens with (and names no less often than the
         # other), make it the subject. Ties go to the service named first.
         # "... in ECR. does ECR patch ...": a service named again stays the subject
-        spans: dict[str, set[int]] = defaultdict(set)
-        for hit in reading.hits:
-            if hit.entry.kind == SERVICE:
-                spans[hit.entry.target].add(hit.start)
-        mentions = {service_id: len(starts) for service_id, starts in spans.items()}
+        mentions = _mentions(reading)
         best: tuple[int, int, str] | None = None
         # A service only hinted at ("the distribution") needs two feature words of its own.
         candidates = [(s, p, True) for s, (p, _) in strong.items()]
@@ -1586,7 +1579,6 @@ class Matcher:
             opens = named and first and mentions.get(service_id, 0) >= mentions.get(top, 0)
             # ... and then one feature word of its own is enough too.
             needed = 1 if opens or asked else SUBJECT_EVIDENCE
-
             # "ECR in us-east-1 erroring on pulls and our ECS services ... point at <the ECR registry>
             # ... a copy of our images?": opened with and named again, it is the subject outright.
             again = mentions.get(service_id, 0) > mentions.get(top, 0)
@@ -1673,7 +1665,7 @@ class Matcher:
             if any(p == phrase and start != hit.start for p, start in seen[entry.target]):
                 continue  # "data ... data" is one piece of evidence, not two (the same words twice)
             seen[entry.target].add((phrase, hit.start))
-            span = reading.focus if reading.focus != (0, len(reading.words)) else reading.asked
+            span = reading.asked  # the focus itself when the message is long enough to have one
             if span[0] <= hit.start and hit.end <= span[1] and span != (0, len(reading.words)):
                 # "FSx for Lustre scratch file system is full. Who owns capacity here?": the layer
                 # the asking sentence names weighs more, in a short message too.
@@ -2006,6 +1998,15 @@ def _left_behind(stems: Sequence[str], hit: Hit, breaks: frozenset[int] | set[in
     opened = [i for i in labels if stems[i] == _BEFORE and i < hit.start]
     closed = [i for i in labels if stems[i] == _AFTER and i >= hit.end]
     return bool(opened and closed) and max(opened) < min(closed)
+
+
+def _mentions(reading: _Reading) -> dict[str, int]:
+    """How many places name each service outright (two names at one place are one mention)."""
+    starts: dict[str, set[int]] = defaultdict(set)
+    for hit in reading.hits:
+        if hit.entry.kind == SERVICE:
+            starts[hit.entry.target].add(hit.start)
+    return {target: len(at) for target, at in starts.items()}
 
 
 def _within(hit: Hit, spans: set[tuple[int, int]]) -> bool:
