@@ -149,6 +149,7 @@ class _Words(NamedTuple):
     corrected: set[int]
     focus: tuple[int, int]  # the words of the sentence that asks the question
     breaks: frozenset[int]  # words that open a clause after punctuation ("(no EKS). etcd": "etcd")
+    titled: frozenset[int] = frozenset()  # words of a compliance control's bracketed title
 
 
 @dataclass
@@ -161,6 +162,7 @@ class _Reading:
     canonical: list[Hit] = field(default_factory=list)  # services' own ids, even inside longer names
     focus: tuple[int, int] = (0, 0)  # the words of the sentence that asks the question
     breaks: frozenset[int] = frozenset()  # words that open a clause (`_Words.breaks`)
+    titled: frozenset[int] = frozenset()  # a control's bracketed title (`_Words.titled`)
     asked: tuple[int, int] = (0, 0)  # the asking sentence, also in a message short enough to be all focus
     typed: list[str] = field(default_factory=list)  # the words before stemming, to quote back
     cues: dict[str, list[Hit]] = field(default_factory=lambda: defaultdict(list))
@@ -461,9 +463,15 @@ class Matcher:
         sentences: list[tuple[int, int, bool]] = []
         text = _COMMAND.sub(" ", strip_slack_markup(question[: MAX_MATCH_CHARS * 2])[:MAX_MATCH_CHARS])
         text = self.expand_names(name_managed_keys(text))
-        # "ISO 27001 Annex A 8.10 (information deletion)": the bracketed title of a control is part of
-        # its id, and like the id it names no layer; the layer the question names decides.
-        text = _CONTROL_TITLE.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + " " * len(m.group(1)) + ")", text)
+        # "SOC 2 CC6.4 (physical access restrictions)": the bracketed title of a control says what the
+        # control is about, so it leans towards that layer, but only as a hint: the layer the question
+        # itself names decides ("ISO 27001 A 8.10 (information deletion): ... leftover blocks from
+        # another customer's volume?" is about isolation, not data). The title's words are marked.
+        text = _CONTROL_TITLE.sub(
+            lambda m: m.group(0)[: m.start(1) - m.start(0)] + f" {_TITLE_OPEN} {m.group(1)} {_TITLE_CLOSE} )", text
+        )
+        titled: set[int] = set()
+        in_title = False
         for sentence in _SENTENCE.findall(text):
             # "ElastiCache Serverless", "CloudFront Functions": a CamelCase name the catalogue knows
             # as one word stays one word (fold would split it into "elasti cache", "cloud front").
@@ -483,6 +491,12 @@ class Matcher:
                 word = raw[i]
                 if i in opens:
                     breaks.add(len(words))
+                if word in (_TITLE_OPEN, _TITLE_CLOSE):
+                    in_title = word == _TITLE_OPEN
+                    i += 1
+                    continue
+                if in_title:
+                    titled.add(len(words))
                 if i + 1 < len(raw) and i + 1 not in opens:
                     joined = word + raw[i + 1]
                     if len(joined) >= 6 and joined in self._raw_words and raw[i + 1] not in self._raw_words:
@@ -498,14 +512,14 @@ class Matcher:
                 sentences.append((start, len(words), "?" in sentence))
         asking = [s for s in sentences if s[2]] or sentences or [(0, 0, False)]
         start, end = asking[-1][:2]
-        return _Words(words, corrected, (start, end), frozenset(breaks))
+        return _Words(words, corrected, (start, end), frozenset(breaks), frozenset(titled))
 
     def _known_camel(self, word: str) -> str:
         folded = word.lower()
         return folded if folded in self._raw_words else word
 
     def _read(self, question: str) -> _Reading:
-        words, corrected, focus, breaks = self._words(question)
+        words, corrected, focus, breaks, titled = self._words(question)
         stems = [stem(w) for w in words]
         found: list[Hit] = []
         n = len(stems)
@@ -566,7 +580,14 @@ class Matcher:
         if n <= FOCUS_AFTER_WORDS:
             focus = (0, n)
         reading = _Reading(
-            words=stems, corrected=corrected, hits=hits, canonical=canonical, focus=focus, breaks=breaks, typed=words
+            words=stems,
+            corrected=corrected,
+            hits=hits,
+            canonical=canonical,
+            focus=focus,
+            breaks=breaks,
+            titled=titled,
+            typed=words,
         )
         reading.asked = asked
         # "MySQL ourselves on an instance instead of RDS": the service ruled out does not come back
@@ -1670,6 +1691,8 @@ class Matcher:
                 # "FSx for Lustre scratch file system is full. Who owns capacity here?": the layer
                 # the asking sentence names weighs more, in a short message too.
                 weight *= FOCUS_FACTOR
+            if all(i in reading.titled for i in range(hit.start, hit.end)):
+                weight = min(weight, HINT_WEIGHT)  # a control's title leans towards its layer
             per_topic[entry.target].append((weight, hit.start, hit.end))
         named_layers = {
             topic
@@ -1789,6 +1812,8 @@ _NAME_PART_CUES = frozenset({"foreign", "not_responsibility"})  # cues that woul
 _CONTROL_TITLE = re.compile(
     r"\b(?:iso|soc|pci|hipaa|nist|cis|fedramp)\b[\w .:/-]{0,30}?\d[\w.-]*\s*\(([^()]{3,60})\)", re.IGNORECASE
 )
+# Marks around a control's title in the text (letters only, so folding keeps them as words).
+_TITLE_OPEN, _TITLE_CLOSE = "demarctitleopens", "demarctitlecloses"
 _COMMAND = re.compile(r"^\s*/demarc\b", re.IGNORECASE)  # the slash command's own name is not a word of the question
 _CAMEL_WORD = re.compile(r"\b[A-Za-z]*[a-z][A-Z][A-Za-z]*\b")
 #: Punctuation inside a sentence that ends a clause: a comma, colon, semicolon, bracket or a spaced dash.

@@ -413,12 +413,16 @@ def test_the_default_runtime_update_mode_is_lambdas_auto_mode(answerer: Answerer
     assert match is not None and (match["service"], match["topic"], match["owner"]) == ("lambda", "platform", "aws")
 
 
-def test_a_bracketed_control_title_names_no_layer(answerer: Answerer) -> None:
+def test_a_bracketed_control_title_leans_towards_its_layer_but_the_question_decides(answerer: Answerer) -> None:
     match = answerer.answer(
         "ISO 27001 A.8.10 (information deletion): a fresh EBS volume, could it hold another customer's old blocks?"
         " who guarantees not?"
     )["match"]
     assert match is not None and (match["topic"], match["owner"]) == ("virtualization", "aws")
+    # With no layer named outside it, the title is what the control (and the question) is about.
+    question = "PCI DSS 9.4 (physical access controls) for the RDS estate: inherited, or evidence we owe?"
+    match = answerer.answer(question)["match"]
+    assert match is not None and (match["service"], match["topic"], match["owner"]) == ("rds", "facilities", "aws")
 
 
 def test_the_technology_of_a_managed_product_is_not_the_product(answerer: Answerer) -> None:
