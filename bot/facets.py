@@ -73,7 +73,7 @@ def _found(words: list[str], key: tuple[str, ...]) -> tuple[int, int, bool] | No
         if wanted <= set(window):
             positions = [window.index(w) for w in key]
             last = start + max(positions)
-            if not _denied(words, last):
+            if not _denied(words, last, key):
                 if positions == sorted(positions):
                     return start, last, True
                 unordered = unordered or (start, last, False)
@@ -86,15 +86,17 @@ def _found(words: list[str], key: tuple[str, ...]) -> tuple[int, int, bool] | No
                 except ValueError:
                     found = False
                     break
-            if found and not _denied(words, at):
+            if found and not _denied(words, at, key):
                 return start, at, True
     return unordered
 
 
-def _denied(words: list[str], last: int) -> bool:
+def _denied(words: list[str], last: int, key: tuple[str, ...] = ()) -> bool:
     """A negation among the few words before the phrase's last word ("no kms key"), or the
-    setting it names switched off right after it ("automated agent configuration is off")."""
-    before = [w for w in words[max(0, last - FACET_DENIAL_REACH - 2) : last] if w not in _ARTICLES]
+    setting it names switched off right after it ("automated agent configuration is off").
+    A negation that is one of the phrase's own words ("shard without replicas") denies nothing."""
+    own = set(key) & _DENIALS
+    before = [w for w in words[max(0, last - FACET_DENIAL_REACH - 2) : last] if w not in _ARTICLES and w not in own]
     if any(w in _DENIALS for w in before[-FACET_DENIAL_REACH:]):
         return True
     return any(w in _SWITCHED_OFF for w in words[last + 1 : last + 1 + FACET_OFF_REACH])
@@ -131,7 +133,7 @@ def _adjacent(words: list[str], key: tuple[str, ...]) -> bool:
                 break
             at += 1
         else:
-            if not _denied(words, at):
+            if not _denied(words, at, key):
                 return True
     return False
 

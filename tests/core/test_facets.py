@@ -124,6 +124,13 @@ def test_a_facet_switched_off_or_ruled_out_is_not_named(catalogue: Catalogue) ->
     assert part_for(hardware, "a host in our 42U rack failed, not an outposts server", service_names(outposts)) is None
 
 
+def test_a_negation_that_is_part_of_the_phrase_denies_nothing(catalogue: Catalogue) -> None:
+    """ "shard without replicas" names the customer's half of MemoryDB's high availability."""
+    cell = catalogue.cell("memorydb", "high-availability")
+    named = part_for(cell, "a MemoryDB shard without replicas lost its primary: whose gap was that?")
+    assert named is not None and named[0].owner == "customer"
+
+
 def test_both_sides_named_in_other_words_leave_the_cell_owner(catalogue: Catalogue) -> None:
     """One clause names AWS's facet and another ours: the question is about the whole layer."""
     cell = catalogue.cell("acm", "encryption")
