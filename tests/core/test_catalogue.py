@@ -74,9 +74,11 @@ CONTRACT_CHECKS = [
     "ec2-patching",
     "cloudtrail",
 ]
-AWS_DOCS = re.compile(  # AWS's own documentation hosts
+# AWS's own documentation hosts; .cn is the China partition's copy of the docs, and re:Post's
+# knowledge center is where AWS Support's articles (once aws.amazon.com/premiumsupport) live now.
+AWS_DOCS = re.compile(
     r"^https://(docs\.aws\.amazon\.com|aws\.amazon\.com|lightsail\.aws\.amazon\.com|anywhere\.eks\.amazonaws\.com"
-    r"|boto3\.amazonaws\.com|docs\.amazonaws\.cn)/"  # .cn: the China partition's copy of the docs
+    r"|boto3\.amazonaws\.com|docs\.amazonaws\.cn|repost\.aws/knowledge-center)/"
 )
 
 
@@ -117,13 +119,27 @@ BELOW_THE_LINE_MOVES = {
     "ec2-bare-metal": {"virtualization"},
     "lambda-managed-instances": {"virtualization"},
 }
+#: Services that are hybrid by design: part of them runs on your site, whatever variant you pick.
+HYBRID_BY_DESIGN = {
+    # A gateway VM on your hypervisor (or a hardware appliance), or an agent VM, at your site.
+    "storage-gateway": {"facilities", "hardware", "network-infrastructure", "virtualization"},
+    "datasync": {"facilities", "hardware", "network-infrastructure", "virtualization"},
+    # The source servers being replicated stay on your site, hypervisor and all.
+    "elastic-disaster-recovery": {"facilities", "hardware", "network-infrastructure", "virtualization"},
+    # The device sits at your site while in use, on your network; AWS owns and replaces the device.
+    "snowball": {"facilities", "network-infrastructure"},
+    # Your router, cross connect and circuit to a colocation site where AWS's device sits.
+    "direct-connect": {"facilities", "hardware", "network-infrastructure"},
+}
 
 
 def test_the_layers_below_the_hypervisor_are_aws_unless_the_variant_moves_them(catalogue: Catalogue) -> None:
     for service in catalogue.services.values():
         for topic in ("facilities", "hardware", "network-infrastructure", "virtualization"):
             owner = service.cells[topic].owner
-            if topic in BELOW_THE_LINE_MOVES.get(service.id, ()):
+            if topic in HYBRID_BY_DESIGN.get(service.id, ()):
+                assert owner != "aws", (service.id, topic)
+            elif topic in BELOW_THE_LINE_MOVES.get(service.id, ()):
                 assert owner != "aws", (service.id, topic)
                 assert service.variant_of, (service.id, "only a variant moves this layer")
             else:

@@ -163,7 +163,7 @@ def test_answer_cell_returns_the_contract_answer(answerer: Answerer) -> None:
     ("question", "product"),
     [
         ("who secures the towers of our aws wavelength zone?", "Wavelength"),
-        ("aurora dsql: who patches the engine?", "Aurora DSQL"),
+        ("timestream liveanalytics: who patches the engine?", "Timestream"),
         ("who patches the os on aws ground station?", "Ground Station"),
     ],
 )
@@ -180,6 +180,12 @@ def test_uncovered_products_are_declined_by_name(answerer: Answerer, question: s
         ("ECR image scanning findings: whose job to fix them?", "ecr"),
         ("on RDS Custom who patches the OS?", "rds-custom"),
         ("eks anywhere on our vsphere: who runs the control plane?", "eks-anywhere"),
+        ("amazon mq broker: who applies the OS patches?", "amazon-mq"),
+        ("aurora dsql: who patches the engine?", "aurora-dsql"),
+        ("our DMS task to Aurora fails validation: whose job are the table mappings?", "database-migration-service"),
+        ("who patches the hypervisor under our storage gateway VM on esxi?", "storage-gateway"),
+        ("the HSMs behind KMS: who replaces them, and do we need CloudHSM for that?", "kms"),
+        ("we moved our signing keys off KMS onto a CloudHSM cluster: who rotates them now?", "cloudhsm"),
     ],
 )
 def test_products_the_catalogue_covers_answer_as_themselves(answerer: Answerer, question: str, service: str) -> None:

@@ -41,7 +41,7 @@ def test_own_outside_set_is_answered_and_rarely_wrong(answerer: Answerer) -> Non
 
 
 # Shapes that once crashed the matcher when an uncovered product was named first and a covered
-# service's word came after it ("keyspaces tables ...": "tables" hints DynamoDB).
+# service's word came after it ("timestream tables ...": "tables" hints DynamoDB).
 PROBES = (
     "{name} tables replicated across zones: do we configure that?",
     "{name}: who patches the OS, us or aws?",
@@ -60,8 +60,8 @@ def test_every_product_of_the_gazetteer_gets_an_answer_in_any_question_shape(ans
 
 
 def test_a_product_named_first_is_declined_by_name_not_answered_as_the_service_after_it(answerer: Answerer) -> None:
-    answer = answerer.answer("Amazon Keyspaces tables replicated across zones: do we configure that, or AWS?")
-    assert answer["match"] is None and "Keyspaces" in answer["note"]
+    answer = answerer.answer("Amazon Timestream for LiveAnalytics tables replicated across zones: ours to configure?")
+    assert answer["match"] is None and "Timestream" in answer["note"]
     answer = answerer.answer("AWS Lake Formation grants on top of our Glue Data Catalog: who manages them?")
     assert answer["match"] is None and "Lake Formation" in answer["note"]
     # A single word of a product's model id is the technology, not the subject: MSK answers.

@@ -686,12 +686,12 @@ def test_who_creates_is_a_duty_who_created_is_trivia(answerer: Answerer) -> None
 
 
 def test_the_layer_the_asking_sentence_names_weighs_more_in_a_short_message_too(answerer: Answerer) -> None:
+    # The first sentence is about configuration drift; the asking sentence names resilience.
     question = (
-        "Athena writes query results into `s3://acme-athena-results/`. who's responsible for making sure"
-        " those results are encrypted with our KMS key?"
+        "Control Tower landing zone drifted and things broke. Resilience and recovery of the landing zone: AWS or us?"
     )
     match = answerer.answer(question)["match"]
-    assert match is not None and (match["service"], match["topic"]) == ("athena", "encryption")
+    assert match is not None and (match["service"], match["topic"]) == ("control-tower", "high-availability")
 
 
 def test_split_as_a_third_answer_is_no_request_for_the_split(answerer: Answerer) -> None:
