@@ -162,6 +162,12 @@ def test_a_price_asked_in_the_last_sentence_is_not_responsibility(answerer: Answ
     assert answerer.answer(question)["match"] is None
 
 
+def test_which_one_is_better_is_advice_not_responsibility(answerer: Answerer) -> None:
+    assert answerer.answer("which node type is better for our MSK brokers, m7g or m5?")["match"] is None
+    match = answerer.answer("who patches the OS on fargate, is it better handled by us?")["match"]
+    assert match is not None and match["topic"] == "os-patching"
+
+
 def test_an_everyday_word_that_is_a_service_id_is_not_its_name(answerer: Answerer) -> None:
     said = _said(answerer, "etcd backups on our self-managed k8s on ec2: whose problem?")
     assert said is not None and said[0] == "ec2"
