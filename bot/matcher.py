@@ -1848,8 +1848,11 @@ _NEGATION_PAIRS = frozenset(
     {("instead", "of"), ("rather", "than"), ("isnt", "on"), ("not", "on"), ("no", "more"), ("away", "from")}
     | {(stem(verb), "off") for verb in ("moving", "migrating", "getting", "move", "migrate")}
     | {("rid", "of")}  # "we got rid of the ASG"
-    | {(stem(verb), "from") for verb in ("coming", "come", "came")}  # "we come from ElastiCache"
 )
+# "we come from ElastiCache", "coming from Heroku, ...": where the asker came from is left behind;
+# "container instances come from an ECS-optimized AMI" is where something is made, not a move.
+_CAME_FROM = frozenset((stem(verb), "from") for verb in ("coming", "come", "came"))
+_MOVERS = frozenset({"we", "i", "were", "weve", "im", "ive", "us", "team", "company"})
 # "we stopped using EKS", "no longer use Beanstalk": the verb of use is an article to `_negated`,
 # so these are read off the words as written.
 _GIVEN_UP = frozenset({(stem("stopped"), "using"), (stem("quit"), "using"), ("longer", "use"), ("longer", "using")})
@@ -1965,6 +1968,8 @@ def _negated(
         return True
     if len(before) >= 2 and (before[-2], before[-1]) in _NEGATION_PAIRS:
         return True
+    if len(before) >= 2 and (before[-2], before[-1]) in _CAME_FROM:
+        return len(before) < 3 or before[-3] in _MOVERS
     # "moving a small Flask API off Elastic Beanstalk onto App Runner": a move's "off" with the
     # thing moved between the verb and it.
     if before[-1] == "off" and any(w in _MOVE_VERBS for w in stems[max(0, hit.start - MOVE_REACH - 2) : hit.start]):

@@ -685,6 +685,13 @@ def test_where_a_move_comes_from_is_left_behind(answerer: Answerer, question: st
     assert match is not None and match["service"] == service, question
 
 
+def test_what_a_thing_is_made_from_is_no_move(answerer: Answerer) -> None:
+    """ "instances come from an ECS-optimized AMI" says how they were built; ECS is not left behind."""
+    question = "container instances come from an ECS-optimized AMI baked last year: who updates the ECS agent on them?"
+    match = answerer.answer(question)["match"]
+    assert match is not None and (match["service"], match["topic"]) == ("ecs", "container-runtime")
+
+
 def test_who_creates_is_a_duty_who_created_is_trivia(answerer: Answerer) -> None:
     match = answerer.answer("in MemoryDB who creates the users and the ACLs?")["match"]
     assert match is not None and match["service"] == "memorydb"
