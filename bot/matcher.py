@@ -1000,8 +1000,10 @@ class Matcher:
         )
 
     def _names_a_hybrid_offering(self, reading: _Reading) -> bool:
-        """ "EKS Anywhere on our vSphere", "ECS Anywhere on prem": an AWS offering that runs on the
-        asker's own site makes VMware or "on prem" context, not another provider."""
+        """ "EKS Anywhere on our vSphere", "ECS Anywhere on prem", "our file gateway VM on ESXi": an
+        AWS offering that runs on the asker's own site makes VMware or "on prem" context, not another
+        provider. A service whose own facilities or hypervisor the catalogue gives to the customer
+        (Storage Gateway, DataSync, Elastic Disaster Recovery) is one by its cells."""
         for hit in reading.hits:
             target = hit.entry.target
             if hit.entry.kind != SERVICE:
@@ -1009,7 +1011,11 @@ class Matcher:
             if target.startswith(PRODUCT) and target[len(PRODUCT) :] in self._curated:
                 return True
             service = self.catalogue.services.get(target)
-            if service is not None and service.variant_of is not None:
+            if service is None:
+                continue
+            if service.variant_of is not None or any(
+                topic in service.cells and service.cells[topic].owner != "aws" for topic in _ON_YOUR_SITE
+            ):
                 return True
         return False
 
@@ -1843,6 +1849,8 @@ _DO_NOT = frozenset({"dont", "doesnt", "didnt"})
 _DO_NOT_VERBS = frozenset(
     stem(w) for w in ("use", "using", "put", "run", "have", "need", "want", "go", "touch", "deploy")
 )
+#: Layers whose owner, when not AWS, puts part of a service on the customer's own site.
+_ON_YOUR_SITE = ("facilities", "virtualization")
 _DETERMINER_NEGATIONS = frozenset({"no", "without"})  # "no ALB access logs": they qualify the noun after
 _NEGATION_PAIRS = frozenset(
     {("instead", "of"), ("rather", "than"), ("isnt", "on"), ("not", "on"), ("no", "more"), ("away", "from")}

@@ -447,6 +447,13 @@ def test_your_own_site_is_context_when_an_aws_service_is_named(answerer: Answere
     assert answer["match"] is None and "your own site" in answer["note"]
 
 
+def test_vmware_under_a_hybrid_service_is_the_askers_site_not_another_cloud(answerer: Answerer) -> None:
+    """Storage Gateway's hypervisor is the customer's by its cells, so VMware there is context."""
+    match = answerer.answer("our DataSync agent VM sits on VMware ESXi: who patches that hypervisor?")["match"]
+    assert match is not None and (match["service"], match["topic"]) == ("datasync", "virtualization")
+    assert answerer.answer("we run our app on vmware, who patches the OS?")["match"] is None
+
+
 def test_a_flaw_weighs_for_the_layer_it_is_named_with(answerer: Answerer) -> None:
     """'CVE' leans towards the OS and the app only when no layer is named: a docker engine CVE is the
     container runtime's (vocabulary `vulnerability`)."""
