@@ -2013,6 +2013,8 @@ def _negated(
             if k + 1 < len(window) and window[k + 1] in _DEMONSTRATIVES:
                 return False  # "records like that, r53's or ours?": "like that" is "such", no comparison
             previous = window[k - 1] if k else (stems[hit.start - len(window) - 1] if hit.start > len(window) else "")
+            if hit.start - len(window) + k in breaks:
+                previous = ""  # "... or do we need to do something, like with CloudFront?": a new clause
             return previous not in _NOT_COMPARING and all(w not in _CLAUSE_ENDS for w in window[k + 1 :])
     return False
 

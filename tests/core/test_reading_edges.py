@@ -296,6 +296,12 @@ def test_a_covered_service_is_not_declined_by_one_of_its_api_names(
             "athena",
         ),
         ("it looks like rds is refusing connections after the engine patch, whose job is the engine?", "rds"),
+        # "something" ends its clause at the comma: the clause "like with CloudFront" compares.
+        (
+            "if a region behind our global accelerator dies, does aws shift traffic or do we do something, like "
+            "with cloudfront origin failover?",
+            "global-accelerator",
+        ),
     ],
 )
 def test_a_service_in_a_like_clause_is_the_one_compared_with(answerer: Answerer, question: str, service: str) -> None:
