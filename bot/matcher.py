@@ -1281,6 +1281,8 @@ class Matcher:
         subject = self._subject(reading, strong, weak, ranked)
         if subject is None:
             subject = self._runs_on_top(strong, ranked, reading)
+        if subject is None:
+            subject = self._moved_to(reading, strong, ranked)
         if subject is not None:
             reading.displaced = ranked[0][0]
             ranked.sort(key=lambda kv: kv[0] != subject)
@@ -1292,6 +1294,42 @@ class Matcher:
             ranked[0] = (ranked[0][0], ranked[0][1] * TIE_FACTOR)
             reading.tie = ranked[1][0]
         return ranked
+
+    def _moved_to(
+        self, reading: _Reading, strong: dict[str, tuple[int, bool]], ranked: list[tuple[str, float]]
+    ) -> str | None:
+        """The service a message says it moved (is moving) to, when every other service is named
+        only before it: "With Beanstalk we spread it over AZs ourselves. We're moving the API to App
+        Runner now. Do we still ...?" is about App Runner."""
+        if len(ranked) < 2:
+            return None
+        words = reading.words
+        destinations = []
+        for hit in reading.hits:
+            if hit.entry.kind != SERVICE or hit.entry.target not in strong or hit.start == 0:
+                continue
+            k = hit.start - 1
+            while k >= 0 and words[k] in _ARTICLES:
+                k -= 1
+            if k < 1 or words[k] not in _DESTINATION or k + 1 in reading.breaks:
+                continue
+            for v in range(k - 1, max(-1, k - MOVE_REACH - 3), -1):
+                if v + 1 in reading.breaks:
+                    break  # the verb and "to" are in one clause
+                if words[v] in _MOVE_VERBS:
+                    destinations.append(hit)
+                    break
+        targets = {h.entry.target for h in destinations}
+        if len(targets) != 1:
+            return None
+        (target,) = targets
+        first = min(h.start for h in destinations)
+        others = [
+            h for h in reading.hits if h.entry.kind == SERVICE and h.entry.target in strong and h.entry.target != target
+        ]
+        if not others or any(h.start > first for h in others):
+            return None
+        return target if ranked[0][0] != target else None
 
     def _service_of_features(self, reading: _Reading) -> str | None:
         """The service a message names only by its own features ("visibility timeout shorter than
@@ -1872,6 +1910,7 @@ _POSSESSIVE_ARTICLES = frozenset({"the", "our", "a", "an", "their", "your"})
 _CONTRAST_PAIRS = frozenset({("rather", "than"), ("instead", "of")})
 # "who created / wrote / founded ...": trivia, read off the words as written (stems merge the tenses).
 _TRIVIA_VERBS = frozenset({"invented", "created", "wrote", "founded", "made", "built", "designed", "developed"})
+_DESTINATION = frozenset({"to", "onto", "into"})  # "moving the API to App Runner"
 _MOVE_VERBS = frozenset(stem(w) for w in ("moving", "move", "moved", "migrating", "migrate", "migrated", "taking"))
 _MANAGED = stem("managed")
 _KIND_WORDS = frozenset({_MANAGED})  # "not a managed NAT gateway": a kind of the thing ruled out

@@ -698,6 +698,15 @@ def test_where_a_move_comes_from_is_left_behind(answerer: Answerer, question: st
     assert match is not None and match["service"] == service, question
 
 
+def test_the_service_a_message_moves_to_is_the_subject(answerer: Answerer) -> None:
+    question = (
+        "Beanstalk made us pick the AZs for each environment. We are moving the service to App Runner."
+        " Anything for us to set up for zone failures?"
+    )
+    match = answerer.answer(question)["match"]
+    assert match is not None and match["service"] == "app-runner"
+
+
 def test_what_a_thing_is_made_from_is_no_move(answerer: Answerer) -> None:
     """ "instances come from an ECS-optimized AMI" says how they were built; ECS is not left behind."""
     question = "container instances come from an ECS-optimized AMI baked last year: who updates the ECS agent on them?"
