@@ -1402,6 +1402,15 @@ class Matcher:
         """Every mention of a reporting service is as the messenger: "Inspector flagged ...",
         "shows up in Inspector", "Config rule rds-storage-encrypted ..."."""
         named = [h for h in reading.hits if h.entry.kind == SERVICE and h.entry.target == service]
+        # "Macie found PII ... where are the sensitive data discovery results kept?": a feature of its
+        # own that is no report (one of its cells' aliases without a reporting word) makes it the subject.
+        if any(
+            h.entry.kind == TOPIC
+            and h.entry.scope == service
+            and not any((w,) in self._reporting for w in reading.words[h.start : h.end])
+            for h in reading.hits
+        ):
+            return False
         return bool(named) and all(
             self._reports_at(reading, h.end)
             or self._reported_by(reading, h.start)

@@ -238,6 +238,12 @@ def test_a_reporting_service_named_first_is_the_subject_unless_it_only_reports(a
         " of the payments api image, the one every service pulls. Does ECR patch the image for us?"
     )
     assert _match(answerer, asked)[0] == "ecr"
+    # A feature of the reporter's own that is no report (Macie's discovery results) makes it the subject.
+    own = (
+        "Macie flagged PII in three S3 buckets. Do the sensitive data discovery results stay on AWS's side"
+        " indefinitely, or is keeping them long term up to us?"
+    )
+    assert _match(answerer, own)[0] == "macie"
 
 
 def test_a_service_every_other_uses_is_the_means_when_named_after_another(answerer: Answerer) -> None:
