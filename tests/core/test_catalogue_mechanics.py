@@ -186,6 +186,12 @@ def test_uncovered_products_are_declined_by_name(answerer: Answerer, question: s
         ("who patches the hypervisor under our storage gateway VM on esxi?", "storage-gateway"),
         ("the HSMs behind KMS: who replaces them, and do we need CloudHSM for that?", "kms"),
         ("we moved our signing keys off KMS onto a CloudHSM cluster: who rotates them now?", "cloudhsm"),
+        # The key's own lifecycle words ("scheduled deletion", "key material") make KMS the subject.
+        (
+            "someone put our customer managed KMS key into scheduled deletion, and it encrypts the EBS volumes."
+            " can AWS recover the key material, or was stopping that ours?",
+            "kms",
+        ),
     ],
 )
 def test_products_the_catalogue_covers_answer_as_themselves(answerer: Answerer, question: str, service: str) -> None:
