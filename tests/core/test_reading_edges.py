@@ -603,6 +603,9 @@ def test_questions_in_other_shapes(answerer: Answerer, question: str, service: s
         "Audit prep: what is the checklist of things we are responsible for on Amazon SQS?",
         "We might adopt Step Functions: can you list what we'd still be on the hook for?",
         "for Kinesis Data Streams: what does AWS do for us and what do we have to own?",
+        "break down Amazon MQ for me",
+        "Glue shared responsibility in a table, please",
+        "Athena: show me the shared responsibility picture",
     ],
 )
 def test_more_whole_service_phrasings(answerer: Answerer, question: str) -> None:
