@@ -559,6 +559,13 @@ class Matcher:
         inside_denied += [h for h in denied if h.entry.target in kept_names and _determiner_before(stems, h.start)]
         denied = [h for h in denied if h not in inside_denied]
         negated = {h.entry.target for h in denied if h.entry.kind == SERVICE}
+        # "off a Lightsail container service onto a regular Lightsail instance": where a move goes is
+        # run, whatever the same service's other mention left behind.
+        negated -= {
+            h.entry.target
+            for h in service_hits
+            if h.entry.kind == SERVICE and h not in denied and _move_destination(stems, h.start, breaks)
+        }
         negated_hints = {h.entry.target for h in denied if h.entry.kind == SERVICE_HINT} - negated
         # "The queue and the function are fine": a service said to be fine is not the one asked about,
         # whether named or only hinted at.
@@ -572,6 +579,23 @@ class Matcher:
             if h.entry.kind in (SERVICE, SERVICE_HINT)
             and h not in denied
             and any(g.entry.target == h.entry.target and g.start <= h.start and h.end <= g.end for g in denied)
+        ]
+        # ... and so is a shorter name of another service inside it: "off a Lightsail container
+        # service" rules out no container service of its own.
+        same_mention += [
+            h
+            for h in found
+            if h.entry.kind in (SERVICE, SERVICE_HINT)
+            and h not in denied
+            and h not in same_mention
+            and any(
+                g.entry.kind == SERVICE
+                and g.entry.target != h.entry.target
+                and g.start <= h.start
+                and h.end <= g.end
+                and g.end - g.start > h.end - h.start
+                for g in denied
+            )
         ]
         found = [h for h in found if h not in denied and h not in inside_denied and h not in same_mention]
         hits = _drop_absorbed(found)
@@ -1304,21 +1328,13 @@ class Matcher:
         if len(ranked) < 2:
             return None
         words = reading.words
-        destinations = []
-        for hit in reading.hits:
-            if hit.entry.kind != SERVICE or hit.entry.target not in strong or hit.start == 0:
-                continue
-            k = hit.start - 1
-            while k >= 0 and words[k] in _ARTICLES:
-                k -= 1
-            if k < 1 or words[k] not in _DESTINATION or k + 1 in reading.breaks:
-                continue
-            for v in range(k - 1, max(-1, k - MOVE_REACH - 3), -1):
-                if v + 1 in reading.breaks:
-                    break  # the verb and "to" are in one clause
-                if words[v] in _MOVE_VERBS:
-                    destinations.append(hit)
-                    break
+        destinations = [
+            hit
+            for hit in reading.hits
+            if hit.entry.kind == SERVICE
+            and hit.entry.target in strong
+            and _move_destination(words, hit.start, reading.breaks)
+        ]
         targets = {h.entry.target for h in destinations}
         if len(targets) != 1:
             return None
@@ -1393,7 +1409,14 @@ class Matcher:
         if (start, end) != (0, len(reading.words)):
             # "... lit up with a critical CVE in the api image. does ECR patch it?": the asking
             # sentence names the other service and not the reporter.
-            asked = {h.entry.target for h in reading.hits if h.entry.kind == SERVICE and start <= h.start < end}
+            # ... though not when it names only a service every service uses ("or is IAM still our job?").
+            asked = {
+                h.entry.target
+                for h in reading.hits
+                if h.entry.kind == SERVICE
+                and start <= h.start < end
+                and not (h.entry.target in services and services[h.entry.target].used_by_all)
+            }
             if first not in asked and asked & set(covered):
                 return None
         return first
@@ -1920,6 +1943,7 @@ _CONTRAST_PAIRS = frozenset({("rather", "than"), ("instead", "of")})
 # "who created / wrote / founded ...": trivia, read off the words as written (stems merge the tenses).
 _TRIVIA_VERBS = frozenset({"invented", "created", "wrote", "founded", "made", "built", "designed", "developed"})
 _DESTINATION = frozenset({"to", "onto", "into"})  # "moving the API to App Runner"
+_ARTICLES_AND_KINDS = frozenset({"the", "a", "an", "our", "regular", "plain", "new"})  # "onto a regular Lightsail"
 _MOVE_VERBS = frozenset(stem(w) for w in ("moving", "move", "moved", "migrating", "migrate", "migrated", "taking"))
 _MANAGED = stem("managed")
 _KIND_WORDS = frozenset({_MANAGED})  # "not a managed NAT gateway": a kind of the thing ruled out
@@ -2064,6 +2088,22 @@ def _negated(
             if hit.start - len(window) + k in breaks:
                 previous = ""  # "... or do we need to do something, like with CloudFront?": a new clause
             return previous not in _NOT_COMPARING and all(w not in _CLAUSE_ENDS for w in window[k + 1 :])
+    return False
+
+
+def _move_destination(stems: Sequence[str], start: int, breaks: frozenset[int] | set[int]) -> bool:
+    """The name at `start` is where a move goes: "moving the API to App Runner", "onto a regular
+    Lightsail instance" (a move verb, then "to", "onto" or "into" right before the name, in one clause)."""
+    k = start - 1
+    while k >= 0 and stems[k] in _ARTICLES_AND_KINDS:
+        k -= 1
+    if k < 1 or stems[k] not in _DESTINATION or k + 1 in breaks:
+        return False
+    for v in range(k - 1, max(-1, k - MOVE_REACH - 3), -1):
+        if v + 1 in breaks:
+            return False  # the verb and "to" are in one clause
+        if stems[v] in _MOVE_VERBS:
+            return True
     return False
 
 

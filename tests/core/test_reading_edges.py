@@ -710,6 +710,28 @@ def test_the_service_a_message_moves_to_is_the_subject(answerer: Answerer) -> No
     assert match is not None and match["service"] == "app-runner"
 
 
+def test_where_a_move_goes_is_run_even_when_the_same_service_was_left(answerer: Answerer) -> None:
+    question = "we moved the blog off a Lightsail container service onto a plain Lightsail instance: who patches it?"
+    match = answerer.answer(question)["match"]
+    assert match is not None and (match["service"], match["owner"]) == ("lightsail", "customer")
+
+
+def test_a_service_every_service_uses_in_the_asking_sentence_is_the_means(answerer: Answerer) -> None:
+    question = (
+        "we put SCPs on every OU in AWS Organizations. does that mean AWS now guarantees least privilege for the"
+        " member accounts, or is IAM still our job?"
+    )
+    match = answerer.answer(question)["match"]
+    assert match is not None and match["service"] == "organizations"
+
+
+def test_more_ways_to_report_and_to_ask_about_the_account(answerer: Answerer) -> None:
+    reported = "Inspector lights up every node in our EKS managed node groups with a kernel CVE: who patches them?"
+    match = answerer.answer(reported)["match"]
+    assert match is not None and match["service"] == "eks"
+    assert answerer.answer("do our load balancers all use a TLS 1.2 security policy?")["check"] == "elb-tls-policy"
+
+
 def test_what_a_thing_is_made_from_is_no_move(answerer: Answerer) -> None:
     """ "instances come from an ECS-optimized AMI" says how they were built; ECS is not left behind."""
     question = "container instances come from an ECS-optimized AMI baked last year: who updates the ECS agent on them?"
