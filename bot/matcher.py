@@ -1307,6 +1307,8 @@ class Matcher:
             subject = self._runs_on_top(strong, ranked, reading)
         if subject is None:
             subject = self._moved_to(reading, strong, ranked)
+        if subject is None:
+            subject = self._user_named_more(reading, strong, ranked)
         if subject is not None:
             reading.displaced = ranked[0][0]
             ranked.sort(key=lambda kv: kv[0] != subject)
@@ -1318,6 +1320,23 @@ class Matcher:
             ranked[0] = (ranked[0][0], ranked[0][1] * TIE_FACTOR)
             reading.tie = ranked[1][0]
         return ranked
+
+    def _user_named_more(
+        self, reading: _Reading, strong: dict[str, tuple[int, bool]], ranked: list[tuple[str, float]]
+    ) -> str | None:
+        """A service that uses every other service named (`uses`) and is named more often than each
+        of them is the subject, wherever it comes: "our S3 bucket feeds an Amazon Kendra index. When
+        Kendra crawls it, who encrypts the copy?" is about Kendra."""
+        services = self.catalogue.services
+        covered = [s for s in strong if s in services and services[s].model != s]
+        if len(covered) < 2 or not ranked:
+            return None
+        mentions = _mentions(reading)
+        for candidate in covered:
+            others = [s for s in covered if s != candidate]
+            if all(s in services[candidate].uses and mentions.get(candidate, 0) > mentions.get(s, 0) for s in others):
+                return candidate if ranked[0][0] != candidate else None
+        return None
 
     def _moved_to(
         self, reading: _Reading, strong: dict[str, tuple[int, bool]], ranked: list[tuple[str, float]]

@@ -34,7 +34,8 @@ TOPIC_BLOCK, TOPIC_INPUT = "fb_topic", "fb_topic_input"
 OWNER_BLOCK, OWNER_INPUT = "fb_owner", "fb_owner_input"
 NOTE_BLOCK, NOTE_INPUT = "fb_note", "fb_note_input"
 #: Slack's limits for the modal: options per static select, private_metadata, option text.
-MAX_OPTIONS = 100
+MAX_OPTIONS = 100  # a static select's options, and the options of each of its option groups
+MAX_OPTION_GROUPS = 100
 MAX_METADATA = 3000
 MAX_OPTION_TEXT = 75
 MAX_NOTE = 500
@@ -128,6 +129,30 @@ def _option(text: str, value: str) -> dict[str, Any]:
     return {"text": plain(clip(text, MAX_OPTION_TEXT)), "value": value}
 
 
+def _sort_name(name: str) -> str:
+    """ "Amazon S3" sorts under S, "AWS Lambda" under L: the product's own name, not its maker's."""
+    for prefix in ("Amazon ", "AWS "):
+        if name.startswith(prefix):
+            return name[len(prefix) :].casefold()
+    return name.casefold()
+
+
+def _service_choices(services: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """The services as a select's `options`, or, past Slack's 100 options, as alphabetical option
+    groups of up to 100 each ("A-L", "M-Z"), so every service of a large catalogue can be picked."""
+    ordered = sorted(services, key=lambda s: _sort_name(s[1]))
+    options = [_option(name, sid) for sid, name in ordered]
+    if len(options) <= MAX_OPTIONS:
+        return {"options": options}
+    groups = []
+    for start in range(0, len(options), MAX_OPTIONS):
+        chunk = ordered[start : start + MAX_OPTIONS]
+        first, last = _sort_name(chunk[0][1])[:1].upper(), _sort_name(chunk[-1][1])[:1].upper()
+        label = first if first == last else f"{first}-{last}"
+        groups.append({"label": plain(label), "options": options[start : start + MAX_OPTIONS]})
+    return {"option_groups": groups[:MAX_OPTION_GROUPS]}
+
+
 def correction_modal(
     *,
     record_id: str,
@@ -140,7 +165,8 @@ def correction_modal(
     topics: Sequence[tuple[str, str]],
 ) -> dict[str, Any]:
     """The modal a "wrong" click opens: the right service, layer and owner, each optional."""
-    service_options = [_option(name, sid) for sid, name in services][:MAX_OPTIONS]
+    service_choices = _service_choices(services)
+    service_options = [o for group in service_choices.get("option_groups", [service_choices]) for o in group["options"]]
     topic_options = [
         _option("Every layer (a question about the whole service)", WHOLE_SERVICE),
         _option("Not a question demarc should answer", NOT_ANSWERABLE),
@@ -152,7 +178,7 @@ def correction_modal(
         "type": "static_select",
         "action_id": SERVICE_INPUT,
         "placeholder": plain("The service the question is about"),
-        "options": service_options,
+        **service_choices,
     }
     initial = next((o for o in service_options if o["value"] == answered.service), None)
     if initial:

@@ -130,6 +130,10 @@ HYBRID_BY_DESIGN = {
     "snowball": {"facilities", "network-infrastructure"},
     # Your router, cross connect and circuit to a colocation site where AWS's device sits.
     "direct-connect": {"facilities", "hardware", "network-infrastructure"},
+    # Deployments to on-premises instances; agents' workstations; the devices that connect.
+    "codedeploy": {"facilities", "hardware"},
+    "connect": {"hardware"},
+    "iot-core": {"hardware"},
 }
 
 

@@ -96,8 +96,10 @@ def test_the_correction_modal_fits_slacks_view_limits(answerer: Answerer) -> Non
     assert len(view["private_metadata"]) <= 3000 and len(view["blocks"]) <= K.MAX_BLOCKS_VIEW
     for block in view["blocks"]:
         element = block.get("element") or {}
-        assert len(element.get("options", [])) <= MAX_OPTIONS
-        assert all(len(o["text"]["text"]) <= 75 for o in element.get("options", []))
+        groups = element.get("option_groups", [{"options": element.get("options", [])}])
+        for group in groups:
+            assert len(group["options"]) <= MAX_OPTIONS
+            assert all(len(o["text"]["text"]) <= 75 for o in group["options"])
         if block["type"] == "section":
             assert len(block["text"]["text"]) <= K.MAX_SECTION_TEXT and "<!channel>" not in block["text"]["text"]
     View(**view).to_dict()  # slack_sdk validates the view (title length, blocks, options)
@@ -107,6 +109,9 @@ def test_the_correction_modal_fits_slacks_view_limits(answerer: Answerer) -> Non
                             topics=[(t, answerer.catalogue.topics[t].title) for t in answerer.catalogue.topic_order])
     [service] = [b for b in real["blocks"] if b.get("block_id") == "fb_service"]
     assert service["element"]["initial_option"]["value"] == "fargate"
+    # Past 100 services, every one of them can still be picked, from alphabetical groups.
+    offered = [o["value"] for g in service["element"]["option_groups"] for o in g["options"]]
+    assert sorted(offered) == sorted(answerer.catalogue.services)
     View(**real).to_dict()
 
 
