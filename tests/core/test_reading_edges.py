@@ -163,6 +163,19 @@ def test_a_price_asked_in_the_last_sentence_is_not_responsibility(answerer: Answ
     assert answerer.answer(question)["match"] is None
 
 
+def test_doing_it_ourselves_asks_who(answerer: Answerer) -> None:
+    """ "do we also have to run X ourself?" asks whose job X is, whatever "does that mean" sounds like."""
+    question = "EKS Hybrid Nodes put our workers on prem. does that mean we also have to run etcd ourself?"
+    match = answerer.answer(question)["match"]
+    assert match is not None and (match["service"], match["topic"], match["owner"]) == (
+        "eks-hybrid-nodes",
+        "control-plane",
+        "aws",
+    )
+    answer = answerer.answer("vpc flow logs, do we turn them on ourselves?")
+    assert answer["match"] is not None and answer["check"] is None
+
+
 def test_which_one_is_better_is_advice_not_responsibility(answerer: Answerer) -> None:
     assert answerer.answer("which node type is better for our MSK brokers, m7g or m5?")["match"] is None
     match = answerer.answer("who patches the OS on fargate, is it better handled by us?")["match"]
