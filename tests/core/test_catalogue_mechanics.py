@@ -163,7 +163,7 @@ def test_answer_cell_returns_the_contract_answer(answerer: Answerer) -> None:
     ("question", "product"),
     [
         ("who secures the towers of our aws wavelength zone?", "Wavelength"),
-        ("amazon lex: who patches the engine?", "Lex"),
+        ("amazon forecast: who patches the engine?", "Forecast"),
         ("who patches the os on aws ground station?", "Ground Station"),
     ],
 )
