@@ -539,19 +539,7 @@ class Matcher:
         denied = [h for h in service_hits if _negated(stems, h, layer_starts, breaks, words)]
         # "EMR on EC2, not EMR Serverless": what is ruled out is the longest name there, not the
         # shorter one inside it; the shorter name is part of it and says nothing on its own.
-        inside_denied = [
-            h
-            for h in denied
-            if h.entry.kind in (SERVICE, SERVICE_HINT)
-            and any(
-                g.entry.kind == SERVICE
-                and g.entry.target != h.entry.target
-                and g.start <= h.start
-                and h.end <= g.end
-                and g.end - g.start > h.end - h.start
-                for g in denied
-            )
-        ]
+        inside_denied = [h for h in denied if h.entry.kind in (SERVICE, SERVICE_HINT) and _inside_other_name(h, denied)]
         denied = [h for h in denied if h not in inside_denied]
         # "EFS mounted with plain mount, no efs-utils": "no" before a service the message also names
         # outright, un-negated, rules out a tool or feature named after it, not the service.
@@ -571,30 +559,17 @@ class Matcher:
         # whether named or only hinted at.
         dismissed = [h for h in service_hits if _dismissed(stems, h, breaks)]
         negated |= {h.entry.target for h in dismissed}
-        # The shorter name inside a ruled-out name of the same service is the same mention:
-        # "off Elastic Beanstalk" rules out "beanstalk" there too.
+        # The shorter name inside a ruled-out name of the same service is the same mention ("off
+        # Elastic Beanstalk" rules out "beanstalk" there too), and a shorter name of another service
+        # inside it is part of that name ("off a Lightsail container service": no container service).
         same_mention = [
             h
             for h in found
             if h.entry.kind in (SERVICE, SERVICE_HINT)
             and h not in denied
-            and any(g.entry.target == h.entry.target and g.start <= h.start and h.end <= g.end for g in denied)
-        ]
-        # ... and so is a shorter name of another service inside it: "off a Lightsail container
-        # service" rules out no container service of its own.
-        same_mention += [
-            h
-            for h in found
-            if h.entry.kind in (SERVICE, SERVICE_HINT)
-            and h not in denied
-            and h not in same_mention
-            and any(
-                g.entry.kind == SERVICE
-                and g.entry.target != h.entry.target
-                and g.start <= h.start
-                and h.end <= g.end
-                and g.end - g.start > h.end - h.start
-                for g in denied
+            and (
+                any(g.entry.target == h.entry.target and g.start <= h.start and h.end <= g.end for g in denied)
+                or _inside_other_name(h, denied)
             )
         ]
         found = [h for h in found if h not in denied and h not in inside_denied and h not in same_mention]
@@ -2154,6 +2129,19 @@ def _mentions(reading: _Reading) -> dict[str, int]:
         if hit.entry.kind == SERVICE:
             starts[hit.entry.target].add(hit.start)
     return {target: len(at) for target, at in starts.items()}
+
+
+def _inside_other_name(hit: Hit, names: Sequence[Hit]) -> bool:
+    """Whether `hit` lies inside a longer name of another service among `names` ("EMR" inside
+    "EMR Serverless", "container service" inside "Lightsail container service")."""
+    return any(
+        g.entry.kind == SERVICE
+        and g.entry.target != hit.entry.target
+        and g.start <= hit.start
+        and hit.end <= g.end
+        and g.end - g.start > hit.end - hit.start
+        for g in names
+    )
 
 
 def _within(hit: Hit, spans: set[tuple[int, int]]) -> bool:
