@@ -68,6 +68,7 @@ VOCABULARY_LISTS = (
     "state_words",
     "not_responsibility",
     "foreign",
+    "foreign_products",
     "own_site",
     "plain_words",
     "compliance",

@@ -64,7 +64,9 @@ def _names(full: str, extra: list[str]) -> tuple[str, set[str]]:
     phrases: set[str] = set()
     # "AmazonMQ", "AWSBillingConductor": the prefix glued to the name is a word of its own.
     full, extra = _GLUED.sub(r"\1 ", full), [_GLUED.sub(r"\1 ", e) for e in extra]
-    for text in [full, *extra]:
+    # Each name is read as AWS writes it ("IoT SiteWise": "iot site wise") and as engineers type
+    # it in lower case ("iot sitewise"), where no capital marks the word break.
+    for text in [full, *extra, *(e.lower() for e in [full, *extra])]:
         for inner in _PAREN.findall(text):
             phrases.add(fold(inner).strip())
         phrases.add(fold(_PAREN.sub(" ", text)).strip())
@@ -132,7 +134,9 @@ def needs_prefix(phrase: str, common: frozenset[str], covered: frozenset[str]) -
         return False
     if len(phrase) < 3 or phrase.isdigit():
         return True
-    if all(w in common or w.isdigit() for w in words):
+    # "Application Migration Service", "Simple Workflow Service": three or more words ending in
+    # "service" are a product's name however ordinary each word is.
+    if all(w in common or w.isdigit() for w in words) and not (len(words) >= 3 and words[-1] == "service"):
         return True
     return any(" ".join(words[i:j]) in covered for i in range(len(words)) for j in range(i + 1, len(words) + 1))
 

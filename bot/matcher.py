@@ -357,6 +357,7 @@ class Matcher:
             "not_responsibility",
             "how_to",
             "foreign",
+            _FOREIGN_PRODUCT,
             "own_site",
         ):
             for phrase in cat.vocabulary.get(cue, ()):
@@ -532,6 +533,9 @@ class Matcher:
                         # "self-managed kafka" is the asker's own Kafka, not "managed kafka" (MSK)
                         entries = [e for e in entries if e.kind not in (SERVICE, SERVICE_HINT)]
                     found.extend(Hit(i, i + length, e) for e in entries)
+        # "our DBA team is taking it over from the platform team": a layer's word before "team" names
+        # people, not the layer.
+        found = [h for h in found if not (h.entry.kind == TOPIC and h.end < n and stems[h.end] == _TEAM)]
         # A layer named right after a service, in the same clause ("no ALB access logs"; not "(no EKS). etcd").
         layer_starts = frozenset(h.start for h in found if h.entry.kind == TOPIC and h.start not in breaks)
         # Only services and their hints can be ruled out or dismissed (both functions say so too).
@@ -638,6 +642,16 @@ class Matcher:
             ):
                 continue  # "who creates the users?" asks who does it; "who created kubernetes?" is trivia
             reading.cues[hit.entry.target].append(hit)
+        # Another company's product beside a covered AWS service named outright is what that service
+        # connects to ("AppFlow pulls Salesforce objects into S3", "a Glue job reading Snowflake");
+        # alone ("who patches Snowflake?") it is another provider's, declined as one.
+        products = reading.cues.pop(_FOREIGN_PRODUCT, None)
+        covered = self.catalogue.services
+        if products and not any(
+            h.entry.kind == SERVICE and h.entry.target in covered and h.entry.target not in reading.negated
+            for h in hits
+        ):
+            reading.cues["foreign"] = sorted([*reading.cues.get("foreign", ()), *products], key=lambda h: h.start)
         return reading
 
     @staticmethod
@@ -1878,7 +1892,9 @@ _LIST_WORDS = frozenset(
 _MANAGED_KINDS = frozenset(
     stem(w) for w in ("key", "keys", "kms", "cmk", "cmks", "policy", "policies", "prefix", "rule", "rules")
 )
-_NAME_PART_CUES = frozenset({"foreign", "not_responsibility"})  # cues that would refuse a question
+_TEAM = stem("team")
+_FOREIGN_PRODUCT = "foreign_products"  # the vocabulary's other companies' products (SaaS, tools)
+_NAME_PART_CUES = frozenset({"foreign", _FOREIGN_PRODUCT, "not_responsibility"})  # cues that would refuse a question
 _CONTROL_TITLE = re.compile(
     r"\b(?:iso|soc|pci|hipaa|nist|cis|fedramp)\b[\w .:/-]{0,30}?\d[\w.-]*\s*\(([^()]{3,60})\)", re.IGNORECASE
 )

@@ -134,6 +134,10 @@ HYBRID_BY_DESIGN = {
     "codedeploy": {"facilities", "hardware"},
     "connect": {"hardware"},
     "iot-core": {"hardware"},
+    # The Greengrass core software runs on your devices, at your site, with no AWS hypervisor.
+    "greengrass": {"facilities", "hardware", "network-infrastructure", "virtualization"},
+    # Migration from your site: the source servers, their hypervisor and the path to AWS are yours.
+    "application-migration-service": {"facilities", "hardware", "network-infrastructure", "virtualization"},
 }
 
 

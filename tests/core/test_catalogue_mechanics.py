@@ -162,9 +162,14 @@ def test_answer_cell_returns_the_contract_answer(answerer: Answerer) -> None:
 @pytest.mark.parametrize(
     ("question", "product"),
     [
-        ("who secures the towers of our aws wavelength zone?", "Wavelength"),
+        ("who secures the quantum hardware behind amazon braket?", "Braket"),
         ("amazon forecast: who patches the engine?", "Forecast"),
-        ("who patches the os on aws ground station?", "Ground Station"),
+        # Typed in lower case, a camel-case name has no capital to split it at: still the product.
+        ("who patches the os on iot sitewise?", "IoT SiteWise"),
+        ("who patches the OS on AWS IoT SiteWise edge gateways?", "IoT SiteWise"),
+        # Three or more ordinary words ending in "service" are a product's full name.
+        ("who patches the application discovery service agent?", "Application Discovery Service"),
+        ("parallel computing service clusters: who patches the OS?", "Parallel Computing Service"),
     ],
 )
 def test_uncovered_products_are_declined_by_name(answerer: Answerer, question: str, product: str) -> None:
@@ -192,6 +197,12 @@ def test_uncovered_products_are_declined_by_name(answerer: Answerer, question: s
             " can AWS recover the key material, or was stopping that ours?",
             "kms",
         ),
+        ("who secures the towers of our aws wavelength zone?", "wavelength"),
+        ("who patches the os on aws ground station?", "ground-station"),
+        ("greengrass core devices on our factory floor: who patches their OS?", "greengrass"),
+        ("who patches application migration service replication servers?", "application-migration-service"),
+        ("simple workflow service deciders: who runs them?", "swf"),
+        ("our cloudformation stacks drifted: whose job is fixing the drift?", "cloudformation"),
     ],
 )
 def test_products_the_catalogue_covers_answer_as_themselves(answerer: Answerer, question: str, service: str) -> None:

@@ -784,3 +784,32 @@ def test_where_a_move_goes_is_not_left_behind(answerer: Answerer) -> None:
     )
     match = answerer.answer(question)["match"]
     assert match is not None and match["service"] == "opensearch"
+
+
+def test_another_companys_product_beside_a_covered_service_is_what_it_connects_to(answerer: Answerer) -> None:
+    question = "AppFlow pulls Salesforce objects into S3 every hour: who sets up the IAM permissions for AppFlow?"
+    match = answerer.answer(question)["match"]
+    assert match is not None and (match["service"], match["topic"]) == ("appflow", "iam")
+    # Alone, it is another provider's product, declined by name.
+    answer = answerer.answer("who patches snowflake?")
+    assert answer["match"] is None and "snowflake" in answer["note"].lower()
+
+
+def test_a_layer_word_before_team_names_people_not_the_layer(answerer: Answerer) -> None:
+    question = "full responsibility breakdown for RDS Custom, our DBA team takes it from the platform team"
+    answer = answerer.answer(question)
+    assert answer["match"]["service"] == "rds-custom" and answer["match"]["topic"] is None
+
+
+def test_the_zone_spelled_out_going_down_asks_about_availability(answerer: Answerer) -> None:
+    question = "one Lightsail instance runs our blog: if its Availability Zone goes down, who keeps it up?"
+    match = answerer.answer(question)["match"]
+    assert match is not None and (match["service"], match["topic"]) == ("lightsail", "high-availability")
+
+
+def test_our_organization_is_the_company_not_aws_organizations(answerer: Answerer) -> None:
+    question = "WorkMail mailbox encryption: does AWS do it, or do we manage the KMS key for our organization?"
+    match = answerer.answer(question)["match"]
+    assert match is not None and match["service"] == "workmail"
+    match = answerer.answer("AWS Organizations SCPs: who writes them?")["match"]
+    assert match is not None and match["service"] == "organizations"
