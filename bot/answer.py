@@ -24,6 +24,8 @@ NOTES = {
     "uncovered": "demarc's catalogue does not cover {foreign} yet, so I won't guess its line.{near} "
     "Read the 'Security in {foreign}' chapter of its AWS documentation (its shared responsibility, "
     "data protection and resilience pages), or add it to your catalogue.",
+    # An uncovered product whose catalogue entry says what to read instead (a retired product).
+    "uncovered-read": "demarc's catalogue does not cover {foreign} yet, so I won't guess its line.{near} {read}",
     "no-service": "I could not tell which AWS service or model this is about. Name one "
     "(EC2, Lambda, S3, RDS, Fargate, EKS ...), e.g. 'who encrypts data in S3?'.",
 }
@@ -139,7 +141,9 @@ def build_answer(
         if result.near and result.near in catalogue.services:
             near_name = catalogue.services[result.near].name
             near = f" It is not {near_name}: {near_name}'s answer would not hold for it."
-        note = NOTES.get(result.reason, NOTES["no-service"]).format(foreign=result.foreign or "that", near=near)
+        reason = "uncovered-read" if result.reason == "uncovered" and result.read else result.reason
+        template = NOTES.get(reason, NOTES["no-service"])
+        note = template.format(foreign=result.foreign or "that", near=near, read=result.read)
     elif match is not None and not result.confident:
         note = _unsure(catalogue, result)
     return {

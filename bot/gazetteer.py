@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bot.text import fold
 
-_PREFIXES = ("amazon ", "aws ")
+PREFIXES = ("amazon ", "aws ")  # the words AWS writes before its products' names
 _PAREN = re.compile(r"\(([^)]*)\)")
 _GLUED = re.compile(r"^(Amazon|AWS)(?=[A-Z][a-z]|[A-Z]{2,}\b)")
 
@@ -76,7 +76,7 @@ def _names(full: str, extra: list[str]) -> tuple[str, set[str]]:
         if not phrase:
             continue
         out.add(phrase)
-        for prefix in _PREFIXES:
+        for prefix in PREFIXES:
             if phrase.startswith(prefix):
                 out.add(phrase[len(prefix) :])
     return " ".join(full.split()), {p for p in out if p}
@@ -130,7 +130,7 @@ def needs_prefix(phrase: str, common: frozenset[str], covered: frozenset[str]) -
     connect" would swallow a covered service's name in ordinary speech.
     """
     words = phrase.split()
-    if phrase.startswith(_PREFIXES):
+    if phrase.startswith(PREFIXES):
         return False
     if len(phrase) < 3 or phrase.isdigit():
         return True

@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 from bot.catalogue import Catalogue, Service
 from bot.cell_text import CellText
 from bot.facets import words_close
-from bot.gazetteer import Product, botocore_products, needs_prefix
+from bot.gazetteer import PREFIXES, Product, botocore_products, needs_prefix
 from bot.text import MAX_MATCH_CHARS, fold, name_managed_keys, phrase_key, stem, strip_slack_markup
 from bot.topic_model import TopicModel, model_for
 
@@ -119,6 +119,7 @@ class MatchResult:
     reason: str = ""  # why there is no match: empty, foreign, not-responsibility, no-service
     foreign: str | None = None  # another provider's name, or the AWS product the catalogue does not cover
     near: str | None = None  # for an uncovered product: the covered service it is easily confused with
+    read: str = ""  # for an uncovered product: what the catalogue says to read instead, if anything
     whole_service: bool = False
     probability: float = 1.0  # how likely the answered owner is right (cells); 1.0 for a breakdown
     tie: str | None = None  # another service named just as plainly: the answer offers both
@@ -413,6 +414,18 @@ class Matcher:
         for target, product, curated in candidates:
             aliases = [fold(a).strip() for a in (product.name, *product.aliases)]
             if not curated:
+                # "Security Incident Response" is too ordinary to trust alone, but "AWS Security
+                # Incident Response" is the product, and "AWS Payment Cryptography" is more than "AWS
+                # Payments": a name with the prefix AWS writes it without. A name holding a covered
+                # service's ("EC2 Instance Connect") stays that service's.
+                aliases += [
+                    f"{prefix}{a}"
+                    for a in aliases
+                    if not a.startswith(PREFIXES)
+                    and len(a.split()) > 1
+                    and not needs_prefix(a, frozenset(), frozen_covered)
+                    for prefix in PREFIXES
+                ]
                 aliases = [a for a in aliases if not needs_prefix(a, common, frozen_covered)]
                 aliases = [a for a in aliases if not _technology_only(a, product.name)]
             aliases = [a for a in aliases if a and a not in covered]
@@ -775,7 +788,9 @@ class Matcher:
         service, service_conf = ranked_services[0]
         if service.startswith(PRODUCT):
             product = self.products[service]
-            return MatchResult(None, None, 0.0, check, reason="uncovered", foreign=product.name, near=product.near)
+            return MatchResult(
+                None, None, 0.0, check, reason="uncovered", foreign=product.name, near=product.near, read=product.read
+            )
         # Named in passing ("lambda mounting EFS"), an uncovered offering is no alternative either.
         ranked_services = [ranked for ranked in ranked_services if not ranked[0].startswith(PRODUCT)]
         configured = self._configured_variant(reading, service)

@@ -170,12 +170,23 @@ def test_answer_cell_returns_the_contract_answer(answerer: Answerer) -> None:
         # Three or more ordinary words ending in "service" are a product's full name.
         ("who patches the application discovery service agent?", "Application Discovery Service"),
         ("parallel computing service clusters: who patches the OS?", "Parallel Computing Service"),
+        # A botocore name AWS writes without its prefix is the product with one too.
+        ("who patches AWS Security Incident Response?", "Security Incident Response"),
+        # "file cache" alone is anyone's cache, not ElastiCache; with the prefix it is the product.
+        ("amazon file cache: who patches the servers?", "File Cache"),
     ],
 )
 def test_uncovered_products_are_declined_by_name(answerer: Answerer, question: str, product: str) -> None:
     answer = answerer.answer(question)
     assert answer["match"] is None, answer["match"]
     assert product in answer["note"] and "does not cover" in answer["note"]
+
+
+def test_a_retired_product_says_what_to_read_instead(answerer: Answerer) -> None:
+    answer = answerer.answer("who patches our elastic transcoder pipelines?")
+    assert answer["match"] is None
+    assert "Elastic Transcoder" in answer["note"] and "November 13, 2025" in answer["note"]
+    assert "Security in" not in answer["note"]
 
 
 @pytest.mark.parametrize(
@@ -203,6 +214,7 @@ def test_uncovered_products_are_declined_by_name(answerer: Answerer, question: s
         ("who patches application migration service replication servers?", "application-migration-service"),
         ("simple workflow service deciders: who runs them?", "swf"),
         ("our cloudformation stacks drifted: whose job is fixing the drift?", "cloudformation"),
+        ("AWS PrivateLink interface endpoints: who secures the network underneath?", "vpc"),
     ],
 )
 def test_products_the_catalogue_covers_answer_as_themselves(answerer: Answerer, question: str, service: str) -> None:
