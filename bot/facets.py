@@ -138,6 +138,18 @@ def _adjacent(words: list[str], key: tuple[str, ...]) -> bool:
     return False
 
 
+_SPLIT_ANSWERS = frozenset(stem(w) for w in ("both", "split"))
+SPLIT_REACH = 6  # words before "both" / "split" where the "or" that offers it may be
+
+
+def offers_the_split(words: list[str]) -> bool:
+    """ "... does Lambda do it, do we bring a KMS key, or a bit of both?": the asker offers the split
+    as an answer, so a layer AWS's docs split is answered whole, not by the one facet it names."""
+    return any(
+        w in _SPLIT_ANSWERS and "or" in words[max(0, i - SPLIT_REACH) : i] for i, w in enumerate(words)
+    )
+
+
 def part_for(cell: Cell, question: str, names: frozenset[tuple[str, ...]] = frozenset()) -> tuple[Part, str] | None:
     """The part of `cell` the question names, with the phrase that named it, or None.
 
@@ -148,6 +160,8 @@ def part_for(cell: Cell, question: str, names: frozenset[tuple[str, ...]] = froz
     if not cell.parts:
         return None
     words = [stem(word) for word in tokens(question)]
+    if cell.owner == "shared" and offers_the_split(words):
+        return None
     # (key, part, phrase, where it was found loosely: None for a name said word for word)
     candidates: list[tuple[tuple[str, ...], Part, str, tuple[int, int, bool] | None]] = []
     spans: list[tuple[int, int, bool, str]] = []  # where each phrase was found, in order or not, whose

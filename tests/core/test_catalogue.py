@@ -138,6 +138,14 @@ HYBRID_BY_DESIGN = {
     "greengrass": {"facilities", "hardware", "network-infrastructure", "virtualization"},
     # Migration from your site: the source servers, their hypervisor and the path to AWS are yours.
     "application-migration-service": {"facilities", "hardware", "network-infrastructure", "virtualization"},
+    # SiteWise Edge gateways and Deadline Cloud's customer-managed fleets run on your hardware, at your site.
+    "iot-sitewise": {"facilities", "hardware", "network-infrastructure", "virtualization"},
+    "deadline-cloud": {"facilities", "hardware", "network-infrastructure", "virtualization"},
+    # The customer gateway device at your site, and the path from it; Client VPN's users' devices.
+    "site-to-site-vpn": {"facilities", "hardware", "network-infrastructure"},
+    "client-vpn": {"hardware"},
+    # Amazon EVS: the ESXi hypervisor on the bare-metal hosts is yours to run and patch.
+    "elastic-vmware-service": {"virtualization"},
 }
 
 

@@ -162,14 +162,14 @@ def test_answer_cell_returns_the_contract_answer(answerer: Answerer) -> None:
 @pytest.mark.parametrize(
     ("question", "product"),
     [
-        ("who secures the quantum hardware behind amazon braket?", "Braket"),
+        ("who secures the devices in aws device farm?", "Device Farm"),
         ("amazon forecast: who patches the engine?", "Forecast"),
         # Typed in lower case, a camel-case name has no capital to split it at: still the product.
-        ("who patches the os on iot sitewise?", "IoT SiteWise"),
-        ("who patches the OS on AWS IoT SiteWise edge gateways?", "IoT SiteWise"),
+        ("who patches the os on iot fleetwise?", "IoT FleetWise"),
+        ("who patches the OS on AWS IoT FleetWise edge agents?", "IoT FleetWise"),
         # Three or more ordinary words ending in "service" are a product's full name.
         ("who patches the application discovery service agent?", "Application Discovery Service"),
-        ("parallel computing service clusters: who patches the OS?", "Parallel Computing Service"),
+        ("application discovery service collectors: who patches the OS?", "Application Discovery Service"),
         # A botocore name AWS writes without its prefix is the product with one too.
         ("who patches AWS Security Incident Response?", "Security Incident Response"),
         # "file cache" alone is anyone's cache, not ElastiCache; with the prefix it is the product.
@@ -215,6 +215,10 @@ def test_a_retired_product_says_what_to_read_instead(answerer: Answerer) -> None
         ("simple workflow service deciders: who runs them?", "swf"),
         ("our cloudformation stacks drifted: whose job is fixing the drift?", "cloudformation"),
         ("AWS PrivateLink interface endpoints: who secures the network underneath?", "vpc"),
+        ("who secures the quantum hardware behind amazon braket?", "braket"),
+        ("who patches the os on iot sitewise?", "iot-sitewise"),
+        ("parallel computing service clusters: who patches the OS?", "parallel-computing-service"),
+        ("esxi patching on our amazon evs hosts: us or aws?", "elastic-vmware-service"),
     ],
 )
 def test_products_the_catalogue_covers_answer_as_themselves(answerer: Answerer, question: str, service: str) -> None:

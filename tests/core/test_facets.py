@@ -175,3 +175,11 @@ def test_a_phrase_spread_across_the_sentence_does_not_overrule_one_said_close(an
     )
     match = answerer.answer(question)["match"]
     assert match is not None and (match["service"], match["owner"]) == ("guardduty", "customer")
+
+
+def test_a_question_that_offers_the_split_gets_the_split_layer_whole(answerer: Answerer) -> None:
+    # "or both" offers the split as an answer: the shared cell answers, not the one facet named.
+    question = "Kafka version upgrades on our MSK cluster: is that AWS or us, or both?"
+    match = answerer.answer(question)["match"]
+    assert match is not None and (match["topic"], match["owner"]) == ("platform", "shared")
+    assert "facet" not in match
