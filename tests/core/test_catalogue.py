@@ -146,6 +146,8 @@ HYBRID_BY_DESIGN = {
     "client-vpn": {"hardware"},
     # Amazon EVS: the ESXi hypervisor on the bare-metal hosts is yours to run and patch.
     "elastic-vmware-service": {"virtualization"},
+    # IAM Roles Anywhere hands credentials to workloads outside AWS, on your own site and hardware.
+    "iam-roles-anywhere": {"facilities", "hardware", "network-infrastructure", "virtualization"},
 }
 
 

@@ -162,7 +162,7 @@ def test_answer_cell_returns_the_contract_answer(answerer: Answerer) -> None:
 @pytest.mark.parametrize(
     ("question", "product"),
     [
-        ("who secures the devices in aws device farm?", "Device Farm"),
+        ("who secures aws license manager?", "License Manager"),
         ("amazon forecast: who patches the engine?", "Forecast"),
         # Typed in lower case, a camel-case name has no capital to split it at: still the product.
         ("who patches the os on iot fleetwise?", "IoT FleetWise"),
@@ -171,7 +171,7 @@ def test_answer_cell_returns_the_contract_answer(answerer: Answerer) -> None:
         ("who patches the application discovery service agent?", "Application Discovery Service"),
         ("application discovery service collectors: who patches the OS?", "Application Discovery Service"),
         # A botocore name AWS writes without its prefix is the product with one too.
-        ("who patches AWS Security Incident Response?", "Security Incident Response"),
+        ("who patches AWS Agent Registry Control?", "Agent Registry Control"),
         # "file cache" alone is anyone's cache, not ElastiCache; with the prefix it is the product.
         ("amazon file cache: who patches the servers?", "File Cache"),
     ],
@@ -219,6 +219,10 @@ def test_a_retired_product_says_what_to_read_instead(answerer: Answerer) -> None
         ("who patches the os on iot sitewise?", "iot-sitewise"),
         ("parallel computing service clusters: who patches the OS?", "parallel-computing-service"),
         ("esxi patching on our amazon evs hosts: us or aws?", "elastic-vmware-service"),
+        ("who patches AWS Security Incident Response?", "security-incident-response"),
+        ("who secures the devices in aws device farm?", "device-farm"),
+        ("redshift serverless workgroup: who scales the compute?", "redshift-serverless"),
+        ("our aurora serverless v2 cluster hit its max ACUs: whose job is raising it?", "aurora-serverless"),
     ],
 )
 def test_products_the_catalogue_covers_answer_as_themselves(answerer: Answerer, question: str, service: str) -> None:

@@ -53,7 +53,7 @@ def test_every_product_of_the_gazetteer_gets_an_answer_in_any_question_shape(ans
     """Every product botocore or the catalogue names, first in a question that also names or hints
     at a covered service: an answer object, never an exception (one in eight of these raised)."""
     names = sorted({product.name for product in answerer.matcher.products.values()})
-    assert len(names) > 250  # botocore's products, less those the catalogue now covers
+    assert len(names) > 200  # botocore's products, less those the catalogue now covers
     for name in names:
         for probe in PROBES:
             assert set(answerer.answer(probe.format(name=name))) >= {"question", "match", "breakdown"}
@@ -75,8 +75,8 @@ def test_a_product_named_more_often_or_by_its_one_word_name_first_is_the_subject
     answer = answerer.answer(question)
     assert answer["match"] is None and "Forecast" in answer["note"]
     # A product named first, before the S3 bucket it writes to, is the subject.
-    answer = answerer.answer("Amazon Managed Blockchain nodes writing into our S3 bucket: encrypted by AWS or us?")
-    assert answer["match"] is None and "Managed Blockchain" in answer["note"]
+    answer = answerer.answer("AWS Elemental MediaLive channels archiving into our S3 bucket: encrypted by AWS or us?")
+    assert answer["match"] is None and "MediaLive" in answer["note"]
     # A covered service that uses the other one and is named more often is the subject too.
     question = "our S3 bucket feeds an Amazon Kendra index. when kendra crawls it, who encrypts the copy?"
     match = answerer.answer(question)["match"]
