@@ -148,6 +148,11 @@ HYBRID_BY_DESIGN = {
     "elastic-vmware-service": {"virtualization"},
     # IAM Roles Anywhere hands credentials to workloads outside AWS, on your own site and hardware.
     "iam-roles-anywhere": {"facilities", "hardware", "network-infrastructure", "virtualization"},
+    # Discovery agents on your servers and the Agentless Collector VM on your vCenter, at your site.
+    "application-discovery-service": {"facilities", "hardware", "network-infrastructure", "virtualization"},
+    # MediaLive Anywhere nodes are your servers in your data centre; FleetWise's Edge Agent runs in your vehicles.
+    "medialive": {"facilities", "hardware", "network-infrastructure", "virtualization"},
+    "iot-fleetwise": {"facilities", "hardware", "network-infrastructure", "virtualization"},
 }
 
 

@@ -162,14 +162,12 @@ def test_answer_cell_returns_the_contract_answer(answerer: Answerer) -> None:
 @pytest.mark.parametrize(
     ("question", "product"),
     [
-        ("who secures aws license manager?", "License Manager"),
+        ("who secures amazon codecatalyst dev environments?", "CodeCatalyst"),
         ("amazon forecast: who patches the engine?", "Forecast"),
         # Typed in lower case, a camel-case name has no capital to split it at: still the product.
-        ("who patches the os on iot fleetwise?", "IoT FleetWise"),
-        ("who patches the OS on AWS IoT FleetWise edge agents?", "IoT FleetWise"),
+        ("who patches the servers behind codeguru reviewer?", "CodeGuru Reviewer"),
         # Three or more ordinary words ending in "service" are a product's full name.
-        ("who patches the application discovery service agent?", "Application Discovery Service"),
-        ("application discovery service collectors: who patches the OS?", "Application Discovery Service"),
+        ("who patches the marketplace entitlement service?", "Marketplace Entitlement Service"),
         # A botocore name AWS writes without its prefix is the product with one too.
         ("who patches AWS Agent Registry Control?", "Agent Registry Control"),
         # "file cache" alone is anyone's cache, not ElastiCache; with the prefix it is the product.
@@ -187,6 +185,8 @@ def test_a_retired_product_says_what_to_read_instead(answerer: Answerer) -> None
     assert answer["match"] is None
     assert "Elastic Transcoder" in answer["note"] and "November 13, 2025" in answer["note"]
     assert "Security in" not in answer["note"]
+    answer = answerer.answer("who patches the os on iot events detectors?")
+    assert answer["match"] is None and "May 20, 2026" in answer["note"]
 
 
 @pytest.mark.parametrize(
@@ -221,6 +221,10 @@ def test_a_retired_product_says_what_to_read_instead(answerer: Answerer) -> None
         ("esxi patching on our amazon evs hosts: us or aws?", "elastic-vmware-service"),
         ("who patches AWS Security Incident Response?", "security-incident-response"),
         ("who secures the devices in aws device farm?", "device-farm"),
+        ("who patches the application discovery service agent?", "application-discovery-service"),
+        ("who secures aws license manager?", "license-manager"),
+        # Typed in lower case, a camel-case name has no capital to split it at: still the product.
+        ("who patches the os on iot fleetwise edge agents?", "iot-fleetwise"),
         ("redshift serverless workgroup: who scales the compute?", "redshift-serverless"),
         ("our aurora serverless v2 cluster hit its max ACUs: whose job is raising it?", "aurora-serverless"),
     ],
