@@ -25,7 +25,7 @@ NOTES = {
     "Read the 'Security in {foreign}' chapter of its AWS documentation (its shared responsibility, "
     "data protection and resilience pages), or add it to your catalogue.",
     # An uncovered product whose catalogue entry says what to read instead (a retired product).
-    "uncovered-read": "demarc's catalogue does not cover {foreign} yet, so I won't guess its line.{near} {read}",
+    "uncovered-read": "demarc's catalogue does not cover {foreign}, so I won't guess its line.{near} {read}",
     "no-service": "I could not tell which AWS service or model this is about. Name one "
     "(EC2, Lambda, S3, RDS, Fargate, EKS ...), e.g. 'who encrypts data in S3?'.",
 }

@@ -153,6 +153,11 @@ HYBRID_BY_DESIGN = {
     # MediaLive Anywhere nodes are your servers in your data centre; FleetWise's Edge Agent runs in your vehicles.
     "medialive": {"facilities", "hardware", "network-infrastructure", "virtualization"},
     "iot-fleetwise": {"facilities", "hardware", "network-infrastructure", "virtualization"},
+    # MediaConnect Gateway runs on your servers; Wickr's data retention bot on your host; FreeRTOS on
+    # your microcontrollers.
+    "mediaconnect": {"facilities", "hardware", "network-infrastructure", "virtualization"},
+    "wickr": {"facilities", "hardware"},
+    "freertos": {"facilities", "hardware", "network-infrastructure", "virtualization"},
 }
 
 

@@ -162,10 +162,12 @@ def test_answer_cell_returns_the_contract_answer(answerer: Answerer) -> None:
 @pytest.mark.parametrize(
     ("question", "product"),
     [
-        ("who secures amazon codecatalyst dev environments?", "CodeCatalyst"),
+        ("who secures aws mediatailor?", "MediaTailor"),
+        # Its botocore name holds WorkSpaces' own: only the catalogue's products entry names it.
+        ("who secures amazon workspaces thin client devices?", "WorkSpaces Thin Client"),
         ("amazon forecast: who patches the engine?", "Forecast"),
         # Typed in lower case, a camel-case name has no capital to split it at: still the product.
-        ("who patches the servers behind codeguru reviewer?", "CodeGuru Reviewer"),
+        ("who patches the servers behind codeguru security?", "CodeGuru Security"),
         # Three or more ordinary words ending in "service" are a product's full name.
         ("who patches the marketplace entitlement service?", "Marketplace Entitlement Service"),
         # A botocore name AWS writes without its prefix is the product with one too.
@@ -187,6 +189,8 @@ def test_a_retired_product_says_what_to_read_instead(answerer: Answerer) -> None
     assert "Security in" not in answer["note"]
     answer = answerer.answer("who patches the os on iot events detectors?")
     assert answer["match"] is None and "May 20, 2026" in answer["note"]
+    answer = answerer.answer("who patches the OS on our OpsWorks stacks?")
+    assert answer["match"] is None and "May 26, 2024" in answer["note"] and " yet" not in answer["note"]
 
 
 @pytest.mark.parametrize(
@@ -223,6 +227,8 @@ def test_a_retired_product_says_what_to_read_instead(answerer: Answerer) -> None
         ("who secures the devices in aws device farm?", "device-farm"),
         ("who patches the application discovery service agent?", "application-discovery-service"),
         ("who secures aws license manager?", "license-manager"),
+        ("who secures amazon codecatalyst dev environments?", "codecatalyst"),
+        ("amazon gamelift streams stream groups: who patches the OS?", "gamelift-streams"),
         # Typed in lower case, a camel-case name has no capital to split it at: still the product.
         ("who patches the os on iot fleetwise edge agents?", "iot-fleetwise"),
         ("redshift serverless workgroup: who scales the compute?", "redshift-serverless"),
