@@ -162,7 +162,7 @@ def test_answer_cell_returns_the_contract_answer(answerer: Answerer) -> None:
 @pytest.mark.parametrize(
     ("question", "product"),
     [
-        ("who secures aws mediatailor?", "MediaTailor"),
+        ("who secures aws launch wizard?", "Launch Wizard"),
         # Its botocore name holds WorkSpaces' own: only the catalogue's products entry names it.
         ("who secures amazon workspaces thin client devices?", "WorkSpaces Thin Client"),
         ("amazon forecast: who patches the engine?", "Forecast"),
@@ -229,6 +229,8 @@ def test_a_retired_product_says_what_to_read_instead(answerer: Answerer) -> None
         ("who secures aws license manager?", "license-manager"),
         ("who secures amazon codecatalyst dev environments?", "codecatalyst"),
         ("amazon gamelift streams stream groups: who patches the OS?", "gamelift-streams"),
+        ("who secures aws mediatailor?", "mediatailor"),
+        ("our cloudwatch synthetics canaries run an old runtime: whose job is upgrading it?", "cloudwatch-synthetics"),
         # Typed in lower case, a camel-case name has no capital to split it at: still the product.
         ("who patches the os on iot fleetwise edge agents?", "iot-fleetwise"),
         ("redshift serverless workgroup: who scales the compute?", "redshift-serverless"),
