@@ -576,6 +576,25 @@ class Matcher:
         # whether named or only hinted at.
         dismissed = [h for h in service_hits if _dismissed(stems, h, breaks)]
         negated |= {h.entry.target for h in dismissed}
+        # "Our MediaPackage origin sits behind CloudFront": what a service sits behind is in front of
+        # the subject, not the subject, when the subject is named outright too.
+        # Only a service named just before "behind" sits behind it: "a region dies behind our global
+        # accelerator" puts no service there.
+        sits = {h.end for h in service_hits if h.entry.kind == SERVICE and h.entry.target in self.catalogue.services}
+        fronts = [
+            h
+            for h in service_hits
+            if h.entry.kind == SERVICE
+            and _in_front(stems, h.start)
+            and any(h.start - BEHIND_REACH <= end < h.start for end in sits)
+        ]
+        in_front = {h.entry.target for h in fronts}
+        named_elsewhere = {
+            h.entry.target
+            for h in service_hits
+            if h.entry.kind == SERVICE and h not in fronts and h.entry.target in self.catalogue.services
+        }
+        behind = in_front - named_elsewhere if named_elsewhere - in_front else set()
         # The shorter name inside a ruled-out name of the same service is the same mention ("off
         # Elastic Beanstalk" rules out "beanstalk" there too), and a shorter name of another service
         # inside it is part of that name ("off a Lightsail container service": no container service).
@@ -623,7 +642,7 @@ class Matcher:
             for h in hits
             if h.entry.kind == SERVICE and h.start > 0 and stems[h.start - 1] in _MOVE_TO and h not in dismissed
         }
-        reading.negated = (negated - named_in_focus - destinations) | (negated_hints - named)
+        reading.negated = (negated - named_in_focus - destinations) | (negated_hints - named) | behind
         reading.renamed = negated & named_in_focus
         # A cue word inside a covered service's name is part of the name: "microsoft" in "AWS Managed
         # Microsoft AD" is not another provider, "step" in "Step Functions" is not a how-to.
@@ -2184,6 +2203,19 @@ def _determiner_before(stems: Sequence[str], start: int) -> bool:
     """Whether "no" or "without" (articles aside) comes right before position `start`."""
     before = [w for w in stems[max(0, start - 3) : start] if w not in _ARTICLES]
     return bool(before) and before[-1] in _DETERMINER_NEGATIONS
+
+
+_BEHIND = stem("behind")
+BEHIND_REACH = 6  # words before the name behind which a service must sit ("MediaPackage origin sits behind CloudFront")
+_BEHIND_DETERMINERS = frozenset(stem(w) for w in ("the", "a", "an", "our", "their", "its", "your"))
+
+
+def _in_front(stems: Sequence[str], start: int) -> bool:
+    """The name at `start` follows "behind" ("behind CloudFront", "behind our ALB")."""
+    before = [w for w in stems[max(0, start - 2) : start]]
+    if before and before[-1] in _BEHIND_DETERMINERS:
+        before = before[:-1]
+    return bool(before) and before[-1] == _BEHIND
 
 
 def _dismissed(stems: Sequence[str], hit: Hit, breaks: frozenset[int] | set[int]) -> bool:

@@ -813,3 +813,12 @@ def test_our_organization_is_the_company_not_aws_organizations(answerer: Answere
     assert match is not None and match["service"] == "workmail"
     match = answerer.answer("AWS Organizations SCPs: who writes them?")["match"]
     assert match is not None and match["service"] == "organizations"
+
+
+def test_what_a_service_sits_behind_is_in_front_of_the_subject(answerer: Answerer) -> None:
+    question = "Our MediaPackage origin sits behind CloudFront. If the ingest stream drops, who fails over?"
+    match = answerer.answer(question)["match"]
+    assert match is not None and match["service"] == "mediapackage"
+    # Only a service named just before "behind" sits behind it: a region dying behind the accelerator does not.
+    match = answerer.answer("who patches the ALB behind our CloudFront distribution?")["match"]
+    assert match is not None and match["service"] == "elb"
