@@ -138,6 +138,12 @@ def needs_prefix(phrase: str, common: frozenset[str], covered: frozenset[str]) -
     # "service" are a product's name however ordinary each word is.
     if all(w in common or w.isdigit() for w in words) and not (len(words) >= 3 and words[-1] == "service"):
         return True
+    return holds_covered_name(phrase, covered)
+
+
+def holds_covered_name(phrase: str, covered: frozenset[str]) -> bool:
+    """Whether some run of the phrase's words is a covered service's name ("ec2 instance connect")."""
+    words = phrase.split()
     return any(" ".join(words[i:j]) in covered for i in range(len(words)) for j in range(i + 1, len(words) + 1))
 
 

@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 from bot.catalogue import Catalogue, Service
 from bot.cell_text import CellText
 from bot.facets import words_close
-from bot.gazetteer import PREFIXES, Product, botocore_products, needs_prefix
+from bot.gazetteer import PREFIXES, Product, botocore_products, holds_covered_name, needs_prefix
 from bot.text import MAX_MATCH_CHARS, fold, name_managed_keys, phrase_key, stem, strip_slack_markup
 from bot.topic_model import TopicModel, model_for
 
@@ -423,7 +423,7 @@ class Matcher:
                     for a in aliases
                     if not a.startswith(PREFIXES)
                     and len(a.split()) > 1
-                    and not needs_prefix(a, frozenset(), frozen_covered)
+                    and not holds_covered_name(a, frozen_covered)
                     for prefix in PREFIXES
                 ]
                 aliases = [a for a in aliases if not needs_prefix(a, common, frozen_covered)]
@@ -2212,7 +2212,7 @@ _BEHIND_DETERMINERS = frozenset(stem(w) for w in ("the", "a", "an", "our", "thei
 
 def _in_front(stems: Sequence[str], start: int) -> bool:
     """The name at `start` follows "behind" ("behind CloudFront", "behind our ALB")."""
-    before = [w for w in stems[max(0, start - 2) : start]]
+    before = list(stems[max(0, start - 2) : start])
     if before and before[-1] in _BEHIND_DETERMINERS:
         before = before[:-1]
     return bool(before) and before[-1] == _BEHIND

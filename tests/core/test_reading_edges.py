@@ -796,7 +796,10 @@ def test_another_companys_product_beside_a_covered_service_is_what_it_connects_t
 
 
 def test_a_layer_word_before_team_names_people_not_the_layer(answerer: Answerer) -> None:
-    question = "full responsibility breakdown for RDS Custom, our DBA team takes it from the platform team"
+    question = (
+        "full shared responsibility breakdown for RDS Custom please, "
+        "the DBA team is taking it over from the platform team"
+    )
     answer = answerer.answer(question)
     assert answer["match"]["service"] == "rds-custom" and answer["match"]["topic"] is None
 
