@@ -78,6 +78,11 @@ VOCABULARY_LISTS = (
     "duty_verbs",
 )
 MAX_SUMMARY = 600
+# A service that sets no precedence is a specialised product: named beside a general platform or
+# store ("our ECS tasks pull from ECR", "Comprehend writes its results to our S3 bucket") it is the
+# one asked about, so it ranks above the platforms (ECS 75, S3 60) and below what runs on them.
+# Services that are usually context (IAM, KMS, VPC, EC2, CloudFormation) set a lower one.
+DEFAULT_PRECEDENCE = 78
 
 
 @dataclass(frozen=True, slots=True)
@@ -525,10 +530,10 @@ def _build(raw: _Raw, problems: list[Problem], directories: tuple[Path, ...]) ->
     services: dict[str, Service] = {}
     for service_id, body in raw.services.items():
         where = origin.get(f"services.{service_id}", "?")
-        precedence = body.get("precedence", 50)
+        precedence = body.get("precedence", DEFAULT_PRECEDENCE)
         if not isinstance(precedence, int) or isinstance(precedence, bool):
             problems.append(Problem(where, f"services.{service_id}.precedence", "must be an integer"))
-            precedence = 50
+            precedence = DEFAULT_PRECEDENCE
         variant_of = body.get("variant_of")
         if variant_of is not None and (not isinstance(variant_of, str) or variant_of not in raw.services):
             problems.append(Problem(where, f"services.{service_id}.variant_of", f"unknown service {variant_of!r}"))
@@ -680,7 +685,7 @@ def _resolve_graph(services: dict[str, Service], raw: _Raw, problems: list[Probl
             if "model" not in raw.services[service_id]:
                 changes["model"] = parent.model
         if "precedence" not in raw.services[service_id] and parents:
-            changes["precedence"] = max(p.precedence for p in parents) + 5
+            changes["precedence"] = max(DEFAULT_PRECEDENCE, *(p.precedence for p in parents)) + 5
         result = dataclasses.replace(service, **changes) if changes else service
         resolved[service_id] = result
         return result

@@ -326,9 +326,11 @@ class Matcher:
         }
         for service in cat.services.values():
             own_id = service.id.replace("-", " ")
-            # An id that is an everyday word ("backup", "batch") or a layer word ("config") names the
-            # service only where the catalogue lists it as an alias: "etcd backups" are not AWS Backup.
-            if (own_id not in self._plain and own_id not in layer_phrases) or fold(own_id) in {
+            # An id of everyday words ("backup", "batch", "supply chain") or a layer word ("config")
+            # names the service only where the catalogue lists it as an alias: "etcd backups" are not
+            # AWS Backup, and a compromised npm package is no AWS Supply Chain.
+            everyday = all(word in self._plain for word in own_id.split())  # "supply chain"
+            if (not everyday and own_id not in layer_phrases) or fold(own_id) in {
                 fold(a) for a in service.aliases
             }:
                 self._add(own_id, Entry(SERVICE, service.id, scope=CANONICAL))
@@ -1075,6 +1077,16 @@ class Matcher:
             return LINE_MOVER_PRECEDENCE if specific else PRODUCT_PRECEDENCE
         return self.catalogue.services[service].precedence
 
+    def _ranking_precedence(self, reading: _Reading, service: str, named: dict[str, tuple[int, bool]]) -> int:
+        """A service's precedence among those named, as the variant the question configures it as:
+        "our Lambda, deployed as a container image from ECR" ranks Lambda as its container-image
+        variant, the more specific service, above the registry it pulls from. A variant named
+        outright ranks itself."""
+        if service.startswith(PRODUCT):
+            return self._precedence(service)
+        configured = self._configured_variant(reading, service)
+        return self._precedence(service if configured in named else configured)
+
     def _names_both_sides(self, reading: _Reading) -> bool:
         """ "What does AWS do and what do we do" asks who, even without "who"."""
         inside_names = {
@@ -1301,7 +1313,7 @@ class Matcher:
                 bucket.items(),
                 key=lambda kv: (
                     -hint_counts.get(kv[0], 0) if bucket is weak else 0,
-                    -self._precedence(kv[0]),
+                    -self._ranking_precedence(reading, kv[0], bucket),
                     kv[1][0],
                 ),
             )
