@@ -80,9 +80,9 @@ VOCABULARY_LISTS = (
 MAX_SUMMARY = 600
 # A service that sets no precedence is a specialised product: named beside a general platform or
 # store ("our ECS tasks pull from ECR", "Comprehend writes its results to our S3 bucket") it is the
-# one asked about, so it ranks above the platforms (ECS 75, S3 60) and below what runs on them.
+# one asked about, so it ranks above the platforms (ECS 75, EKS 80, S3 60), below what runs on them.
 # Services that are usually context (IAM, KMS, VPC, EC2, CloudFormation) set a lower one.
-DEFAULT_PRECEDENCE = 78
+DEFAULT_PRECEDENCE = 82
 
 
 @dataclass(frozen=True, slots=True)

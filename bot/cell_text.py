@@ -16,6 +16,7 @@ a per-service inverted index built on that service's first question.
 
 from __future__ import annotations
 
+import itertools
 import math
 from array import array
 from collections import Counter
@@ -23,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bot.catalogue import Catalogue
-from bot.text import fold, stem
+from bot.text import COMPOUNDS, compound_words, fold, stem
 
 #: Words that carry no layer in any cell's text: articles, pronouns, the two sides' names.
 _STOP = frozenset(
@@ -66,7 +67,14 @@ _STOP = frozenset(
 
 
 def _terms(words: Iterable[str]) -> Counter[str]:
-    return Counter(w for w in words if w not in _STOP and len(w) > 1 and not w.isdigit())
+    """A text's terms; a compound pair ("data center") is one term, not two words."""
+    stems = list(words)
+    inside = compound_words(stems)
+    terms = Counter(
+        w for i, w in enumerate(stems) if i not in inside and w not in _STOP and len(w) > 1 and not w.isdigit()
+    )
+    terms.update(f"{a} {b}" for a, b in itertools.pairwise(stems) if (a, b) in COMPOUNDS)
+    return terms
 
 
 def _stems(text: str) -> list[str]:

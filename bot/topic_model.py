@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.catalogue import Catalogue
-from bot.text import fold, stem
+from bot.text import compound_words, fold, stem
 
 EPOCHS = 40
 MIN_EPOCHS = 10
@@ -43,7 +43,8 @@ WARM_G2 = 1.0  # and starts with damped steps, as if already trained, so it keep
 
 def ngrams(stems: Sequence[str]) -> list[str]:
     """Stemmed words and adjacent pairs: "control plane" means more than "control" and "plane"."""
-    grams = list(stems)
+    inside = compound_words(stems)
+    grams = [word for i, word in enumerate(stems) if i not in inside]
     grams.extend(f"{a} {b}" for a, b in itertools.pairwise(stems))
     return grams
 
@@ -144,10 +145,11 @@ class TopicModel:
         `boost` holds word positions (the sentence that asks, in a long message) that count double.
         """
         boosted = set(boost)
+        inside = compound_words(stems)
         counts: dict[str, float] = {}
         for i, word in enumerate(stems):
             factor = 2.0 if i in boosted else 1.0
-            if word in self.idf:
+            if word in self.idf and i not in inside:
                 counts[word] = counts.get(word, 0.0) + factor
             if i + 1 < len(stems):
                 pair = f"{word} {stems[i + 1]}"

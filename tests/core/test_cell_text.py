@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.answer import Answerer
 from bot.catalogue import Catalogue
 from bot.cell_text import CellText
 from bot.text import fold, stem
@@ -39,3 +40,11 @@ def test_every_cell_of_a_service_is_scored(index: CellText, catalogue: Catalogue
 def test_unknown_words_and_services_score_nothing(index: CellText) -> None:
     assert not any(index.similarities(["zzzqqq"], "ec2").values())
     assert index.similarities(["patch"], "no-such-service") == {}
+
+
+def test_data_center_is_one_term_not_the_word_data(answerer: Answerer) -> None:
+    # "data center" is in nearly every facilities cell; its "data" alone is no facilities word.
+    match = answerer.answer("who secures S3 data?")["match"]
+    assert match is not None and match["topic"] == "data"
+    match = answerer.answer("who secures the data center behind S3?")["match"]
+    assert match is not None and match["topic"] == "facilities"

@@ -53,7 +53,7 @@ def test_every_product_of_the_gazetteer_gets_an_answer_in_any_question_shape(ans
     """Every product botocore or the catalogue names, first in a question that also names or hints
     at a covered service: an answer object, never an exception (one in eight of these raised)."""
     names = sorted({product.name for product in answerer.matcher.products.values()})
-    assert len(names) > 200  # botocore's products, less those the catalogue now covers
+    assert len(names) > 150  # botocore's products, less those the catalogue now covers or names as parts
     for name in names:
         for probe in PROBES:
             assert set(answerer.answer(probe.format(name=name))) >= {"question", "match", "breakdown"}

@@ -290,3 +290,41 @@ def test_guardduty_reads_its_own_streams_of_flow_and_dns_logs(answerer: Answerer
     match = answerer.answer(question)["match"]
     assert match is not None
     assert (match["service"], match["topic"], match["owner"]) == ("guardduty", "control-plane", "aws")
+
+
+def test_a_specialised_service_named_beside_a_platform_is_the_subject(answerer: Answerer) -> None:
+    # ECR sets no precedence of its own, so it ranks above the platforms that pull from it: the
+    # registry's servers are AWS's, whatever the pods' hosts are.
+    question = "Our EKS pods pull their images from ECR. Who patches the registry's own servers?"
+    service, _, topic, owner = _match(answerer, question)
+    assert (service, topic, owner) == ("ecr", "os-patching", "aws")
+    # ... while the function a container image is deployed as ranks as that variant, above ECR.
+    service, variant, _, owner = _match(
+        answerer, "Lambda deployed as a container image from ECR: who patches the OS packages in the image?"
+    )
+    assert (service, variant, owner) == ("lambda", "lambda-container-images", "customer")
+    # A tool that made a resource stays context.
+    question = "our DocumentDB cluster was created from CloudFormation with encryption off: whose fault?"
+    service, _, _, _ = _match(answerer, question)
+    assert service == "documentdb"
+
+
+def test_an_id_of_everyday_words_is_no_name_of_its_own(answerer: Answerer) -> None:
+    # "supply chain" is AWS Supply Chain's id, but the words are everyone's.
+    question = "A compromised npm package in our CodeBuild build stole the role's credentials. Is supply chain ours?"
+    service, _, _, _ = _match(answerer, question)
+    assert service == "codebuild"
+    service, _, _, _ = _match(answerer, "AWS Supply Chain data lake: who encrypts it?")
+    assert service == "supply-chain"
+
+
+def test_an_api_of_a_covered_service_is_that_service(answerer: Answerer) -> None:
+    # botocore names some APIs apart from the product they belong to.
+    for question, expected in [
+        ("Amazon Interactive Video Service RealTime stages: who patches the servers?", "ivs"),
+        ("AWS WAF Regional web ACL rules: who writes them?", "waf"),
+        ("Amazon Connect Customer Profiles data: who classifies it?", "connect"),
+        ("AWS Route53 Recovery Readiness checks: who configures them?", "route53-arc"),
+    ]:
+        service, _, _, _ = _match(answerer, question)
+        assert service == expected, question
