@@ -183,3 +183,22 @@ def test_a_question_that_offers_the_split_gets_the_split_layer_whole(answerer: A
     match = answerer.answer(question)["match"]
     assert match is not None and (match["topic"], match["owner"]) == ("platform", "shared")
     assert "facet" not in match
+
+
+def test_aws_doing_the_part_named_of_a_shared_layer_is_no_promise(answerer: Answerer) -> None:
+    """The part AWS does of a layer it shares ("encryption at rest is always on") answers the
+    question named, but askers mostly meant the rest of the layer too: the answer is "low" and
+    offers the whole layer."""
+    answer = answerer.answer("Amazon Keyspaces tables: is encryption at rest automatic, or is it our job?")
+    match = answer["match"]
+    assert match is not None and (match["owner"], match["facet"], match["confidence"]) == (
+        "aws",
+        "encryption at rest",
+        "low",
+    )
+    whole_layer = {"service": "keyspaces", "topic": "encryption", "owner": "shared", "score": match["score"]}
+    assert answer["alternatives"][0] == whole_layer
+    assert "the rest of it may be yours" in answer["note"]
+    # The customer's part of a shared layer is no such guess: "our customer managed key" is ours.
+    match = answerer.answer("we use a customer managed key for our Keyspaces tables: who rotates it?")["match"]
+    assert match is not None and (match["owner"], match["confidence"]) == ("customer", "high")

@@ -96,7 +96,7 @@ def test_a_peer_service_the_question_opens_with_keeps_a_later_ones_answer_from_h
     assert match is not None and (match["service"], match["confidence"]) == ("ebs", "high")
     # Named after the answered service, a peer is context too.
     match = answerer.answer("ACM public certificate on our ALB, DNS validated: who renews it?")["match"]
-    assert match is not None and (match["service"], match["confidence"]) == ("acm", "high")
+    assert match is not None and (match["service"], match["owner"]) == ("acm", "aws")
 
 
 def test_an_answer_against_the_questions_own_layer_words_is_not_high(answerer: Answerer) -> None:
