@@ -1556,15 +1556,19 @@ class Matcher:
             for s, (position, _) in strong.items()
             if s.startswith(PRODUCT) and not self.products[s].reports_on
         ]
-        covered = [position for s, (position, _) in strong.items() if not s.startswith(PRODUCT)]
-        if not products or not covered:
+        named = [s for s in strong if not s.startswith(PRODUCT)]
+        if not products or not named:
             return None
         mentions = _mentions(reading)
         most = max(products, key=lambda p: (mentions.get(p[1], 0), -p[0]))[1]
-        if mentions.get(most, 0) > max(mentions.get(s, 0) for s in strong if not s.startswith(PRODUCT)):
+        if mentions.get(most, 0) > max(mentions.get(s, 0) for s in named):
             return most  # "our S3 bucket feeds a Kendra index. when kendra crawls it ...": named again, the subject
+        # A service every service uses (IAM, VPC, CloudTrail) is where the product's roles, network or
+        # records are, wherever it is named: "who grants the IAM permissions for CodeGuru Profiler?"
+        services = self.catalogue.services
+        covered = [strong[s][0] for s in named if not services[s].used_by_all]
         first, product = min(products)
-        if first >= min(covered):
+        if covered and first >= min(covered):
             return None
         span = max((h.end - h.start for h in reading.hits if h.entry.target == product and h.start == first), default=0)
         if span >= 2:

@@ -325,6 +325,9 @@ def test_an_api_of_a_covered_service_is_that_service(answerer: Answerer) -> None
         ("AWS WAF Regional web ACL rules: who writes them?", "waf"),
         ("Amazon Connect Customer Profiles data: who classifies it?", "connect"),
         ("AWS Route53 Recovery Readiness checks: who configures them?", "route53-arc"),
+        ("Private CA Connector for SCEP issuing certificates to our phones: who guards the CA?", "private-ca"),
+        ("Service Catalog AppRegistry applications: who decides who may edit them?", "service-catalog"),
+        ("CloudWatch Observability Access Manager sinks and links: who configures them?", "cloudwatch"),
     ]:
         service, _, _, _ = _match(answerer, question)
         assert service == expected, question
