@@ -75,9 +75,9 @@ def test_a_product_named_more_often_or_by_its_one_word_name_first_is_the_subject
     answer = answerer.answer(question)
     assert answer["match"] is None and "Forecast" in answer["note"]
     # A product named first, before the S3 bucket it writes to, is the subject.
-    question = "Amazon CloudWatch Internet Monitor measurements writing into our S3 bucket: encrypted by AWS or us?"
+    question = "AWS Well-Architected Tool reviews exported into our S3 bucket: encrypted by AWS or us?"
     answer = answerer.answer(question)
-    assert answer["match"] is None and "Internet Monitor" in answer["note"]
+    assert answer["match"] is None and "Well-Architected Tool" in answer["note"]
     # A covered service that uses the other one and is named more often is the subject too.
     question = "our S3 bucket feeds an Amazon Kendra index. when kendra crawls it, who encrypts the copy?"
     match = answerer.answer(question)["match"]
@@ -87,10 +87,10 @@ def test_a_product_named_more_often_or_by_its_one_word_name_first_is_the_subject
 def test_a_service_every_service_uses_does_not_displace_the_product_it_serves(answerer: Answerer) -> None:
     """IAM, the VPC and CloudTrail are where a product's roles, network and records are: named
     first, they are still the means, and the uncovered product is declined by name."""
-    answer = answerer.answer("who grants the IAM permissions our developers need to use Amazon CodeGuru Profiler?")
-    assert answer["match"] is None and "CodeGuru Profiler" in answer["note"]
-    answer = answerer.answer("CloudTrail records for AWS Launch Wizard deployments: who keeps them?")
-    assert answer["match"] is None and "Launch Wizard" in answer["note"]
+    answer = answerer.answer("who grants the IAM permissions our developers need to use AWS re:Post Private?")
+    assert answer["match"] is None and "re:Post Private" in answer["note"]
+    answer = answerer.answer("CloudTrail records for AWS Well-Architected Tool workloads: who keeps them?")
+    assert answer["match"] is None and "Well-Architected Tool" in answer["note"]
     # A covered service named before the product is still the subject.
     match = answerer.answer("who grants the IAM permissions our Lambda functions need?")["match"]
     assert match is not None and match["service"] == "lambda"
