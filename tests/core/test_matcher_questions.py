@@ -45,6 +45,9 @@ def test_question_set_meets_the_bars(answerer: Answerer, path: Path) -> None:
         # The one layer named outright ("bucket policy") decides a short question, whatever the model leans to.
         ("<@U024BE7LH> who owns the bucket policy on `s3`? :thinking_face:", "s3", "data", "customer"),
         ("the elastic beanstalk service itself, that's aws operated?", "elastic-beanstalk", "control-plane", "aws"),
+        # "has a bad day" is how engineers say a Region or zone is down.
+        ("if us-east-1 has a bad day, who keeps Secrets Manager serving secrets?", "secrets-manager",
+         "high-availability", "shared"),
     ],
 )
 def test_slang_typos_and_slack_markup(answerer: Answerer, question: str, service: str, topic: str, owner: str) -> None:
