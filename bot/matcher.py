@@ -929,7 +929,11 @@ class Matcher:
             return probabilities
         # What this service's own cells say (FSx's hardware cell: "AWS replaces failed file servers")
         # sharpens the model, which learnt each layer from every service at once.
-        closeness = self.cell_text.similarities(reading.words, service)
+        # Service names are left out of that comparison, as the model leaves out the answered one's:
+        # a cell whose summary happens to name a service the question names ("Site-to-Site VPN exposes
+        # no container runtime", "consumers on EC2 or Lambda") is no closer for that.
+        names = {i for h in reading.hits if h.entry.kind == SERVICE for i in range(h.start, h.end)}
+        closeness = self.cell_text.similarities([w for i, w in enumerate(reading.words) if i not in names], service)
         scaled = {t: p * math.exp(CELL_BLEND * closeness.get(t, 0.0)) for t, p in probabilities.items()}
         total = sum(scaled.values()) or 1.0
         return {t: p / total for t, p in scaled.items()}

@@ -48,3 +48,11 @@ def test_data_center_is_one_term_not_the_word_data(answerer: Answerer) -> None:
     assert match is not None and match["topic"] == "data"
     match = answerer.answer("who secures the data center behind S3?")["match"]
     assert match is not None and match["topic"] == "facilities"
+
+
+def test_a_service_name_in_a_cell_summary_is_no_evidence_of_that_layer(answerer: Answerer) -> None:
+    # Site-to-Site VPN's container-runtime cell names the service ("Site-to-Site VPN exposes no container
+    # runtime"); the name in the question made that cell the closest until names were left out.
+    question = "our Site-to-Site VPN tunnels drop every night: is the network underneath them AWS's or ours?"
+    match = answerer.answer(question)["match"]
+    assert match is not None and match["topic"] == "network-infrastructure"
