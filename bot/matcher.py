@@ -2295,18 +2295,27 @@ def _topic_confidence(weight: float, runner_up: float) -> float:
 def _drop_absorbed(hits: Iterable[Hit]) -> list[Hit]:
     """Drop a hit inside a longer hit of its category (a longer phrase is the better reading)."""
     hits = list(hits)
-    spans: dict[str, set[tuple[int, int]]] = defaultdict(set)  # phrases of two words or more: only they hold another
+    # phrases of two words or more: only they hold another
+    spans: dict[str, set[tuple[int, int, str | None]]] = defaultdict(set)
     for hit in hits:
         if hit.entry.kind == TOPIC and hit.entry.scope is not None:
             continue  # one service's feature name must not hide a general phrase inside it
         if hit.entry.kind in (CHECK, CHECK_UNLESS):
             continue  # "function url" must not hide "function": each keyword group needs its words
         if hit.end - hit.start > 1:
-            spans[_CATEGORY[hit.entry.kind]].add((hit.start, hit.end))
+            # A service's own hint holding its name ("codeguru profiler agent") leaves the name outright.
+            own = hit.entry.target if hit.entry.kind == SERVICE_HINT else None
+            spans[_CATEGORY[hit.entry.kind]].add((hit.start, hit.end, own))
 
     def inside(hit: Hit, category: str) -> bool:
         longer = spans.get(category, ())
-        return any(s <= hit.start and hit.end <= e and (e - s) > (hit.end - hit.start) for s, e in longer)
+        return any(
+            s <= hit.start
+            and hit.end <= e
+            and (e - s) > (hit.end - hit.start)
+            and not (hit.entry.kind == SERVICE and own == hit.entry.target)
+            for s, e, own in longer
+        )
 
     kept: list[Hit] = []
     for hit in hits:

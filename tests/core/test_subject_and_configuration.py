@@ -331,3 +331,11 @@ def test_an_api_of_a_covered_service_is_that_service(answerer: Answerer) -> None
     ]:
         service, _, _, _ = _match(answerer, question)
         assert service == expected, question
+
+
+def test_a_service_named_inside_its_own_hint_stays_named_outright(answerer: Answerer) -> None:
+    # "codeguru profiler agent" is one of CodeGuru Profiler's hints; it held the name, and the name
+    # inside it counted only as a hint, so the Lambda named after it took the answer.
+    question = "the CodeGuru Profiler agent in our Lambda functions: who guards the buildings the profiles are kept in?"
+    service, _, _, _ = _match(answerer, question)
+    assert service == "codeguru-profiler"
