@@ -162,7 +162,7 @@ def test_answer_cell_returns_the_contract_answer(answerer: Answerer) -> None:
 @pytest.mark.parametrize(
     ("question", "product"),
     [
-        ("who secures aws well-architected tool?", "Well-Architected Tool"),
+        ("who secures amazon mechanical turk?", "Mechanical Turk"),
         # Its botocore name holds WorkSpaces' own: only the catalogue's products entry names it.
         ("who secures amazon workspaces thin client devices?", "WorkSpaces Thin Client"),
         ("amazon forecast: who patches the engine?", "Forecast"),
