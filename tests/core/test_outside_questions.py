@@ -59,38 +59,44 @@ def test_every_product_of_the_gazetteer_gets_an_answer_in_any_question_shape(ans
             assert set(answerer.answer(probe.format(name=name))) >= {"question", "match", "breakdown"}
 
 
+def _declined_by_name(answerer: Answerer, question: str, product: str) -> bool:
+    answer = answerer.answer(question)
+    return answer["match"] is None and product in answer["note"]
+
+
+def _answered_as(answerer: Answerer, question: str, service: str) -> bool:
+    match = answerer.answer(question)["match"]
+    return match is not None and match["service"] == service
+
+
 def test_a_product_named_first_is_declined_by_name_not_answered_as_the_service_after_it(answerer: Answerer) -> None:
-    answer = answerer.answer("AWS Proton templates deploying onto our DynamoDB tables: ours to configure?")
-    assert answer["match"] is None and "Proton" in answer["note"]
-    answer = answerer.answer("Amazon Forecast predictors on top of our Glue Data Catalog: who manages them?")
-    assert answer["match"] is None and "Forecast" in answer["note"]
+    question = "AWS Proton templates deploying onto our DynamoDB tables: ours to configure?"
+    assert _declined_by_name(answerer, question, "Proton")
+    assert _declined_by_name(
+        answerer, "Amazon Forecast predictors on top of our Glue Data Catalog: who manages them?", "Forecast"
+    )
     # A single word of a product's model id is the technology, not the subject: MSK answers.
-    match = answerer.answer("kafka consumer libraries on ECS reading from MSK: who upgrades them?")["match"]
-    assert match is not None and match["service"] == "msk"
+    assert _answered_as(answerer, "kafka consumer libraries on ECS reading from MSK: who upgrades them?", "msk")
 
 
 def test_a_product_named_more_often_or_by_its_one_word_name_first_is_the_subject(answerer: Answerer) -> None:
     # Named twice against S3's once: the Forecast dataset is what the question is about.
     question = "our S3 bucket feeds an Amazon Forecast dataset. when forecast imports it, who encrypts the copy?"
-    answer = answerer.answer(question)
-    assert answer["match"] is None and "Forecast" in answer["note"]
+    assert _declined_by_name(answerer, question, "Forecast")
     # A product named first, before the S3 bucket it writes to, is the subject.
     question = "Amazon Mechanical Turk workers reading images from our S3 bucket: encrypted by AWS or us?"
-    answer = answerer.answer(question)
-    assert answer["match"] is None and "Mechanical Turk" in answer["note"]
+    assert _declined_by_name(answerer, question, "Mechanical Turk")
     # A covered service that uses the other one and is named more often is the subject too.
     question = "our S3 bucket feeds an Amazon Kendra index. when kendra crawls it, who encrypts the copy?"
-    match = answerer.answer(question)["match"]
-    assert match is not None and match["service"] == "kendra"
+    assert _answered_as(answerer, question, "kendra")
 
 
 def test_a_service_every_service_uses_does_not_displace_the_product_it_serves(answerer: Answerer) -> None:
     """IAM, the VPC and CloudTrail are where a product's roles, network and records are: named
     first, they are still the means, and the uncovered product is declined by name."""
-    answer = answerer.answer("who grants the IAM permissions our developers need to use AWS re:Post Private?")
-    assert answer["match"] is None and "re:Post Private" in answer["note"]
-    answer = answerer.answer("CloudTrail records for Amazon Mechanical Turk HITs: who keeps them?")
-    assert answer["match"] is None and "Mechanical Turk" in answer["note"]
+    question = "who grants the IAM permissions our developers need to use AWS re:Post Private?"
+    assert _declined_by_name(answerer, question, "re:Post Private")
+    question = "CloudTrail records for Amazon Mechanical Turk HITs: who keeps them?"
+    assert _declined_by_name(answerer, question, "Mechanical Turk")
     # A covered service named before the product is still the subject.
-    match = answerer.answer("who grants the IAM permissions our Lambda functions need?")["match"]
-    assert match is not None and match["service"] == "lambda"
+    assert _answered_as(answerer, "who grants the IAM permissions our Lambda functions need?", "lambda")
