@@ -126,19 +126,28 @@ def botocore_products() -> list[tuple[str, tuple[str, ...]]]:
 def needs_prefix(phrase: str, common: frozenset[str], covered: frozenset[str]) -> bool:
     """Whether a phrase names the product only with "Amazon"/"AWS" in front.
 
-    "backup", "config" or "machine learning" are ordinary words; "s3 files" or "ec2 instance
-    connect" would swallow a covered service's name in ordinary speech.
+    "backup", "config" or "machine learning" are ordinary words, and so are their inflections
+    ("schemas" is botocore's EventBridge Schema Registry); "s3 files" or "ec2 instance connect"
+    would swallow a covered service's name in ordinary speech. Three letters are too few to trust
+    alone: "sdb" is a Linux disk as often as SimpleDB's API.
     """
     words = phrase.split()
     if phrase.startswith(PREFIXES):
         return False
-    if len(phrase) < 3 or phrase.isdigit():
+    if len(phrase) < 4 or phrase.isdigit():
         return True
     # "Application Migration Service", "Simple Workflow Service": three or more words ending in
     # "service" are a product's name however ordinary each word is.
-    if all(w in common or w.isdigit() for w in words) and not (len(words) >= 3 and words[-1] == "service"):
+    if all(_ordinary(w, common) for w in words) and not (len(words) >= 3 and words[-1] == "service"):
         return True
     return holds_covered_name(phrase, covered)
+
+
+def _ordinary(word: str, common: frozenset[str]) -> bool:
+    if word in common or word.isdigit():
+        return True
+    # The common-word list holds each form it saw; a plural or "-ing" form may be missing from it.
+    return any(word.endswith(end) and word[: -len(end)] in common for end in ("s", "es", "ing", "ed"))
 
 
 def holds_covered_name(phrase: str, covered: frozenset[str]) -> bool:

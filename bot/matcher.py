@@ -418,13 +418,14 @@ class Matcher:
             if not curated:
                 # "Security Incident Response" is too ordinary to trust alone, but "AWS Security
                 # Incident Response" is the product, and "AWS Payment Cryptography" is more than "AWS
-                # Payments": a name with the prefix AWS writes it without. A name holding a covered
-                # service's ("EC2 Instance Connect") stays that service's.
+                # Payments": a name with the prefix AWS writes it without. One word takes the prefix
+                # only when it is the whole name ("AWS Interconnect"): "AWS notifications" is speech.
+                # A name holding a covered service's ("EC2 Instance Connect") stays that service's.
                 aliases += [
                     f"{prefix}{a}"
                     for a in aliases
                     if not a.startswith(PREFIXES)
-                    and len(a.split()) > 1
+                    and (len(a.split()) > 1 or a == fold(product.name).strip())
                     and not holds_covered_name(a, frozen_covered)
                     for prefix in PREFIXES
                 ]

@@ -100,3 +100,15 @@ def test_a_service_every_service_uses_does_not_displace_the_product_it_serves(an
     assert _declined_by_name(answerer, question, "Mechanical Turk")
     # A covered service named before the product is still the subject.
     assert _answered_as(answerer, "who grants the IAM permissions our Lambda functions need?", "lambda")
+
+
+def test_an_ordinary_word_or_three_letters_name_no_product_alone(answerer: Answerer) -> None:
+    """botocore calls EventBridge's schema registry "Schemas", SimpleDB's API "sdb" and a network
+    product "Interconnect": bare, they are a Glue table's schemas, a Linux disk and a cable."""
+    assert _answered_as(answerer, "who owns the schemas in our Glue data catalog?", "glue")
+    assert _answered_as(answerer, "our EBS volume at /dev/sdb is not encrypted, whose fault?", "ebs")
+    assert not _declined_by_name(answerer, "the interconnect between our racks and AWS: who fixes it?", "Interconnect")
+    # With the prefix AWS writes, the one-word name is the product; an ordinary word is not.
+    assert _declined_by_name(answerer, "AWS Interconnect to another cloud: who owns the physical link?", "Interconnect")
+    question = "Got an AWS notification that an update is pending on our OpenSearch domain: who applies it?"
+    assert _answered_as(answerer, question, "opensearch")

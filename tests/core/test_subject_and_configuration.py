@@ -328,6 +328,9 @@ def test_an_api_of_a_covered_service_is_that_service(answerer: Answerer) -> None
         ("Private CA Connector for SCEP issuing certificates to our phones: who guards the CA?", "private-ca"),
         ("Service Catalog AppRegistry applications: who decides who may edit them?", "service-catalog"),
         ("CloudWatch Observability Access Manager sinks and links: who configures them?", "cloudwatch"),
+        ("AWS Backup Search indexes of our recovery points: who encrypts them?", "backup"),
+        ("AWS AI Ops investigations of last night's outage: who may read them?", "cloudwatch"),
+        ("EventBridge Schema Registry schemas discovered from our bus: whose data?", "eventbridge"),
     ]:
         service, _, _, _ = _match(answerer, question)
         assert service == expected, question
