@@ -128,6 +128,9 @@ class Topic:
     # The layer said in plain words ("the buildings the servers sit in"): training text for the
     # layer model only, never matched as a phrase.
     plain: tuple[str, ...] = ()
+    # Facets every cell of this layer with a given owner shares (every AWS API requires TLS 1.2 of
+    # its clients, so even where AWS protects the data the connection's client end is yours).
+    parts: tuple[LayerPart, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +144,19 @@ class Part:
     when: tuple[str, ...]
     summary: str
     sources: tuple[str, ...]
+    # Written once on the layer for every cell of one owner: the phrases name the layer's facet,
+    # not this service's features, so they are no evidence of the service.
+    layer_wide: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LayerPart:
+    """A facet written once on a layer, joining every cell of that layer whose owner is `over`."""
+
+    __reduce__ = _fields_reduce
+
+    over: Owner
+    part: Part
 
 
 @dataclass(frozen=True, slots=True)
@@ -523,6 +539,7 @@ def _build(raw: _Raw, problems: list[Problem], directories: tuple[Path, ...]) ->
                 where, f"topics.{topic_id}.name_patterns", body.get("name_patterns"), problems
             ),
             plain=_phrases(where, f"topics.{topic_id}.plain", body.get("plain"), problems),
+            parts=_layer_parts(where, f"topics.{topic_id}", body.get("parts"), problems),
         )
     if not topics:
         problems.append(Problem("(catalogue)", "topics", "no topics are defined"))
@@ -726,7 +743,10 @@ def _build_cells(
             summary=summary,
             sources=_sources(where, f"{entry}.sources", body.get("sources"), problems, required=True),
             aliases=_phrases(where, f"{entry}.aliases", body.get("aliases"), problems),
-            parts=_parts(where, entry, owner, body.get("parts"), problems),
+            parts=(
+                *_parts(where, entry, owner, body.get("parts"), problems),
+                *(shared.part for shared in topics[topic_id].parts if shared.over == owner),
+            ),
         )
     missing = [t for t in topics if t not in cells and t not in given]
     if missing and not variant:
@@ -739,40 +759,63 @@ def _build_cells(
 def _parts(where: str, entry: str, cell_owner: str, value: Any, problems: list[Problem]) -> tuple[Part, ...]:
     """A cell's `parts`: each an owner other than the cell's, the phrases that name the facet,
     a summary and its sources."""
+    return tuple(part for _, part in _read_parts(where, entry, cell_owner, value, problems))
+
+
+def _layer_parts(where: str, entry: str, value: Any, problems: list[Problem]) -> tuple[LayerPart, ...]:
+    """A layer's `parts`: facets written once, each joining every cell of the layer whose owner is
+    its `over` (an owner other than the part's own)."""
+    return tuple(LayerPart(over, part) for over, part in _read_parts(where, entry, None, value, problems))
+
+
+def _read_parts(
+    where: str, entry: str, cell_owner: str | None, value: Any, problems: list[Problem]
+) -> list[tuple[Owner, Part]]:
+    """(owner of the cells it joins, part) for each valid entry; a layer's (`cell_owner` None)
+    name that owner in `over`."""
     if value is None:
-        return ()
+        return []
+    layer = cell_owner is None
+    named = {"owner", "when", "summary", "sources", *(("over",) if layer else ())}
+    listed = ", ".join(sorted(named))
     if not isinstance(value, list):
-        problems.append(Problem(where, f"{entry}.parts", "must be a list of {owner, when, summary, sources}"))
-        return ()
-    parts: list[Part] = []
+        problems.append(Problem(where, f"{entry}.parts", f"must be a list of {{{listed}}}"))
+        return []
+    parts: list[tuple[Owner, Part]] = []
     for index, body in enumerate(value):
         at = f"{entry}.parts[{index}]"
         if not isinstance(body, dict):
-            problems.append(Problem(where, at, "must be a mapping with owner, when, summary, sources"))
+            problems.append(Problem(where, at, f"must be a mapping with {listed}"))
             continue
-        unknown = set(body) - {"owner", "when", "summary", "sources"}
+        unknown = set(body) - named
         if unknown:
             problems.append(Problem(where, at, f"unknown field(s) {', '.join(sorted(unknown))}"))
         owner = body.get("owner")
         if owner not in OWNERS:
             problems.append(Problem(where, f"{at}.owner", f"{owner!r} is not one of aws, customer, shared"))
             continue
-        if owner == cell_owner:
-            problems.append(
-                Problem(where, f"{at}.owner", f"is the cell's own owner ({owner}); a part names a facet that differs")
-            )
+        over = body.get("over") if layer else cell_owner
+        if over not in OWNERS:
+            problems.append(Problem(where, f"{at}.over", f"{over!r} is not one of aws, customer, shared"))
+            continue
+        if owner == over:
+            whose = "the owner of the cells it joins" if layer else "the cell's own owner"
+            problems.append(Problem(where, f"{at}.owner", f"is {whose} ({owner}); a part names a facet that differs"))
         when = _phrases(where, f"{at}.when", body.get("when"), problems)
         if not when:
             problems.append(Problem(where, f"{at}.when", "must list the phrases that name this facet"))
-        parts.append(
-            Part(
-                owner=cast(Owner, owner),
-                when=when,
-                summary=_text(where, f"{at}.summary", body.get("summary"), problems),
-                sources=_sources(where, f"{at}.sources", body.get("sources"), problems, required=True),
-            )
+        summary = _text(where, f"{at}.summary", body.get("summary"), problems)
+        if layer and owner == "shared" and summary and not _says_both_sides(summary):
+            problems.append(Problem(where, f"{at}.summary", "a shared facet must say which part is AWS's and yours"))
+        part = Part(
+            owner=cast(Owner, owner),
+            when=when,
+            summary=summary,
+            sources=_sources(where, f"{at}.sources", body.get("sources"), problems, required=True),
+            layer_wide=layer,
         )
-    return tuple(parts)
+        parts.append((cast(Owner, over), part))
+    return parts
 
 
 def _says_both_sides(summary: str) -> bool:

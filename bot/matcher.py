@@ -305,7 +305,11 @@ class Matcher:
         self._facet_keys: dict[str, tuple[tuple[str, ...], ...]] = {
             service.id: tuple(
                 dict.fromkeys(
-                    phrase_key(phrase) for cell in service.cells.values() for part in cell.parts for phrase in part.when
+                    phrase_key(phrase)
+                    for cell in service.cells.values()
+                    for part in cell.parts
+                    if not part.layer_wide  # a layer's facet ("tls 1.2") names no service
+                    for phrase in part.when
                 )
             )
             for service in cat.services.values()

@@ -159,7 +159,7 @@ def test_a_phrase_gathered_out_of_order_from_another_owner_s_words_is_not_named(
 
 
 def test_a_name_with_a_qualifier_inserted_is_still_named(answerer: Answerer) -> None:
-    """"our customer managed KMS keys" names the customer managed key facet: against "aws ... own
+    """ "our customer managed KMS keys" names the customer managed key facet: against "aws ... own
     ... key" gathered across the sentence, the question names both sides and the cell answers."""
     question = "is automatic rotation of our customer managed KMS keys something AWS does on its own, or ours per key?"
     match = answerer.answer(question)["match"]
@@ -167,7 +167,7 @@ def test_a_name_with_a_qualifier_inserted_is_still_named(answerer: Answerer) -> 
 
 
 def test_a_phrase_spread_across_the_sentence_does_not_overrule_one_said_close(answerer: Answerer) -> None:
-    """"manage the security agent manually ... who keeps that agent version updated?": the customer's
+    """ "manage the security agent manually ... who keeps that agent version updated?": the customer's
     facet said word for word is not overruled by "managed agent updates" gathered across the sentence."""
     question = (
         "GuardDuty Runtime Monitoring on our EKS cluster: we chose to manage the security agent manually, "
@@ -202,3 +202,54 @@ def test_aws_doing_the_part_named_of_a_shared_layer_is_no_promise(answerer: Answ
     # The customer's part of a shared layer is no such guess: "our customer managed key" is ours.
     match = answerer.answer("we use a customer managed key for our Keyspaces tables: who rotates it?")["match"]
     assert match is not None and (match["owner"], match["confidence"]) == ("customer", "high")
+
+
+def test_a_layer_facet_joins_every_cell_of_the_owner_it_names(catalogue: Catalogue) -> None:
+    """Every AWS API requires TLS 1.2 of its clients: written once on the encryption layer, the
+    facet joins each encryption cell AWS owns, and no other."""
+    for service in catalogue.services.values():
+        cell = service.cells["encryption"]
+        layer_wide = [p for p in cell.parts if p.layer_wide]
+        assert bool(layer_wide) == (cell.owner == "aws"), service.id
+    cell = catalogue.cell("resource-explorer", "encryption")
+    named = part_for(cell, "our scripts call Resource Explorer: clients must support TLS 1.2, is that on us?")
+    assert named is not None and named[0].owner == "shared" and named[0].layer_wide
+    assert part_for(cell, "who encrypts the Resource Explorer index at rest?") is None
+
+
+def test_the_answer_carries_a_layer_facet(answerer: Answerer) -> None:
+    match = answerer.answer(
+        "CodeCatalyst requires TLS 1.2 and PFS cipher suites: fully AWS's, or do our clients do a part?"
+    )["match"]
+    assert (match["service"], match["topic"], match["owner"]) == ("codecatalyst", "encryption", "shared")
+    assert match["facet"] and any("tls-1-2-required" in url for url in match["sources"])
+    assert answerer.answer("who encrypts our CodeCatalyst source repositories?")["match"]["owner"] == "aws"
+
+
+def test_bad_layer_parts_are_refused_with_file_entry_and_reason(tmp_path: Path) -> None:
+    (tmp_path / "topics.yaml").write_text(
+        "topics:\n"
+        "  encryption:\n"
+        "    parts:\n"
+        "      - owner: shared\n"
+        "        when: [tls 1.2]\n"
+        "        summary: AWS ends the connection; your clients must support TLS 1.2.\n"
+        "        sources: [https://docs.aws.amazon.com/workmail/latest/adminguide/infrastructure-security.html]\n"
+        "      - owner: aws\n"
+        "        over: aws\n"
+        "        when: [tls 1.3]\n"
+        "        summary: Same owner as the cells it joins.\n"
+        "        sources: [https://docs.aws.amazon.com/workmail/latest/adminguide/infrastructure-security.html]\n"
+        "      - owner: shared\n"
+        "        over: customer\n"
+        "        when: [cipher suite]\n"
+        "        summary: Says only one side.\n"
+        "        sources: [https://docs.aws.amazon.com/workmail/latest/adminguide/infrastructure-security.html]\n",
+        encoding="utf-8",
+    )
+    catalogue, problems = collect_problems([builtin_catalogue_dir(), tmp_path])
+    assert catalogue is None
+    text = "\n".join(str(p) for p in problems)
+    assert "topics.encryption.parts[0].over" in text
+    assert "topics.encryption.parts[1].owner" in text and "cells it joins" in text
+    assert "topics.encryption.parts[2].summary" in text and "which part is AWS's" in text
