@@ -124,6 +124,7 @@ HYBRID_BY_DESIGN = {
     # A gateway VM on your hypervisor (or a hardware appliance), or an agent VM, at your site.
     "storage-gateway": {"facilities", "hardware", "network-infrastructure", "virtualization"},
     "datasync": {"facilities", "hardware", "network-infrastructure", "virtualization"},
+    "backup-gateway": {"facilities", "hardware", "network-infrastructure", "virtualization"},
     # The source servers being replicated stay on your site, hypervisor and all.
     "elastic-disaster-recovery": {"facilities", "hardware", "network-infrastructure", "virtualization"},
     # The device sits at your site while in use, on your network; AWS owns and replaces the device.
@@ -134,6 +135,7 @@ HYBRID_BY_DESIGN = {
     "codedeploy": {"facilities", "hardware"},
     "connect": {"hardware"},
     "iot-core": {"hardware"},
+    "iot-device-management": {"hardware"},  # the devices it indexes, updates and tunnels into
     # The Greengrass core software runs on your devices, at your site, with no AWS hypervisor.
     "greengrass": {"facilities", "hardware", "network-infrastructure", "virtualization"},
     # Migration from your site: the source servers, their hypervisor and the path to AWS are yours.
