@@ -136,6 +136,7 @@ HYBRID_BY_DESIGN = {
     "connect": {"hardware"},
     "iot-core": {"hardware"},
     "iot-device-management": {"hardware"},  # the devices it indexes, updates and tunnels into
+    "iot-secure-tunneling": {"hardware"},
     # The Greengrass core software runs on your devices, at your site, with no AWS hypervisor.
     "greengrass": {"facilities", "hardware", "network-infrastructure", "virtualization"},
     # Migration from your site: the source servers, their hypervisor and the path to AWS are yours.
