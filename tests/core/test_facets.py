@@ -35,8 +35,17 @@ def test_the_answer_carries_the_facet(answerer: Answerer) -> None:
     assert whole["match"]["owner"] == "shared" and "facet" not in whole["match"]
 
 
+def _refusal(overlay: Path, text: str) -> str:
+    """Write one overlay file; the catalogue with it must be refused, and this is every reason given."""
+    overlay.write_text(text, encoding="utf-8")
+    catalogue, problems = collect_problems([builtin_catalogue_dir(), overlay.parent])
+    assert catalogue is None
+    return "\n".join(str(p) for p in problems)
+
+
 def test_bad_parts_are_refused_with_file_entry_and_reason(tmp_path: Path) -> None:
-    (tmp_path / "kms.yaml").write_text(
+    text = _refusal(
+        tmp_path / "kms.yaml",
         "service: kms\n"
         "cells:\n"
         "  encryption:\n"
@@ -51,11 +60,7 @@ def test_bad_parts_are_refused_with_file_entry_and_reason(tmp_path: Path) -> Non
         "      - owner: customer\n"
         "        summary: No phrases name this facet.\n"
         "        sources: [https://docs.aws.amazon.com/kms/latest/developerguide/overview.html]\n",
-        encoding="utf-8",
     )
-    catalogue, problems = collect_problems([builtin_catalogue_dir(), tmp_path])
-    assert catalogue is None
-    text = "\n".join(str(p) for p in problems)
     assert "kms.yaml" in text
     assert "cells.kms.encryption.parts[0].owner" in text and "cell's own owner" in text
     assert "cells.kms.encryption.parts[1].when" in text
@@ -227,7 +232,8 @@ def test_the_answer_carries_a_layer_facet(answerer: Answerer) -> None:
 
 
 def test_bad_layer_parts_are_refused_with_file_entry_and_reason(tmp_path: Path) -> None:
-    (tmp_path / "topics.yaml").write_text(
+    text = _refusal(
+        tmp_path / "topics.yaml",
         "topics:\n"
         "  encryption:\n"
         "    parts:\n"
@@ -245,11 +251,8 @@ def test_bad_layer_parts_are_refused_with_file_entry_and_reason(tmp_path: Path) 
         "        when: [cipher suite]\n"
         "        summary: Says only one side.\n"
         "        sources: [https://docs.aws.amazon.com/workmail/latest/adminguide/infrastructure-security.html]\n",
-        encoding="utf-8",
     )
-    catalogue, problems = collect_problems([builtin_catalogue_dir(), tmp_path])
-    assert catalogue is None
-    text = "\n".join(str(p) for p in problems)
+    assert "topics.yaml" in text
     assert "topics.encryption.parts[0].over" in text
     assert "topics.encryption.parts[1].owner" in text and "cells it joins" in text
     assert "topics.encryption.parts[2].summary" in text and "which part is AWS's" in text
