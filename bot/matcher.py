@@ -30,7 +30,7 @@ from bot.catalogue import Catalogue, Service
 from bot.cell_text import CellText
 from bot.facets import words_close
 from bot.gazetteer import PREFIXES, Product, botocore_products, holds_covered_name, needs_prefix
-from bot.text import MAX_MATCH_CHARS, fold, name_managed_keys, phrase_key, stem, strip_slack_markup
+from bot.text import MAX_MATCH_CHARS, fold, inflects, name_managed_keys, phrase_key, stem, strip_slack_markup
 from bot.topic_model import TopicModel, model_for
 
 ALIAS_WEIGHT = 3.0
@@ -231,7 +231,7 @@ class Matcher:
         self._buckets = dict(buckets)
         service_buckets: dict[str, list[str]] = defaultdict(list)
         for word in sorted(self._service_words):
-            if len(word) >= MIN_FUZZY_LENGTH and word.isalpha():
+            if len(word) >= MIN_FUZZY_LENGTH and word.isalpha() and not self._everyday(word):
                 service_buckets[word[0]].append(word)
         self._service_buckets = dict(service_buckets)
         self._correct = lru_cache(maxsize=16384)(self._correct_uncached)
@@ -445,16 +445,19 @@ class Matcher:
 
     # ------------------------------------------------------------------ reading
 
+    def _everyday(self, word: str) -> bool:
+        return word in self._plain or inflects(word, self._plain)
+
     def _correct_uncached(self, word: str) -> str:
         if word in self._known_words or word in self._plain or len(word) < MIN_FUZZY_LENGTH:
             return word
         if not word.isalpha():
             return word
         bucket = self._buckets.get(word[0])
-        if not bucket:
+        if not bucket or inflects(word, self._plain) or inflects(word, self._known_words):
             return word
-        # Service names are distinctive, so two slips still name them ("aroura", "farget");
-        # any other word needs to be longer before two slips are forgiven.
+        # Distinctive service names ("aroura", "farget") survive two slips; any other word,
+        # including the everyday words in service names ("scaling", "tables"), must be longer.
         for pool, max_distance in (
             (self._service_buckets.get(word[0], ()), 1 if len(word) <= 5 else 2),
             (bucket, 1 if len(word) <= 9 else 2),

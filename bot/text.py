@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import lru_cache
 
 # Matching only looks at the start of a huge message: a question is never this long, and
@@ -159,6 +159,20 @@ def stem(word: str) -> str:
     if word.endswith("e") and len(word) > 4:
         word = word[:-1]
     return word
+
+
+def inflects(word: str, known: Collection[str]) -> bool:
+    """Whether the word is a plural, "-ing" or "-ed" form of a known word ("scoping", "retried").
+
+    Word lists hold the forms they saw; typo correction must not take a missing inflection for a
+    slip ("restarting" is not "resharding")."""
+    for end, back in (("s", ""), ("es", ""), ("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("d", ""),
+                      ("ied", "y"), ("ies", "y")):
+        if word.endswith(end) and len(word) > len(end) + 2:
+            base = word[: -len(end)] + back
+            if base in known or (end in ("ing", "ed") and _DOUBLE_END.search(base) and base[:-1] in known):
+                return True
+    return False
 
 
 def phrase_key(phrase: str) -> tuple[str, ...]:

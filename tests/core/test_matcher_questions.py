@@ -179,6 +179,17 @@ def test_common_words_are_never_corrected_into_catalogue_words(answerer: Answere
     assert matcher._correct("aroura") == "aurora"
 
 
+def test_inflections_and_everyday_words_in_service_names_are_not_taken_for_typos(answerer: Answerer) -> None:
+    matcher = answerer.matcher
+    # A form the common-word list lacks is still a form of a word it holds: "restarting" is not
+    # "resharding", "scoping" is not "scaling", "retried" is not "retired".
+    for word in ("restarting", "scoping", "retried", "scopes", "tunables"):
+        assert matcher._correct(word) == word, word
+    # Two slips are forgiven only towards a distinctive name, not an everyday word of one.
+    assert "scaling" in matcher._service_words and matcher._correct("scoping") != "scaling"
+    assert matcher._correct("scalling") == "scaling"
+
+
 def test_phrases_written_with_an_apostrophe_s_match(answerer: Answerer) -> None:
     answer = answerer.answer("eks on fargate - what's left for us")
     assert answer["match"]["service"] == "fargate" and answer["match"]["topic"] is None
