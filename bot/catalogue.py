@@ -667,6 +667,7 @@ def _build_products(raw: _Raw, services: Mapping[str, Service], problems: list[P
             moves_line=bool(body.get("moves_line", False)),
             read=str(body.get("read") or ""),
             reports_on=bool(body.get("reports_on", False)),
+            deploys=bool(body.get("deploys", False)),
         )
     return products
 

@@ -37,6 +37,9 @@ class Product:
     # It reports on other services (an AWS Health notice, a Support case): named first next to a
     # covered service, it is the messenger, not the subject.
     reports_on: bool = False
+    # A tool that deploys other services (the AWS CDK, AWS SAM): it has no line of its own, so next
+    # to a covered service that service answers ("our SAM template deploys a Lambda: who patches ...").
+    deploys: bool = False
 
 
 def _botocore_data() -> Path | None:

@@ -1566,7 +1566,7 @@ class Matcher:
         products = [
             (position, s)
             for s, (position, _) in strong.items()
-            if s.startswith(PRODUCT) and not self.products[s].reports_on
+            if s.startswith(PRODUCT) and not (self.products[s].reports_on or self.products[s].deploys)
         ]
         named = [s for s in strong if not s.startswith(PRODUCT)]
         if not products or not named:

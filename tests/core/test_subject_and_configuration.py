@@ -213,6 +213,17 @@ def test_an_offering_that_reports_on_others_is_the_messenger(answerer: Answerer)
     assert answer["match"] is None and "AWS Health" in (answer["note"] or "")
 
 
+def test_a_tool_that_deploys_services_leaves_the_answer_to_the_service_it_deploys(answerer: Answerer) -> None:
+    """The AWS CDK and AWS SAM (`deploys`) have no line of their own: next to a covered service that
+    service answers; alone, they are declined by name with what to read."""
+    service, _, topic, _ = _match(answerer, "our AWS SAM template deploys a Lambda function: who patches the runtime?")
+    assert (service, topic) == ("lambda", "platform")
+    service, _, topic, _ = _match(answerer, "the CDK stack that creates our Fargate service: who patches the host OS?")
+    assert (service, topic) == ("fargate", "os-patching")
+    answer = answerer.answer("who keeps the aws cdk itself patched?")
+    assert answer["match"] is None and "AWS CDK" in (answer["note"] or "") and "CloudFormation" in answer["note"]
+
+
 def test_every_service_between_from_and_to_is_left_behind(answerer: Answerer) -> None:
     service, _, _, _ = _match(
         answerer, "moving our spark jobs from EMR on EC2 to EMR Serverless: who makes sure there are enough workers?"
