@@ -49,7 +49,7 @@ WHO_CLAUSE_WORDS = 4  # how far after "who" the verb and the word it works on ar
 CELL_BLEND = 16.0
 PHRASE_BLEND = 0.3  # log-probability per unit of layer-phrase weight (one constant, chosen on the public sets)
 MODEL_ONLY_PROBABILITY = 0.9  # with no layer phrase at all, the model alone must be this sure
-ONE_THING_PROBABILITY = 0.3  # ... when the question asks who does one thing ("who locks that down?")
+ONE_THING_PROBABILITY = 0.2  # ... when the question asks who does one thing ("who locks that down?")
 ONE_THING_WORDS = 12  # ... in a message this long: a shorter one ("who secures fargate?") asks for it all
 MIN_FUZZY_LENGTH = 5
 
@@ -920,6 +920,12 @@ class Matcher:
         cue_words = {i for h in reading.cues.get("responsibility", ()) for i in range(h.start, h.end)}
         kept = set(positions) - cue_words  # "who owns the network controls": "owns" only asks who
         after_who: set[int] = set()
+        layer_words = {
+            i
+            for h in reading.hits
+            if h.entry.kind == TOPIC and h.entry.weight >= ALIAS_WEIGHT
+            for i in range(h.start, h.end)
+        }
         for h in reading.cues.get("responsibility", ()):
             if reading.words[h.start] not in _WHO:
                 continue
@@ -928,6 +934,10 @@ class Matcher:
                 for i in range(h.end, min(len(reading.words), h.end + WHO_CLAUSE_WORDS))
                 if i in kept and reading.words[i] not in _ARTICLES
             ]
+            # ... unless the word it works on names a layer outright: "who patches the hypervisor"
+            # asks about the hypervisor, and the verb alone would pull towards the OS.
+            if len(clause) >= 2 and reading.words[clause[0]] in self._duty_verbs and clause[1] in layer_words:
+                clause = clause[1:]
             after_who.update(clause[:2])
         boost.extend(j for j, i in enumerate(positions) if i in after_who)
         cells = self.catalogue.services[service].cells

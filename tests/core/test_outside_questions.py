@@ -94,8 +94,8 @@ def test_a_product_named_more_often_or_by_its_one_word_name_first_is_the_subject
 def test_a_service_every_service_uses_does_not_displace_the_product_it_serves(answerer: Answerer) -> None:
     """IAM, the VPC and CloudTrail are where a product's roles, network and records are: named
     first, they are still the means, and the uncovered product is declined by name."""
-    question = "who grants the IAM permissions our developers need to use AWS re:Post Private?"
-    assert _declined_by_name(answerer, question, "re:Post Private")
+    question = "who grants the IAM permissions our developers need to use Amazon SimpleDB?"
+    assert _declined_by_name(answerer, question, "SimpleDB")
     question = "CloudTrail records for Amazon Mechanical Turk HITs: who keeps them?"
     assert _declined_by_name(answerer, question, "Mechanical Turk")
     # A covered service named before the product is still the subject.
