@@ -76,6 +76,7 @@ VOCABULARY_LISTS = (
     "vulnerability",
     "reporting_words",
     "duty_verbs",
+    "maintenance_verbs",
 )
 MAX_SUMMARY = 600
 # A service that sets no precedence is a specialised product: named beside a general platform or

@@ -216,6 +216,9 @@ class Matcher:
         self._duty_verbs = frozenset(
             stem(w) for w in fold(" ".join(catalogue.vocabulary.get("duty_verbs", ()))).split()
         )
+        self._maintenance_verbs = frozenset(
+            stem(w) for w in fold(" ".join(catalogue.vocabulary.get("maintenance_verbs", ()))).split()
+        )
         self.topics: TopicModel = model_for(catalogue)
         self.cell_text = CellText(catalogue)
         self._build()
@@ -897,6 +900,7 @@ class Matcher:
         }
         own.update(i for h in reading.hits if without_cues and h.entry.kind == CUE for i in range(h.start, h.end))
         own.update(i for s, e in self._ruled_out_layers(reading) for i in range(s, e))  # "not our image"
+        own.update(self._maintenance_of_a_layer(reading))  # "patch runc": runc says which layer
         if without_cues:
             # Cue words ("whose job", "ours", "AWS or us") say what kind of question it is, not which
             # layer: with no layer phrase, only the other words may name one.
@@ -1780,6 +1784,27 @@ class Matcher:
         ]
         return runners[0] if len(runners) == 1 else None
 
+    def _maintenance_of_a_layer(self, reading: _Reading) -> set[int]:
+        """Positions of maintenance verbs (vocabulary `maintenance_verbs`) whose object is a layer
+        named outright: "do we need to patch runc", "who upgrades the engine". Patching is work on
+        any software layer, so the object names the layer and the verb is no evidence of the OS."""
+        words = reading.words
+        starts: dict[int, set[str]] = defaultdict(set)
+        for h in reading.hits:
+            if h.entry.kind == TOPIC and h.entry.weight >= ALIAS_WEIGHT:
+                starts[h.start].add(h.entry.target)
+        verbs: set[int] = set()
+        for i, word in enumerate(words):
+            if word not in self._maintenance_verbs:
+                continue
+            j = i + 1
+            while j < len(words) and words[j] in _POSSESSIVE_ARTICLES:
+                j += 1
+            own = {h.entry.target for h in reading.hits if h.entry.kind == TOPIC and h.start == i}
+            if starts.get(j, set()) - own:
+                verbs.add(i)
+        return verbs
+
     def _ruled_out_layers(self, reading: _Reading) -> set[tuple[int, int]]:
         """Spans of layer phrases the message rules out: "the management plane, not the IAM
         permissions to call it", "not our image: runc on the hosts". A layer named right after
@@ -1812,10 +1837,13 @@ class Matcher:
         names = [(h.start, h.end) for h in reading.hits if h.entry.kind in (SERVICE, SERVICE_HINT)]
         own_names = {(h.start, h.end) for h in reading.canonical if h.entry.target == service}
         ruled_out = self._ruled_out_layers(reading)
+        maintenance = self._maintenance_of_a_layer(reading)
         for hit in reading.hits:
             entry = hit.entry
             if entry.kind != TOPIC or _within(hit, ruled_out):
                 continue
+            if hit.end - hit.start == 1 and hit.start in maintenance:
+                continue  # "patch" in "patch runc": the work, not the layer
             span = (hit.start, hit.end)
             if span in own_names:
                 # "vpc", "iam", "cloudtrail" name the service; they say nothing about the layer.

@@ -125,6 +125,23 @@ def test_a_verb_of_work_does_not_outweigh_the_layer_it_works_on(answerer: Answer
     assert match is not None and (match["topic"], match["owner"]) == ("virtualization", "aws")
 
 
+@pytest.mark.parametrize(
+    ("question", "layer"),
+    [
+        ("we're all on Fargate. do we need to patch runc ourselves?", ("container-runtime", "aws")),
+        ("our ECS services run on EC2: who patches the docker engine?", ("container-runtime", "customer")),
+        ("who patches the kernel on our EC2 instances?", ("os-patching", "customer")),
+    ],
+)
+def test_a_maintenance_verb_leaves_the_layer_to_what_it_maintains(
+    answerer: Answerer, question: str, layer: tuple[str, str]
+) -> None:
+    """Patching applies to any software layer (vocabulary `maintenance_verbs`): followed by a layer
+    named outright, that layer is asked about, and the verb is no evidence of the OS."""
+    match = answerer.answer(question)["match"]
+    assert match is not None and (match["topic"], match["owner"]) == layer
+
+
 def _said(answerer: Answerer, question: str) -> tuple[Any, ...] | None:
     match = answerer.answer(question)["match"]
     return None if match is None else (match["service"], match["topic"], match["owner"])
