@@ -209,8 +209,8 @@ def test_an_offering_that_reports_on_others_is_the_messenger(answerer: Answerer)
         answerer, "An AWS Health event says our EKS cluster's version leaves standard support: who upgrades it?"
     )
     assert (service, topic) == ("eks", "platform")
-    answer = answerer.answer("who secures the AWS Health dashboard itself?")
-    assert answer["match"] is None and "AWS Health" in (answer["note"] or "")
+    match = answerer.answer("who secures the AWS Health dashboard itself?")["match"]
+    assert match is not None and (match["service"], match["owner"]) == ("aws-health", "aws")
 
 
 def test_a_tool_that_deploys_services_leaves_the_answer_to_the_service_it_deploys(answerer: Answerer) -> None:
