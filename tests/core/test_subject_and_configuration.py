@@ -211,6 +211,9 @@ def test_an_offering_that_reports_on_others_is_the_messenger(answerer: Answerer)
     assert (service, topic) == ("eks", "platform")
     match = answerer.answer("who secures the AWS Health dashboard itself?")["match"]
     assert match is not None and (match["service"], match["owner"]) == ("aws-health", "aws")
+    for messenger in ("AWS Health", "Trusted Advisor"):
+        service, _, topic, _ = _match(answerer, f"{messenger} flagged our EC2 instance: who patches its OS?")
+        assert (service, topic) == ("ec2", "os-patching"), messenger
 
 
 def test_a_tool_that_deploys_services_leaves_the_answer_to_the_service_it_deploys(answerer: Answerer) -> None:
