@@ -786,7 +786,12 @@ class Matcher:
         if not reading.words:
             return MatchResult(None, None, 0.0, None, reason="empty")
         cues = reading.cues
-        if cues.get("foreign") and not self._names_a_hybrid_offering(reading) and not self._foreign_aside(reading):
+        if (
+            cues.get("foreign")
+            and not self._names_a_hybrid_offering(reading)
+            and not self._foreign_aside(reading)
+            and not self._foreign_glossed(reading)
+        ):
             first = cues["foreign"][0]
             return MatchResult(
                 None, None, 0.0, None, reason="foreign", foreign=" ".join(reading.typed[first.start : first.end])
@@ -1073,6 +1078,14 @@ class Matcher:
             h.entry.kind == SERVICE and start <= h.start < end and h.entry.target in self.catalogue.services
             for h in reading.hits
         )
+
+    def _foreign_glossed(self, reading: _Reading) -> bool:
+        """Every other provider's word is glossed with a covered service in brackets right after it:
+        "my little cloud function (Lambda)" uses the generic word for the AWS service it names."""
+        starts = {
+            h.start for h in reading.hits if h.entry.kind == SERVICE and h.entry.target in self.catalogue.services
+        }
+        return all(h.end in starts and h.end in reading.breaks for h in reading.cues.get("foreign", ()))
 
     def _names_a_hybrid_offering(self, reading: _Reading) -> bool:
         """ "EKS Anywhere on our vSphere", "ECS Anywhere on prem", "our file gateway VM on ESXi": an

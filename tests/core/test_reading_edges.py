@@ -842,3 +842,16 @@ def test_what_a_service_sits_behind_is_in_front_of_the_subject(answerer: Answere
     # Only a service named just before "behind" sits behind it: a region dying behind the accelerator does not.
     match = answerer.answer("who patches the ALB behind our CloudFront distribution?")["match"]
     assert match is not None and match["service"] == "elb"
+
+
+def test_another_providers_word_glossed_with_a_covered_service_is_that_service(answerer: Answerer) -> None:
+    """"cloud function (Lambda)" uses GCP's word for the AWS service in brackets; unglossed, it is GCP's."""
+    match = answerer.answer("my cloud function (Lambda) times out after 3 seconds: a setting we control?")["match"]
+    assert match is not None and match["service"] == "lambda"
+    answer = answerer.answer("our cloud functions on GCP: who patches the runtime?")
+    assert answer["match"] is None and "another provider" in (answer["note"] or "")
+
+
+def test_our_side_of_the_deal_asks_for_every_layer(answerer: Answerer) -> None:
+    match = answerer.answer("what's our half of the deal on EKS Auto Mode?")["match"]
+    assert match is not None and match["service"] == "eks-auto-mode" and match["topic"] is None
