@@ -1,6 +1,8 @@
-"""The layer model's shipped fit: converged, so it is reproducible and an edit stays local."""
+"""The layer model's shipped fit is the optimum of its objective, not where stochastic passes stopped."""
 
 from __future__ import annotations
+
+import math
 
 import pytest
 
@@ -18,27 +20,35 @@ def _documents() -> list[tuple[list[str], str]]:
     return docs[::3]
 
 
-def _probabilities(model: topic_model.TopicModel, text: str) -> dict[str, float]:
-    return model.probabilities(model.vector([topic_model.stem(w) for w in text.split()]))
+def _largest_gradient(model: topic_model.TopicModel, docs: list[tuple[list[str], str]]) -> float:
+    """The largest entry of the gradient of C x log-loss + 1/2 |W|^2 (scikit-learn's objective) at
+    the model's weights: zero, up to float32 rounding, only at the optimum."""
+    _, _, index, rows = topic_model._design(docs, LAYERS)
+    assert model.rows == index
+    k = len(LAYERS)
+    weights, bias = model.weights, model.bias
+    gradient = [[0.0] * k for _ in index]
+    bias_gradient = [0.0] * k
+    for vec, label in rows:
+        logits = list(bias)
+        for i, v in vec:
+            for c in range(k):
+                logits[c] += weights[i * k + c] * v
+        top = max(logits)
+        exps = [math.exp(x - top) for x in logits]
+        errors = [e / sum(exps) - (c == label) for c, e in enumerate(exps)]
+        for i, v in vec:
+            for c in range(k):
+                gradient[i][c] += errors[c] * v
+        for c in range(k):
+            bias_gradient[c] += errors[c]
+    c_value = topic_model.SHIPPED_C
+    largest = max(abs(c_value * g + weights[i * k + c]) for i, row in enumerate(gradient) for c, g in enumerate(row))
+    return max(largest, *(abs(c_value * g) for g in bias_gradient))
 
 
-def test_the_fit_is_reproducible() -> None:
+def test_the_shipped_fit_converges_to_the_optimum() -> None:
+    """A converged fit is unique and moves smoothly with the text, so an edit to one layer's phrases
+    moves only the answers about it; 40 stochastic passes stopped far from it (largest gradient ~7)."""
     docs = _documents()
-    first, second = topic_model.fit(docs, LAYERS), topic_model.fit(docs, LAYERS)
-    assert first.rows == second.rows and first.bias == pytest.approx(second.bias)
-    assert list(first.weights) == pytest.approx(list(second.weights), abs=1e-4)
-
-
-def test_a_phrase_added_to_one_layer_leaves_questions_about_the_others_alone() -> None:
-    """One more encryption phrase must not move a logging or hypervisor question (stochastic passes
-    reordered by the edit moved a dozen unrelated answers per retrain)."""
-    docs = _documents()
-    before = topic_model.fit(docs, LAYERS)
-    after = topic_model.fit([*docs, (["envelop", "key", "wrap"], "encryption")], LAYERS)
-    for question in ("who keeps the audit trail of api calls", "who isolates tenants on the hypervisor"):
-        old, new = _probabilities(before, question), _probabilities(after, question)
-        assert max(old, key=old.__getitem__) == max(new, key=new.__getitem__)
-        assert all(abs(old[layer] - new[layer]) < 0.02 for layer in LAYERS), (question, old, new)
-    # ... while the phrase itself now reads as encryption.
-    wrapped = _probabilities(after, "envelope key wrapping")
-    assert max(wrapped, key=wrapped.__getitem__) == "encryption"
+    assert _largest_gradient(topic_model.fit(docs, LAYERS), docs) < 0.1
