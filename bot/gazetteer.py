@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.text import fold
+from bot.text import fold, inflects
 
 PREFIXES = ("amazon ", "aws ")  # the words AWS writes before its products' names
 _PAREN = re.compile(r"\(([^)]*)\)")
@@ -147,10 +147,8 @@ def needs_prefix(phrase: str, common: frozenset[str], covered: frozenset[str]) -
 
 
 def _ordinary(word: str, common: frozenset[str]) -> bool:
-    if word in common or word.isdigit():
-        return True
     # The common-word list holds each form it saw; a plural or "-ing" form may be missing from it.
-    return any(word.endswith(end) and word[: -len(end)] in common for end in ("s", "es", "ing", "ed"))
+    return word in common or word.isdigit() or inflects(word, common)
 
 
 def holds_covered_name(phrase: str, covered: frozenset[str]) -> bool:

@@ -173,6 +173,7 @@ class _Reading:
     renamed: set[str] = field(default_factory=set)
     tie: str | None = None  # the other service of a genuine tie
     displaced: str | None = None  # the service precedence chose, when the question's subject overrode it
+    maintenance: frozenset[int] | None = None  # `Matcher._maintenance_of_a_layer`, once read
 
 
 def _parse_weighted(phrase: str, default: float) -> tuple[str, float]:
@@ -1797,15 +1798,20 @@ class Matcher:
         ]
         return runners[0] if len(runners) == 1 else None
 
-    def _maintenance_of_a_layer(self, reading: _Reading) -> set[int]:
+    def _maintenance_of_a_layer(self, reading: _Reading) -> frozenset[int]:
         """Positions of maintenance verbs (vocabulary `maintenance_verbs`) whose object is a layer
         named outright: "do we need to patch runc", "who upgrades the engine". Patching is work on
         any software layer, so the object names the layer and the verb is no evidence of the OS."""
+        if reading.maintenance is not None:
+            return reading.maintenance
         words = reading.words
-        starts: dict[int, set[str]] = defaultdict(set)
+        named: dict[int, set[str]] = defaultdict(set)  # layers named outright, by first word
+        leaning: dict[int, set[str]] = defaultdict(set)  # layers any phrase leans towards, by first word
         for h in reading.hits:
-            if h.entry.kind == TOPIC and h.entry.weight >= ALIAS_WEIGHT:
-                starts[h.start].add(h.entry.target)
+            if h.entry.kind == TOPIC:
+                leaning[h.start].add(h.entry.target)
+                if h.entry.weight >= ALIAS_WEIGHT:
+                    named[h.start].add(h.entry.target)
         verbs: set[int] = set()
         for i, word in enumerate(words):
             if word not in self._maintenance_verbs:
@@ -1813,10 +1819,10 @@ class Matcher:
             j = i + 1
             while j < len(words) and words[j] in _POSSESSIVE_ARTICLES:
                 j += 1
-            own = {h.entry.target for h in reading.hits if h.entry.kind == TOPIC and h.start == i}
-            if starts.get(j, set()) - own:
+            if named.get(j, set()) - leaning.get(i, set()):
                 verbs.add(i)
-        return verbs
+        reading.maintenance = frozenset(verbs)
+        return reading.maintenance
 
     def _ruled_out_layers(self, reading: _Reading) -> set[tuple[int, int]]:
         """Spans of layer phrases the message rules out: "the management plane, not the IAM
