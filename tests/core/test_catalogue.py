@@ -161,6 +161,8 @@ HYBRID_BY_DESIGN = {
     "mediaconnect": {"facilities", "hardware", "network-infrastructure", "virtualization"},
     "wickr": {"facilities", "hardware"},
     "freertos": {"facilities", "hardware", "network-infrastructure", "virtualization"},
+    # Interconnect - last mile starts at your branch office or data centre.
+    "aws-interconnect": {"facilities"},
 }
 
 
