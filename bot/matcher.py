@@ -190,7 +190,9 @@ def _parse_weighted(phrase: str, default: float) -> tuple[str, float]:
 class Matcher:
     """An index over one catalogue; build once, then `match()` many questions."""
 
-    def __init__(self, catalogue: Catalogue) -> None:
+    def __init__(self, catalogue: Catalogue, topics: TopicModel | None = None) -> None:
+        """`topics`: a layer model to use instead of the catalogue's own (the trainer reads its
+        example questions with a matcher before the model they train exists)."""
         self.catalogue = catalogue
         self._phrases: dict[tuple[str, ...], list[Entry]] = defaultdict(list)
         self._raw_words: set[str] = set()  # what a typo may be corrected into
@@ -220,7 +222,7 @@ class Matcher:
         self._maintenance_verbs = frozenset(
             stem(w) for w in fold(" ".join(catalogue.vocabulary.get("maintenance_verbs", ()))).split()
         )
-        self.topics: TopicModel = model_for(catalogue)
+        self.topics: TopicModel = topics or model_for(catalogue)
         self.cell_text = CellText(catalogue)
         self._build()
         # The longest phrase each word opens: most words open none, so reading a question tries
@@ -395,6 +397,9 @@ class Matcher:
         common = self._plain
         frozen_covered, frozen_layer = frozenset(covered), frozenset(layer_words)
         self.products: dict[str, Product] = {}
+        # "AWS Context", "AWS Support": the prefix and an everyday word. After "a" or "an", and
+        # closing its clause, that is speech ("in an AWS context, ..."), not the product.
+        self._speech_after_article: set[tuple[str, ...]] = set()
         self._curated = frozenset(cat.products)
         # Curated offerings whose name contains the covered service they are confused with
         # ("Aurora DSQL", "DAX in front of DynamoDB"): named with it, they are the specific name.
@@ -444,6 +449,9 @@ class Matcher:
                 continue
             self.products[target] = product
             for alias in aliases:
+                rest = next((alias[len(p) :] for p in PREFIXES if alias.startswith(p)), None)
+                if rest and needs_prefix(rest, common, frozen_covered):
+                    self._speech_after_article.add(tuple(stem(w) for w in alias.split()))
                 kind = SERVICE_HINT if alias in frozen_layer else SERVICE
                 self._add(alias, Entry(kind, target))
 
@@ -563,6 +571,17 @@ class Matcher:
         # "our DBA team is taking it over from the platform team": a layer's word before "team" names
         # people, not the layer.
         found = [h for h in found if not (h.entry.kind == TOPIC and h.end < n and stems[h.end] == _TEAM)]
+        found = [
+            h
+            for h in found
+            if not (
+                h.entry.target.startswith(PRODUCT)
+                and h.start > 0
+                and stems[h.start - 1] in _INDEFINITE
+                and (h.end >= n or h.end in breaks)  # "an Amazon Forecast dataset" is the product
+                and tuple(stems[h.start : h.end]) in self._speech_after_article
+            )
+        ]
         # A layer named right after a service, in the same clause ("no ALB access logs"; not "(no EKS). etcd").
         layer_starts = frozenset(h.start for h in found if h.entry.kind == TOPIC and h.start not in breaks)
         # Only services and their hints can be ruled out or dismissed (both functions say so too).
@@ -776,6 +795,21 @@ class Matcher:
 
     # ------------------------------------------------------------------ deciding
 
+    def layer_words(self, question: str) -> list[str]:
+        """The words of a question the layer model learns from, as an example of its layer.
+
+        As `_topic_probabilities` reads a question, but with every service's name left out (an
+        example's words teach the layer, not which services it was asked about), and control ids
+        and numbers too.
+        """
+        reading = self._read(question)
+        names = {i for h in reading.canonical for i in range(h.start, h.end)}
+        return [
+            w
+            for i, w in enumerate(reading.words)
+            if i not in names and w not in self._compliance and not w.isdigit() and len(w) > 1
+        ]
+
     def match(self, question: str, *, service: str | None = None) -> MatchResult:
         """The cell (or whole service) a question is about, or why there is none.
 
@@ -911,6 +945,8 @@ class Matcher:
             # Cue words ("whose job", "ours", "AWS or us") say what kind of question it is, not which
             # layer: with no layer phrase, only the other words may name one.
             own.update(i for i, w in enumerate(reading.words) if w in self._aws_side or w in self._our_side)
+            # ... nor do "secure", "security" or "protect": with no layer named they ask for all of them.
+            own.update(i for i, w in enumerate(reading.words) if w in _LIST_WORDS)
         # Control ids ("SOC 2 CC6.1", "PCI DSS 3.5", "HIPAA 164.312", "ISO A.8.24") are not layers:
         # the layer named next to them decides.
         keep = [
@@ -2004,7 +2040,7 @@ _LIST_WORDS = frozenset(
     stem(w)
     for w in (
         "what", "whats", "which", "everything", "all", "list", "each", "every", "breakdown", "split", "parts",
-        "security", "secure", "securing",
+        "security", "secure", "securing", "protect", "protecting",
     )
 )
 #: Nouns after "customer managed" / "AWS managed" that make it the name of a resource kind.
@@ -2012,6 +2048,7 @@ _MANAGED_KINDS = frozenset(
     stem(w) for w in ("key", "keys", "kms", "cmk", "cmks", "policy", "policies", "prefix", "rule", "rules")
 )
 _TEAM = stem("team")
+_INDEFINITE = frozenset({"a", "an"})  # "in an AWS context": an article before a product name made of everyday words
 _FOREIGN_PRODUCT = "foreign_products"  # the vocabulary's other companies' products (SaaS, tools)
 _NAME_PART_CUES = frozenset({"foreign", _FOREIGN_PRODUCT, "not_responsibility"})  # cues that would refuse a question
 _CONTROL_TITLE = re.compile(

@@ -103,12 +103,15 @@ def test_a_service_every_service_uses_does_not_displace_the_product_it_serves(an
 
 
 def test_an_ordinary_word_or_three_letters_name_no_product_alone(answerer: Answerer) -> None:
-    """botocore calls EventBridge's schema registry "Schemas", SimpleDB's API "sdb" and a network
-    product "Interconnect": bare, they are a Glue table's schemas, a Linux disk and a cable."""
+    """botocore calls EventBridge's schema registry "Schemas", SimpleDB's API "sdb" and a product
+    "AWS Context": bare, or after "in an", they are a Glue table's schemas, a Linux disk and speech."""
     assert _answered_as(answerer, "who owns the schemas in our Glue data catalog?", "glue")
     assert _answered_as(answerer, "our EBS volume at /dev/sdb is not encrypted, whose fault?", "ebs")
     assert not _declined_by_name(answerer, "the interconnect between our racks and AWS: who fixes it?", "Interconnect")
-    # With the prefix AWS writes, the one-word name is the product; an ordinary word is not.
-    assert _declined_by_name(answerer, "AWS Interconnect to another cloud: who owns the physical link?", "Interconnect")
+    assert _answered_as(answerer, "AWS Interconnect to another cloud: who owns the physical link?", "aws-interconnect")
+    # With the prefix AWS writes, the one-word name is the product; in an ordinary phrase it is not.
+    assert _declined_by_name(answerer, "what AWS Context keeps about our business: who encrypts it?", "AWS Context")
+    assert _answered_as(answerer, "in an AWS context, who patches the OS on our EC2 instances?", "ec2")
+    assert _declined_by_name(answerer, "our S3 bucket feeds an Amazon Forecast dataset: who encrypts it?", "Forecast")
     question = "Got an AWS notification that an update is pending on our OpenSearch domain: who applies it?"
     assert _answered_as(answerer, question, "opensearch")
