@@ -261,6 +261,16 @@ def test_shipped_layer_model_matches_the_builtin_catalogue(catalogue: Catalogue)
     assert shipped.classes == tuple(catalogue.topic_order)
 
 
+def test_shipped_layer_model_learnt_from_the_labelled_questions() -> None:
+    """The shipped weights learnt from exactly the repository's labelled question sets as they are."""
+    from bot import topic_model
+
+    examples = topic_model.labelled_questions(topic_model.example_paths())
+    assert len(examples) > 1000
+    shipped = topic_model.shipped_examples(builtin_catalogue_dir() / topic_model.SHIPPED)
+    assert shipped == topic_model.examples_digest(examples), "a labelled set changed: run `python -m bot.topic_model`"
+
+
 def test_a_genuine_tie_offers_both_services(answerer: Answerer) -> None:
     answer = answerer.answer("sqs and sns: who encrypts the messages?")
     assert answer["match"]["confidence"] == "low"
