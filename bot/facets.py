@@ -28,13 +28,13 @@ FACET_SLACK = 2  # other words a facet phrase may have between its own when they
 FACET_SPREAD = 16  # ... and in their own order, within a sentence ("kafka 3.5 ... bumping the cluster ... upgrade")
 
 
-FACET_DENIAL_REACH = 3  # words before a facet phrase's last word where "no" / "never" denies it
+FACET_DENIAL_REACH = 3  # words before a facet phrase where "no" / "never" denies it
 _DENIALS = frozenset({"no", "not", "never", "without"})
 # "(automated agent configuration is off)": a setting switched off after its name denies it too.
 FACET_OFF_REACH = 3  # words after a facet phrase where "off" / "disabled" denies it
 _SWITCHED_OFF = frozenset(stem(w) for w in ("off", "disabled", "disable"))
 _COMPARED = frozenset(stem(w) for w in ("like", "unlike"))  # "our CMK: rotated every year, like the AWS managed keys?"
-_ARTICLES = frozenset({"the", "a", "an", "our", stem("those"), stem("these"), "that"})
+_ARTICLES = frozenset({"the", "a", "an", "our", stem("those"), stem("these"), "that", "any"})
 _FORMER = frozenset(stem(w) for w in ("old", "previous", "former"))
 # "we'd like the AWS managed key rotated" wants it; it compares nothing.
 _WANTING = frozenset(stem(w) for w in ("would", "wed", "id", "d", "i", "we", "you", "they", "should", "might"))
@@ -73,7 +73,7 @@ def _found(words: list[str], key: tuple[str, ...]) -> tuple[int, int, bool] | No
         if wanted <= set(window):
             positions = [window.index(w) for w in key]
             last = start + max(positions)
-            if not _denied(words, last, key):
+            if not _denied(words, min(start + p for p in positions), last, key):
                 if positions == sorted(positions):
                     return start, last, True
                 unordered = unordered or (start, last, False)
@@ -86,18 +86,23 @@ def _found(words: list[str], key: tuple[str, ...]) -> tuple[int, int, bool] | No
                 except ValueError:
                     found = False
                     break
-            if found and not _denied(words, at, key):
+            if found and not _denied(words, start, at, key):
                 return start, at, True
     return unordered
 
 
-def _denied(words: list[str], last: int, key: tuple[str, ...] = ()) -> bool:
-    """A negation among the few words before the phrase's last word ("no kms key"), or the
-    setting it names switched off right after it ("automated agent configuration is off").
-    A negation that is one of the phrase's own words ("shard without replicas") denies nothing."""
+def _denied(words: list[str], first: int, last: int, key: tuple[str, ...] = ()) -> bool:
+    """A negation among the few words before the phrase or inside it ("no kms key", "we did NOT
+    configure a customer managed key"), or the setting it names switched off right after it
+    ("automated agent configuration is off"). A negation that is one of the phrase's own words
+    ("shard without replicas") denies nothing."""
     own = set(key) & _DENIALS
-    before = [w for w in words[max(0, last - FACET_DENIAL_REACH - 2) : last] if w not in _ARTICLES and w not in own]
-    if any(w in _DENIALS for w in before[-FACET_DENIAL_REACH:]):
+    for end in {first, last}:  # before its first word, and before the last of a spread-out phrase
+        before = [w for w in words[max(0, end - FACET_DENIAL_REACH - 2) : end] if w not in _ARTICLES and w not in own]
+        if any(w in _DENIALS for w in before[-FACET_DENIAL_REACH:]):
+            return True
+    # ... and inside it when its words are close together
+    if last - first <= len(key) + FACET_SLACK and any(w in _DENIALS and w not in own for w in words[first:last]):
         return True
     return any(w in _SWITCHED_OFF for w in words[last + 1 : last + 1 + FACET_OFF_REACH])
 
@@ -133,7 +138,7 @@ def _adjacent(words: list[str], key: tuple[str, ...]) -> bool:
                 break
             at += 1
         else:
-            if not _denied(words, at, key):
+            if not _denied(words, i, at, key):
                 return True
     return False
 
