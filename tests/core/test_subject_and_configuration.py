@@ -209,8 +209,9 @@ def test_an_offering_that_reports_on_others_is_the_messenger(answerer: Answerer)
         answerer, "An AWS Health event says our EKS cluster's version leaves standard support: who upgrades it?"
     )
     assert (service, topic) == ("eks", "platform")
+    # Named alone it is the subject: "who secures ... itself" asks for its whole breakdown.
     match = answerer.answer("who secures the AWS Health dashboard itself?")["match"]
-    assert match is not None and (match["service"], match["owner"]) == ("aws-health", "aws")
+    assert match is not None and (match["service"], match["topic"]) == ("aws-health", None)
     for messenger in ("AWS Health", "Trusted Advisor"):
         service, _, topic, _ = _match(answerer, f"{messenger} flagged our EC2 instance: who patches its OS?")
         assert (service, topic) == ("ec2", "os-patching"), messenger
