@@ -459,6 +459,8 @@ def main() -> None:
     docs = training_documents(catalogue)
     key = training_digest(docs, catalogue.topic_order)
     examples = labelled_questions(example_paths())
+    if not examples:
+        raise SystemExit(f"no labelled questions in {EXAMPLES_DIR}: fit the shipped model from a source checkout")
     model = fit(docs + example_documents(catalogue, examples), catalogue.topic_order)
     export(model, key, directory / SHIPPED, examples=examples_digest(examples))
     sys.stdout.write(f"wrote {directory / SHIPPED} ({key}; {len(examples)} labelled questions)\n")

@@ -134,6 +134,7 @@ HYBRID_BY_DESIGN = {
     # Deployments to on-premises instances; agents' workstations; the devices that connect.
     "codedeploy": {"facilities", "hardware"},
     "connect": {"hardware"},
+    "connect-outbound-campaigns": {"hardware"},  # Amazon Connect's agents' workstations, inherited
     "iot-core": {"hardware"},
     "iot-device-management": {"hardware"},  # the devices it indexes, updates and tunnels into
     "iot-secure-tunneling": {"hardware"},

@@ -345,8 +345,8 @@ def test_an_api_of_a_covered_service_is_that_service(answerer: Answerer) -> None
         ("CloudWatch Observability Access Manager sinks and links: who configures them?", "cloudwatch"),
         ("AWS Backup Search indexes of our recovery points: who encrypts them?", "backup"),
         ("AWS AI Ops investigations of last night's outage: who may read them?", "cloudwatch"),
-        ("EventBridge Schema Registry schemas discovered from our bus: whose data?", "eventbridge"),
         # ... or a feature its own name answers for, with its product's line
+        ("EventBridge Schema Registry schemas discovered from our bus: whose data?", "eventbridge-schema-registry"),
         ("AWS IoT Secure Tunneling into our field devices: who holds the access tokens?", "iot-secure-tunneling"),
     ]:
         service, _, _, _ = _match(answerer, question)
