@@ -512,6 +512,8 @@ def main() -> None:
     print_table("every labelled set, shipped constants (in-sample for the layer model on the repository's sets)", rows)
     _print_pooled(rows)
     if args.cross_validate:
+        if importlib.util.find_spec("sklearn") is None:
+            sys.exit("--cross-validate fits the layer model: it needs scikit-learn (pip install -e '.[train]')")
         cross_validate(answerer.catalogue, sets, args.cross_validate, constants["CONFIDENT_SCORE"])
     if args.loso:
         loso(answerer, sets, args.cap)
