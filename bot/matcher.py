@@ -222,7 +222,7 @@ class Matcher:
         self._maintenance_verbs = frozenset(
             stem(w) for w in fold(" ".join(catalogue.vocabulary.get("maintenance_verbs", ()))).split()
         )
-        self.topics: TopicModel = topics or model_for(catalogue)
+        self.topics: TopicModel = topics if topics is not None else model_for(catalogue)
         self.cell_text = CellText(catalogue)
         self._build()
         # The longest phrase each word opens: most words open none, so reading a question tries
@@ -804,11 +804,11 @@ class Matcher:
         """
         reading = self._read(question)
         names = {i for h in reading.canonical for i in range(h.start, h.end)}
-        return [
-            w
-            for i, w in enumerate(reading.words)
-            if i not in names and w not in self._compliance and not w.isdigit() and len(w) > 1
-        ]
+        return [w for i, w in enumerate(reading.words) if i not in names and self._layer_word(w)]
+
+    def _layer_word(self, word: str) -> bool:
+        """Whether the layer model reads a word at all: control ids and numbers name no layer."""
+        return word not in self._compliance and not word.isdigit() and len(word) > 1
 
     def match(self, question: str, *, service: str | None = None) -> MatchResult:
         """The cell (or whole service) a question is about, or why there is none.
@@ -949,11 +949,7 @@ class Matcher:
             own.update(i for i, w in enumerate(reading.words) if w in _LIST_WORDS)
         # Control ids ("SOC 2 CC6.1", "PCI DSS 3.5", "HIPAA 164.312", "ISO A.8.24") are not layers:
         # the layer named next to them decides.
-        keep = [
-            i
-            for i, w in enumerate(reading.words)
-            if i not in own and w not in self._compliance and not w.isdigit() and len(w) > 1
-        ]
+        keep = [i for i, w in enumerate(reading.words) if i not in own and self._layer_word(w)]
         stems = [reading.words[i] for i in keep]
         positions = keep
         focus = reading.focus

@@ -33,6 +33,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.catalogue import Catalogue
 from bot.text import compound_words, fold, stem
@@ -357,23 +358,26 @@ def export(model: TopicModel, digest: str, path: Path, *, examples: str | None =
     path.write_bytes(gzip.compress(json.dumps(body, separators=(",", ":")).encode(), mtime=0))
 
 
-def shipped_examples(path: Path) -> str | None:
-    """The digest of the labelled questions the shipped weights learnt from, if any."""
+def _read_shipped(path: Path) -> dict[str, Any] | None:
     try:
         body = json.loads(gzip.decompress(path.read_bytes()))
     except (OSError, ValueError, EOFError):
         return None
-    return body.get("examples") if isinstance(body, dict) else None
+    return body if isinstance(body, dict) else None
+
+
+def shipped_examples(path: Path) -> str | None:
+    """The digest of the labelled questions the shipped weights learnt from, if any."""
+    body = _read_shipped(path)
+    examples = body.get("examples") if body else None
+    return examples if isinstance(examples, str) else None
 
 
 def load_shipped(path: Path, digest: str | None) -> TopicModel | None:
     """The shipped model when it was trained on exactly this text and code (any text when
     `digest` is None: the starting point of an overlay's training), else None."""
-    try:
-        body = json.loads(gzip.decompress(path.read_bytes()))
-    except (OSError, ValueError, EOFError):
-        return None
-    if not isinstance(body, dict) or (digest is not None and body.get("digest") != digest):
+    body = _read_shipped(path)
+    if body is None or (digest is not None and body.get("digest") != digest):
         return None
     weights = array("f")
     weights.frombytes(base64.b64decode(body["weights"]))

@@ -303,3 +303,12 @@ def test_a_topics_plain_words_train_the_layer_model_and_name_no_phrase() -> None
     docs = training_documents(catalogue)
     assert any(label == "facilities" and "camera" in words for words, label in docs)  # only said in `plain`
     assert all(sentence not in facilities.aliases for sentence in facilities.plain)
+
+
+def test_an_example_question_teaches_the_layer_without_its_service_or_control_ids(answerer: Answerer) -> None:
+    """The layer model learns each labelled question's layer words, not which service or audit it named."""
+    from bot.text import stem
+
+    words = answerer.matcher.layer_words("SOC 2 CC7.1: who patches the kernel on our EKS worker nodes?")
+    assert {stem("patches"), stem("kernel"), stem("nodes")} <= set(words)
+    assert not {"eks", "soc", "cc7", "2", "1"} & set(words)

@@ -129,6 +129,15 @@ def test_a_facet_switched_off_or_ruled_out_is_not_named(catalogue: Catalogue) ->
     assert part_for(hardware, "a host in our 42U rack failed, not an outposts server", service_names(outposts)) is None
 
 
+def test_a_negation_before_the_phrase_denies_it(catalogue: Catalogue) -> None:
+    """ "we did NOT configure a customer managed key": the negation is before the phrase's first
+    word, more than three words before its last."""
+    cell = catalogue.cell("q-business", "encryption")
+    named = part_for(cell, "Q Business app: we configured a customer managed key. who rotates it?")
+    assert named is not None and named[0].owner == "customer"
+    assert part_for(cell, "Q Business app: we did NOT configure a customer managed key. is the data encrypted?") is None
+
+
 def test_a_negation_that_is_part_of_the_phrase_denies_nothing(catalogue: Catalogue) -> None:
     """ "shard without replicas" names the customer's half of MemoryDB's high availability."""
     cell = catalogue.cell("memorydb", "high-availability")
