@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.catalogue import OWNER_WORDS, Catalogue, default_catalogue
-from bot.facets import part_for, service_names
+from bot.facets import part_for, phrase_keys, service_names
 from bot.matcher import CONFIDENT_SCORE, Matcher, MatchResult
 
 # An answer for the part AWS does of a layer AWS and the customer share keeps this much of its
@@ -109,7 +109,8 @@ def build_answer(
         if result.topic is not None:
             cell = service.cells[result.topic]
             text = question if reading is None else reading
-            facet = part_for(cell, text, service_names(service)) if cell.parts else None
+            asks_whole = phrase_keys(tuple(catalogue.vocabulary.get("whole_layer", ())))
+            facet = part_for(cell, text, service_names(service), asks_whole) if cell.parts else None
             owner, summary, sources = cell.owner, cell.summary, list(cell.sources)
             if facet is not None:
                 part, phrase = facet

@@ -77,6 +77,7 @@ VOCABULARY_LISTS = (
     "reporting_words",
     "duty_verbs",
     "maintenance_verbs",
+    "whole_layer",
 )
 MAX_SUMMARY = 600
 # A service that sets no precedence is a specialised product: named beside a general platform or

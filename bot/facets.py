@@ -13,6 +13,7 @@ strongly gets the cell's answer: it is about both.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from bot.catalogue import Cell, Part, Service
@@ -29,7 +30,10 @@ FACET_SPREAD = 16  # ... and in their own order, within a sentence ("kafka 3.5 .
 
 
 FACET_DENIAL_REACH = 3  # words before a facet phrase where "no" / "never" denies it
-_DENIALS = frozenset({"no", "not", "never", "without"})
+# "doesn't have the SSM agent installed": a contracted negation denies as "not" does.
+_DENIALS = frozenset(
+    {"no", "not", "never", "without", "doesnt", "dont", "didnt", "isnt", "arent", "wasnt", "werent", "havent", "hasnt"}
+)
 # "(automated agent configuration is off)": a setting switched off after its name denies it too.
 FACET_OFF_REACH = 3  # words after a facet phrase where "off" / "disabled" denies it
 _SWITCHED_OFF = frozenset(stem(w) for w in ("off", "disabled", "disable"))
@@ -61,9 +65,28 @@ def words_close(words: list[str], key: tuple[str, ...]) -> bool:
     return _found(words, key) is not None
 
 
-def _found(words: list[str], key: tuple[str, ...]) -> tuple[int, int, bool] | None:
+_SENTENCE_GAP = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def sentence_starts(question: str) -> frozenset[int]:
+    """The word positions (as `tokens` counts them) that open a new sentence: a phrase spread out
+    over two sentences ("... Bedrock knowledge base for our chatbot. The encryption at rest ...")
+    names nothing. Empty when the sentences' words do not add up to the question's."""
+    starts: set[int] = set()
+    count = 0
+    for piece in _SENTENCE_GAP.split(question):
+        n = len(tokens(piece))
+        if count and n:
+            starts.add(count)
+        count += n
+    return frozenset(starts) if count == len(tokens(question)) else frozenset()
+
+
+def _found(
+    words: list[str], key: tuple[str, ...], starts: frozenset[int] = frozenset()
+) -> tuple[int, int, bool] | None:
     """Where `words_close` finds `key`: its first and last word's positions, and whether its words
-    came in their own order."""
+    came in their own order. Spread out in its own order, it stays within one sentence (`starts`)."""
     wanted = set(key)
     unordered: tuple[int, int, bool] | None = None  # kept while an in-order match may still come
     for start, word in enumerate(words):
@@ -86,7 +109,7 @@ def _found(words: list[str], key: tuple[str, ...]) -> tuple[int, int, bool] | No
                 except ValueError:
                     found = False
                     break
-            if found and not _denied(words, start, at, key):
+            if found and not _denied(words, start, at, key) and not any(start < b <= at for b in starts):
                 return start, at, True
     return unordered
 
@@ -150,22 +173,38 @@ SPLIT_REACH = 6  # words before "both" / "split" where the "or" that offers it m
 def offers_the_split(words: list[str]) -> bool:
     """ "... does Lambda do it, do we bring a KMS key, or a bit of both?": the asker offers the split
     as an answer, so a layer AWS's docs split is answered whole, not by the one facet it names."""
-    return any(
-        w in _SPLIT_ANSWERS and "or" in words[max(0, i - SPLIT_REACH) : i] for i, w in enumerate(words)
-    )
+    return any(w in _SPLIT_ANSWERS and "or" in words[max(0, i - SPLIT_REACH) : i] for i, w in enumerate(words))
 
 
-def part_for(cell: Cell, question: str, names: frozenset[tuple[str, ...]] = frozenset()) -> tuple[Part, str] | None:
+@lru_cache(maxsize=8)
+def phrase_keys(phrases: tuple[str, ...]) -> frozenset[tuple[str, ...]]:
+    """Catalogue phrases as stemmed keys, built once per vocabulary."""
+    return frozenset(k for k in map(_key, phrases) if k)
+
+
+def _says_any(words: list[str], keys: frozenset[tuple[str, ...]]) -> bool:
+    """One of `keys` word for word."""
+    return any(tuple(words[i : i + len(key)]) == key for key in keys for i in range(len(words) - len(key) + 1))
+
+
+def part_for(
+    cell: Cell,
+    question: str,
+    names: frozenset[tuple[str, ...]] = frozenset(),
+    whole_layer: frozenset[tuple[str, ...]] = frozenset(),
+) -> tuple[Part, str] | None:
     """The part of `cell` the question names, with the phrase that named it, or None.
 
     A phrase in `names` (the stemmed aliases of the service, such as "outposts server") is a
     product's name, and a name is only named whole: "our outpost died ... swap the server" does
-    not name an Outposts server.
+    not name an Outposts server. A question about a shared layer as a whole (a `whole_layer` phrase:
+    "overall", "do we own part of it") names no part: the layer answers it.
     """
     if not cell.parts:
         return None
     words = [stem(word) for word in tokens(question)]
-    if cell.owner == "shared" and offers_the_split(words):
+    starts = sentence_starts(question)
+    if cell.owner == "shared" and (offers_the_split(words) or _says_any(words, whole_layer)):
         return None
     # (key, part, phrase, where it was found loosely: None for a name said word for word)
     candidates: list[tuple[tuple[str, ...], Part, str, tuple[int, int, bool] | None]] = []
@@ -175,7 +214,7 @@ def part_for(cell: Cell, question: str, names: frozenset[tuple[str, ...]] = froz
             key = _key(phrase)
             if not key:
                 continue
-            found = _found(words, key)
+            found = _found(words, key, starts)
             if found is not None:
                 # A name said loosely still holds its words; only a phrase said close together
                 # overrules another gathered out of order ("manage the agent manually ... updates"

@@ -138,6 +138,33 @@ def test_a_negation_before_the_phrase_denies_it(catalogue: Catalogue) -> None:
     assert part_for(cell, "Q Business app: we did NOT configure a customer managed key. is the data encrypted?") is None
 
 
+def test_a_contracted_negation_denies_the_phrase(catalogue: Catalogue) -> None:
+    """ "doesn't have the SSM agent installed" says the agent is not there, as "no SSM agent" does."""
+    cell = catalogue.cell("inspector", "container-runtime")
+    named = part_for(cell, "our EC2 fleet has the SSM agent installed: who keeps it running for Inspector?")
+    assert named is not None and named[0].owner == "customer"
+    assert part_for(cell, "half our EC2 fleet doesn't have the SSM agent installed: can Inspector scan it?") is None
+
+
+def test_a_phrase_spread_over_two_sentences_names_nothing(catalogue: Catalogue) -> None:
+    """A facet's words in their own order count within one sentence, not across a full stop."""
+    cell = catalogue.cell("bedrock", "encryption")
+    named = part_for(cell, "Bedrock knowledge base for our chatbot: who handles its encryption at rest?")
+    assert named is not None and named[0].owner == "customer"
+    spread = "Our HR handbook goes into a Bedrock knowledge base for the chatbot. The encryption at rest, AWS or us?"
+    assert part_for(cell, spread) is None
+
+
+def test_a_question_about_the_whole_layer_names_no_facet(answerer: Answerer) -> None:
+    """ "overall" and "do we own part of it" ask about a shared layer as a whole (`whole_layer`)."""
+    one = answerer.answer("ACM: imported certificates, who renews them?")["match"]
+    assert one is not None and one["owner"] == "customer" and one.get("facet")
+    whole = answerer.answer("ACM renewals, validation records, imported certificates: overall, who owns that config?")
+    match = whole["match"]
+    assert match is not None and (match["topic"], match["owner"]) == ("resource-config", "shared")
+    assert "facet" not in match
+
+
 def test_a_negation_that_is_part_of_the_phrase_denies_nothing(catalogue: Catalogue) -> None:
     """ "shard without replicas" names the customer's half of MemoryDB's high availability."""
     cell = catalogue.cell("memorydb", "high-availability")
