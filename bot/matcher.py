@@ -174,6 +174,7 @@ class _Reading:
     tie: str | None = None  # the other service of a genuine tie
     displaced: str | None = None  # the service precedence chose, when the question's subject overrode it
     maintenance: frozenset[int] | None = None  # `Matcher._maintenance_of_a_layer`, once read
+    header: int = 0  # words of a short heading the message opens with ("cloudwatch: who ...?")
 
 
 def _parse_weighted(phrase: str, default: float) -> tuple[str, float]:
@@ -658,6 +659,7 @@ class Matcher:
             typed=words,
         )
         reading.asked = asked
+        reading.header = _header_length(question)
         # "MySQL ourselves on an instance instead of RDS": the service ruled out does not come back
         # through its generic hints ("mysql"), unless it is also named outright elsewhere.
         # In a long message, only a mention in the asking sentence brings it back: "we moved from
@@ -1396,6 +1398,13 @@ class Matcher:
             feature = self._service_of_features(reading)
             if feature is not None:
                 ranked.append((feature, FEATURE_ONLY_CONFIDENCE))
+        headline = self._headline(reading, strong)
+        if headline is not None:
+            # "cloudwatch: who watches the metrics for our EC2 and RDS?": the one service a short
+            # heading names is the subject; the services after it are what it is about.
+            reading.displaced = ranked[0][0] if ranked[0][0] != headline else None
+            ranked.sort(key=lambda kv: kv[0] != headline)
+            return ranked
         opener = self._product_named_first(reading, strong)
         reporter = self._reporter_named_first(reading, strong) if opener is None else None
         if reporter is not None:
@@ -1427,6 +1436,26 @@ class Matcher:
             ranked[0] = (ranked[0][0], ranked[0][1] * TIE_FACTOR)
             reading.tie = ranked[1][0]
         return ranked
+
+    def _headline(self, reading: _Reading, strong: dict[str, tuple[int, bool]]) -> str | None:
+        """The one covered service named outright in the message's heading (`header`), when other
+        services are named only after it; None otherwise."""
+        if not reading.header:
+            return None
+        services = self.catalogue.services
+        named = [
+            h
+            for h in reading.hits
+            if h.entry.kind == SERVICE and h.entry.target in strong and h.entry.target not in reading.negated
+        ]
+        heading = {h.entry.target for h in named if h.start < reading.header}
+        after = {h.entry.target for h in named if h.start >= reading.header} - heading
+        if len(heading) != 1 or not after:
+            return None
+        (service,) = heading
+        if service not in services or services[service].model == service:
+            return None
+        return service
 
     def _user_named_more(
         self, reading: _Reading, strong: dict[str, tuple[int, bool]], ranked: list[tuple[str, float]]
@@ -2088,6 +2117,8 @@ _NEGATION_PAIRS = frozenset(
     {("instead", "of"), ("rather", "than"), ("isnt", "on"), ("not", "on"), ("no", "more"), ("away", "from")}
     | {(stem(verb), "off") for verb in ("moving", "migrating", "getting", "move", "migrate")}
     | {("rid", "of")}  # "we got rid of the ASG"
+    # "compared to Fargate, on App Runner who ...": the service compared with is not the one asked about
+    | {(stem("compared"), "to"), (stem("compared"), "with"), (stem("opposed"), "to")}
 )
 # "we come from ElastiCache", "coming from Heroku, ...": where the asker came from is left behind;
 # "container instances come from an ECS-optimized AMI" is where something is made, not a move.
@@ -2288,6 +2319,20 @@ def _left_behind(stems: Sequence[str], hit: Hit, breaks: frozenset[int] | set[in
     opened = [i for i in labels if stems[i] == _BEFORE and i < hit.start]
     closed = [i for i in labels if stems[i] == _AFTER and i >= hit.end]
     return bool(opened and closed) and max(opened) < min(closed)
+
+
+_HEADER = re.compile(r"^\s*([^:?!.\n]{1,60}?)\s*:\s")
+HEADER_WORDS = 4  # the longest heading: "Amazon MQ broker:", "our Redshift cluster:"
+
+
+def _header_length(question: str) -> int:
+    """How many words a short heading the message opens with has ("CloudWatch: who watches ...",
+    "Redshift cluster: the public toggle ..."): 0 when there is none."""
+    found = _HEADER.match(_COMMAND.sub(" ", strip_slack_markup(question[:MAX_MATCH_CHARS])))
+    if found is None:
+        return 0
+    n = len(fold(found.group(1)).split())
+    return n if n <= HEADER_WORDS else 0
 
 
 def _mentions(reading: _Reading) -> dict[str, int]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.answer import Answerer
 from bot.catalogue import collect_problems
+from bot.matcher import _header_length
 from bot.paths import builtin_catalogue_dir
 
 
@@ -359,3 +360,25 @@ def test_a_service_named_inside_its_own_hint_stays_named_outright(answerer: Answ
     question = "the CodeGuru Profiler agent in our Lambda functions: who guards the buildings the profiles are kept in?"
     service, _, _, _ = _match(answerer, question)
     assert service == "codeguru-profiler"
+
+
+def test_the_one_service_a_short_heading_names_is_the_subject(answerer: Answerer) -> None:
+    # "CloudWatch: ..." heads the message; the services after the colon are what it watches.
+    service, _, topic, _ = _match(answerer, "cloudwatch: who watches the metrics of our EC2 and RDS, AWS or on-call?")
+    assert (service, topic) == ("cloudwatch", "logging")
+    service, _, topic, owner = _match(
+        answerer, "Redshift cluster: publicly accessible, and port 5439 open to 0.0.0.0/0. Ours, as with RDS?"
+    )
+    assert (service, topic, owner) == ("redshift", "network-config", "customer")
+    # Only a short heading counts: a long opening clause before a colon, or a time, is none.
+    assert _header_length("Amazon MQ broker: who patches it?") == 3
+    assert _header_length("we run our main API on ECS with tasks behind an ALB: who opens 443?") == 0
+    assert _header_length("at 10:30 the RDS failover started") == 0
+
+
+def test_the_service_compared_with_is_not_the_one_asked_about(answerer: Answerer) -> None:
+    question = "compared to Fargate, where AWS owns the platform: on App Runner, who keeps the runtime current?"
+    service, _, topic, _ = _match(answerer, question)
+    assert (service, topic) == ("app-runner", "platform")
+    service, _, _, _ = _match(answerer, "as opposed to EKS, on ECS who keeps the control plane running?")
+    assert service == "ecs"
