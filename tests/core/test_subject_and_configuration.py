@@ -382,3 +382,13 @@ def test_the_service_compared_with_is_not_the_one_asked_about(answerer: Answerer
     assert (service, topic) == ("app-runner", "platform")
     service, _, _, _ = _match(answerer, "as opposed to EKS, on ECS who keeps the control plane running?")
     assert service == "ecs"
+
+
+def test_managed_instances_with_its_parent_named_selects_that_variant(answerer: Answerer) -> None:
+    # "Managed Instances" is the product's own name; with ECS or Lambda named, it is that parent's variant.
+    _, variant, _, owner = _match(answerer, "We switched ECS over to Managed Instances. Do we still patch the host OS?")
+    assert (variant, owner) == ("ecs-managed-instances", "aws")
+    _, variant, _, _ = _match(answerer, "our lambda functions run on a capacity provider now: who patches the hosts?")
+    assert variant == "lambda-managed-instances"
+    _, variant, _, _ = _match(answerer, "plain ECS on EC2 instances we run ourselves: who patches the host OS?")
+    assert variant is None
