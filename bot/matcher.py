@@ -1270,8 +1270,12 @@ class Matcher:
         """ "from the data centre to the logs", "from the hardware up to IAM": a range of layers."""
         words = reading.words
         starts: dict[int, set[str]] = defaultdict(set)
+        # "from the anycast edge to the load balancers": a layer word inside a service's name ("load"
+        # in "load balancer") names the service, not a layer the range runs to.
+        names = [(h.start, h.end) for h in reading.hits if h.entry.kind == SERVICE]
         for h in reading.hits:
-            if h.entry.kind == TOPIC:
+            inside_a_name = any(s <= h.start and h.end <= e and e - s > h.end - h.start for s, e in names)
+            if h.entry.kind == TOPIC and not inside_a_name:
                 starts[h.start].add(h.entry.target)
 
         def layers_at(i: int) -> set[str]:

@@ -855,3 +855,13 @@ def test_another_providers_word_glossed_with_a_covered_service_is_that_service(a
 def test_our_side_of_the_deal_asks_for_every_layer(answerer: Answerer) -> None:
     match = answerer.answer("what's our half of the deal on EKS Auto Mode?")["match"]
     assert match is not None and match["service"] == "eks-auto-mode" and match["topic"] is None
+
+
+def test_a_layer_word_inside_a_service_name_ends_no_range_of_layers(answerer: Answerer) -> None:
+    # "from the anycast edge to the load balancers": "load" is the balancer's name, not the capacity layer.
+    question = "Global Accelerator before our ALBs: who guards the backbone from the anycast edge to the load balancer?"
+    match = answerer.answer(question)["match"]
+    assert match is not None and (match["service"], match["topic"]) == ("global-accelerator", "network-infrastructure")
+    # A real range of layers still asks for all of them.
+    match = answerer.answer("app runner, aws vs us, all the way from the datacenter to our code")["match"]
+    assert match is not None and match["topic"] is None
