@@ -1241,6 +1241,23 @@ class Matcher:
                 break
         return False
 
+    def _agents_asked(self, reading: _Reading) -> set[str]:
+        """Services the question asks whether they do a duty themselves: "... or does KMS do it on its
+        own?", "will Macie delete them?" (an auxiliary, the name, then a duty verb)."""
+        words = reading.words
+        agents: set[str] = set()
+        for hit in reading.hits:
+            if hit.entry.kind != SERVICE or hit.end >= len(words):
+                continue
+            if words[hit.end] not in self._duty_verbs and words[hit.end] != "do":
+                continue
+            before = words[max(0, hit.start - PROVIDER_REACH) : hit.start]
+            auxiliary = max((k for k, w in enumerate(before) if w in _DOING), default=None)
+            # "do our RDS instances keep ...?" asks about our resources, not what the service does
+            if auxiliary is not None and not any(w in self._our_side for w in before[auxiliary + 1 :]):
+                agents.add(hit.entry.target)
+        return agents
+
     def _asks_who_does_one_thing(self, reading: _Reading) -> bool:
         """ "who is supposed to lock that down?", "whose job was keeping durable copies?": a "who"
         question with no word that asks for a list ("what", "which", "everything") is about one
@@ -1780,6 +1797,7 @@ class Matcher:
         focus_named = {h.entry.target for h in reading.hits if h.entry.kind == SERVICE and start <= h.start < end}
         top_in_focus = top in focus_named
         top_position = strong[top][0]
+        agents = self._agents_asked(reading)
         # "... so we patch containerd on the ECS hosts. does ECR itself have a runtime ...?": the
         # asking sentence names a service and stresses it ("itself"), the other is not in it.
         if partial and not top_in_focus:
@@ -1839,6 +1857,8 @@ class Matcher:
             opens = named and first and mentions.get(service_id, 0) >= mentions.get(top, 0)
             # ... and then one feature word of its own is enough too.
             needed = 1 if opens or asked else SUBJECT_EVIDENCE
+            if named and service_id in agents and top not in agents:
+                needed = min(needed, 1)  # "... or does KMS do it on its own?": asked what it does itself
             # "ECR in us-east-1 erroring on pulls and our ECS services ... point at <the ECR registry>
             # ... a copy of our images?": opened with and named again, it is the subject outright.
             again = mentions.get(service_id, 0) > mentions.get(top, 0)

@@ -392,3 +392,10 @@ def test_managed_instances_with_its_parent_named_selects_that_variant(answerer: 
     assert variant == "lambda-managed-instances"
     _, variant, _, _ = _match(answerer, "plain ECS on EC2 instances we run ourselves: who patches the host OS?")
     assert variant is None
+
+
+def test_the_service_asked_whether_it_does_the_duty_itself_is_the_subject(answerer: Answerer) -> None:
+    # "... or does KMS do it on its own?": the key is KMS's, the bucket it encrypts is context.
+    question = "for the customer managed key that encrypts our S3 bucket, is yearly rotation ours or does KMS do it?"
+    service, _, topic, owner = _match(answerer, question)
+    assert (service, topic, owner) == ("kms", "encryption", "customer")
