@@ -2141,9 +2141,10 @@ _NEGATION_PAIRS = frozenset(
     {("instead", "of"), ("rather", "than"), ("isnt", "on"), ("not", "on"), ("no", "more"), ("away", "from")}
     | {(stem(verb), "off") for verb in ("moving", "migrating", "getting", "move", "migrate")}
     | {("rid", "of")}  # "we got rid of the ASG"
-    # "compared to Fargate, on App Runner who ...": the service compared with is not the one asked about
-    | {(stem("compared"), "to"), (stem("compared"), "with"), (stem("opposed"), "to")}
 )
+# "compared to Fargate, on App Runner who ...": the service compared with is not the one asked about
+# (read off the words as written: "compare with Fargate" asks for a comparison).
+_COMPARED_WITH = frozenset({("compared", "to"), ("compared", "with"), ("opposed", "to")})
 # "we come from ElastiCache", "coming from Heroku, ...": where the asker came from is left behind;
 # "container instances come from an ECS-optimized AMI" is where something is made, not a move.
 _CAME_FROM = frozenset((stem(verb), "from") for verb in ("coming", "come", "came"))
@@ -2254,6 +2255,9 @@ def _negated(
         return False
     if typed and typed[hit.start - 1] in _PASSED_OVER:
         return True  # "skipped RDS to save money", "we ditched Beanstalk" (not "skipping CloudFront": bypassing it)
+    written = [w for w in typed[max(0, hit.start - 3) : hit.start] if w not in _ARTICLES]
+    if len(written) >= 2 and (written[-2], written[-1]) in _COMPARED_WITH:
+        return True
     if before[-1] in _NEGATIONS:
         # "no ALB access logs", "no usage plan": what is ruled out is a layer or a feature, not the service.
         feature = hit.end in layer_starts or hit.entry.kind == SERVICE_HINT

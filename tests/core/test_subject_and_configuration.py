@@ -399,3 +399,9 @@ def test_the_service_asked_whether_it_does_the_duty_itself_is_the_subject(answer
     question = "for the customer managed key that encrypts our S3 bucket, is yearly rotation ours or does KMS do it?"
     service, _, topic, owner = _match(answerer, question)
     assert (service, topic, owner) == ("kms", "encryption", "customer")
+
+
+def test_compared_as_written_rules_out_and_compare_does_not(answerer: Answerer) -> None:
+    # "compared to EKS" sets EKS aside; "+ compare with fargate" (test_conversation) still compares.
+    service, _, _, _ = _match(answerer, "compared to EKS, on ECS who keeps the control plane running?")
+    assert service == "ecs"
