@@ -172,14 +172,22 @@ def test_answer_cell_returns_the_contract_answer(answerer: Answerer) -> None:
         ("who patches the marketplace entitlement service?", "Marketplace Entitlement Service"),
         # A botocore name AWS writes without its prefix is the product with one too.
         ("who patches AWS Agent Registry Control?", "Agent Registry Control"),
-        # "file cache" alone is anyone's cache, not ElastiCache; with the prefix it is the product.
-        ("amazon file cache: who patches the servers?", "File Cache"),
+        # Oracle runs its Exadata infrastructure inside AWS: three parties, declined with what to read.
+        ("oracle database@aws: who patches the exadata servers?", "Oracle Database@AWS"),
     ],
 )
 def test_uncovered_products_are_declined_by_name(answerer: Answerer, question: str, product: str) -> None:
     answer = answerer.answer(question)
     assert answer["match"] is None, answer["match"]
     assert product in answer["note"] and "does not cover" in answer["note"]
+
+
+def test_amazon_file_cache_is_named_only_with_its_prefix(answerer: Answerer) -> None:
+    """ "file cache" alone is anyone's cache, not ElastiCache; with the prefix it is the product."""
+    match = answerer.answer("amazon file cache: who patches the servers?")["match"]
+    assert match is not None and (match["service"], match["owner"]) == ("amazon-file-cache", "aws")
+    match = answerer.answer("our app keeps a file cache on the EC2 disk: who patches the OS?")["match"]
+    assert match is not None and match["service"] == "ec2"
 
 
 def test_a_retired_product_says_what_to_read_instead(answerer: Answerer) -> None:
