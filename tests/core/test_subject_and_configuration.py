@@ -405,3 +405,10 @@ def test_compared_as_written_rules_out_and_compare_does_not(answerer: Answerer) 
     # "compared to EKS" sets EKS aside; "+ compare with fargate" (test_conversation) still compares.
     service, _, _, _ = _match(answerer, "compared to EKS, on ECS who keeps the control plane running?")
     assert service == "ecs"
+
+
+def test_a_store_the_message_opens_with_is_the_subject_beside_a_platform(answerer: Answerer) -> None:
+    # EFS opens the message and has a feature word of its own (mount target); EKS is where it is mounted.
+    question = "/demarc sev2 EFS that our EKS pods mount: mount target SG allows 2049 from anywhere. whose to fix?"
+    service, _, topic, owner = _match(answerer, question)
+    assert (service, topic, owner) == ("efs", "network-config", "customer")
