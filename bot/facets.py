@@ -68,10 +68,10 @@ def words_close(words: list[str], key: tuple[str, ...]) -> bool:
 _SENTENCE_GAP = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
-def sentence_starts(question: str) -> frozenset[int]:
+def sentence_starts(question: str, total: int) -> frozenset[int]:
     """The word positions (as `tokens` counts them) that open a new sentence: a phrase spread out
     over two sentences ("... Bedrock knowledge base for our chatbot. The encryption at rest ...")
-    names nothing. Empty when the sentences' words do not add up to the question's."""
+    names nothing. Empty when the sentences' words do not add up to the question's `total`."""
     starts: set[int] = set()
     count = 0
     for piece in _SENTENCE_GAP.split(question):
@@ -79,7 +79,7 @@ def sentence_starts(question: str) -> frozenset[int]:
         if count and n:
             starts.add(count)
         count += n
-    return frozenset(starts) if count == len(tokens(question)) else frozenset()
+    return frozenset(starts) if count == total else frozenset()
 
 
 def _found(
@@ -203,7 +203,7 @@ def part_for(
     if not cell.parts:
         return None
     words = [stem(word) for word in tokens(question)]
-    starts = sentence_starts(question)
+    starts = sentence_starts(question, len(words))
     if cell.owner == "shared" and (offers_the_split(words) or _says_any(words, whole_layer)):
         return None
     # (key, part, phrase, where it was found loosely: None for a name said word for word)

@@ -377,10 +377,13 @@ def test_the_one_service_a_short_heading_names_is_the_subject(answerer: Answerer
 
 
 def test_the_service_compared_with_is_not_the_one_asked_about(answerer: Answerer) -> None:
+    # Read off the words as written: "+ compare with fargate" (test_conversation) still compares.
     question = "compared to Fargate, where AWS owns the platform: on App Runner, who keeps the runtime current?"
     service, _, topic, _ = _match(answerer, question)
     assert (service, topic) == ("app-runner", "platform")
     service, _, _, _ = _match(answerer, "as opposed to EKS, on ECS who keeps the control plane running?")
+    assert service == "ecs"
+    service, _, _, _ = _match(answerer, "compared to EKS, on ECS who keeps the control plane running?")
     assert service == "ecs"
 
 
@@ -399,12 +402,6 @@ def test_the_service_asked_whether_it_does_the_duty_itself_is_the_subject(answer
     question = "for the customer managed key that encrypts our S3 bucket, is yearly rotation ours or does KMS do it?"
     service, _, topic, owner = _match(answerer, question)
     assert (service, topic, owner) == ("kms", "encryption", "customer")
-
-
-def test_compared_as_written_rules_out_and_compare_does_not(answerer: Answerer) -> None:
-    # "compared to EKS" sets EKS aside; "+ compare with fargate" (test_conversation) still compares.
-    service, _, _, _ = _match(answerer, "compared to EKS, on ECS who keeps the control plane running?")
-    assert service == "ecs"
 
 
 def test_a_store_the_message_opens_with_is_the_subject_beside_a_platform(answerer: Answerer) -> None:
