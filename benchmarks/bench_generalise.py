@@ -19,7 +19,8 @@ which splits a message into its questions), so it measures what the graders see.
 point that maximises the objective on the OTHER sets (outside sets included as folds), then that
 set's figures with those values, next to its figures with the shipped constants. Three
 procedures share one sweep: (a) PHRASE_BLEND, MODEL_ONLY_PROBABILITY, TIE_FACTOR and
-CONFIDENT_SCORE together; (b) PHRASE_BLEND and MODEL_ONLY_PROBABILITY alone (the two that change
+the confidence threshold (CONFIDENCE: the calibrated probability of a right owner, in %)
+together; (b) PHRASE_BLEND and MODEL_ONLY_PROBABILITY alone (the two that change
 answers, confidence left as shipped); (c) ALIAS_WEIGHT and HINT_WEIGHT alone (read when the phrase
 index is built, so each value builds a new Matcher, about 0.3 s). The constants are patched as
 module attributes of `bot.matcher` for each grid point; no file is edited. The topic model's
@@ -28,7 +29,7 @@ training constants are not swept: each value would retrain the model (about 15 s
 Objective (fixed before the sweep): the mean, over the in-format training sets, of
 (owner + topic + whole-service accuracy) / 3; subject to a hard cap (`--cap`, default 1%): at most
 that share of the training sets' "high" cell answers (pooled, outside items with a verified
-owner included) carry a wrong owner. CONFIDENT_SCORE never changes an answer, only its
+owner included) carry a wrong owner. The threshold never changes an answer, only its
 confidence: with a procedure that may move it, the lowest threshold meeting the cap (the most
 "high" answers) is taken. Ties on the objective go to the grid point nearest the shipped
 constants. The differences are printed in questions, not only rates: on sets of 90-220
@@ -53,6 +54,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import bot.confidence as confidence_module  # noqa: E402
 import bot.matcher as matcher_module  # noqa: E402
 from bot.answer import Answerer  # noqa: E402
 from bot.catalogue import Catalogue, default_catalogue  # noqa: E402
@@ -71,7 +73,7 @@ GRID: dict[str, tuple[float, ...]] = {
     "ALIAS_WEIGHT": (2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0),  # swept apart (the others at their shipped values): a
     "HINT_WEIGHT": (0.5, 1.0, 1.5, 2.0),  # rebuild per point makes the full product too slow here
 }
-THRESHOLDS = tuple(float(t) for t in range(40, 100, 5))
+THRESHOLDS = (80.0, 85.0, 90.0, 92.0, 94.0, 95.0, 96.0, 97.0, 98.0, 99.0)  # probability of a right owner, %
 
 
 def _load_tool(name: str) -> ModuleType | None:
@@ -154,6 +156,16 @@ class Graded:
     verdict: str | None = None  # outside sets: right / declined / wrong
 
 
+def certainty(m: dict[str, Any] | None) -> float:
+    """What the confidence threshold applies to, in %: a cell answer's calibrated probability of a
+    right owner (`match.probability`), else the score."""
+    if m is None:
+        return 0.0
+    if m.get("probability") is not None:
+        return 100.0 * float(m["probability"])
+    return float(m.get("score", 0.0))
+
+
 def grade_in_format(row: dict[str, Any], a: dict[str, Any]) -> Graded:
     """grade_questions.py's tally for one item, line for line."""
     out: list[tuple[str, bool]] = []
@@ -180,7 +192,7 @@ def grade_in_format(row: dict[str, Any], a: dict[str, Any]) -> Graded:
         calibrated=kind == "cell",
         topic_answer=topic_answer,
         owner_wrong=topic_answer and m is not None and m.get("owner") not in as_set(row.get("owner")),
-        score=float(m.get("score", 0.0)) if m is not None else 0.0,
+        score=certainty(m),
     )
 
 
@@ -203,7 +215,7 @@ def grade_outside_item(row: dict[str, Any], a: dict[str, Any]) -> Graded:
         calibrated=bool(want),
         topic_answer=topic_answer and bool(want),
         owner_wrong=topic_answer and bool(want) and m is not None and m.get("owner") not in want,
-        score=float(m.get("score", 0.0)) if m is not None else 0.0,
+        score=certainty(m),
         verdict=verdict,
     )
 
@@ -255,7 +267,7 @@ def figures(graded: Sequence[Graded], threshold: float) -> Figures:
         rates |= {k: v / len(graded) for k, v in verdicts.items()}
         counts |= {k: len(graded) for k in verdicts}
     cal = [g for g in graded if g.calibrated]
-    # `confidence` is "high" exactly when score >= CONFIDENT_SCORE (MatchResult.confident)
+    # a cell answer's `confidence` is "high" exactly when its calibrated probability reaches the threshold
     high = [g for g in cal if g.topic_answer and g.score >= threshold]
     return Figures(rates, counts, len(cal), len(high), sum(g.owner_wrong for g in high))
 
@@ -303,7 +315,10 @@ def pooled(figs: Sequence[Figures]) -> tuple[int, int, int]:
 # ------------------------------------------------------------------ the sweep
 
 def current_constants() -> dict[str, float]:
-    return {name: float(getattr(matcher_module, name)) for name in (*SWEPT, "CONFIDENT_SCORE")}
+    constants = {name: float(getattr(matcher_module, name)) for name in SWEPT}
+    calibrator = confidence_module.shipped()
+    constants["CONFIDENCE"] = 100.0 * calibrator.threshold if calibrator else float(matcher_module.CONFIDENT_SCORE)
+    return constants
 
 
 def sweep(catalogue: Catalogue, sets: Sequence[LabelledSet]) -> dict[tuple[float, ...], list[list[Graded]]]:
@@ -338,11 +353,11 @@ def sweep(catalogue: Catalogue, sets: Sequence[LabelledSet]) -> dict[tuple[float
 class Procedure:
     label: str
     free: tuple[str, ...]  # the answer constants it may move; the others stay as shipped
-    move_threshold: bool  # whether it may move CONFIDENT_SCORE
+    move_threshold: bool  # whether it may move the confidence threshold
 
 
 PROCEDURES = (
-    Procedure("PHRASE_BLEND, MODEL_ONLY_PROBABILITY, TIE_FACTOR, CONFIDENT_SCORE", ANSWER_TIME, True),
+    Procedure("PHRASE_BLEND, MODEL_ONLY_PROBABILITY, TIE_FACTOR, CONFIDENCE", ANSWER_TIME, True),
     Procedure("PHRASE_BLEND and MODEL_ONLY_PROBABILITY only", ("PHRASE_BLEND", "MODEL_ONLY_PROBABILITY"), False),
     Procedure("ALIAS_WEIGHT and HINT_WEIGHT only", INDEX_TIME, False),
 )
@@ -356,12 +371,12 @@ def choose(
     procedure: Procedure,
     cap: float,
 ) -> tuple[tuple[float, ...], float, float]:
-    """(answer constants, CONFIDENT_SCORE, objective) chosen on the `train` sets alone."""
+    """(answer constants, confidence threshold, objective) chosen on the `train` sets alone."""
 
     def distance(point: tuple[float, ...]) -> float:
         return sum(abs(v - shipped[n]) / (max(GRID[n]) - min(GRID[n])) for n, v in zip(SWEPT, point, strict=True))
 
-    thresholds = THRESHOLDS if procedure.move_threshold else (shipped["CONFIDENT_SCORE"],)
+    thresholds = THRESHOLDS if procedure.move_threshold else (shipped["CONFIDENCE"],)
     best: tuple[float, float, float, tuple[float, ...], float] | None = None
     # When no point meets the cap on these training sets, the one with the fewest wrong owners
     # among "high" answers (then the better objective) is taken, and the caller says so.
@@ -398,19 +413,19 @@ def choose(
 
 
 def _describe(point: tuple[float, ...], threshold: float) -> str:
-    return ", ".join(f"{n} {v:g}" for n, v in zip(SWEPT, point, strict=True)) + f", CONFIDENT_SCORE {threshold:g}"
+    return ", ".join(f"{n} {v:g}" for n, v in zip(SWEPT, point, strict=True)) + f", CONFIDENCE {threshold:g}"
 
 
 def loso(answerer: Answerer, sets: Sequence[LabelledSet], caps: Sequence[float]) -> None:
     shipped = current_constants()
-    print(f"\nleave-one-set-out: grid {', '.join(f'{n} {GRID[n]}' for n in SWEPT)}; CONFIDENT_SCORE {THRESHOLDS}")
+    print(f"\nleave-one-set-out: grid {', '.join(f'{n} {GRID[n]}' for n in SWEPT)}; CONFIDENCE {THRESHOLDS}")
     print("objective: mean over in-format training sets of (owner + topic + whole) / 3; cap: pooled wrong owners "
           "<= the cap of high answers on the training sets; then the most high answers; ties: nearest the shipped")
     results = sweep(answerer.catalogue, sets)
     base_point = tuple(shipped[n] for n in SWEPT)
     base = results[base_point]
-    rows_now = [(s.name, s, figures(base[i], shipped["CONFIDENT_SCORE"])) for i, s in enumerate(sets)]
-    print_table("held-out figures, shipped constants (" + _describe(base_point, shipped["CONFIDENT_SCORE"]) + ")",
+    rows_now = [(s.name, s, figures(base[i], shipped["CONFIDENCE"])) for i, s in enumerate(sets)]
+    print_table("held-out figures, shipped constants (" + _describe(base_point, shipped["CONFIDENCE"]) + ")",
                 rows_now)
     for cap, procedure in itertools.product(caps, PROCEDURES):
         print(f"\n=== procedure: {procedure.label}, cap {cap:.1%} ===")
@@ -419,7 +434,7 @@ def loso(answerer: Answerer, sets: Sequence[LabelledSet], caps: Sequence[float])
         for held in range(len(sets)):
             train = [i for i in range(len(sets)) if i != held]
             point, threshold, obj = choose(results, sets, train, shipped, procedure, cap)
-            base_obj = objective(figures(base[i], shipped["CONFIDENT_SCORE"]) for i in train if not sets[i].outside)
+            base_obj = objective(figures(base[i], shipped["CONFIDENCE"]) for i in train if not sets[i].outside)
             print(f"  {sets[held].name:<14} {_describe(point, threshold)}  "
                   f"(train objective {obj:.4f}; shipped {base_obj:.4f})")
             rows_cv.append((sets[held].name, sets[held], figures(results[point][held], threshold)))
@@ -508,13 +523,13 @@ def main() -> None:
     constants = current_constants()
     print("graders: " + ("imported from " + str(TOOLS) if _GQ and _GO else "local copies (../shared/tools missing)"))
     print("constants: " + ", ".join(f"{k} {v:g}" for k, v in constants.items()))
-    rows = [(s.name, s, figures(grade_set(answerer, s), constants["CONFIDENT_SCORE"])) for s in sets]
+    rows = [(s.name, s, figures(grade_set(answerer, s), constants["CONFIDENCE"])) for s in sets]
     print_table("every labelled set, shipped constants (in-sample for the layer model on the repository's sets)", rows)
     _print_pooled(rows)
     if args.cross_validate:
         if importlib.util.find_spec("sklearn") is None:
             sys.exit("--cross-validate fits the layer model: it needs scikit-learn (pip install -e '.[train]')")
-        cross_validate(answerer.catalogue, sets, args.cross_validate, constants["CONFIDENT_SCORE"])
+        cross_validate(answerer.catalogue, sets, args.cross_validate, constants["CONFIDENCE"])
     if args.loso:
         loso(answerer, sets, args.cap)
     print(f"\n({time.perf_counter() - started:.0f} s)")

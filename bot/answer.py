@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.catalogue import OWNER_WORDS, Catalogue, default_catalogue
+from bot.confidence import Evidence, features, shipped
 from bot.facets import part_for, phrase_keys, service_names
 from bot.matcher import CONFIDENT_SCORE, Matcher, MatchResult
 
@@ -123,7 +124,6 @@ def build_answer(
                     # layer, their part), so it is no promise; the whole layer is the alternative.
                     aws_part_of_shared = True
                     match["score"] = round(result.score * PART_OF_SHARED_FACTOR, 1)
-                    match["confidence"] = "high" if match["score"] >= CONFIDENT_SCORE else "low"
                 if breakdown is not None and owner != cell.owner:
                     # The breakdown is the line for the configuration asked about: the layer the
                     # facet decides sits with the facet's owner there too.
@@ -151,6 +151,10 @@ def build_answer(
     for alt in result.alternatives:
         alt_owner = catalogue.cell(alt.service, alt.topic).owner if alt.topic else None
         alternatives.append({"service": alt.service, "topic": alt.topic, "owner": alt_owner, "score": alt.score})
+    confident = result.confident
+    if match is not None and match["topic"] is not None:
+        confident = _confident_cell(catalogue, result, match, alternatives) and not aws_part_of_shared
+        match["confidence"] = "high" if confident else "low"
     note = None
     if match is None and result.check is None:
         near = ""
@@ -165,7 +169,7 @@ def build_answer(
             f"Low confidence: AWS does the part you named ({match['facet']}), but {match['topic_title']} is a "
             "layer AWS and you share, and the rest of it may be yours: see the whole layer among the alternatives."
         )
-    elif match is not None and not result.confident:
+    elif match is not None and not confident:
         note = _unsure(catalogue, result)
     return {
         "question": question,
@@ -175,6 +179,40 @@ def build_answer(
         "check": result.check,
         "note": note,
     }
+
+
+def _confident_cell(
+    catalogue: Catalogue, result: MatchResult, match: dict[str, Any], alternatives: list[dict[str, Any]]
+) -> bool:
+    """Whether a cell answer is "high": no tie between two services (`Evidence.tied`: the answer asks
+    which one) and its owner's calibrated probability (`bot.confidence`, reported as `match["probability"]`) reaches
+    the shipped threshold. Without evidence (a cell asked for by id) or without shipped weights, the
+    score threshold decides."""
+    if result.evidence is None:
+        return bool(match["score"] >= CONFIDENT_SCORE)
+    values = cell_features(catalogue, result.evidence, match, alternatives)
+    calibrator = shipped()
+    if calibrator is None:
+        return bool(match["score"] >= CONFIDENT_SCORE)
+    probability = calibrator.probability(values)
+    match["probability"] = round(probability, 3)
+    return not result.evidence.tied and probability >= calibrator.threshold
+
+
+def cell_features(
+    catalogue: Catalogue, evidence: Evidence, match: dict[str, Any], alternatives: list[dict[str, Any]]
+) -> dict[str, float]:
+    """The calibrator's inputs for a cell answer (also what `benchmarks/fit_confidence.py` fits on)."""
+    service = catalogue.services[match["variant"] or match["service"]]
+    return features(
+        match["score"],
+        evidence,
+        split_layer=bool(service.cells[match["topic"]].parts),
+        facet="facet" in match,
+        owner=match["owner"],
+        variant=service.variant_of is not None,
+        alternatives=[(a["owner"], float(a["score"])) for a in alternatives],
+    )
 
 
 def _moved(catalogue: Catalogue, breakdown: dict[str, list[str]], topic: str, owner: str) -> dict[str, list[str]]:

@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 
 from bot.catalogue import Catalogue, Service
 from bot.cell_text import CellText
+from bot.confidence import Evidence
 from bot.facets import words_close
 from bot.gazetteer import PREFIXES, Product, botocore_products, holds_covered_name, needs_prefix
 from bot.text import MAX_MATCH_CHARS, fold, inflects, name_managed_keys, phrase_key, stem, strip_slack_markup
@@ -125,6 +126,7 @@ class MatchResult:
     whole_service: bool = False
     probability: float = 1.0  # how likely the answered owner is right (cells); 1.0 for a breakdown
     tie: str | None = None  # another service named just as plainly: the answer offers both
+    evidence: Evidence | None = None  # for a cell chosen from a question: what calibrates its confidence
 
     @property
     def confident(self) -> bool:
@@ -677,7 +679,10 @@ class Matcher:
         destinations = {
             h.entry.target
             for h in hits
-            if h.entry.kind == SERVICE and h.start > 0 and stems[h.start - 1] in _MOVE_TO and h not in dismissed
+            if h.entry.kind == SERVICE
+            and h.start > 0
+            and (stems[h.start - 1] in _MOVE_TO or _now_on(stems, h.start))
+            and h not in dismissed
         }
         reading.negated = (negated - named_in_focus - destinations) | (negated_hints - named) | behind
         reading.renamed = negated & named_in_focus
@@ -913,18 +918,40 @@ class Matcher:
             best_topic = self._blend(probabilities, topic_scores, reading)
         owner_probability = self._owner_probability(service, best_topic, _posterior(probabilities, topic_scores))
         score = 100.0 * service_conf * owner_probability
+        contested = True
         if self._rival_owner(service, best_topic, reading):
             score *= TIE_FACTOR  # the service precedence would have chosen answers this layer with another owner
         elif self._phrases_point_elsewhere(service, best_topic, topic_scores):
             score *= TIE_FACTOR  # the question's own layer words name only layers another party owns
         elif self._named_rival(service, best_topic, reading, ranked_services):
             score *= TIE_FACTOR  # the question opens with a peer service that owns this layer otherwise
+        else:
+            contested = False
         alternatives = self._alternatives(service, best_topic, probabilities, ranked_services, service_conf)
         tie = reading.tie if reading.tie is not None and not reading.tie.startswith(PRODUCT) else None
         if tie is not None:  # a genuine tie offers the other service first
             alternatives = tuple(sorted(alternatives, key=lambda c: c.service != tie))
+        cells = self.catalogue.services[service].cells
+        rival = max((p for t, p in probabilities.items() if t in cells and cells[t].owner != cells[best_topic].owner),
+                    default=0.0)
+        evidence = Evidence(
+            layer_margin=probabilities.get(best_topic, 0.0) - rival,
+            rival_layer=rival,
+            service_certainty=service_conf,
+            services_named=len(ranked_services),
+            words=len(reading.words),
+            contested=contested,
+            tied=tie is not None,
+        )
         return MatchResult(
-            service, best_topic, round(score, 1), check, alternatives, probability=owner_probability, tie=tie
+            service,
+            best_topic,
+            round(score, 1),
+            check,
+            alternatives,
+            probability=owner_probability,
+            tie=tie,
+            evidence=evidence,
         )
 
     def _topic_probabilities(self, reading: _Reading, service: str, *, without_cues: bool = False) -> dict[str, float]:
@@ -1441,7 +1468,9 @@ class Matcher:
             # opens with is its subject, declined by name; the later service is context.
             ranked.sort(key=lambda kv: kv[0] != opener)
             return ranked
-        subject = self._subject(reading, strong, weak, ranked)
+        subject = self._described_by_clause(reading, strong, ranked)
+        if subject is None:
+            subject = self._subject(reading, strong, weak, ranked)
         if subject is None:
             subject = self._runs_on_top(strong, ranked, reading)
         if subject is None:
@@ -1459,6 +1488,40 @@ class Matcher:
             ranked[0] = (ranked[0][0], ranked[0][1] * TIE_FACTOR)
             reading.tie = ranked[1][0]
         return ranked
+
+    def _described_by_clause(
+        self, reading: _Reading, strong: dict[str, tuple[int, bool]], ranked: list[tuple[str, float]]
+    ) -> str | None:
+        """The service every other one is named in a relative clause about: "the machines holding the
+        KMS key that encrypts our S3 bucket" asks about KMS; S3 only says which key. None otherwise."""
+        services = self.catalogue.services
+        named = [
+            h
+            for h in reading.hits
+            if h.entry.kind == SERVICE and h.entry.target in strong and h.entry.target in services
+        ]
+        if len({h.entry.target for h in named}) != 2:
+            return None
+        words = reading.words
+        for head in named:
+            # the head's name, at most one noun ("key", "queue"), then "that" / "which" and a verb
+            at = head.end + (1 if head.end < len(words) and words[head.end] not in _RELATIVES else 0)
+            if at >= len(words) or words[at] not in _RELATIVES or at in reading.breaks or at + 1 in reading.breaks:
+                continue
+            if at > head.end and reading.typed[head.end].lower().endswith("ed"):
+                continue  # "Security Hub flagged that one of our SNS topics ...": what it reported, no clause
+            before = [w for w in words[max(0, head.start - 3) : head.start] if w not in _POSSESSIVE_ARTICLES]
+            if before and before[-1] in _LOCATED:
+                continue  # "ENIs in our VPC that belong to FSx": the clause may be about the ENIs
+            clause = [h for h in named if h.entry.target != head.entry.target]
+            if all(at + 1 < h.start <= at + 1 + RELATIVE_REACH and h.start < head.start + 12 for h in clause) and all(
+                not any(b in reading.breaks for b in range(at + 1, h.start + 1)) for h in clause
+            ):
+                if any(h.start < head.start for h in clause):
+                    return None
+                target = head.entry.target
+                return target if ranked[0][0] != target else None
+        return None
 
     def _headline(self, reading: _Reading, strong: dict[str, tuple[int, bool]]) -> str | None:
         """The one covered service named outright in the message's heading (`header`), when other
@@ -2175,6 +2238,13 @@ _ARTICLES = frozenset({"the", "a", "an", "our", "old", "any", "using", "use", "o
 _MOVE_FROM, _MOVE_TO = "from", frozenset({"to", "onto", "into"})
 MOVE_REACH = 4  # "from EMR on EC2 to ...": words from "from" to a service left behind, and on to "to"
 _BEFORE, _AFTER = stem("before"), stem("after")  # a message's "Before: ... After: ..." labels
+_EARLIER = (_BEFORE, stem("previously"))  # "we ran it on EMR before; now ..."
+_NOW = stem("now")
+_NOW_ON = frozenset(stem(w) for w in ("on", "using", "use", "running"))  # "we're now on X"
+_LOCATED = frozenset({"in", "on", "inside"})  # "the ENIs in our VPC that ..."
+_RELATIVES = frozenset({"that", "which"})  # "the KMS key that encrypts our S3 bucket"
+RELATIVE_REACH = 4  # words of a relative clause before the service it names ("that encrypts our S3")
+LEFT_BEFORE_REACH = 4  # words after a service's name where the clause may end with "before"
 USED_TO_REACH = 9  # "we used to run partner SFTP on a plain EC2 ...": words from "we" to the service
 _PEOPLE = frozenset({"we", "i", "they", "you", "team"})
 REPLACE_REACH = 6  # "replacing our Windows file servers on EC2 with FSx": the same for "replacing ... with"
@@ -2314,6 +2384,14 @@ def _negated(
     return False
 
 
+def _now_on(stems: Sequence[str], start: int) -> bool:
+    """ "we're now on Amazon OpenSearch Service", "now using Aurora": what the asker runs today."""
+    k = start - 1
+    while k >= 0 and stems[k] in _ARTICLES_AND_KINDS:
+        k -= 1
+    return k >= 1 and stems[k] in _NOW_ON and _NOW in stems[max(0, k - 2) : k]
+
+
 def _move_destination(stems: Sequence[str], start: int, breaks: frozenset[int] | set[int]) -> bool:
     """The name at `start` is where a move goes: "moving the API to App Runner", "onto a regular
     Lightsail instance" (a move verb, then "to", "onto" or "into" right before the name, in one clause)."""
@@ -2343,6 +2421,14 @@ def _left_behind(stems: Sequence[str], hit: Hit, breaks: frozenset[int] | set[in
         if clause and not any(w in closers for w in stems[since:hit.start]):
             ahead = stems[hit.end : hit.end + ahead_reach]
             if any(w in closers for w in ahead):
+                return True
+    # "We ran Spark on EMR before; now these are Glue jobs": a clause that ends with "before" (or
+    # "previously"), and the next one opens with "now".
+    ahead = stems[hit.end : hit.end + LEFT_BEFORE_REACH]
+    for word in _EARLIER:
+        if word in ahead:
+            ended = hit.end + ahead.index(word) + 1
+            if ended in breaks and _NOW in stems[ended : ended + 2]:
                 return True
     # "Before: ECS on EC2 with our own ASG ... After: ECS Managed Instances."
     labels = [i for i, w in enumerate(stems) if w in (_BEFORE, _AFTER) and (i == 0 or i in breaks)]
