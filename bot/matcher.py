@@ -1514,11 +1514,11 @@ class Matcher:
             if before and before[-1] in _LOCATED:
                 continue  # "ENIs in our VPC that belong to FSx": the clause may be about the ENIs
             clause = [h for h in named if h.entry.target != head.entry.target]
-            if all(at + 1 < h.start <= at + 1 + RELATIVE_REACH and h.start < head.start + 12 for h in clause) and all(
-                not any(b in reading.breaks for b in range(at + 1, h.start + 1)) for h in clause
+            if all(
+                at + 1 < h.start <= at + 1 + RELATIVE_REACH
+                and not any(b in reading.breaks for b in range(at + 1, h.start + 1))
+                for h in clause
             ):
-                if any(h.start < head.start for h in clause):
-                    return None
                 target = head.entry.target
                 return target if ranked[0][0] != target else None
         return None
