@@ -45,7 +45,7 @@ import json
 import re
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -457,6 +457,24 @@ def loso(answerer: Answerer, sets: Sequence[LabelledSet], caps: Sequence[float])
                     [(s.name, s, figures(results[point][i], threshold)) for i, s in enumerate(sets)])
 
 
+def fold_answerers(
+    catalogue: Catalogue, sets: Sequence[LabelledSet], k: int
+) -> Iterator[tuple[list[LabelledSet], Answerer, int]]:
+    """For each of k folds of the repository sets (dealt by name): the sets held out, an answerer
+    whose layer model learnt from the catalogue text and the other folds' questions only, and how
+    many questions it learnt from. The public ../shared sets are in no fold: never training data."""
+    from bot import topic_model
+
+    examples_by_set = {p.stem.removeprefix("questions_"): p for p in topic_model.example_paths()}
+    own = sorted((s for s in sets if s.name in examples_by_set), key=lambda s: s.name)
+    docs = topic_model.training_documents(catalogue)
+    for fold in range(k):
+        held = own[fold::k]
+        examples = topic_model.labelled_questions([examples_by_set[s.name] for s in own if s not in held])
+        model = topic_model.fit(docs + topic_model.example_documents(catalogue, examples), catalogue.topic_order)
+        yield held, Answerer(catalogue, matcher_module.Matcher(catalogue, topics=model)), len(examples)
+
+
 def cross_validate(catalogue: Catalogue, sets: Sequence[LabelledSet], k: int, threshold: float) -> None:
     """Each repository set graded by a layer model that never saw it (nor the sets in its fold).
 
@@ -465,21 +483,11 @@ def cross_validate(catalogue: Catalogue, sets: Sequence[LabelledSet], k: int, th
     fitted to the catalogue text and the other folds' questions (scikit-learn, ~1 min per fold). The
     public ../shared sets are never training data: their figures above are first-sight already.
     """
-    from bot import topic_model
-
-    examples_by_set = {p.stem.removeprefix("questions_"): p for p in topic_model.example_paths()}
-    own = sorted((s for s in sets if s.name in examples_by_set), key=lambda s: s.name)
-    docs = topic_model.training_documents(catalogue)
-    print(f"\n{k}-fold cross-validation over the {len(own)} repository sets (grouped by set)")
+    print(f"\n{k}-fold cross-validation over the repository sets (grouped by set)")
     rows: list[tuple[str, LabelledSet, Figures]] = []
-    for fold in range(k):
-        held = own[fold::k]
-        train = [examples_by_set[s.name] for s in own if s not in held]
-        examples = topic_model.labelled_questions(train)
-        model = topic_model.fit(docs + topic_model.example_documents(catalogue, examples), catalogue.topic_order)
-        answerer = Answerer(catalogue, matcher_module.Matcher(catalogue, topics=model))
+    for fold, (held, answerer, trained_on) in enumerate(fold_answerers(catalogue, sets, k)):
         rows += [(s.name, s, figures(grade_set(answerer, s), threshold)) for s in held]
-        print(f"  fold {fold + 1}: {len(examples)} training questions, held out {', '.join(s.name for s in held)}",
+        print(f"  fold {fold + 1}: {trained_on} training questions, held out {', '.join(s.name for s in held)}",
               flush=True)
     rows.sort(key=lambda r: [s.name for s in sets].index(r[0]))
     print_table(f"held-out figures, {k}-fold", rows)

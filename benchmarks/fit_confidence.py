@@ -28,8 +28,6 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 import bench_generalise as bg  # noqa: E402
 
 import bot.answer as answer_module  # noqa: E402
-import bot.matcher as matcher_module  # noqa: E402
-from bot import topic_model  # noqa: E402
 from bot.answer import Answerer  # noqa: E402
 from bot.catalogue import default_catalogue  # noqa: E402
 from bot.confidence import FEATURES, SHIPPED  # noqa: E402
@@ -44,15 +42,8 @@ def first_sight_rows() -> list[dict[str, Any]]:
     """(set, features, wrong) for every calibrated cell answer, each set answered by a model that never saw it."""
     catalogue = default_catalogue()
     sets = bg.labelled_sets()
-    paths = {p.stem.removeprefix("questions_"): p for p in topic_model.example_paths()}
-    own = sorted((s for s in sets if s.name in paths), key=lambda s: s.name)
-    docs = topic_model.training_documents(catalogue)
     answerers: dict[str, Answerer] = {}
-    for fold in range(FOLDS):
-        held = own[fold::FOLDS]
-        examples = topic_model.labelled_questions([paths[s.name] for s in own if s not in held])
-        model = topic_model.fit(docs + topic_model.example_documents(catalogue, examples), catalogue.topic_order)
-        fold_answerer = Answerer(catalogue, matcher_module.Matcher(catalogue, topics=model))
+    for fold, (held, fold_answerer, _) in enumerate(bg.fold_answerers(catalogue, sets, FOLDS)):
         answerers.update((s.name, fold_answerer) for s in held)
         print(f"  fold {fold + 1}/{FOLDS} fitted", file=sys.stderr, flush=True)
     shipped = Answerer.from_catalogue(catalogue)

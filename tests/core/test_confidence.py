@@ -9,6 +9,7 @@ import pytest
 
 from bot.answer import Answerer
 from bot.confidence import FEATURES, SHIPPED, Calibrator, Evidence, features, load, shipped
+from bot.matcher import CONFIDENT_SCORE
 from bot.paths import builtin_catalogue_dir
 
 
@@ -77,3 +78,13 @@ def test_confidence_follows_the_reported_probability(answerer: Answerer) -> None
 def test_a_whole_service_breakdown_reports_no_probability(answerer: Answerer) -> None:
     match = answerer.answer("what am I responsible for on Lambda?")["match"]
     assert match is not None and match["topic"] is None and "probability" not in match
+
+
+def test_the_calibrator_withdraws_high_from_a_saturated_score(answerer: Answerer) -> None:
+    # A score of 100 on a layer AWS's docs split (S3 on Outposts encryption has facets): the score
+    # alone would say "high"; the calibrated probability does not reach the threshold.
+    match = answerer.answer(
+        "are objects in our S3 on Outposts buckets encrypted at rest by default, or do we set up SSE?"
+    )["match"]
+    assert match is not None and match["score"] >= CONFIDENT_SCORE
+    assert match["confidence"] == "low" and match["probability"] < shipped().threshold  # type: ignore[union-attr]
