@@ -1384,6 +1384,9 @@ class Matcher:
             for h in reading.hits
             if h.entry.kind == SERVICE and h.entry.target in self.catalogue.services and h.start > 0
         }
+        named_ends = {
+            h.end for h in reading.hits if h.entry.kind == SERVICE and h.entry.target in self.catalogue.services
+        }
         for i, word in enumerate(words):
             if word != "or":
                 continue
@@ -1398,6 +1401,13 @@ class Matcher:
             aws_first = bool(before & self._aws_side and after & self._our_side)
             if aws_first or bool(before & self._our_side and after & self._aws_side):
                 return True
+            # "is scaling beyond that aurora's job or is the min/max range our setting?": the service's
+            # job on one side ("'s" is gone from the words), ours on the other, in one sentence.
+            if i >= 2 and words[i - 1] in _SERVICE_DUTIES and i - 1 in named_ends:
+                rest = words[i + 1 : i + 1 + 2 * ALTERNATIVE_REACH]
+                cut = next((k for k in range(len(rest)) if i + 1 + k in reading.breaks), len(rest))
+                if set(rest[:cut]) & self._our_side:
+                    return True
         return False
 
     def _rank_services(self, reading: _Reading) -> list[tuple[str, float]]:
@@ -1480,6 +1490,9 @@ class Matcher:
         if subject is not None:
             reading.displaced = ranked[0][0]
             ranked.sort(key=lambda kv: kv[0] != subject)
+        means = self._means_named_first(reading, strong, ranked)
+        if means is not None:
+            ranked.sort(key=lambda kv: kv[0] != means)
         if (
             len(ranked) > 1
             and ranked[0][1] == ranked[1][1]
@@ -1488,6 +1501,24 @@ class Matcher:
             ranked[0] = (ranked[0][0], ranked[0][1] * TIE_FACTOR)
             reading.tie = ranked[1][0]
         return ranked
+
+    def _means_named_first(
+        self, reading: _Reading, strong: dict[str, tuple[int, bool]], ranked: list[tuple[str, float]]
+    ) -> str | None:
+        """The first other service or product named outright, when the leading service is the one
+        that shares its name with a layer (IAM): "setting up a proper IAM user for the MTurk API"
+        asks about MTurk's IAM layer, not about IAM. None otherwise."""
+        services = self.catalogue.services
+        if not ranked or ranked[0][0] not in self.catalogue.topics:
+            return None
+        others = [
+            s
+            for s in strong
+            if s != ranked[0][0]
+            and s not in reading.negated
+            and (s.startswith(PRODUCT) or (s in services and not services[s].used_by_all and services[s].model != s))
+        ]
+        return min(others, key=lambda s: strong[s][0]) if others else None
 
     def _described_by_clause(
         self, reading: _Reading, strong: dict[str, tuple[int, bool]], ranked: list[tuple[str, float]]
@@ -2187,6 +2218,8 @@ _TAGS = frozenset({"right", "yes", "no", "correct", "true", "yeah", "surely", "i
 _DUTY_OWNERS = frozenset({"our", "their", "my", "your", "aws", "amazon", stem("whose")})
 # Not "job": "our glue job failed" is a job that runs, not a duty.
 _DUTIES = frozenset(stem(w) for w in ("problem", "responsibility", "duty", "headache", "concern", "remit"))
+# "aurora's job or ours": after a service's name, "job" is a duty too ("our glue job failed" has no "or").
+_SERVICE_DUTIES = _DUTIES | {"job"}
 _ITSELF = stem("itself")
 _SPAN_FILLER = frozenset({"the", "a", "our", "your", "their", "its"})
 _NOT_COMPARING = _WANTING | frozenset(stem(w) for w in ("looks", "seems", "feels", "sounds", "something"))
@@ -2234,6 +2267,11 @@ _BEING = frozenset(
     stem(w) for w in ("is", "are", "was", "were", "look", "looks", "seem", "seems", "itself", "themselves")
 )
 _HEALTHY = frozenset(stem(w) for w in ("fine", "ok", "okay", "healthy", "unaffected", "untouched"))
+# "EKS was too pricey": turned down for what it costs; "the identity pool is too wide" is a fault of the
+# thing asked about, no reason to leave it.
+_TURNED_DOWN_FOR = frozenset(
+    stem(w) for w in ("pricey", "expensive", "costly", "complex", "complicated", "much", "heavy", "clunky")
+)
 _ARTICLES = frozenset({"the", "a", "an", "our", "old", "any", "using", "use", "on", "plain", "regular"})
 _MOVE_FROM, _MOVE_TO = "from", frozenset({"to", "onto", "into"})
 MOVE_REACH = 4  # "from EMR on EC2 to ...": words from "from" to a service left behind, and on to "to"
@@ -2513,7 +2551,10 @@ def _dismissed(stems: Sequence[str], hit: Hit, breaks: frozenset[int] | set[int]
     if any(word in _HEALTHY and after[k - 1] in _BEING for k, word in enumerate(after[1:], start=1)):
         return True
     # "EKS was too pricey", "Aurora is too expensive for us": a service turned down for a reason.
-    return any(word == "too" and after[k - 1] in _BEING for k, word in enumerate(after[1:2], start=1))
+    return any(
+        word == "too" and after[k - 1] in _BEING and after[k + 1 : k + 2] and after[k + 1] in _TURNED_DOWN_FOR
+        for k, word in enumerate(after[1:2], start=1)
+    )
 
 
 CONFIGURATION_SLACK = 3  # words a stated configuration may have between its own ("platform branch that got retired")

@@ -292,3 +292,17 @@ def test_bad_layer_parts_are_refused_with_file_entry_and_reason(tmp_path: Path) 
     assert "topics.encryption.parts[0].over" in text
     assert "topics.encryption.parts[1].owner" in text and "cells it joins" in text
     assert "topics.encryption.parts[2].summary" in text and "which part is AWS's" in text
+
+
+def test_a_release_or_runtime_the_resource_is_pinned_to_is_yours_to_move(answerer: Answerer) -> None:
+    # EMR Serverless builds the releases; moving an application to a newer release label is yours.
+    match = answerer.answer("emr serverless app on release label emr-6.9.0: who moves it to a newer release?")["match"]
+    assert match is not None and (match["service"], match["topic"], match["owner"]) == (
+        "emr-serverless", "platform", "customer")
+    match = answerer.answer("EMR Serverless: who builds and tests the Spark and Hive builds our jobs run on?")["match"]
+    assert match is not None and match["owner"] == "aws"
+    # CloudFront Functions: AWS runs and updates the runtime; switching a function to runtime 2.0 is yours.
+    match = answerer.answer("cloudfront functions: moving them to runtime 2.0, AWS or us?")["match"]
+    assert match is not None and (match["service"], match["owner"]) == ("cloudfront-functions", "customer")
+    match = answerer.answer("who patches the JavaScript runtime CloudFront Functions run on?")["match"]
+    assert match is not None and match["owner"] == "aws"
