@@ -58,6 +58,7 @@ FRAGMENT_KEYS = frozenset(
 )
 VOCABULARY_LISTS = (
     "responsibility",
+    "chat_shorthand",
     "trailing_owner_words",
     "aws_side",
     "our_side",

@@ -204,6 +204,9 @@ class Matcher:
         self._known_words: set[str] = set()  # every word the catalogue uses
         self._service_words: set[str] = set()  # words of service names and aliases
         self._plain = frozenset(fold(" ".join(catalogue.vocabulary.get("plain_words", ()))).split())
+        # "r all our buckets encrypted?": a chat short form is read as the words it stands for.
+        shorthand = (fold(p).split() for p in catalogue.vocabulary.get("chat_shorthand", ()))
+        self._shorthand = {short: tuple(full) for short, *full in shorthand if full}
         self._trailing = frozenset(
             stem(w) for w in fold(" ".join(catalogue.vocabulary["trailing_owner_words"])).split()
         )
@@ -544,6 +547,10 @@ class Matcher:
                         words.append(joined)
                         i += 2
                         continue
+                if word in self._shorthand:
+                    words.extend(self._shorthand[word])
+                    i += 1
+                    continue
                 fixed = self._correct(word)
                 if fixed != word:
                     corrected.add(len(words))
@@ -2221,6 +2228,8 @@ _DUTIES = frozenset(stem(w) for w in ("problem", "responsibility", "duty", "head
 # "aurora's job or ours": after a service's name, "job" is a duty too ("our glue job failed" has no "or").
 _SERVICE_DUTIES = _DUTIES | {"job"}
 _ITSELF = stem("itself")
+THE_WAY_REACH = 4  # words between "the way" and the service it compares with ("the way it is on Fargate")
+_WAY_DIRECTIONS = frozenset({"up", "down", "out", "in", "through", "back", "to", "from"})
 _SPAN_FILLER = frozenset({"the", "a", "our", "your", "their", "its"})
 _NOT_COMPARING = _WANTING | frozenset(stem(w) for w in ("looks", "seems", "feels", "sounds", "something"))
 _CLAUSE_ENDS = frozenset({"but", "and", "so", "or", "then", stem("because")})
@@ -2403,6 +2412,8 @@ def _negated(
             since = hit.start - len(back) + k
             if not any(b in breaks for b in range(since + 1, hit.start + 1)):
                 return True
+    if _compared_the_way(stems, hit.start, breaks):
+        return True  # "... the way it is on Fargate?", "the way RDS does": the service compared with
     if before[-1] == "like" and (len(before) < 2 or before[-2] not in _NOT_COMPARING):
         return True  # "... deprecation to track, like lambda?": a comparison, not the service asked about
     # "... something we set up like we do for RDS?", "like with kinesis data streams": the service
@@ -2419,6 +2430,24 @@ def _negated(
             if hit.start - len(window) + k in breaks:
                 previous = ""  # "... or do we need to do something, like with CloudFront?": a new clause
             return previous not in _NOT_COMPARING and all(w not in _CLAUSE_ENDS for w in window[k + 1 :])
+    return False
+
+
+def _compared_the_way(stems: Sequence[str], start: int, breaks: frozenset[int] | set[int]) -> bool:
+    """ "is the hypervisor AWS's, the way it is on Fargate?", "the way normal RDS does it": a service
+    named a few words after "the way", in one clause, is what the subject is compared with ("all the
+    way up to data" and "the way down from the datacentre" compare nothing)."""
+    for k in range(max(0, start - THE_WAY_REACH - 2), start - 1):
+        if stems[k] != "the" or stems[k + 1] != "way":
+            continue
+        if k > 0 and stems[k - 1] == "all":
+            continue
+        between = stems[k + 2 : start]
+        if between[:1] and between[0] in _WAY_DIRECTIONS:
+            continue
+        if any(b in breaks for b in range(k + 1, start + 1)) or any(w in _CLAUSE_ENDS for w in between):
+            continue
+        return True
     return False
 
 

@@ -466,3 +466,19 @@ def test_the_services_job_or_ours_asks_who(answerer: Answerer) -> None:
     question = "aurora serverless v2 pinned at its max ACUs all morning. is scaling past that aurora's job or our setting?"
     service, _, topic, owner = _match(answerer, question)
     assert (service, topic, owner) == ("aurora-serverless", "capacity", "shared")
+
+
+def test_a_service_compared_with_the_way_is_not_the_subject(answerer: Answerer) -> None:
+    # "..., the way it is on Fargate?": Fargate is what App Runner is compared with.
+    question = "App Runner runs our container on a VM we never see. Is the hypervisor AWS's, the way it is on Fargate?"
+    service, _, topic, _ = _match(answerer, question)
+    assert (service, topic) == ("app-runner", "virtualization")
+    # "all the way up to data" compares nothing.
+    answer = answerer.answer("fargate: walk me through every layer, all the way up to data")
+    assert answer["match"] is not None and answer["match"]["service"] == "fargate"
+
+
+def test_chat_shorthand_reads_as_the_words_it_stands_for(answerer: Answerer) -> None:
+    # "r all our buckets ..." asks about the account's state as "are all our buckets ..." does.
+    assert answerer.answer("r all our buckets got default encryption configured or no")["check"] == "s3-encryption"
+    assert answerer.answer("are all our buckets got default encryption configured or no")["check"] == "s3-encryption"
