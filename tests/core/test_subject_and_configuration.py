@@ -444,7 +444,8 @@ def test_what_the_asker_is_now_on_is_not_what_they_used_to_run(answerer: Answere
 def test_iam_named_as_the_layer_of_another_service_is_not_the_subject(answerer: Answerer) -> None:
     # "IAM permissions for <a product>" names the product's IAM layer: the product is asked about,
     # and a product the catalogue does not cover is declined by name, not answered as IAM.
-    answer = answerer.answer("observabilityadmin API calls fail with AccessDenied. are those IAM permissions ours to grant?")
+    question = "observabilityadmin API calls fail with AccessDenied. are those IAM permissions ours to grant?"
+    answer = answerer.answer(question)
     assert answer["match"] is None
     service, _, topic, _ = _match(answerer, "our cognito user pool: who sets up the IAM roles for the identity pool?")
     assert (service, topic) == ("cognito", "iam")
@@ -455,7 +456,8 @@ def test_iam_named_as_the_layer_of_another_service_is_not_the_subject(answerer: 
 
 def test_a_fault_of_the_service_is_no_reason_it_was_turned_down(answerer: Answerer) -> None:
     # "too small" and "too wide" are faults of what the asker runs; "too pricey" turns a service down.
-    service, _, topic, _ = _match(answerer, "Our DAX cluster is too small at peak. the number of nodes, is it AWS's job or ours?")
+    question = "Our DAX cluster is too small at peak. the number of nodes, is it AWS's job or ours?"
+    service, _, topic, _ = _match(answerer, question)
     assert (service, topic) == ("dax", "capacity")
     service, _, _, _ = _match(answerer, "EKS was too pricey so we run ECS on EC2. who patches the hosts?")
     assert service == "ecs"
@@ -463,7 +465,7 @@ def test_a_fault_of_the_service_is_no_reason_it_was_turned_down(answerer: Answer
 
 def test_the_services_job_or_ours_asks_who(answerer: Answerer) -> None:
     # "aurora's job or ... our setting": the service's duty on one side, ours on the other.
-    question = "aurora serverless v2 pinned at its max ACUs all morning. is scaling past that aurora's job or our setting?"
+    question = "aurora serverless v2 pinned at its max ACUs. is scaling past that aurora's job or our setting?"
     service, _, topic, owner = _match(answerer, question)
     assert (service, topic, owner) == ("aurora-serverless", "capacity", "shared")
 
