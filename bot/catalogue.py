@@ -210,6 +210,9 @@ class Service:
     # Every other service uses it (CloudWatch for logs, KMS for keys, IAM for roles): named after
     # another service, it is the means, not the subject.
     used_by_all: bool = False
+    # It runs your code (EC2, ECS, EKS, Fargate, Lambda, Auto Scaling): named after a service that
+    # code calls, it says where the caller runs ("Mount targets for the EFS our ECS tasks share").
+    hosts_code: bool = False
 
     @property
     def own_cells(self) -> list[str]:
@@ -586,6 +589,7 @@ def _build(raw: _Raw, problems: list[Problem], directories: tuple[Path, ...]) ->
             reports_on=bool(body.get("reports_on", False)),
             uses=_phrases(where, f"services.{service_id}.uses", body.get("uses"), problems),
             used_by_all=bool(body.get("used_by_all", False)),
+            hosts_code=bool(body.get("hosts_code", False)),
         )
         if services[service_id].name_patterns and not services[service_id].aliases:
             problems.append(

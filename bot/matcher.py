@@ -1487,6 +1487,8 @@ class Matcher:
             return ranked
         subject = self._described_by_clause(reading, strong, ranked)
         if subject is None:
+            subject = self._called_before_host(reading, strong, ranked)
+        if subject is None:
             subject = self._subject(reading, strong, weak, ranked)
         if subject is None:
             subject = self._runs_on_top(strong, ranked, reading)
@@ -1508,6 +1510,39 @@ class Matcher:
             ranked[0] = (ranked[0][0], ranked[0][1] * TIE_FACTOR)
             reading.tie = ranked[1][0]
         return ranked
+
+    def _called_before_host(
+        self, reading: _Reading, strong: dict[str, tuple[int, bool]], ranked: list[tuple[str, float]]
+    ) -> str | None:
+        """A service named before the one that runs the caller's code (`hosts_code`), when the two are
+        all the message names: "Mount targets for the EFS file system our ECS tasks share: who controls
+        port 2049?" is about EFS; ECS says where the clients run. A reporting service (Inspector) and
+        one every service uses (IAM, VPC) are no such subject. None otherwise."""
+        services = self.catalogue.services
+        covered = [s for s in strong if s in services and services[s].model != s and s not in reading.negated]
+        if len(covered) != 2 or not ranked:
+            return None
+        first, second = sorted(covered, key=lambda s: strong[s][0])
+        hosts = {s for s in covered if self._hosts_code(s)}
+        called = services[first]
+        if second not in hosts or first in hosts or called.reports_on or called.used_by_all:
+            return None
+        if second in (called.variant_of, called.part_of, *called.runs_on):
+            return None
+        if self._configured_variant(reading, second) != second:
+            return None  # "the fn is deployed as a container image (public.ecr.aws/... base)": Lambda's variant
+        at = strong[first][0]
+        if at > 0 and reading.words[at - 1] == "from":
+            return None  # "the role that pulls our images from ECR on Fargate": where images come from
+        return first if ranked[0][0] != first else None
+
+    def _hosts_code(self, service_id: str) -> bool:
+        """It runs code (`hosts_code`), itself or as a variant of a service that does (Local Zones, EC2's)."""
+        services = self.catalogue.services
+        service = services[service_id]
+        while not service.hosts_code and service.variant_of is not None and service.variant_of in services:
+            service = services[service.variant_of]
+        return service.hosts_code
 
     def _means_named_first(
         self, reading: _Reading, strong: dict[str, tuple[int, bool]], ranked: list[tuple[str, float]]

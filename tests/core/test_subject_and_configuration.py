@@ -484,3 +484,17 @@ def test_chat_shorthand_reads_as_the_words_it_stands_for(answerer: Answerer) -> 
     # "r all our buckets ..." asks about the account's state as "are all our buckets ..." does.
     assert answerer.answer("r all our buckets got default encryption configured or no")["check"] == "s3-encryption"
     assert answerer.answer("are all our buckets got default encryption configured or no")["check"] == "s3-encryption"
+
+
+def test_a_service_named_before_the_host_of_its_callers_is_the_subject(answerer: Answerer) -> None:
+    # EFS is asked about; "our ECS tasks" says where its clients run.
+    question = "Mount targets for the EFS file system our ECS tasks share: who controls which clients reach port 2049?"
+    service, _, topic, _ = _match(answerer, question)
+    assert (service, topic) == ("efs", "network-config")
+    # A reporting service named first is no such subject: the host it reports on is asked about.
+    question = "Inspector flagged an openssl CVE in the base image of our Fargate task. whose fix?"
+    service, _, _, _ = _match(answerer, question)
+    assert service == "fargate"
+    # Where the images come from is no subject either.
+    service, _, _, _ = _match(answerer, "the task execution role that pulls our images from ECR on fargate - ours?")
+    assert service == "fargate"
