@@ -1524,6 +1524,11 @@ class Matcher:
             return None
         first, second = sorted(covered, key=lambda s: strong[s][0])
         hosts = {s for s in covered if self._hosts_code(s)}
+        mentions = _mentions(reading)
+        if first in hosts and second not in hosts and mentions.get(second, 0) > mentions.get(first, 0):
+            # "EKS pods mount an EFS file system ... if a disk inside EFS fails": named after the host
+            # but more often than it, the called service is the subject.
+            first, second = second, first
         called = services[first]
         if second not in hosts or first in hosts or called.reports_on or called.used_by_all:
             return None

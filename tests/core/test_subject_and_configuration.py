@@ -495,6 +495,10 @@ def test_a_service_named_before_the_host_of_its_callers_is_the_subject(answerer:
     question = "Inspector flagged an openssl CVE in the base image of our Fargate task. whose fix?"
     service, _, _, _ = _match(answerer, question)
     assert service == "fargate"
+    # Named after the host but more often than it, the called service is the subject.
+    question = "EKS pods mount an EFS file system for uploads. if a disk inside EFS fails, do we replace it?"
+    service, _, topic, _ = _match(answerer, question)
+    assert (service, topic) == ("efs", "hardware")
     # Where the images come from is no subject either.
     service, _, _, _ = _match(answerer, "the task execution role that pulls our images from ECR on fargate - ours?")
     assert service == "fargate"
