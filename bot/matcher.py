@@ -1641,9 +1641,9 @@ class Matcher:
     def _moved_to(
         self, reading: _Reading, strong: dict[str, tuple[int, bool]], ranked: list[tuple[str, float]]
     ) -> str | None:
-        """The service a message says it moved (is moving) to, when every other service is named
-        only before it: "With Beanstalk we spread it over AZs ourselves. We're moving the API to App
-        Runner now. Do we still ...?" is about App Runner."""
+        """The service a message says it moved (is moving) to, when it is also the service named last:
+        "With Beanstalk we spread it over AZs ourselves. We're moving the API to App Runner now. Do we
+        still ...?" is about App Runner."""
         if len(ranked) < 2:
             return None
         words = reading.words
@@ -1658,11 +1658,13 @@ class Matcher:
         if len(targets) != 1:
             return None
         (target,) = targets
-        first = min(h.start for h in destinations)
+        last = max(h.start for h in reading.hits if h.entry.kind == SERVICE and h.entry.target == target)
         others = [
             h for h in reading.hits if h.entry.kind == SERVICE and h.entry.target in strong and h.entry.target != target
         ]
-        if not others or any(h.start > first for h in others):
+        # "... to App Runner. in beanstalk we had to ... with app runner do we still ...?": the other
+        # service may come back in between, as long as the destination is named last.
+        if not others or any(h.start > last for h in others):
             return None
         return target if ranked[0][0] != target else None
 

@@ -502,3 +502,13 @@ def test_a_service_named_before_the_host_of_its_callers_is_the_subject(answerer:
     # Where the images come from is no subject either.
     service, _, _, _ = _match(answerer, "the task execution role that pulls our images from ECR on fargate - ours?")
     assert service == "fargate"
+
+
+def test_the_destination_of_a_move_named_last_is_the_subject(answerer: Answerer) -> None:
+    # The old service comes back in between ("in beanstalk we had to ..."); the destination is named last.
+    question = (
+        "we moved from beanstalk to AWS App Runner. in beanstalk we had to pick the AZs ourselves. "
+        "with app runner do we still spread the service across AZs for HA?"
+    )
+    service, _, topic, _ = _match(answerer, question)
+    assert (service, topic) == ("app-runner", "high-availability")
