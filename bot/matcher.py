@@ -1236,7 +1236,10 @@ class Matcher:
     def _asks_who(self, reading: _Reading) -> bool:
         cues = reading.cues
         # "... aws or us?" asks who; "... for us?" asks for something done on our behalf.
-        trailing = reading.words[-1] in self._trailing and reading.words[-2:-1] != ["for"]
+        # "... are AWS's again?", "... is AWS's now?": a last word of time says nothing; the one before it asks.
+        words = reading.words
+        ending = words[:-1] if len(words) > 2 and words[-1] in _TRAILING_FILLERS else words
+        trailing = ending[-1] in self._trailing and ending[-2:-1] != ["for"]
         # Naming both sides asks who ("what AWS does and what we do"), unless it is a how-to
         # ("how do I rotate a key with the aws cli").
         both_sides = self._names_both_sides(reading) and not cues.get("not_responsibility")
@@ -2270,6 +2273,7 @@ _DUTIES = frozenset(stem(w) for w in ("problem", "responsibility", "duty", "head
 # "aurora's job or ours": after a service's name, "job" is a duty too ("our glue job failed" has no "or").
 _SERVICE_DUTIES = _DUTIES | {"job"}
 _ITSELF = stem("itself")
+_TRAILING_FILLERS = frozenset({"again", "now", "then", "still", "too", "anymore"})
 THE_WAY_REACH = 4  # words between "the way" and the service it compares with ("the way it is on Fargate")
 _WAY_DIRECTIONS = frozenset({"up", "down", "out", "in", "through", "back", "to", "from"})
 _SPAN_FILLER = frozenset({"the", "a", "our", "your", "their", "its"})

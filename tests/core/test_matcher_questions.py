@@ -217,3 +217,16 @@ def test_phrases_inside_an_account_question_do_not_make_it_ask_who(
     answerer: Answerer, question: str, check_id: str
 ) -> None:
     assert answerer.answer(question)["check"] == check_id
+
+
+def test_a_last_word_of_time_does_not_hide_whose_it_is(answerer: Answerer) -> None:
+    # "... are AWS's again?": "again" closes the question; "AWS's" before it asks who.
+    question = "We moved the backend into a Local Zone. Are power, cooling and door access at that site AWS's again?"
+    match = answerer.answer(question)["match"]
+    assert match is not None
+    assert (match["service"], match["topic"], match["owner"]) == ("local-zones", "facilities", "aws")
+
+
+def test_the_account_and_mfa_in_plain_words(answerer: Answerer) -> None:
+    match = answerer.answer("our amazon cloud account login has no two factor sign in. whose job is that?")["match"]
+    assert match is not None and (match["service"], match["topic"], match["owner"]) == ("iam", "iam", "customer")
