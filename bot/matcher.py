@@ -36,6 +36,7 @@ from bot.topic_model import TopicModel, model_for
 
 ALIAS_WEIGHT = 3.0
 HINT_WEIGHT = 1.0
+ONE_LAYER_OVER_EVERY = 3 * ALIAS_WEIGHT  # a layer's phrases weighing this much outweigh a cue for every layer
 OWN_CELL_BONUS = 0.0
 OTHER_CELL_WEIGHT = 2.0
 TIE_FACTOR = 0.7  # two services named alike (same rank, neither ruled out): a genuine tie is never "high"
@@ -907,6 +908,9 @@ class Matcher:
             if best_topic is None and len(reading.words) > 4:
                 return MatchResult(None, None, 0.0, None, reason="not-responsibility")
 
+        # "... OS patching is AWS's now, correct? (filling in the RACI)": one layer named three times
+        # over is what is asked, whatever word for every layer comes with it.
+        every_layer = every_layer and best_weight < ONE_LAYER_OVER_EVERY
         whole = best_topic is None or every_layer or (wants_whole and best_weight < ALIAS_WEIGHT)
         if check and best_topic is None:
             info = self.catalogue.checks[check]

@@ -230,3 +230,16 @@ def test_a_last_word_of_time_does_not_hide_whose_it_is(answerer: Answerer) -> No
 def test_the_account_and_mfa_in_plain_words(answerer: Answerer) -> None:
     match = answerer.answer("our amazon cloud account login has no two factor sign in. whose job is that?")["match"]
     assert match is not None and (match["service"], match["topic"], match["owner"]) == ("iam", "iam", "customer")
+
+
+def test_one_layer_named_over_and_over_outweighs_a_word_for_every_layer(answerer: Answerer) -> None:
+    # "(filling in the RACI)" would ask for every layer; the OS patching named three ways is what is asked.
+    question = (
+        "We turned on Systems Manager Patch Manager with the AWS predefined baseline, so OS patching is "
+        "AWS's responsibility now, correct? (filling in the RACI)"
+    )
+    match = answerer.answer(question)["match"]
+    assert match is not None and (match["topic"], match["owner"]) == ("os-patching", "customer")
+    # A RACI asked for alone is still every layer.
+    match = answerer.answer("fill in the RACI for EKS for us")["match"]
+    assert match is not None and match["service"] == "eks" and match["topic"] is None
