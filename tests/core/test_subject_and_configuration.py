@@ -512,3 +512,9 @@ def test_the_destination_of_a_move_named_last_is_the_subject(answerer: Answerer)
     )
     service, _, topic, _ = _match(answerer, question)
     assert (service, topic) == ("app-runner", "high-availability")
+
+
+def test_a_windows_base_image_selects_fargate_windows(answerer: Answerer) -> None:
+    question = "our fargate task runs a servercore ltsc2022 image: who patches the host under it?"
+    service, variant, _, _ = _match(answerer, question)
+    assert "fargate-windows" in (service, variant)
