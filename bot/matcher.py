@@ -843,6 +843,7 @@ class Matcher:
             and not self._names_a_hybrid_offering(reading)
             and not self._foreign_aside(reading)
             and not self._foreign_glossed(reading)
+            and not self._foreign_left_behind(reading)
         ):
             first = cues["foreign"][0]
             return MatchResult(
@@ -1153,6 +1154,21 @@ class Matcher:
             h.entry.kind == SERVICE and start <= h.start < end and h.entry.target in self.catalogue.services
             for h in reading.hits
         )
+
+    def _foreign_left_behind(self, reading: _Reading) -> bool:
+        """Every other provider named is where a move to a covered service started: "We moved from
+        Heroku to Elastic Beanstalk. ... ours to fix?" asks about Beanstalk."""
+        foreign = reading.cues.get("foreign", ())
+        if not foreign:
+            return False
+        words = reading.words
+        moved_to = any(
+            h.entry.kind == SERVICE
+            and h.entry.target in self.catalogue.services
+            and _move_destination(words, h.start, reading.breaks)
+            for h in reading.hits
+        )
+        return moved_to and all(_left_behind(words, h, reading.breaks) for h in foreign)
 
     def _foreign_glossed(self, reading: _Reading) -> bool:
         """Every other provider's word is glossed with a covered service in brackets right after it:

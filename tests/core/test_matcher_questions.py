@@ -243,3 +243,11 @@ def test_one_layer_named_over_and_over_outweighs_a_word_for_every_layer(answerer
     # A RACI asked for alone is still every layer.
     match = answerer.answer("fill in the RACI for EKS for us")["match"]
     assert match is not None and match["service"] == "eks" and match["topic"] is None
+
+
+def test_another_provider_left_behind_by_a_move_is_no_reason_to_decline(answerer: Answerer) -> None:
+    question = "We moved from Heroku to Elastic Beanstalk. The instances' security group allows 22 from anywhere: ours?"
+    match = answerer.answer(question)["match"]
+    assert match is not None and (match["service"], match["topic"]) == ("elastic-beanstalk", "network-config")
+    # Another provider asked about is still declined.
+    assert answerer.answer("who patches the OS on Heroku dynos?")["match"] is None
