@@ -306,3 +306,13 @@ def test_a_release_or_runtime_the_resource_is_pinned_to_is_yours_to_move(answere
     assert match is not None and (match["service"], match["owner"]) == ("cloudfront-functions", "customer")
     match = answerer.answer("who patches the JavaScript runtime CloudFront Functions run on?")["match"]
     assert match is not None and match["owner"] == "aws"
+
+
+def test_encrypted_by_default_or_our_key_names_both_facets(answerer: Answerer) -> None:
+    # "encrypted at rest by default, or do we need a customer managed key?" names AWS's default
+    # encryption and the customer's key: the cell's shared answer, not one side's.
+    question = "step functions execution history at rest: encrypted by default, or do we need a customer managed key?"
+    match = answerer.answer(question)["match"]
+    assert match is not None and (match["service"], match["owner"]) == ("step-functions", "shared")
+    match = answerer.answer("are step functions execution histories encrypted at rest by default?")["match"]
+    assert match is not None and match["owner"] == "aws"
