@@ -1522,9 +1522,9 @@ class Matcher:
         if subject is not None:
             reading.displaced = ranked[0][0]
             ranked.sort(key=lambda kv: kv[0] != subject)
-        means = self._means_named_first(reading, strong, ranked)
-        if means is not None:
-            ranked.sort(key=lambda kv: kv[0] != means)
+        layer_of = self._subject_of_a_named_layer(reading, strong, ranked)
+        if layer_of is not None:
+            ranked.sort(key=lambda kv: kv[0] != layer_of)
         if (
             len(ranked) > 1
             and ranked[0][1] == ranked[1][1]
@@ -1537,10 +1537,11 @@ class Matcher:
     def _called_before_host(
         self, reading: _Reading, strong: dict[str, tuple[int, bool]], ranked: list[tuple[str, float]]
     ) -> str | None:
-        """A service named before the one that runs the caller's code (`hosts_code`), when the two are
-        all the message names: "Mount targets for the EFS file system our ECS tasks share: who controls
-        port 2049?" is about EFS; ECS says where the clients run. A reporting service (Inspector) and
-        one every service uses (IAM, VPC) are no such subject. None otherwise."""
+        """A service named before the one that runs the caller's code (`hosts_code`), or after it but
+        more often, when the two are all the message names: "Mount targets for the EFS file system our
+        ECS tasks share: who controls port 2049?" is about EFS; ECS says where the clients run. A
+        reporting service (Inspector) and one every service uses (IAM, VPC) are no such subject. None
+        otherwise."""
         services = self.catalogue.services
         covered = [s for s in strong if s in services and services[s].model != s and s not in reading.negated]
         if len(covered) != 2 or not ranked:
@@ -1572,7 +1573,7 @@ class Matcher:
             service = services[service.variant_of]
         return service.hosts_code
 
-    def _means_named_first(
+    def _subject_of_a_named_layer(
         self, reading: _Reading, strong: dict[str, tuple[int, bool]], ranked: list[tuple[str, float]]
     ) -> str | None:
         """The first other service or product named outright, when the leading service is the one
