@@ -84,7 +84,7 @@ def test_the_calibrator_withdraws_high_from_a_saturated_score(answerer: Answerer
     # A score of 100 on a layer AWS's docs split (S3 on Outposts encryption has facets): the score
     # alone would say "high"; the calibrated probability does not reach the threshold.
     match = answerer.answer(
-        "are objects in our S3 on Outposts buckets encrypted at rest by default, or do we set up SSE?"
+        "are objects in our S3 on Outposts buckets encrypted at rest, or do we set up SSE?"
     )["match"]
     assert match is not None and match["score"] >= CONFIDENT_SCORE
     assert match["confidence"] == "low" and match["probability"] < shipped().threshold  # type: ignore[union-attr]
