@@ -1546,24 +1546,25 @@ class Matcher:
         covered = [s for s in strong if s in services and services[s].model != s and s not in reading.negated]
         if len(covered) != 2 or not ranked:
             return None
-        first, second = sorted(covered, key=lambda s: strong[s][0])
-        hosts = {s for s in covered if self._hosts_code(s)}
+        hosts = [s for s in covered if self._hosts_code(s)]
+        if len(hosts) != 1:
+            return None
+        (host,) = hosts
+        (called_id,) = [s for s in covered if s != host]
         mentions = _mentions(reading)
-        if first in hosts and second not in hosts and mentions.get(second, 0) > mentions.get(first, 0):
-            # "EKS pods mount an EFS file system ... if a disk inside EFS fails": named after the host
-            # but more often than it, the called service is the subject.
-            first, second = second, first
-        called = services[first]
-        if second not in hosts or first in hosts or called.reports_on or called.used_by_all:
+        # "EKS pods mount an EFS file system ... if a disk inside EFS fails": named after the host but
+        # more often than it, the called service is the subject too.
+        if strong[called_id][0] > strong[host][0] and mentions.get(called_id, 0) <= mentions.get(host, 0):
             return None
-        if second in (called.variant_of, called.part_of, *called.runs_on):
+        called = services[called_id]
+        if called.reports_on or called.used_by_all or host in (called.variant_of, called.part_of, *called.runs_on):
             return None
-        if self._configured_variant(reading, second) != second:
+        if self._configured_variant(reading, host) != host:
             return None  # "the fn is deployed as a container image (public.ecr.aws/... base)": Lambda's variant
-        at = strong[first][0]
+        at = strong[called_id][0]
         if at > 0 and reading.words[at - 1] == "from":
             return None  # "the role that pulls our images from ECR on Fargate": where images come from
-        return first if ranked[0][0] != first else None
+        return called_id if ranked[0][0] != called_id else None
 
     def _hosts_code(self, service_id: str) -> bool:
         """It runs code (`hosts_code`), itself or as a variant of a service that does (Local Zones, EC2's)."""
@@ -2647,10 +2648,7 @@ def _dismissed(stems: Sequence[str], hit: Hit, breaks: frozenset[int] | set[int]
     if any(word in _HEALTHY and after[k - 1] in _BEING for k, word in enumerate(after[1:], start=1)):
         return True
     # "EKS was too pricey", "Aurora is too expensive for us": a service turned down for a reason.
-    return any(
-        word == "too" and after[k - 1] in _BEING and after[k + 1 : k + 2] and after[k + 1] in _TURNED_DOWN_FOR
-        for k, word in enumerate(after[1:2], start=1)
-    )
+    return len(after) >= 3 and after[0] in _BEING and after[1] == "too" and after[2] in _TURNED_DOWN_FOR
 
 
 CONFIGURATION_SLACK = 3  # words a stated configuration may have between its own ("platform branch that got retired")
