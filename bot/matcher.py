@@ -599,7 +599,8 @@ class Matcher:
         layer_starts = frozenset(h.start for h in found if h.entry.kind == TOPIC and h.start not in breaks)
         # Only services and their hints can be ruled out or dismissed (both functions say so too).
         service_hits = [h for h in found if h.entry.kind in (SERVICE, SERVICE_HINT)]
-        denied = [h for h in service_hits if _negated(stems, h, layer_starts, breaks, words)]
+        named_at = frozenset(h.start for h in service_hits if h.entry.kind == SERVICE)
+        denied = [h for h in service_hits if _negated(stems, h, layer_starts, breaks, words, named_at)]
         # "EMR on EC2, not EMR Serverless": what is ruled out is the longest name there, not the
         # shorter one inside it; the shorter name is part of it and says nothing on its own.
         inside_denied = [h for h in denied if h.entry.kind in (SERVICE, SERVICE_HINT) and _inside_other_name(h, denied)]
@@ -652,6 +653,8 @@ class Matcher:
             and (
                 any(g.entry.target == h.entry.target and g.start <= h.start and h.end <= g.end for g in denied)
                 or _inside_other_name(h, denied)
+                # "not our route tables": a word of a hint ruled out ("tables") hints at nothing else
+                or (h.entry.kind == SERVICE_HINT and _inside_other_name(h, denied, (SERVICE, SERVICE_HINT)))
             )
         ]
         found = [h for h in found if h not in denied and h not in inside_denied and h not in same_mention]
@@ -1445,10 +1448,16 @@ class Matcher:
         strong: dict[str, tuple[int, bool]] = {}
         weak: dict[str, tuple[int, bool]] = {}
         hint_counts: dict[str, int] = {}
+        features = self._feature_spans(reading)
         for hit in reading.hits:
             kind = hit.entry.kind
             if kind not in (SERVICE, SERVICE_HINT) or hit.entry.target in reading.negated:
                 continue
+            if kind == SERVICE_HINT and any(
+                start <= hit.start and hit.end <= end and owner != hit.entry.target
+                for (start, end), owner in features.items()
+            ):
+                continue  # "cache" in CloudFront's "cache policy" is no hint of ElastiCache
             fuzzy = any(i in reading.corrected for i in range(hit.start, hit.end))
             bucket = strong if kind == SERVICE else weak
             previous = bucket.get(hit.entry.target)
@@ -1530,6 +1539,14 @@ class Matcher:
             and ranked[0][1] == ranked[1][1]
             and self._precedence(ranked[0][0]) == self._precedence(ranked[1][0])
         ):
+            # "An SNS topic fans into our SQS queue and the queue's access policy ... that queue
+            # policy": two services named alike, and the message keeps coming back to one of them.
+            said = _said(reading)
+            first, second = ranked[0][0], ranked[1][0]
+            if subject is None and layer_of is None and said.get(second, 0) >= said.get(first, 0) + RETURNED_TO:
+                ranked[0], ranked[1] = ranked[1], ranked[0]
+                reading.displaced = first
+                return ranked
             ranked[0] = (ranked[0][0], ranked[0][1] * TIE_FACTOR)
             reading.tie = ranked[1][0]
         return ranked
@@ -1693,10 +1710,9 @@ class Matcher:
             return None
         return target if ranked[0][0] != target else None
 
-    def _service_of_features(self, reading: _Reading) -> str | None:
-        """The service a message names only by its own features ("visibility timeout shorter than
-        the consumer runtime: whose setting?" is SQS's): the one whose feature phrases of two words
-        or more, each used by no other service, the message uses most; None on a tie or none."""
+    def _feature_spans(self, reading: _Reading) -> dict[tuple[int, int], str]:
+        """Where the message uses a feature phrase of two words or more that one service's cells own
+        (its variants count as it), and whose: "cache policy" is CloudFront's."""
         services = self.catalogue.services
         scopes: dict[tuple[int, int], set[str]] = defaultdict(set)
         for hit in reading.hits:
@@ -1709,10 +1725,15 @@ class Matcher:
             while root.variant_of is not None and root.variant_of in services:
                 root = services[root.variant_of]
             scopes[(hit.start, hit.end)].add(root.id)
+        return {span: next(iter(owners)) for span, owners in scopes.items() if len(owners) == 1}
+
+    def _service_of_features(self, reading: _Reading) -> str | None:
+        """The service a message names only by its own features ("visibility timeout shorter than
+        the consumer runtime: whose setting?" is SQS's): the one whose feature phrases of two words
+        or more, each used by no other service, the message uses most; None on a tie or none."""
         counts: dict[str, int] = defaultdict(int)
-        for owners in scopes.values():
-            if len(owners) == 1:
-                counts[next(iter(owners))] += 1
+        for owner in self._feature_spans(reading).values():
+            counts[owner] += 1
         if not counts:
             return None
         ranked = sorted(counts.items(), key=lambda kv: -kv[1])
@@ -2338,6 +2359,17 @@ _TRIVIA_VERBS = frozenset({"invented", "created", "wrote", "founded", "made", "b
 _DESTINATION = frozenset({"to", "onto", "into"})  # "moving the API to App Runner"
 _ARTICLES_AND_KINDS = frozenset({"the", "a", "an", "our", "regular", "plain", "new"})  # "onto a regular Lightsail"
 _MOVE_VERBS = frozenset(stem(w) for w in ("moving", "move", "moved", "migrating", "migrate", "migrated", "taking"))
+# Verbs that open a move ("we switched from ECS to ...", "went from EC2 to containers").
+_MOVERS_OF = _MOVE_VERBS | frozenset(
+    stem(w) for w in ("switched", "switching", "switch", "went", "going", "changed", "ported")
+)
+# Verbs that send data along a path: "shipping logs from our tasks into CloudWatch" moves no workload.
+_DATA_VERBS = frozenset(
+    stem(w)
+    for w in ("shipping", "ship", "sending", "send", "streaming", "stream", "forwarding", "forward", "exporting",
+              "export", "copying", "copy", "replicating", "replicate", "delivering", "deliver", "pushing", "push",
+              "piping", "pipe", "flowing", "flow", "flows")
+)
 _MANAGED = stem("managed")
 _KIND_WORDS = frozenset({_MANAGED})  # "not a managed NAT gateway": a kind of the thing ruled out
 _BEING = frozenset(
@@ -2427,6 +2459,7 @@ def _negated(
     layer_starts: frozenset[int] = frozenset(),
     breaks: frozenset[int] = frozenset(),
     typed: Sequence[str] = (),
+    named_at: frozenset[int] | None = None,
 ) -> bool:
     """A service mentioned only to be ruled out ("kubeadm, no eks") is not what the question is about.
 
@@ -2470,7 +2503,7 @@ def _negated(
                 return True
     # "we moved from EC2 to Fargate", "from EMR on EC2 to EMR Serverless": the services left
     # behind are not the ones the asker runs.
-    if _left_behind(stems, hit, breaks):
+    if _left_behind(stems, hit, breaks, named_at):
         return True
     # "like we used to handle the beanstalk update window", "we used to run SFTP on a plain EC2
     # box": what the asker used to do is behind them ("the bucket is used to store" is no habit).
@@ -2543,10 +2576,16 @@ def _move_destination(stems: Sequence[str], start: int, breaks: frozenset[int] |
     return False
 
 
-def _left_behind(stems: Sequence[str], hit: Hit, breaks: frozenset[int] | set[int]) -> bool:
+def _left_behind(
+    stems: Sequence[str], hit: Hit, breaks: frozenset[int] | set[int], named_at: frozenset[int] | None = None
+) -> bool:
     """Between "from" and "to" of one clause ("moving from EMR on EC2 to EMR Serverless"; also
     "replacing ... with", "swapping ... for"), or in a message's "Before: ... After: ..." where the
-    after names something else."""
+    after names something else.
+
+    With `named_at` (where services are named), a "from ... to" that no move verb opens is a move
+    only when a service is where it goes: "the link from our Outposts rack back to the home Region"
+    is a path, and the rack is still the subject."""
     for opener, closers, reach, ahead_reach in _MOVES:
         back = stems[max(0, hit.start - reach) : hit.start]
         if opener not in back:
@@ -2556,6 +2595,12 @@ def _left_behind(stems: Sequence[str], hit: Hit, breaks: frozenset[int] | set[in
         if clause and not any(w in closers for w in stems[since:hit.start]):
             ahead = stems[hit.end : hit.end + ahead_reach]
             if any(w in closers for w in ahead):
+                if opener == _MOVE_FROM and _opened_by(stems, since, breaks, _DATA_VERBS):
+                    continue  # "shipping logs from our Fargate tasks into CloudWatch": where data goes
+                if opener == _MOVE_FROM and named_at is not None and not _opened_by(stems, since, breaks, _MOVERS_OF):
+                    to = hit.end + next(i for i, w in enumerate(ahead) if w in closers)
+                    if not any(to < at <= to + MOVE_REACH + 1 for at in named_at):
+                        continue
                 return True
     # "We ran Spark on EMR before; now these are Glue jobs": a clause that ends with "before" (or
     # "previously"), and the next one opens with "now".
@@ -2572,6 +2617,17 @@ def _left_behind(stems: Sequence[str], hit: Hit, breaks: frozenset[int] | set[in
     return bool(opened and closed) and max(opened) < min(closed)
 
 
+def _opened_by(stems: Sequence[str], since: int, breaks: frozenset[int] | set[int], verbs: frozenset[str]) -> bool:
+    """One of `verbs` opens the clause whose "from" is at `since`, a few words before it: "we
+    switched from ECS to ..." (a move), "shipping logs from Fargate into CloudWatch" (data sent)."""
+    for k in range(since - 1, max(-1, since - MOVE_REACH - 2), -1):
+        if k + 1 in breaks:
+            return False
+        if stems[k] in verbs:
+            return True
+    return False
+
+
 _HEADER = re.compile(r"^\s*([^:?!.\n]{1,60}?)\s*:\s")
 HEADER_WORDS = 4  # the longest heading: "Amazon MQ broker:", "our Redshift cluster:"
 
@@ -2586,6 +2642,18 @@ def _header_length(question: str) -> int:
     return n if n <= HEADER_WORDS else 0
 
 
+RETURNED_TO = 2  # more places than the other service where a message names one, outright or by its hints
+
+
+def _said(reading: _Reading) -> dict[str, int]:
+    """How many places name or hint at each service ("SQS queue", "the queue's", "queue policy": three)."""
+    starts: dict[str, set[int]] = defaultdict(set)
+    for hit in reading.hits:
+        if hit.entry.kind in (SERVICE, SERVICE_HINT):
+            starts[hit.entry.target].add(hit.start)
+    return {target: len(at) for target, at in starts.items()}
+
+
 def _mentions(reading: _Reading) -> dict[str, int]:
     """How many places name each service outright (two names at one place are one mention)."""
     starts: dict[str, set[int]] = defaultdict(set)
@@ -2595,11 +2663,11 @@ def _mentions(reading: _Reading) -> dict[str, int]:
     return {target: len(at) for target, at in starts.items()}
 
 
-def _inside_other_name(hit: Hit, names: Sequence[Hit]) -> bool:
+def _inside_other_name(hit: Hit, names: Sequence[Hit], kinds: tuple[str, ...] = (SERVICE,)) -> bool:
     """Whether `hit` lies inside a longer name of another service among `names` ("EMR" inside
     "EMR Serverless", "container service" inside "Lightsail container service")."""
     return any(
-        g.entry.kind == SERVICE
+        g.entry.kind in kinds
         and g.entry.target != hit.entry.target
         and g.start <= hit.start
         and hit.end <= g.end

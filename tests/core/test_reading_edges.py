@@ -539,6 +539,13 @@ def test_like_that_is_not_a_comparison(answerer: Answerer) -> None:
         ("mysql runs on one EC2 box (we skipped RDS to save money): who patches the guest OS?", "ec2"),
         ("kubeadm on EC2 instances, EKS was too pricey: who upgrades the control plane?", "ec2"),
         ("requests skipping the CloudFront distribution hit the origin: who sets its origin access?", "cloudfront"),
+        # "from ... to" is a move only with a verb of moving or a service where it goes; data sent
+        # along a path ("shipping ... from X into Y") moves no workload
+        ("the link from our Outposts rack back to the home Region drops: whose network?", "outposts"),
+        ("we went from EC2 to Fargate last year: who patches the OS now?", "fargate"),
+        ("streaming container logs from our Fargate tasks into CloudWatch: whose duty is log retention?", "fargate"),
+        # a hint inside a name ruled out ("tables" in "route tables") hints at nothing else
+        ("not our route tables, the cables between data centres: on the Direct Connect side?", "direct-connect"),
     ],
 )
 def test_a_contrast_or_an_example_does_not_hide_the_subject(answerer: Answerer, question: str, service: str) -> None:
@@ -865,3 +872,44 @@ def test_a_layer_word_inside_a_service_name_ends_no_range_of_layers(answerer: An
     # A real range of layers still asks for all of them.
     match = answerer.answer("app runner, aws vs us, all the way from the datacenter to our code")["match"]
     assert match is not None and match["topic"] is None
+
+
+def test_a_hint_inside_a_rules_out_name_names_no_service(answerer: Answerer) -> None:
+    """ "tables" inside VPC's "route tables" (ruled out) is no DynamoDB hint."""
+    match = answerer.answer("who owns the fibre between AZs? not our route tables, the real cables")["match"]
+    assert match is None or match["service"] != "dynamodb"
+
+
+def test_a_generic_hint_inside_another_services_feature_counts_for_that_service(answerer: Answerer) -> None:
+    """ "cache" in CloudFront's "cache policy" is no ElastiCache hint."""
+    question = "the distribution caches logged-in pages as the cache policy drops the cookie: whose setting?"
+    match = answerer.answer(question)["match"]
+    assert match is not None and match["service"] == "cloudfront"
+
+
+def test_the_service_a_message_keeps_returning_to_is_the_subject(answerer: Answerer) -> None:
+    question = (
+        "An SNS topic feeds our SQS queue and the queue's access policy lets any principal send. "
+        "Tightening that queue policy is ours?"
+    )
+    match = answerer.answer(question)["match"]
+    assert match is not None and (match["service"], match["topic"]) == ("sqs", "iam")
+
+
+def test_helm_installed_software_is_the_application_layer(answerer: Answerer) -> None:
+    question = (
+        "ingress-nginx got a critical CVE, and we installed that controller into our EKS cluster with helm. "
+        "Who patches it?"
+    )
+    match = answerer.answer(question)["match"]
+    assert match is not None
+    assert (match["service"], match["topic"], match["owner"]) == ("eks", "application", "customer")
+
+
+def test_chat_shorthand_for_do_we_have_any_asks_about_the_account(answerer: Answerer) -> None:
+    question = "we got any function still running python3.6, something aws already deprecated?"
+    assert answerer.answer(question)["check"] == "lambda-runtime"
+
+
+def test_a_size_limit_question_is_not_a_responsibility_question(answerer: Answerer) -> None:
+    assert answerer.answer("can an SNS message be larger than 256 KB these days?")["match"] is None
