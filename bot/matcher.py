@@ -1765,7 +1765,8 @@ class Matcher:
             # Every other service named is one it uses; one every service uses (CloudWatch) named
             # more often than it is the subject itself ("Lambda log groups ... the CloudWatch Logs bill").
             mentions = _mentions(reading)
-            others = [s for s in covered if s != first]
+            # (its parent named beside a variant, "the ecs agent" beside ECS Anywhere, is the same product)
+            others = [s for s in covered if s != first and s != service.variant_of]
             if not all(
                 s in service.uses
                 or (services[s].used_by_all and mentions.get(s, 0) <= mentions.get(first, 0))

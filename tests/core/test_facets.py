@@ -316,3 +316,13 @@ def test_encrypted_by_default_or_our_key_names_both_facets(answerer: Answerer) -
     assert match is not None and (match["service"], match["owner"]) == ("step-functions", "shared")
     match = answerer.answer("are step functions execution histories encrypted at rest by default?")["match"]
     assert match is not None and match["owner"] == "aws"
+
+
+def test_a_lightsail_managed_database_is_maintained_by_lightsail(answerer: Answerer) -> None:
+    """Lightsail instances are yours to patch; a Lightsail managed database gets its minor engine
+    versions and maintenance from Lightsail in its maintenance window."""
+    match = answerer.answer("who applies minor engine updates to our lightsail managed database?")["match"]
+    assert match is not None and (match["service"], match["owner"], match.get("facet")) == (
+        "lightsail", "aws", "managed database")
+    match = answerer.answer("our lightsail wordpress instance is on an old php: who updates it?")["match"]
+    assert match is not None and (match["service"], match["owner"]) == ("lightsail", "customer")

@@ -518,3 +518,14 @@ def test_a_windows_base_image_selects_fargate_windows(answerer: Answerer) -> Non
     question = "our fargate task runs a servercore ltsc2022 image: who patches the host under it?"
     service, variant, _, _ = _match(answerer, question)
     assert "fargate-windows" in (service, variant)
+
+
+def test_a_hybrid_variant_named_first_is_the_subject_over_the_agents_it_uses(answerer: Answerer) -> None:
+    """ECS Anywhere registers external instances through the SSM Agent (`uses`); its parent's agent
+    ("the ecs agent") is the same product. Neither makes Systems Manager the subject."""
+    question = (
+        "ecs anywhere on our on-prem VMs: the ecs agent and the ssm agent are old. keeping the ssm agent "
+        "current on external instances, aws or us?"
+    )
+    service, variant, topic, owner = _match(answerer, question)
+    assert "ecs-anywhere" in (service, variant) and owner == "customer"
