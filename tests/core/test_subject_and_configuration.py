@@ -527,5 +527,5 @@ def test_a_hybrid_variant_named_first_is_the_subject_over_the_agents_it_uses(ans
         "ecs anywhere on our on-prem VMs: the ecs agent and the ssm agent are old. keeping the ssm agent "
         "current on external instances, aws or us?"
     )
-    service, variant, topic, owner = _match(answerer, question)
+    service, variant, _, owner = _match(answerer, question)
     assert "ecs-anywhere" in (service, variant) and owner == "customer"
