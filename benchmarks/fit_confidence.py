@@ -76,7 +76,9 @@ def first_sight_rows() -> list[dict[str, Any]]:
                     whole_layer = first.get("topic") == m["topic"] and first.get("owner") == "shared"
                     eligible = not tied and not ("facet" in m and m["owner"] == "aws" and whole_layer)
                     rows.append({"set": s.name, "x": [values[f] for f in FEATURES], "wrong": graded.owner_wrong,
-                                 "score": float(m["score"]), "eligible": eligible})
+                                 "score": float(m["score"]), "eligible": eligible,
+                                 # what was answered, for studying the misses (the fit reads only the above)
+                                 "answered": [m["service"], m["topic"], m["owner"], m.get("variant")]})
     finally:
         answer_module.cell_features = original
     return rows

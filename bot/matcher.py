@@ -1568,10 +1568,12 @@ class Matcher:
             return None
         (host,) = hosts
         (called_id,) = [s for s in covered if s != host]
-        mentions = _mentions(reading)
         # "EKS pods mount an EFS file system ... if a disk inside EFS fails": named after the host but
-        # more often than it, the called service is the subject too.
-        if strong[called_id][0] > strong[host][0] and mentions.get(called_id, 0) <= mentions.get(host, 0):
+        # more often than it (outright or by its own words: "... can read that secret too"), the
+        # called service is the subject too.
+        # The host's own words ("pods", "tasks") only say where the callers run: its names count.
+        said, named = _said(reading), _mentions(reading)
+        if strong[called_id][0] > strong[host][0] and said.get(called_id, 0) <= named.get(host, 0):
             return None
         called = services[called_id]
         if called.reports_on or called.used_by_all or host in (called.variant_of, called.part_of, *called.runs_on):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.answer import Answerer
 from bot.catalogue import collect_problems
 from bot.matcher import _header_length
@@ -529,3 +531,21 @@ def test_a_hybrid_variant_named_first_is_the_subject_over_the_agents_it_uses(ans
     )
     service, variant, _, owner = _match(answerer, question)
     assert "ecs-anywhere" in (service, variant) and owner == "customer"
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("EKS pods time out reaching our ElastiCache cluster on 6379. the cache's security group rules, whose?",
+         "elasticache"),
+        ("our ECS tasks can't connect to the MSK brokers on 9098. the security groups on the broker side, whose job?",
+         "msk"),
+    ],
+)
+def test_a_called_service_the_message_returns_to_by_its_own_words_is_the_subject(
+    answerer: Answerer, question: str, subject: str
+) -> None:
+    """Named after the host once, but then by its own words ("the cache's", "the broker side"), the
+    service called is the subject; the host's own words ("pods", "tasks") only say where callers run."""
+    service, _, _, _ = _match(answerer, question)
+    assert service == subject
