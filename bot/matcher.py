@@ -1569,9 +1569,9 @@ class Matcher:
         (host,) = hosts
         (called_id,) = [s for s in covered if s != host]
         # "EKS pods mount an EFS file system ... if a disk inside EFS fails": named after the host but
-        # more often than it (outright or by its own words: "... can read that secret too"), the
-        # called service is the subject too.
-        # The host's own words ("pods", "tasks") only say where the callers run: its names count.
+        # more often than it (outright or by its own words: "EKS pods can't reach our ElastiCache
+        # cluster ... the cache's security group"), the called service is the subject too. The
+        # host's own words ("pods", "tasks") only say where the callers run: only its names count.
         said, named = _said(reading), _mentions(reading)
         if strong[called_id][0] > strong[host][0] and said.get(called_id, 0) <= named.get(host, 0):
             return None
@@ -2645,25 +2645,24 @@ def _header_length(question: str) -> int:
     return n if n <= HEADER_WORDS else 0
 
 
-RETURNED_TO = 2  # more places than the other service where a message names one, outright or by its hints
+# Of two services named alike, the one a message names (outright or by its hints) in this many more
+# places is its subject, not half of a tie.
+RETURNED_TO = 2
+
+
+def _mentions(reading: _Reading, kinds: tuple[str, ...] = (SERVICE,)) -> dict[str, int]:
+    """How many places name each service outright (two names at one place are one mention), or
+    with `kinds` also by its hints ("SQS queue", "the queue's", "queue policy": three)."""
+    starts: dict[str, set[int]] = defaultdict(set)
+    for hit in reading.hits:
+        if hit.entry.kind in kinds:
+            starts[hit.entry.target].add(hit.start)
+    return {target: len(at) for target, at in starts.items()}
 
 
 def _said(reading: _Reading) -> dict[str, int]:
-    """How many places name or hint at each service ("SQS queue", "the queue's", "queue policy": three)."""
-    starts: dict[str, set[int]] = defaultdict(set)
-    for hit in reading.hits:
-        if hit.entry.kind in (SERVICE, SERVICE_HINT):
-            starts[hit.entry.target].add(hit.start)
-    return {target: len(at) for target, at in starts.items()}
-
-
-def _mentions(reading: _Reading) -> dict[str, int]:
-    """How many places name each service outright (two names at one place are one mention)."""
-    starts: dict[str, set[int]] = defaultdict(set)
-    for hit in reading.hits:
-        if hit.entry.kind == SERVICE:
-            starts[hit.entry.target].add(hit.start)
-    return {target: len(at) for target, at in starts.items()}
+    """How many places name or hint at each service."""
+    return _mentions(reading, (SERVICE, SERVICE_HINT))
 
 
 def _inside_other_name(hit: Hit, names: Sequence[Hit], kinds: tuple[str, ...] = (SERVICE,)) -> bool:
