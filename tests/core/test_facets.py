@@ -326,3 +326,8 @@ def test_a_lightsail_managed_database_is_maintained_by_lightsail(answerer: Answe
         "lightsail", "aws", "managed database")
     match = answerer.answer("our lightsail wordpress instance is on an old php: who updates it?")["match"]
     assert match is not None and (match["service"], match["owner"]) == ("lightsail", "customer")
+    # Containers: a Lightsail container service's runtime is Lightsail's; Docker on an instance is yours.
+    match = answerer.answer("who patches the container runtime under our lightsail container service?")["match"]
+    assert match is not None and (match["topic"], match["owner"]) == ("container-runtime", "aws")
+    match = answerer.answer("we run docker on our lightsail instance: who updates docker?")["match"]
+    assert match is not None and (match["topic"], match["owner"]) == ("container-runtime", "customer")
