@@ -542,10 +542,13 @@ def test_like_that_is_not_a_comparison(answerer: Answerer) -> None:
         # "from ... to" is a move only with a verb of moving or a service where it goes; data sent
         # along a path ("shipping ... from X into Y") moves no workload
         ("the link from our Outposts rack back to the home Region drops: whose network?", "outposts"),
-        ("we went from EC2 to Fargate last year: who patches the OS now?", "fargate"),
+        ("we went from EC2 to containers last year: who patches the OS now?", "ecs"),
         ("streaming container logs from our Fargate tasks into CloudWatch: whose duty is log retention?", "fargate"),
         # a hint inside a name ruled out ("tables" in "route tables") hints at nothing else
         ("not our route tables, the cables between data centres: on the Direct Connect side?", "direct-connect"),
+        # a generic hint inside another service's feature ("cache" in CloudFront's "cache policy") is no
+        # hint of ElastiCache
+        ("the distribution caches logged-in pages as the cache policy drops the cookie: whose setting?", "cloudfront"),
     ],
 )
 def test_a_contrast_or_an_example_does_not_hide_the_subject(answerer: Answerer, question: str, service: str) -> None:
@@ -878,13 +881,6 @@ def test_a_hint_inside_a_rules_out_name_names_no_service(answerer: Answerer) -> 
     """ "tables" inside VPC's "route tables" (ruled out) is no DynamoDB hint."""
     match = answerer.answer("who owns the fibre between AZs? not our route tables, the real cables")["match"]
     assert match is None or match["service"] != "dynamodb"
-
-
-def test_a_generic_hint_inside_another_services_feature_counts_for_that_service(answerer: Answerer) -> None:
-    """ "cache" in CloudFront's "cache policy" is no ElastiCache hint."""
-    question = "the distribution caches logged-in pages as the cache policy drops the cookie: whose setting?"
-    match = answerer.answer(question)["match"]
-    assert match is not None and match["service"] == "cloudfront"
 
 
 def test_the_service_a_message_keeps_returning_to_is_the_subject(answerer: Answerer) -> None:
